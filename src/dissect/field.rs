@@ -1,0 +1,236 @@
+//! Field values and the visitor that receives them.
+//!
+//! Dissectors never build strings for fields: they hand typed [`Value`]s to a
+//! [`FieldSink`], and each sink (JSON, CSV, detail tree, filter) formats or
+//! compares only what it needs. Formatting follows `tshark -T fields`.
+
+use std::io::{self, Write};
+use std::ops::Range;
+
+/// A decoded field value. Formatting matches `tshark -T fields` output.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Value<'a> {
+    /// Unsigned integer printed in decimal.
+    U(u64),
+    /// Signed integer printed in decimal.
+    I(i64),
+    /// Unsigned integer printed as `0x` followed by `width` hex digits.
+    Hex(u64, u8),
+    /// Boolean printed as `1` / `0` (tshark's `-T fields` style).
+    Bool(bool),
+    Ipv4([u8; 4]),
+    Ipv6([u8; 16]),
+    Mac([u8; 6]),
+    Str(&'a str),
+    /// Raw bytes printed as contiguous lowercase hex.
+    Bytes(&'a [u8]),
+    /// Absolute time, printed as epoch seconds with 9 decimals.
+    Epoch(i64, u32),
+    /// A duration in nanoseconds, printed as seconds with 9 decimals.
+    Nanos(i128),
+}
+
+/// One decoded field: its Wireshark name, a human label for the detail view,
+/// the value, and the bytes of the frame it came from.
+#[derive(Clone, Debug)]
+pub struct Field<'a> {
+    /// Wireshark display-filter name, e.g. `ip.ttl`.
+    pub name: &'static str,
+    /// Human label, e.g. `Time to Live`.
+    pub label: &'static str,
+    pub value: Value<'a>,
+    /// Byte range within the frame (empty for generated fields).
+    pub range: Range<usize>,
+    /// Meaning of the value for the detail view (`Echo (ping) request`), or "".
+    pub note: &'a str,
+}
+
+/// Receives the fields of a packet, layer by layer, in wire order.
+pub trait FieldSink {
+    /// Start of a layer; `name` is its protocol filter name (`ip`, `tcp`).
+    fn layer(&mut self, _name: &'static str, _title: &str, _range: Range<usize>) {}
+    fn field(&mut self, f: &Field<'_>);
+    /// Opens a subtree (flags, options) under the last field or layer.
+    fn open(&mut self, _label: &str, _range: Range<usize>) {}
+    fn close(&mut self) {}
+}
+
+/// Convenience for dissectors: `out.put("ip.ttl", "Time to Live", Value::U(64), 22..23)`.
+pub trait SinkExt: FieldSink {
+    #[inline]
+    fn put(&mut self, name: &'static str, label: &'static str, value: Value<'_>, range: Range<usize>) {
+        self.field(&Field { name, label, value, range, note: "" });
+    }
+    #[inline]
+    fn put_note(
+        &mut self,
+        name: &'static str,
+        label: &'static str,
+        value: Value<'_>,
+        range: Range<usize>,
+        note: &str,
+    ) {
+        self.field(&Field { name, label, value, range, note });
+    }
+}
+impl<T: FieldSink + ?Sized> SinkExt for T {}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+impl Value<'_> {
+    /// Writes the value as `tshark -T fields` prints it.
+    pub fn write_to(&self, w: &mut Vec<u8>) {
+        match *self {
+            Value::U(v) => w.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
+            Value::I(v) => w.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
+            Value::Hex(v, width) => {
+                w.extend_from_slice(b"0x");
+                let digits = (16 - (v.leading_zeros() / 4) as usize).max(1);
+                for _ in digits..width as usize {
+                    w.push(b'0');
+                }
+                for i in (0..digits).rev() {
+                    w.push(HEX[((v >> (i * 4)) & 0xf) as usize]);
+                }
+            }
+            Value::Bool(b) => w.push(if b { b'1' } else { b'0' }),
+            Value::Ipv4(a) => write_ipv4(w, a),
+            Value::Ipv6(a) => write_ipv6(w, a),
+            Value::Mac(m) => write_mac(w, m),
+            Value::Str(s) => w.extend_from_slice(s.as_bytes()),
+            Value::Bytes(b) => {
+                for &x in b {
+                    w.push(HEX[(x >> 4) as usize]);
+                    w.push(HEX[(x & 0xf) as usize]);
+                }
+            }
+            Value::Epoch(sec, nsec) => write_secs(w, sec as i128 * 1_000_000_000 + nsec as i128),
+            Value::Nanos(n) => write_secs(w, n),
+        }
+    }
+
+    /// The value as a string (allocates; for tests and slow paths).
+    pub fn to_string_lossy(&self) -> String {
+        let mut v = Vec::new();
+        self.write_to(&mut v);
+        String::from_utf8_lossy(&v).into_owned()
+    }
+
+    /// True when a JSON writer should emit the value without quotes.
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, Value::U(_) | Value::I(_))
+    }
+}
+
+fn write_secs(w: &mut Vec<u8>, nanos: i128) {
+    let neg = nanos < 0;
+    let n = nanos.unsigned_abs();
+    if neg {
+        w.push(b'-');
+    }
+    w.extend_from_slice(itoa::Buffer::new().format(n / 1_000_000_000).as_bytes());
+    w.push(b'.');
+    let frac = (n % 1_000_000_000) as u32;
+    let s = itoa::Buffer::new().format(frac).as_bytes().to_vec();
+    for _ in s.len()..9 {
+        w.push(b'0');
+    }
+    w.extend_from_slice(&s);
+}
+
+/// Dotted-quad IPv4.
+pub fn write_ipv4(w: &mut Vec<u8>, a: [u8; 4]) {
+    let mut b = itoa::Buffer::new();
+    for (i, x) in a.iter().enumerate() {
+        if i > 0 {
+            w.push(b'.');
+        }
+        w.extend_from_slice(b.format(*x).as_bytes());
+    }
+}
+
+/// Colon-separated lowercase MAC.
+pub fn write_mac(w: &mut Vec<u8>, m: [u8; 6]) {
+    for (i, x) in m.iter().enumerate() {
+        if i > 0 {
+            w.push(b':');
+        }
+        w.push(HEX[(x >> 4) as usize]);
+        w.push(HEX[(x & 0xf) as usize]);
+    }
+}
+
+/// RFC 5952 compressed IPv6 (as std and tshark print it).
+pub fn write_ipv6(w: &mut Vec<u8>, a: [u8; 16]) {
+    let _ = write!(w, "{}", std::net::Ipv6Addr::from(a));
+}
+
+/// Writes `s` as a JSON string literal (with quotes).
+pub fn write_json_str(w: &mut Vec<u8>, s: &[u8]) {
+    w.push(b'"');
+    for chunk in s.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' => w.extend_from_slice(b"\\\""),
+                '\\' => w.extend_from_slice(b"\\\\"),
+                '\n' => w.extend_from_slice(b"\\n"),
+                '\r' => w.extend_from_slice(b"\\r"),
+                '\t' => w.extend_from_slice(b"\\t"),
+                c if (c as u32) < 0x20 => {
+                    let _ = write!(w, "\\u{:04x}", c as u32);
+                }
+                c => {
+                    let mut buf = [0u8; 4];
+                    w.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                }
+            }
+        }
+        for &b in chunk.invalid() {
+            // Not UTF-8: keep the byte visible rather than dropping it.
+            let _ = write!(w, "\\u{:04x}", b);
+        }
+    }
+    w.push(b'"');
+}
+
+/// Writes `io::Write` errors through; used by sinks that stream to stdout.
+pub fn flush_to(w: &mut dyn Write, buf: &mut Vec<u8>) -> io::Result<()> {
+    w.write_all(buf)?;
+    buf.clear();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: Value) -> String {
+        v.to_string_lossy()
+    }
+
+    #[test]
+    fn tshark_formats() {
+        assert_eq!(s(Value::Hex(0x12, 4)), "0x0012");
+        assert_eq!(s(Value::Hex(0x2, 2)), "0x02");
+        assert_eq!(s(Value::Hex(0, 8)), "0x00000000");
+        assert_eq!(s(Value::Hex(0x12345, 4)), "0x12345");
+        assert_eq!(s(Value::Bool(true)), "1");
+        assert_eq!(s(Value::Ipv4([10, 0, 0, 1])), "10.0.0.1");
+        let mut v6 = [0u8; 16];
+        v6[0] = 0xfe;
+        v6[1] = 0x80;
+        v6[15] = 1;
+        assert_eq!(s(Value::Ipv6(v6)), "fe80::1");
+        assert_eq!(s(Value::Mac([0, 0x1b, 0x21, 0xaa, 0xbb, 0xcc])), "00:1b:21:aa:bb:cc");
+        assert_eq!(s(Value::Bytes(b"GET")), "474554");
+        assert_eq!(s(Value::Epoch(1120622255, 938066000)), "1120622255.938066000");
+        assert_eq!(s(Value::Nanos(56_000)), "0.000056000");
+    }
+
+    #[test]
+    fn json_escapes() {
+        let mut w = Vec::new();
+        write_json_str(&mut w, b"a\"b\\\n\x01\xff");
+        assert_eq!(String::from_utf8(w).unwrap(), "\"a\\\"b\\\\\\n\\u0001\\u00ff\"");
+    }
+}

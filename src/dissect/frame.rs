@@ -1,0 +1,41 @@
+//! The `frame` pseudo-layer: capture metadata every packet has.
+
+use super::{FieldSink, Packet, Proto, SinkExt, Value};
+
+/// Appends `frame.protocols` as tshark spells it (`eth:ethertype:ip:tcp`).
+pub fn write_protocols(pkt: &Packet<'_>, w: &mut Vec<u8>) {
+    for (i, l) in pkt.layers.iter().enumerate() {
+        if l.proto == Proto::Unsupported {
+            continue;
+        }
+        if !w.is_empty() {
+            w.push(b':');
+        }
+        w.extend_from_slice(super::link::protocols_name(pkt, l).as_bytes());
+        // tshark inserts an `ethertype` pseudo-protocol after headers that
+        // name their payload by EtherType.
+        if super::link::names_by_ethertype(pkt, l) && i + 1 < pkt.layers.len() {
+            w.extend_from_slice(b":ethertype");
+        }
+    }
+}
+
+pub fn fields(pkt: &Packet<'_>, out: &mut dyn FieldSink) {
+    let all = 0..pkt.data.len();
+    out.layer("frame", "Frame", all);
+    out.put("frame.interface_id", "Interface id", Value::U(pkt.interface as u64), 0..0);
+    out.put("frame.time_epoch", "Epoch Time", Value::Epoch(pkt.ts.sec, pkt.ts.nsec), 0..0);
+    out.put(
+        "frame.time_relative",
+        "Time since first frame",
+        Value::Nanos(pkt.ts.nanos_since(pkt.first_ts)),
+        0..0,
+    );
+    out.put("frame.number", "Frame Number", Value::U(pkt.number), 0..0);
+    out.put("frame.len", "Frame Length", Value::U(pkt.wire_len as u64), 0..0);
+    out.put("frame.cap_len", "Capture Length", Value::U(pkt.data.len() as u64), 0..0);
+    let mut protos = Vec::with_capacity(64);
+    write_protocols(pkt, &mut protos);
+    let s = String::from_utf8_lossy(&protos);
+    out.put("frame.protocols", "Protocols in frame", Value::Str(&s), 0..0);
+}

@@ -1,0 +1,581 @@
+//! The packet model and the dissector that fills it.
+//!
+//! A [`Packet`] is the frame's bytes plus an ordered list of [`Layer`]s, each
+//! naming its protocol and the byte range it covers. Fields are not stored:
+//! each protocol module reads them on demand from the layer's bytes (the
+//! smoltcp `wire` idea), so decoding a packet allocates nothing and a sink pays
+//! only for the fields it looks at.
+//!
+//! Every protocol lives in one file with three functions:
+//! - `dissect(cx, off) -> Next`: validate the header at `off`, push a layer;
+//! - `fields(pkt, layer, out)`: emit the layer's fields with byte ranges;
+//! - `info(pkt, layer, w)`: the short summary for the Info column.
+
+pub mod data;
+pub mod field;
+pub mod frame;
+pub mod link;
+pub mod net;
+pub mod transport;
+
+use arrayvec::ArrayVec;
+use std::ops::Range;
+
+pub use field::{Field, FieldSink, SinkExt, Value};
+
+use crate::source::{Frame, Timestamp};
+
+/// Most layers one packet may carry; deeper nesting is marked malformed.
+pub const MAX_LAYERS: usize = 24;
+
+/// Every protocol layerscope decodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Proto {
+    Eth,
+    Vlan,
+    Sll,
+    Sll2,
+    Null,
+    Arp,
+    Ip,
+    Ipv6,
+    Ipv6HopOpts,
+    Ipv6Routing,
+    Ipv6Frag,
+    Ipv6DstOpts,
+    Ah,
+    Icmp,
+    Icmpv6,
+    Tcp,
+    Udp,
+    /// Bytes no dissector claimed.
+    Data,
+    /// A frame whose link type layerscope does not decode.
+    Unsupported,
+}
+
+/// Which column of the layer model a protocol belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tier {
+    Link,
+    Network,
+    Transport,
+    Application,
+}
+
+impl Proto {
+    /// Wireshark's protocol filter name (used in `frame.protocols`).
+    pub fn filter_name(self) -> &'static str {
+        match self {
+            Proto::Eth => "eth",
+            Proto::Vlan => "vlan",
+            Proto::Sll | Proto::Sll2 => "sll",
+            Proto::Null => "null",
+            Proto::Arp => "arp",
+            Proto::Ip => "ip",
+            Proto::Ipv6 => "ipv6",
+            Proto::Ipv6HopOpts => "ipv6.hopopts",
+            Proto::Ipv6Routing => "ipv6.routing",
+            Proto::Ipv6Frag => "ipv6.fraghdr",
+            Proto::Ipv6DstOpts => "ipv6.dstopts",
+            Proto::Ah => "ah",
+            Proto::Icmp => "icmp",
+            Proto::Icmpv6 => "icmpv6",
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+            Proto::Data => "data",
+            Proto::Unsupported => "unsupported",
+        }
+    }
+
+    /// Short display name for the table and the protocol column.
+    pub fn display(self) -> &'static str {
+        match self {
+            Proto::Eth => "Ethernet",
+            Proto::Vlan => "802.1Q",
+            Proto::Sll => "SLL",
+            Proto::Sll2 => "SLL2",
+            Proto::Null => "Null",
+            Proto::Arp => "ARP",
+            Proto::Ip => "IPv4",
+            Proto::Ipv6 => "IPv6",
+            Proto::Ipv6HopOpts => "IPv6 Hop-by-Hop",
+            Proto::Ipv6Routing => "IPv6 Routing",
+            Proto::Ipv6Frag => "IPv6 Fragment",
+            Proto::Ipv6DstOpts => "IPv6 Dest Opts",
+            Proto::Ah => "AH",
+            Proto::Icmp => "ICMP",
+            Proto::Icmpv6 => "ICMPv6",
+            Proto::Tcp => "TCP",
+            Proto::Udp => "UDP",
+            Proto::Data => "Data",
+            Proto::Unsupported => "Unsupported",
+        }
+    }
+
+    pub fn tier(self) -> Tier {
+        match self {
+            Proto::Eth | Proto::Vlan | Proto::Sll | Proto::Sll2 | Proto::Null | Proto::Unsupported => {
+                Tier::Link
+            }
+            Proto::Arp
+            | Proto::Ip
+            | Proto::Ipv6
+            | Proto::Ipv6HopOpts
+            | Proto::Ipv6Routing
+            | Proto::Ipv6Frag
+            | Proto::Ipv6DstOpts
+            | Proto::Ah
+            | Proto::Icmp
+            | Proto::Icmpv6 => Tier::Network,
+            Proto::Tcp | Proto::Udp => Tier::Transport,
+            Proto::Data => Tier::Application,
+        }
+    }
+}
+
+/// One decoded layer: its protocol and where it sits in the frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layer {
+    pub proto: Proto,
+    /// First byte of the header.
+    pub start: u32,
+    /// One past the header's last byte (where the payload begins).
+    pub end: u32,
+    /// One past the last byte this layer's length fields cover, clipped to
+    /// the captured bytes (trims Ethernet padding off IP payloads).
+    pub limit: u32,
+}
+
+impl Layer {
+    pub fn header(&self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+    pub fn payload(&self) -> Range<usize> {
+        self.end as usize..(self.limit as usize).max(self.end as usize)
+    }
+    /// Whole extent: header and payload.
+    pub fn extent(&self) -> Range<usize> {
+        self.start as usize..(self.limit as usize).max(self.end as usize)
+    }
+}
+
+/// Why a packet could not be decoded to its end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IssueKind {
+    /// The bytes contradict the protocol (bad length, bad version, loop).
+    Malformed,
+    /// The capture holds fewer bytes than the headers need (snap length).
+    Truncated,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Issue {
+    pub kind: IssueKind,
+    pub proto: Proto,
+    pub msg: &'static str,
+}
+
+/// Per-connection facts the flow stage adds after dissection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlowNote {
+    /// `tcp.stream` / `udp.stream` index.
+    pub stream: Option<u32>,
+    /// TCP sequence and acknowledgment numbers relative to each side's ISN.
+    pub rel_seq: Option<u32>,
+    pub rel_ack: Option<u32>,
+}
+
+/// A dissected frame. Reused from packet to packet to avoid allocation.
+#[derive(Clone, Debug)]
+pub struct Packet<'a> {
+    /// 1-based frame number across all inputs.
+    pub number: u64,
+    pub ts: Timestamp,
+    /// Timestamp of the first frame, for `frame.time_relative`.
+    pub first_ts: Timestamp,
+    pub wire_len: u32,
+    pub linktype: u32,
+    pub interface: u32,
+    pub data: &'a [u8],
+    pub layers: ArrayVec<Layer, MAX_LAYERS>,
+    /// The first problem found, if any; decoding stops there.
+    pub issue: Option<Issue>,
+    pub flow: FlowNote,
+}
+
+impl<'a> Packet<'a> {
+    pub fn new(frame: &Frame<'a>, number: u64, first_ts: Timestamp) -> Self {
+        Packet {
+            number,
+            ts: frame.ts,
+            first_ts,
+            wire_len: frame.wire_len,
+            linktype: frame.linktype,
+            interface: frame.interface,
+            data: frame.bytes,
+            layers: ArrayVec::new(),
+            issue: None,
+            flow: FlowNote::default(),
+        }
+    }
+
+    /// The first layer of `proto`, with its index.
+    pub fn find(&self, proto: Proto) -> Option<(usize, &Layer)> {
+        self.layers.iter().enumerate().find(|(_, l)| l.proto == proto)
+    }
+
+    pub fn has(&self, proto: Proto) -> bool {
+        self.layers.iter().any(|l| l.proto == proto)
+    }
+
+    /// Bytes of a range, clipped to the captured data (never panics).
+    pub fn bytes(&self, r: Range<usize>) -> &'a [u8] {
+        let end = r.end.min(self.data.len());
+        let start = r.start.min(end);
+        &self.data[start..end]
+    }
+
+    /// The outermost network layer (IPv4/IPv6/ARP), the one the socket pair names.
+    pub fn network(&self) -> Option<&Layer> {
+        self.layers
+            .iter()
+            .find(|l| matches!(l.proto, Proto::Ip | Proto::Ipv6 | Proto::Arp))
+    }
+
+    /// The outermost transport layer.
+    pub fn transport(&self) -> Option<&Layer> {
+        self.layers
+            .iter()
+            .find(|l| matches!(l.proto, Proto::Tcp | Proto::Udp | Proto::Icmp | Proto::Icmpv6))
+    }
+
+    /// The source and destination addresses of the outermost IP header.
+    pub fn addrs(&self) -> Option<(std::net::IpAddr, std::net::IpAddr)> {
+        let l = self
+            .layers
+            .iter()
+            .find(|l| matches!(l.proto, Proto::Ip | Proto::Ipv6))?;
+        match l.proto {
+            Proto::Ip => net::ipv4::addrs(self, l).map(|(s, d)| (s.into(), d.into())),
+            _ => net::ipv6::addrs(self, l).map(|(s, d)| (s.into(), d.into())),
+        }
+    }
+
+    /// Source and destination ports of the outermost TCP/UDP header.
+    pub fn ports(&self) -> Option<(u16, u16)> {
+        let l = self
+            .layers
+            .iter()
+            .find(|l| matches!(l.proto, Proto::Tcp | Proto::Udp))?;
+        // Both headers start with the two ports.
+        let b = self.bytes(l.start as usize..l.start as usize + 4);
+        if b.len() < 4 {
+            return None;
+        }
+        Some((u16::from_be_bytes([b[0], b[1]]), u16::from_be_bytes([b[2], b[3]])))
+    }
+}
+
+/// What follows a header, as its dissector sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// A known protocol begins at the offset.
+    Proto(Proto, usize),
+    /// An EtherType value names what begins at the offset.
+    Ethertype(u16, usize),
+    /// An IP protocol / IPv6 next-header value names what begins at the offset.
+    IpProto(u8, usize),
+    /// Nothing more to decode (or the rest is undecodable; see `Packet::issue`).
+    Done,
+}
+
+/// Dissection context: the packet being filled and the current byte limit.
+pub struct Cx<'p, 'a> {
+    pub pkt: &'p mut Packet<'a>,
+    /// One past the last byte the enclosing length fields allow.
+    pub limit: usize,
+}
+
+impl<'a> Cx<'_, 'a> {
+    pub fn data(&self) -> &'a [u8] {
+        self.pkt.data
+    }
+
+    /// Bytes from `off` up to the current limit (empty when out of range).
+    pub fn rest(&self, off: usize) -> &'a [u8] {
+        self.pkt.bytes(off..self.limit)
+    }
+
+    /// Records a layer. Returns false (and marks the packet) when the layer
+    /// list is full, so a hostile nesting cannot grow without end.
+    pub fn push(&mut self, proto: Proto, start: usize, end: usize, limit: usize) -> bool {
+        let cap = self.pkt.data.len();
+        let end = end.min(cap);
+        let layer = Layer {
+            proto,
+            start: start.min(end) as u32,
+            end: end as u32,
+            limit: limit.clamp(end, cap) as u32,
+        };
+        if self.pkt.layers.try_push(layer).is_err() {
+            self.malformed(proto, "too many nested layers");
+            return false;
+        }
+        true
+    }
+
+    /// Marks the packet malformed (first problem wins).
+    pub fn malformed(&mut self, proto: Proto, msg: &'static str) {
+        self.issue(IssueKind::Malformed, proto, msg);
+    }
+
+    /// Marks the packet as cut short by the capture's snap length.
+    pub fn truncated(&mut self, proto: Proto, msg: &'static str) {
+        self.issue(IssueKind::Truncated, proto, msg);
+    }
+
+    fn issue(&mut self, kind: IssueKind, proto: Proto, msg: &'static str) {
+        if self.pkt.issue.is_none() {
+            self.pkt.issue = Some(Issue { kind, proto, msg });
+        }
+    }
+
+    /// Marks a header that does not fit: truncated when the frame itself was
+    /// cut by the snap length, malformed when the length fields lie.
+    pub fn short(&mut self, proto: Proto, msg: &'static str) {
+        if (self.pkt.data.len() as u32) < self.pkt.wire_len {
+            self.truncated(proto, msg);
+        } else {
+            self.malformed(proto, msg);
+        }
+    }
+}
+
+/// LINKTYPE_* values layerscope decodes.
+pub mod linktype {
+    pub const NULL: u32 = 0;
+    pub const ETHERNET: u32 = 1;
+    pub const RAW: u32 = 101;
+    pub const LOOP: u32 = 108;
+    pub const LINUX_SLL: u32 = 113;
+    pub const IPV4: u32 = 228;
+    pub const IPV6: u32 = 229;
+    pub const LINUX_SLL2: u32 = 276;
+}
+
+/// The first protocol of a frame of the given link type.
+fn first_proto(linktype: u32, data: &[u8]) -> Option<Next> {
+    Some(match linktype {
+        linktype::ETHERNET => Next::Proto(Proto::Eth, 0),
+        linktype::NULL | linktype::LOOP => Next::Proto(Proto::Null, 0),
+        linktype::LINUX_SLL => Next::Proto(Proto::Sll, 0),
+        linktype::LINUX_SLL2 => Next::Proto(Proto::Sll2, 0),
+        linktype::IPV4 => Next::Proto(Proto::Ip, 0),
+        linktype::IPV6 => Next::Proto(Proto::Ipv6, 0),
+        // Raw IP: the version nibble says which.
+        linktype::RAW | 12 | 14 => match data.first().map(|b| b >> 4) {
+            Some(6) => Next::Proto(Proto::Ipv6, 0),
+            _ => Next::Proto(Proto::Ip, 0),
+        },
+        _ => return None,
+    })
+}
+
+/// Maps an EtherType to the protocol it names.
+pub fn by_ethertype(t: u16) -> Option<Proto> {
+    Some(match t {
+        0x0800 => Proto::Ip,
+        0x86dd => Proto::Ipv6,
+        0x0806 => Proto::Arp,
+        0x8100 | 0x88a8 | 0x9100 => Proto::Vlan,
+        _ => return None,
+    })
+}
+
+/// Maps an IP protocol number (or IPv6 next header) to the protocol it names.
+pub fn by_ip_proto(p: u8) -> Option<Proto> {
+    Some(match p {
+        0 => Proto::Ipv6HopOpts,
+        1 => Proto::Icmp,
+        4 => Proto::Ip,
+        6 => Proto::Tcp,
+        17 => Proto::Udp,
+        41 => Proto::Ipv6,
+        43 => Proto::Ipv6Routing,
+        44 => Proto::Ipv6Frag,
+        51 => Proto::Ah,
+        58 => Proto::Icmpv6,
+        60 => Proto::Ipv6DstOpts,
+        _ => return None,
+    })
+}
+
+/// Decodes `frame` into `pkt` through every layer its bytes carry.
+pub fn dissect<'a>(frame: &Frame<'a>, number: u64, first_ts: Timestamp) -> Packet<'a> {
+    let mut pkt = Packet::new(frame, number, first_ts);
+    dissect_into(&mut pkt);
+    pkt
+}
+
+/// Runs the dissector chain over `pkt.data`, filling `pkt.layers`.
+pub fn dissect_into(pkt: &mut Packet<'_>) {
+    pkt.layers.clear();
+    pkt.issue = None;
+    let limit = pkt.data.len();
+    let mut cx = Cx { pkt, limit };
+    let mut next = match first_proto(cx.pkt.linktype, cx.pkt.data) {
+        Some(n) => n,
+        None => {
+            cx.push(Proto::Unsupported, 0, 0, limit);
+            return;
+        }
+    };
+    // Each step pushes at most one layer or stops; the layer cap bounds the loop.
+    for _ in 0..MAX_LAYERS + 1 {
+        next = match next {
+            Next::Done => return,
+            Next::Ethertype(t, off) => match by_ethertype(t) {
+                Some(p) => Next::Proto(p, off),
+                None => Next::Proto(Proto::Data, off),
+            },
+            Next::IpProto(p, off) => match by_ip_proto(p) {
+                Some(p) => Next::Proto(p, off),
+                None => Next::Proto(Proto::Data, off),
+            },
+            Next::Proto(p, off) => {
+                if off >= cx.limit && p != Proto::Data {
+                    // A header announced but no bytes left for it.
+                    if off > cx.limit || cx.pkt.data.len() < cx.pkt.wire_len as usize {
+                        cx.short(p, "header missing");
+                    }
+                    return;
+                }
+                dissect_one(&mut cx, p, off)
+            }
+        };
+    }
+}
+
+fn dissect_one(cx: &mut Cx<'_, '_>, p: Proto, off: usize) -> Next {
+    match p {
+        Proto::Eth => link::eth::dissect(cx, off),
+        Proto::Vlan => link::vlan::dissect(cx, off),
+        Proto::Sll => link::sll::dissect(cx, off),
+        Proto::Sll2 => link::sll::dissect2(cx, off),
+        Proto::Null => link::null::dissect(cx, off),
+        Proto::Arp => net::arp::dissect(cx, off),
+        Proto::Ip => net::ipv4::dissect(cx, off),
+        Proto::Ipv6 => net::ipv6::dissect(cx, off),
+        Proto::Ipv6HopOpts | Proto::Ipv6Routing | Proto::Ipv6Frag | Proto::Ipv6DstOpts | Proto::Ah => {
+            net::ipv6::dissect_ext(cx, p, off)
+        }
+        Proto::Icmp => net::icmp::dissect(cx, off),
+        Proto::Icmpv6 => net::icmpv6::dissect(cx, off),
+        Proto::Tcp => transport::tcp::dissect(cx, off),
+        Proto::Udp => transport::udp::dissect(cx, off),
+        Proto::Data => data::dissect(cx, off),
+        Proto::Unsupported => Next::Done,
+    }
+}
+
+/// Emits every field of one layer.
+pub fn layer_fields(pkt: &Packet<'_>, layer: &Layer, out: &mut dyn FieldSink) {
+    match layer.proto {
+        Proto::Eth => link::eth::fields(pkt, layer, out),
+        Proto::Vlan => link::vlan::fields(pkt, layer, out),
+        Proto::Sll | Proto::Sll2 => link::sll::fields(pkt, layer, out),
+        Proto::Null => link::null::fields(pkt, layer, out),
+        Proto::Arp => net::arp::fields(pkt, layer, out),
+        Proto::Ip => net::ipv4::fields(pkt, layer, out),
+        Proto::Ipv6 => net::ipv6::fields(pkt, layer, out),
+        Proto::Ipv6HopOpts | Proto::Ipv6Routing | Proto::Ipv6Frag | Proto::Ipv6DstOpts | Proto::Ah => {
+            net::ipv6::ext_fields(pkt, layer, out)
+        }
+        Proto::Icmp => net::icmp::fields(pkt, layer, out),
+        Proto::Icmpv6 => net::icmpv6::fields(pkt, layer, out),
+        Proto::Tcp => transport::tcp::fields(pkt, layer, out),
+        Proto::Udp => transport::udp::fields(pkt, layer, out),
+        Proto::Data => data::fields(pkt, layer, out),
+        Proto::Unsupported => {}
+    }
+}
+
+/// Emits the frame's fields, then every layer's, in wire order.
+pub fn all_fields(pkt: &Packet<'_>, out: &mut dyn FieldSink) {
+    frame::fields(pkt, out);
+    for l in &pkt.layers {
+        layer_fields(pkt, l, out);
+    }
+}
+
+/// Writes the Info text of one layer (empty when it has none).
+pub fn layer_info(pkt: &Packet<'_>, layer: &Layer, w: &mut Vec<u8>) {
+    match layer.proto {
+        Proto::Arp => net::arp::info(pkt, layer, w),
+        Proto::Ip => net::ipv4::info(pkt, layer, w),
+        Proto::Ipv6 => net::ipv6::info(pkt, layer, w),
+        Proto::Icmp => net::icmp::info(pkt, layer, w),
+        Proto::Icmpv6 => net::icmpv6::info(pkt, layer, w),
+        Proto::Tcp => transport::tcp::info(pkt, layer, w),
+        Proto::Udp => transport::udp::info(pkt, layer, w),
+        Proto::Data => data::info(pkt, layer, w),
+        Proto::Eth | Proto::Vlan | Proto::Sll | Proto::Sll2 | Proto::Null => {
+            link::eth::info(pkt, layer, w)
+        }
+        Proto::Ipv6HopOpts | Proto::Ipv6Routing | Proto::Ipv6Frag | Proto::Ipv6DstOpts | Proto::Ah => {}
+        Proto::Unsupported => {
+            w.extend_from_slice(b"unsupported link type ");
+            w.extend_from_slice(itoa::Buffer::new().format(pkt.linktype).as_bytes());
+        }
+    }
+}
+
+/// The Info column: the topmost layer that has a summary, as Wireshark
+/// shows the highest protocol's info. ICMP errors quote an inner IP and
+/// transport header; the ICMP summary, not the quoted packet's, describes
+/// the frame.
+pub fn info(pkt: &Packet<'_>, w: &mut Vec<u8>) {
+    if let Some(l) = pkt
+        .layers
+        .iter()
+        .find(|x| matches!(x.proto, Proto::Icmp | Proto::Icmpv6))
+    {
+        layer_info(pkt, l, w);
+        return;
+    }
+    for l in pkt.layers.iter().rev() {
+        let before = w.len();
+        layer_info(pkt, l, w);
+        if w.len() > before {
+            return;
+        }
+    }
+}
+
+/// The protocol column: the topmost layer's name, as Wireshark's Protocol column.
+pub fn top_protocol(pkt: &Packet<'_>) -> &'static str {
+    if let Some((_, l)) = pkt
+        .layers
+        .iter()
+        .enumerate()
+        .find(|(_, x)| matches!(x.proto, Proto::Icmp | Proto::Icmpv6))
+    {
+        return l.proto.display();
+    }
+    pkt.layers
+        .iter()
+        .rev()
+        .find(|l| {
+            !matches!(
+                l.proto,
+                Proto::Data
+                    | Proto::Ipv6HopOpts
+                    | Proto::Ipv6Routing
+                    | Proto::Ipv6Frag
+                    | Proto::Ipv6DstOpts
+            )
+        })
+        .map(|l| l.proto.display())
+        .unwrap_or("Data")
+}

@@ -1,0 +1,1 @@
+//! Per-connection state: stream indices and TCP relative sequence numbers.

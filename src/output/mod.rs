@@ -1,0 +1,1 @@
+//! Renderers. Nothing upstream knows how output looks.
