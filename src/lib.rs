@@ -4,6 +4,7 @@
 //! [`dissect::Packet`] (layers with byte ranges), [`flow`] adds per-connection
 //! state, and [`output`] renders. Nothing upstream knows how output looks.
 
+pub mod cmd;
 pub mod dissect;
 pub mod flow;
 pub mod output;

@@ -118,7 +118,7 @@ impl Value<'_> {
 
     /// True when a JSON writer should emit the value without quotes.
     pub fn is_numeric(&self) -> bool {
-        matches!(self, Value::U(_) | Value::I(_))
+        matches!(self, Value::U(_) | Value::I(_) | Value::Bool(_))
     }
 }
 
@@ -165,9 +165,17 @@ pub fn write_ipv6(w: &mut Vec<u8>, a: [u8; 16]) {
     let _ = write!(w, "{}", std::net::Ipv6Addr::from(a));
 }
 
-/// Writes `s` as a JSON string literal (with quotes).
+/// Writes `s` as a JSON string literal (with quotes). Bytes that are not
+/// UTF-8 are kept visible as `\u00XX` rather than dropped.
 pub fn write_json_str(w: &mut Vec<u8>, s: &[u8]) {
     w.push(b'"');
+    // Fast path: plain printable ASCII is copied as is.
+    let plain = |b: u8| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\';
+    if s.iter().all(|&b| plain(b)) {
+        w.extend_from_slice(s);
+        w.push(b'"');
+        return;
+    }
     for chunk in s.utf8_chunks() {
         for c in chunk.valid().chars() {
             match c {
@@ -176,7 +184,7 @@ pub fn write_json_str(w: &mut Vec<u8>, s: &[u8]) {
                 '\n' => w.extend_from_slice(b"\\n"),
                 '\r' => w.extend_from_slice(b"\\r"),
                 '\t' => w.extend_from_slice(b"\\t"),
-                c if (c as u32) < 0x20 => {
+                c if (c as u32) < 0x20 || c as u32 == 0x7f => {
                     let _ = write!(w, "\\u{:04x}", c as u32);
                 }
                 c => {
@@ -186,7 +194,6 @@ pub fn write_json_str(w: &mut Vec<u8>, s: &[u8]) {
             }
         }
         for &b in chunk.invalid() {
-            // Not UTF-8: keep the byte visible rather than dropping it.
             let _ = write!(w, "\\u{:04x}", b);
         }
     }

@@ -4,11 +4,12 @@ use super::{FieldSink, Packet, Proto, SinkExt, Value};
 
 /// Appends `frame.protocols` as tshark spells it (`eth:ethertype:ip:tcp`).
 pub fn write_protocols(pkt: &Packet<'_>, w: &mut Vec<u8>) {
+    let start = w.len();
     for (i, l) in pkt.layers.iter().enumerate() {
         if l.proto == Proto::Unsupported {
             continue;
         }
-        if !w.is_empty() {
+        if w.len() > start {
             w.push(b':');
         }
         w.extend_from_slice(super::link::protocols_name(pkt, l).as_bytes());

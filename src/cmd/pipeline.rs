@@ -1,0 +1,157 @@
+//! The one path every frame takes, whatever its source:
+//! BPF filter → dissect → flow state → sink.
+
+use super::Format;
+use crate::dissect::{self, Packet};
+use crate::output::csv::CsvWriter;
+use crate::output::detail::DetailWriter;
+use crate::output::json::JsonWriter;
+use crate::output::style;
+use crate::output::table::TableWriter;
+use crate::source::{Frame, Timestamp};
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+/// Output options common to every command that prints packets.
+#[derive(Clone, Debug)]
+pub struct OutputOptions {
+    pub format: Format,
+    /// `-x`: hex dump under each packet's detail tree.
+    pub hex: bool,
+    /// `-e`: fields for jsonl/csv (all fields / default columns when None).
+    pub fields: Option<Vec<String>>,
+    /// Force colour on or off; None decides from the terminal and NO_COLOR.
+    pub color: Option<bool>,
+}
+
+/// A renderer behind one interface.
+pub enum Sink<W: Write> {
+    Table(TableWriter<W>),
+    Jsonl(JsonWriter<W>),
+    Csv(CsvWriter<W>),
+    Detail(DetailWriter<W>),
+    /// Print nothing per packet (`-q`).
+    Quiet,
+}
+
+impl<W: Write> Sink<W> {
+    pub fn new(out: W, o: &OutputOptions) -> Self {
+        let color = o.color.unwrap_or_else(style::stdout_wants_color);
+        match o.format {
+            Format::Table => Sink::Table(TableWriter::new(out, color, style::terminal_width())),
+            Format::Jsonl => Sink::Jsonl(JsonWriter::new(out, o.fields.clone())),
+            Format::Csv => Sink::Csv(CsvWriter::new(out, o.fields.clone())),
+            Format::Detail => Sink::Detail(DetailWriter::new(out, color, o.hex)),
+        }
+    }
+
+    pub fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
+        match self {
+            Sink::Table(t) => t.row(pkt),
+            Sink::Jsonl(j) => j.row(pkt),
+            Sink::Csv(c) => c.row(pkt),
+            Sink::Detail(d) => d.packet(pkt),
+            Sink::Quiet => Ok(()),
+        }
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sink::Table(t) => t.flush(),
+            Sink::Jsonl(j) => j.flush(),
+            Sink::Csv(c) => c.flush(),
+            Sink::Detail(d) => d.flush(),
+            Sink::Quiet => Ok(()),
+        }
+    }
+}
+
+/// A BPF expression compiled once per link type, as libpcap needs the link
+/// type to compile (a pcapng file may mix several).
+pub struct Bpf {
+    expr: String,
+    programs: HashMap<u32, pcap::BpfProgram>,
+}
+
+impl Bpf {
+    pub fn new(expr: &str) -> Self {
+        Bpf { expr: expr.to_string(), programs: HashMap::new() }
+    }
+
+    /// Checks the expression compiles for `linktype` (errors as libpcap words them).
+    pub fn check(&mut self, linktype: u32) -> Result<(), String> {
+        if self.programs.contains_key(&linktype) {
+            return Ok(());
+        }
+        let dead = pcap::Capture::dead(pcap::Linktype(linktype as i32))
+            .map_err(|e| format!("cannot compile filter for link type {linktype}: {e}"))?;
+        let prog = dead
+            .compile(&self.expr, true)
+            .map_err(|e| format!("invalid BPF filter '{}': {}", self.expr, e))?;
+        self.programs.insert(linktype, prog);
+        Ok(())
+    }
+
+    pub fn matches(&mut self, frame: &Frame<'_>) -> Result<bool, String> {
+        self.check(frame.linktype)?;
+        Ok(self.programs.get(&frame.linktype).is_some_and(|p| p.filter(frame.bytes)))
+    }
+}
+
+/// What the caller should do after a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Continue,
+    /// The `-c` count is reached.
+    Stop,
+}
+
+#[derive(Debug)]
+pub enum PipelineError {
+    Filter(String),
+    Io(io::Error),
+}
+
+/// Numbering, filtering, flow state and output for a stream of frames.
+pub struct Pipeline<W: Write> {
+    pub sink: Sink<W>,
+    pub bpf: Option<Bpf>,
+    pub flows: crate::flow::FlowTracker,
+    /// Frames that passed the filter so far (the next frame's number - 1).
+    pub number: u64,
+    pub first_ts: Option<Timestamp>,
+    pub limit: Option<u64>,
+}
+
+impl<W: Write> Pipeline<W> {
+    pub fn new(sink: Sink<W>, bpf: Option<Bpf>, limit: Option<u64>) -> Self {
+        Pipeline {
+            sink,
+            bpf,
+            flows: crate::flow::FlowTracker::default(),
+            number: 0,
+            first_ts: None,
+            limit,
+        }
+    }
+
+    pub fn frame(&mut self, frame: &Frame<'_>) -> Result<Step, PipelineError> {
+        if self.limit.is_some_and(|l| self.number >= l) {
+            return Ok(Step::Stop);
+        }
+        if let Some(bpf) = &mut self.bpf {
+            if !bpf.matches(frame).map_err(PipelineError::Filter)? {
+                return Ok(Step::Continue);
+            }
+        }
+        self.number += 1;
+        let first = *self.first_ts.get_or_insert(frame.ts);
+        let mut pkt = dissect::dissect(frame, self.number, first);
+        self.flows.observe(&mut pkt);
+        self.sink.packet(&pkt).map_err(PipelineError::Io)?;
+        if self.limit.is_some_and(|l| self.number >= l) {
+            return Ok(Step::Stop);
+        }
+        Ok(Step::Continue)
+    }
+}

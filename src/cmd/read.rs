@@ -1,0 +1,123 @@
+//! `layerscope read`: replay capture files through every layer.
+
+use super::exit;
+use super::pipeline::{Bpf, OutputOptions, Pipeline, PipelineError, Sink, Step};
+use crate::source::file::FileSource;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{self, IsTerminal, Write};
+
+#[derive(Clone, Debug)]
+pub struct ReadOptions {
+    pub files: Vec<String>,
+    pub output: OutputOptions,
+    /// `-c`: stop after this many packets.
+    pub count: Option<u64>,
+    /// `-f`: BPF filter applied as libpcap applies it to a savefile.
+    pub bpf: Option<String>,
+    /// Show a progress bar (None: when stderr is a terminal and stdout is not).
+    pub progress: Option<bool>,
+}
+
+/// Runs `read`; returns the process exit code.
+pub fn run(opts: &ReadOptions) -> i32 {
+    let stdout = io::stdout().lock();
+    let out = io::BufWriter::with_capacity(256 * 1024, stdout);
+    run_to(opts, out)
+}
+
+/// `run` writing to any output (tests use a buffer).
+pub fn run_to<W: Write>(opts: &ReadOptions, out: W) -> i32 {
+    let bpf = opts.bpf.as_deref().map(Bpf::new);
+    let mut pipe = Pipeline::new(Sink::new(out, &opts.output), bpf, opts.count);
+    let show_progress = opts
+        .progress
+        .unwrap_or_else(|| io::stderr().is_terminal() && !io::stdout().is_terminal());
+    let mut code = exit::OK;
+    'files: for path in &opts.files {
+        let mut src = match FileSource::open(path) {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = pipe.sink.flush();
+                eprintln!("layerscope: {}: {}", display_name(path), e);
+                code = exit::INPUT;
+                break;
+            }
+        };
+        let bar = progress_bar(show_progress, src.total_len(), path);
+        let mut since_tick = 0u32;
+        loop {
+            let frame = match src.next_frame() {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => {
+                    let _ = pipe.sink.flush();
+                    if let Some(b) = &bar {
+                        b.abandon();
+                    }
+                    eprintln!("layerscope: {}: {}", display_name(path), e);
+                    code = exit::INPUT;
+                    break 'files;
+                }
+            };
+            match pipe.frame(&frame) {
+                Ok(Step::Continue) => {}
+                Ok(Step::Stop) => break 'files,
+                Err(PipelineError::Filter(msg)) => {
+                    let _ = pipe.sink.flush();
+                    eprintln!("layerscope: {msg}");
+                    return exit::USAGE;
+                }
+                Err(PipelineError::Io(e)) => return io_exit(e),
+            }
+            since_tick += 1;
+            if since_tick == 4096 {
+                since_tick = 0;
+                if let Some(b) = &bar {
+                    b.set_position(src.bytes_read());
+                }
+            }
+        }
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+    }
+    if let Err(e) = pipe.sink.flush() {
+        return io_exit(e);
+    }
+    code
+}
+
+fn display_name(path: &str) -> &str {
+    if path == "-" {
+        "<stdin>"
+    } else {
+        path
+    }
+}
+
+/// A closed pipe (`| head`) ends output quietly, as tcpdump does.
+fn io_exit(e: io::Error) -> i32 {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return exit::OK;
+    }
+    eprintln!("layerscope: write error: {e}");
+    exit::INPUT
+}
+
+fn progress_bar(show: bool, total: Option<u64>, path: &str) -> Option<ProgressBar> {
+    if !show {
+        return None;
+    }
+    let bar = match total {
+        Some(t) => ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr_with_hz(5)),
+        None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(5)),
+    };
+    let style = ProgressStyle::with_template(
+        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_message(display_name(path).to_string());
+    Some(bar)
+}

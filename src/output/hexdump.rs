@@ -1,0 +1,86 @@
+//! Hex dump whose bytes are coloured by the layer that owns them, so the
+//! encapsulation is visible in the raw frame.
+
+use super::style::{tier_color, DIM, RESET};
+use crate::dissect::{Packet, Tier};
+
+/// The tier that owns each byte of the frame (`None`: padding or trailer).
+pub fn byte_owners(pkt: &Packet<'_>) -> Vec<Option<Tier>> {
+    let mut owners = vec![None; pkt.data.len()];
+    for l in &pkt.layers {
+        let r = l.header();
+        let end = r.end.min(owners.len());
+        for o in owners.iter_mut().take(end).skip(r.start) {
+            *o = Some(l.proto.tier());
+        }
+    }
+    owners
+}
+
+/// Writes `pkt.data` as 16-byte lines: offset, hex, ASCII.
+pub fn write(pkt: &Packet<'_>, color: bool, w: &mut Vec<u8>) {
+    let owners = byte_owners(pkt);
+    write_bytes(pkt.data, &owners, color, w);
+}
+
+pub fn write_bytes(data: &[u8], owners: &[Option<Tier>], color: bool, w: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (line_no, chunk) in data.chunks(16).enumerate() {
+        let base = line_no * 16;
+        for s in 0..4 {
+            w.push(HEX[(base >> (12 - 4 * s)) & 0xf]);
+        }
+        w.extend_from_slice(b"  ");
+        let mut cur: Option<Option<Tier>> = None;
+        let set = |w: &mut Vec<u8>, o: Option<Tier>, cur: &mut Option<Option<Tier>>| {
+            if color && *cur != Some(o) {
+                w.extend_from_slice(RESET.as_bytes());
+                match o {
+                    Some(t) => w.extend_from_slice(tier_color(t).as_bytes()),
+                    None => w.extend_from_slice(DIM.as_bytes()),
+                }
+                *cur = Some(o);
+            }
+        };
+        for i in 0..16 {
+            if i == 8 {
+                w.push(b' ');
+            }
+            match chunk.get(i) {
+                Some(&b) => {
+                    set(w, owners.get(base + i).copied().flatten(), &mut cur);
+                    w.push(HEX[(b >> 4) as usize]);
+                    w.push(HEX[(b & 0xf) as usize]);
+                    w.push(b' ');
+                }
+                None => w.extend_from_slice(b"   "),
+            }
+        }
+        w.push(b' ');
+        for (i, &b) in chunk.iter().enumerate() {
+            set(w, owners.get(base + i).copied().flatten(), &mut cur);
+            w.push(if (0x20..0x7f).contains(&b) { b } else { b'.' });
+        }
+        if color {
+            w.extend_from_slice(RESET.as_bytes());
+        }
+        w.push(b'\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_dump() {
+        let mut w = Vec::new();
+        write_bytes(b"GET / HTTP/1.1\r\nHost", &[], false, &mut w);
+        let s = String::from_utf8(w).unwrap();
+        assert_eq!(
+            s,
+            "0000  47 45 54 20 2f 20 48 54  54 50 2f 31 2e 31 0d 0a  GET / HTTP/1.1..\n\
+             0010  48 6f 73 74                                       Host\n"
+        );
+    }
+}

@@ -1,0 +1,280 @@
+//! The packet table: one row per packet, a column per layer of the model.
+//!
+//! Rows are streamed through a fixed-width writer (no table buffering), so
+//! the first row appears as soon as the first packet is read.
+
+use super::style::{tier_color, DIM, RED, RESET};
+use crate::dissect::{self, IssueKind, Packet, Proto, Tier};
+use std::io::{self, Write};
+
+const W_NO: usize = 6;
+const W_TIME: usize = 11;
+const W_LINK: usize = 8;
+const W_NET: usize = 6;
+const W_TRANS: usize = 6;
+const W_APP: usize = 6;
+const W_PAIR: usize = 44;
+const W_LEN: usize = 5;
+
+pub struct TableWriter<W: Write> {
+    out: W,
+    color: bool,
+    /// Terminal width to fit rows into; `None` when not writing to a terminal.
+    width: Option<usize>,
+    line: Vec<u8>,
+    scratch: Vec<u8>,
+    header_done: bool,
+}
+
+impl<W: Write> TableWriter<W> {
+    pub fn new(out: W, color: bool, width: Option<usize>) -> Self {
+        TableWriter {
+            out,
+            color,
+            width,
+            line: Vec::with_capacity(512),
+            scratch: Vec::with_capacity(256),
+            header_done: false,
+        }
+    }
+
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    fn header(&mut self) -> io::Result<()> {
+        self.line.clear();
+        let mut used = 0;
+        let cols: [(&str, usize, bool); 8] = [
+            ("No.", W_NO, true),
+            ("Time", W_TIME, false),
+            ("Link", W_LINK, false),
+            ("Net", W_NET, false),
+            ("Trans", W_TRANS, false),
+            ("App", W_APP, false),
+            ("Socket pair", W_PAIR, false),
+            ("Len", W_LEN, true),
+        ];
+        for (name, w, right) in cols {
+            used += pad(&mut self.line, name.as_bytes(), name.len(), w, right) + 1;
+            self.line.push(b' ');
+        }
+        self.line.extend_from_slice(b"Info");
+        let _ = used;
+        if self.color {
+            self.out.write_all(super::style::BOLD.as_bytes())?;
+            self.out.write_all(&self.line)?;
+            self.out.write_all(RESET.as_bytes())?;
+        } else {
+            self.out.write_all(&self.line)?;
+        }
+        self.out.write_all(b"\n")
+    }
+
+    /// Writes one packet's row.
+    pub fn row(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
+        if !self.header_done {
+            self.header_done = true;
+            self.header()?;
+        }
+        let color = self.color;
+        let line = &mut self.line;
+        line.clear();
+        let mut used = 0usize;
+
+        let mut num = itoa::Buffer::new();
+        used += pad(line, num.format(pkt.number).as_bytes(), usize::MAX, W_NO, true) + 1;
+        line.push(b' ');
+
+        self.scratch.clear();
+        write_rel_time(&mut self.scratch, pkt.ts.nanos_since(pkt.first_ts));
+        used += pad(line, &self.scratch, self.scratch.len(), W_TIME, false) + 1;
+        line.push(b' ');
+
+        // One column per tier: the outermost protocol of that tier.
+        for (tier, w) in [
+            (Tier::Link, W_LINK),
+            (Tier::Network, W_NET),
+            (Tier::Transport, W_TRANS),
+            (Tier::Application, W_APP),
+        ] {
+            let name = tier_name(pkt, tier);
+            if color && name != "-" {
+                line.extend_from_slice(tier_color(tier).as_bytes());
+            }
+            used += pad(line, name.as_bytes(), name.chars().count(), w, false) + 1;
+            if color && name != "-" {
+                line.extend_from_slice(RESET.as_bytes());
+            }
+            line.push(b' ');
+        }
+
+        self.scratch.clear();
+        let pair_chars = super::write_socket_pair(pkt, &mut self.scratch);
+        used += pad(line, &self.scratch, pair_chars, W_PAIR, false) + 1;
+        line.push(b' ');
+
+        used += pad(line, num.format(pkt.wire_len).as_bytes(), usize::MAX, W_LEN, true) + 1;
+        line.push(b' ');
+
+        self.scratch.clear();
+        dissect::info(pkt, &mut self.scratch);
+        if let Some(issue) = pkt.issue {
+            if !self.scratch.is_empty() {
+                self.scratch.push(b' ');
+            }
+            let tag: &[u8] = match issue.kind {
+                IssueKind::Malformed => b"[malformed: ",
+                IssueKind::Truncated => b"[truncated: ",
+            };
+            let start = self.scratch.len();
+            self.scratch.extend_from_slice(tag);
+            self.scratch.extend_from_slice(issue.proto.display().as_bytes());
+            self.scratch.push(b' ');
+            self.scratch.extend_from_slice(issue.msg.as_bytes());
+            self.scratch.push(b']');
+            let _ = start;
+        }
+        let room = self.width.map(|w| w.saturating_sub(used));
+        let info = &self.scratch;
+        match room {
+            Some(room) if char_count(info) > room => {
+                let cut = byte_index_of_char(info, room.saturating_sub(1));
+                write_info(line, &info[..cut], color, pkt);
+                line.extend_from_slice("…".as_bytes());
+            }
+            _ => write_info(line, info, color, pkt),
+        }
+        line.push(b'\n');
+        self.out.write_all(line)
+    }
+}
+
+fn write_info(line: &mut Vec<u8>, info: &[u8], color: bool, pkt: &Packet<'_>) {
+    if color && pkt.issue.is_some() {
+        // The issue tag is at the end; colour the whole info red-ish only
+        // from the tag on.
+        if let Some(pos) = find(info, b"[malformed: ").or_else(|| find(info, b"[truncated: ")) {
+            line.extend_from_slice(&info[..pos]);
+            line.extend_from_slice(RED.as_bytes());
+            line.extend_from_slice(&info[pos..]);
+            line.extend_from_slice(RESET.as_bytes());
+            return;
+        }
+    }
+    let _ = DIM;
+    line.extend_from_slice(info);
+}
+
+fn find(h: &[u8], n: &[u8]) -> Option<usize> {
+    h.windows(n.len()).position(|w| w == n)
+}
+
+/// Outermost protocol of a tier, as the table names it.
+fn tier_name(pkt: &Packet<'_>, tier: Tier) -> &'static str {
+    if tier == Tier::Link && pkt.has(Proto::Vlan) {
+        return "802.1Q";
+    }
+    let mut it = pkt.layers.iter().filter(|l| l.proto.tier() == tier);
+    match it.next() {
+        // IPv6 extension headers and ICMP belong to the network tier but the
+        // IP header is what names it.
+        Some(l) => match l.proto {
+            Proto::Data => "Data",
+            Proto::Unsupported => "?",
+            p => short_name(p),
+        },
+        None if tier == Tier::Transport => pkt
+            .layers
+            .iter()
+            .find(|l| matches!(l.proto, Proto::Icmp | Proto::Icmpv6))
+            .map(|l| short_name(l.proto))
+            .unwrap_or("-"),
+        None => "-",
+    }
+}
+
+fn short_name(p: Proto) -> &'static str {
+    match p {
+        Proto::Eth => "Eth",
+        Proto::Sll => "SLL",
+        Proto::Sll2 => "SLL2",
+        Proto::Null => "Null",
+        p => p.display(),
+    }
+}
+
+/// Seconds with 6 decimals, like Wireshark's relative time column.
+pub fn write_rel_time(w: &mut Vec<u8>, nanos: i128) {
+    if nanos < 0 {
+        w.push(b'-');
+    }
+    let n = nanos.unsigned_abs();
+    let micros = n / 1000;
+    w.extend_from_slice(itoa::Buffer::new().format(micros / 1_000_000).as_bytes());
+    w.push(b'.');
+    let frac = (micros % 1_000_000) as u32;
+    let mut digits = [b'0'; 6];
+    let mut f = frac;
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (f % 10) as u8;
+        f /= 10;
+    }
+    w.extend_from_slice(&digits);
+}
+
+/// Appends `s` padded to `width` display columns; returns the columns used.
+/// `chars` is the display width of `s` (`usize::MAX` means "ASCII, use len").
+fn pad(line: &mut Vec<u8>, s: &[u8], chars: usize, width: usize, right: bool) -> usize {
+    let n = if chars == usize::MAX { s.len() } else { chars };
+    let fill = width.saturating_sub(n);
+    if right {
+        line.resize(line.len() + fill, b' ');
+        line.extend_from_slice(s);
+    } else {
+        line.extend_from_slice(s);
+        line.resize(line.len() + fill, b' ');
+    }
+    n.max(width)
+}
+
+fn char_count(b: &[u8]) -> usize {
+    b.iter().filter(|&&c| (c & 0xc0) != 0x80).count()
+}
+
+fn byte_index_of_char(b: &[u8], n: usize) -> usize {
+    let mut seen = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if (c & 0xc0) != 0x80 {
+            if seen == n {
+                return i;
+            }
+            seen += 1;
+        }
+    }
+    b.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rel_time() {
+        let mut w = Vec::new();
+        write_rel_time(&mut w, 1_234_567_891);
+        assert_eq!(w, b"1.234567");
+    }
+
+    #[test]
+    fn padding_counts_chars() {
+        let mut l = Vec::new();
+        let used = pad(&mut l, "a → b".as_bytes(), 5, 8, false);
+        assert_eq!(used, 8);
+        assert_eq!(l, "a → b   ".as_bytes());
+    }
+}
