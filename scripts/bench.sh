@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Throughput benchmark: times layerscope against tcpdump and tshark on the
+# same large mixed capture, in one run, and prints packets/s, peak RSS and
+# the ratios. Not part of the test suite.
+#
+# usage: scripts/bench.sh [PACKETS]      (default 1000000)
+#   BENCH_PCAP=path    use (or create) this capture instead
+#   BENCH_SKIP_TSHARK=1  leave tshark out (it takes minutes on 1M packets)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n="${1:-1000000}"
+dir="${BENCH_DIR:-/var/tmp/layerscope-bench}"
+mkdir -p "$dir"
+pcap="${BENCH_PCAP:-$dir/mix-$n.pcap}"
+[ -f "$pcap" ] || python3 ../shared/bench/gen_mix_pcap.py "$pcap" "$n" 1 >&2
+cargo build --release -q
+bin="${CARGO_TARGET_DIR:-target}/release/layerscope"
+pkts=$("$bin" read --format csv -e frame.number --no-progress "$pcap" | tail -n +2 | wc -l)
+size=$(stat -c %s "$pcap")
+cat "$pcap" > /dev/null   # same warm page cache for every tool
+
+declare -A secs rss
+run() { # name, command...
+  local name="$1"; shift
+  local t
+  t=$( { /usr/bin/time -f "%e %M" "$@" > /dev/null 2>/dev/null; } 2>&1 | tail -n 1)
+  secs[$name]=${t% *}; rss[$name]=${t#* }
+  printf '%-28s %8.2f s %12.0f pkt/s %8.1f MB peak RSS\n' "$name" "${secs[$name]}" \
+    "$(echo "$pkts / ${secs[$name]}" | bc -l)" "$(echo "${rss[$name]} / 1024" | bc -l)"
+}
+
+echo "capture: $pcap ($pkts packets, $((size / 1048576)) MiB); output to /dev/null"
+run "layerscope read (table)" "$bin" read --no-progress "$pcap"
+run "layerscope read (jsonl)" "$bin" read --no-progress --format jsonl "$pcap"
+run "tcpdump -nn -r" tcpdump -nn -r "$pcap"
+if [ -z "${BENCH_SKIP_TSHARK:-}" ]; then
+  run "tshark -n -r" tshark -n -r "$pcap"
+fi
+echo
+ratio() { echo "scale=1; ${secs[$2]} / ${secs[$1]}" | bc -l; }
+echo "layerscope table vs tcpdump: $(ratio 'layerscope read (table)' 'tcpdump -nn -r')x faster"
+echo "layerscope jsonl vs tcpdump: $(ratio 'layerscope read (jsonl)' 'tcpdump -nn -r')x faster"
+if [ -z "${BENCH_SKIP_TSHARK:-}" ]; then
+  echo "layerscope table vs tshark:  $(ratio 'layerscope read (table)' 'tshark -n -r')x faster"
+fi

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The test suite: formatting, lints, unit and integration tests, the corpus
+# robustness run and the tshark conformance run. Needs libpcap-dev, tshark
+# and tcpdump (scripts/setup.sh installs them) and root for the live tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --all-targets --release -- -D warnings
+echo "== cargo test"
+cargo test --release -- --test-threads=2
+bin="${CARGO_TARGET_DIR:-target}/release/layerscope"
+if [ -f scripts/corpus_robustness.sh ]; then
+  echo "== corpus robustness"
+  LAYERSCOPE="$bin" bash scripts/corpus_robustness.sh
+fi
+if [ -f scripts/conformance.py ]; then
+  echo "== tshark conformance"
+  python3 scripts/conformance.py --layerscope "$bin"
+fi
