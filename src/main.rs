@@ -21,6 +21,10 @@ struct Cli {
 enum Command {
     /// Read pcap/pcapng files (or `-` for standard input) and decode every packet
     Read(ReadArgs),
+    /// Capture live from an interface (needs root or cap_net_raw,cap_net_admin)
+    Capture(CaptureArgs),
+    /// List network interfaces, their state and addresses
+    Interfaces,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -75,6 +79,39 @@ struct ReadArgs {
     output: OutputArgs,
 }
 
+#[derive(Args)]
+struct CaptureArgs {
+    /// Interface to capture on (default: the first that is up and not loopback; `any` for all)
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    interface: Option<String>,
+    /// BPF filter compiled into the kernel (e.g. 'tcp port 80')
+    #[arg(short = 'f', long = "filter", value_name = "BPF")]
+    filter: Option<String>,
+    /// Stop after N packets
+    #[arg(short = 'c', long = "count", value_name = "N")]
+    count: Option<u64>,
+    /// Stop after this many seconds
+    #[arg(long, value_name = "SECS")]
+    duration: Option<f64>,
+    /// Also write the captured frames to a pcap file
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    write: Option<String>,
+    /// Bytes to capture per frame
+    #[arg(short = 's', long, value_name = "N", default_value_t = 262144)]
+    snaplen: i32,
+    /// Do not put the interface into promiscuous mode
+    #[arg(short = 'p', long)]
+    no_promisc: bool,
+    /// Print no rows, only a running count
+    #[arg(short = 'q', long)]
+    quiet: bool,
+    /// User to become once the capture is open (default: the sudo caller)
+    #[arg(short = 'Z', long, value_name = "NAME")]
+    user: Option<String>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
 impl OutputArgs {
     fn options(&self) -> OutputOptions {
         let mut format = match self.format {
@@ -122,6 +159,31 @@ fn main() {
                 None
             },
         }),
+        Command::Capture(a) => {
+            let duration = match a.duration {
+                Some(d) if !(d.is_finite() && d > 0.0) => {
+                    eprintln!("layerscope: --duration must be a positive number of seconds");
+                    std::process::exit(exit::USAGE);
+                }
+                d => d.map(std::time::Duration::from_secs_f64),
+            };
+            cmd::capture::run(&cmd::capture::CaptureOptions {
+                live: layerscope::source::live::LiveOptions {
+                    interface: a.interface,
+                    snaplen: a.snaplen,
+                    promisc: !a.no_promisc,
+                    filter: a.filter,
+                    ..Default::default()
+                },
+                output: a.output.options(),
+                count: a.count,
+                duration,
+                write: a.write,
+                quiet: a.quiet,
+                user: a.user,
+            })
+        }
+        Command::Interfaces => cmd::interfaces::run(),
     };
     std::process::exit(code);
 }

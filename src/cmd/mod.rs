@@ -1,7 +1,10 @@
 //! Command implementations. `main.rs` parses flags into these option
 //! structs; everything that does work lives here and below.
 
+pub mod capture;
+pub mod interfaces;
 pub mod pipeline;
+pub mod privs;
 pub mod read;
 
 /// Process exit codes, shared by every command.

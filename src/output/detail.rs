@@ -60,14 +60,11 @@ impl FieldSink for TreeSink<'_> {
         }
         let tier = layer_tier(name);
         self.layer_color = tier.map(tier_color).unwrap_or("");
-        let start = self.buf.len();
         if self.color {
             self.buf.extend_from_slice(BOLD.as_bytes());
             self.buf.extend_from_slice(self.layer_color.as_bytes());
         }
-        let mark = self.buf.len();
         self.buf.extend_from_slice(title.as_bytes());
-        let _ = start;
         if self.color {
             self.buf.extend_from_slice(RESET.as_bytes());
         }
@@ -75,7 +72,6 @@ impl FieldSink for TreeSink<'_> {
         let shown = title.chars().count();
         let fill = NAME_COL.saturating_sub(shown).max(2);
         self.buf.resize(self.buf.len() + fill, b' ');
-        let _ = mark;
         if self.color {
             self.buf.extend_from_slice(DIM.as_bytes());
         }

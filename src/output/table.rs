@@ -3,7 +3,7 @@
 //! Rows are streamed through a fixed-width writer (no table buffering), so
 //! the first row appears as soon as the first packet is read.
 
-use super::style::{tier_color, DIM, RED, RESET};
+use super::style::{tier_color, RED, RESET};
 use crate::dissect::{self, IssueKind, Packet, Proto, Tier};
 use std::io::{self, Write};
 
@@ -48,7 +48,6 @@ impl<W: Write> TableWriter<W> {
 
     fn header(&mut self) -> io::Result<()> {
         self.line.clear();
-        let mut used = 0;
         let cols: [(&str, usize, bool); 8] = [
             ("No.", W_NO, true),
             ("Time", W_TIME, false),
@@ -60,11 +59,10 @@ impl<W: Write> TableWriter<W> {
             ("Len", W_LEN, true),
         ];
         for (name, w, right) in cols {
-            used += pad(&mut self.line, name.as_bytes(), name.len(), w, right) + 1;
+            pad(&mut self.line, name.as_bytes(), name.len(), w, right);
             self.line.push(b' ');
         }
         self.line.extend_from_slice(b"Info");
-        let _ = used;
         if self.color {
             self.out.write_all(super::style::BOLD.as_bytes())?;
             self.out.write_all(&self.line)?;
@@ -131,13 +129,11 @@ impl<W: Write> TableWriter<W> {
                 IssueKind::Malformed => b"[malformed: ",
                 IssueKind::Truncated => b"[truncated: ",
             };
-            let start = self.scratch.len();
             self.scratch.extend_from_slice(tag);
             self.scratch.extend_from_slice(issue.proto.display().as_bytes());
             self.scratch.push(b' ');
             self.scratch.extend_from_slice(issue.msg.as_bytes());
             self.scratch.push(b']');
-            let _ = start;
         }
         let room = self.width.map(|w| w.saturating_sub(used));
         let info = &self.scratch;
@@ -156,8 +152,7 @@ impl<W: Write> TableWriter<W> {
 
 fn write_info(line: &mut Vec<u8>, info: &[u8], color: bool, pkt: &Packet<'_>) {
     if color && pkt.issue.is_some() {
-        // The issue tag is at the end; colour the whole info red-ish only
-        // from the tag on.
+        // The issue tag is at the end: colour it alone.
         if let Some(pos) = find(info, b"[malformed: ").or_else(|| find(info, b"[truncated: ")) {
             line.extend_from_slice(&info[..pos]);
             line.extend_from_slice(RED.as_bytes());
@@ -166,7 +161,6 @@ fn write_info(line: &mut Vec<u8>, info: &[u8], color: bool, pkt: &Packet<'_>) {
             return;
         }
     }
-    let _ = DIM;
     line.extend_from_slice(info);
 }
 

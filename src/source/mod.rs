@@ -2,6 +2,8 @@
 //! Everything downstream of a source is identical for both.
 
 pub mod file;
+pub mod interfaces;
+pub mod live;
 
 /// A capture timestamp, seconds and nanoseconds since the Unix epoch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]

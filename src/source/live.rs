@@ -1,0 +1,206 @@
+//! Live capture through libpcap: immediate mode (a row per frame as it
+//! arrives), kernel BPF filters, pcap stats, and a clear error when the
+//! process lacks the rights to capture.
+
+use super::{Frame, Timestamp};
+use std::fmt;
+
+/// How to open a live capture (tcpdump's flags).
+#[derive(Clone, Debug)]
+pub struct LiveOptions {
+    /// Interface name; None picks tcpdump's default (first up, non-loopback).
+    pub interface: Option<String>,
+    pub snaplen: i32,
+    pub promisc: bool,
+    /// Kernel BPF filter.
+    pub filter: Option<String>,
+    /// Read timeout, so a blocked read returns to check for signals.
+    pub timeout_ms: i32,
+}
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        LiveOptions { interface: None, snaplen: 262_144, promisc: true, filter: None, timeout_ms: 100 }
+    }
+}
+
+#[derive(Debug)]
+pub enum LiveError {
+    /// The process may not capture on this interface.
+    Privilege { interface: String, detail: String },
+    NoSuchInterface(String),
+    NoDefaultInterface,
+    BadFilter { expr: String, detail: String },
+    /// The interface failed while capturing (went down, was removed).
+    Capture { interface: String, detail: String },
+    Open { interface: String, detail: String },
+}
+
+impl LiveError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        use crate::cmd::exit;
+        match self {
+            LiveError::Privilege { .. } => exit::PRIVILEGE,
+            LiveError::BadFilter { .. } => exit::USAGE,
+            _ => exit::INPUT,
+        }
+    }
+}
+
+impl fmt::Display for LiveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LiveError::Privilege { interface, detail } => {
+                let exe = std::env::current_exe()
+                    .ok()
+                    .and_then(|p| p.canonicalize().ok())
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "layerscope".into());
+                write!(
+                    f,
+                    "no permission to capture on {interface} ({detail}).\n  \
+                     Run it as root:  sudo {exe} ...\n  \
+                     or allow this binary to capture:  sudo setcap cap_net_raw,cap_net_admin=eip {exe}"
+                )
+            }
+            LiveError::NoSuchInterface(i) => {
+                write!(f, "no such interface: {i} (see `layerscope interfaces`)")
+            }
+            LiveError::NoDefaultInterface => {
+                write!(f, "no interface to capture on (none is up); pick one with -i")
+            }
+            LiveError::BadFilter { expr, detail } => {
+                write!(f, "invalid BPF filter '{expr}': {detail}")
+            }
+            LiveError::Capture { interface, detail } => {
+                write!(f, "capture on {interface} failed: {detail}")
+            }
+            LiveError::Open { interface, detail } => {
+                write!(f, "cannot capture on {interface}: {detail}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for LiveError {}
+
+/// Packet counts from the kernel at the end of a capture.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LiveStats {
+    pub received: u32,
+    pub dropped: u32,
+    pub if_dropped: u32,
+}
+
+/// An open live capture.
+pub struct LiveSource {
+    cap: pcap::Capture<pcap::Active>,
+    pub interface: String,
+    pub linktype: u32,
+    save: Option<pcap::Savefile>,
+}
+
+fn classify(interface: &str, e: pcap::Error) -> LiveError {
+    let detail = e.to_string();
+    let lower = detail.to_lowercase();
+    if lower.contains("permission") || lower.contains("not permitted") {
+        LiveError::Privilege { interface: interface.into(), detail }
+    } else if lower.contains("no such device") || lower.contains("doesn't exist") {
+        LiveError::NoSuchInterface(interface.into())
+    } else {
+        LiveError::Open { interface: interface.into(), detail }
+    }
+}
+
+/// tcpdump's default: the first interface that is up and not loopback.
+pub fn default_interface() -> Result<String, LiveError> {
+    let devs = pcap::Device::list().map_err(|e| LiveError::Open {
+        interface: "(default)".into(),
+        detail: e.to_string(),
+    })?;
+    devs.iter()
+        .find(|d| d.flags.is_up() && !d.flags.is_loopback() && d.name != "any")
+        .or_else(|| devs.iter().find(|d| d.flags.is_up() && d.name != "any"))
+        .map(|d| d.name.clone())
+        .ok_or(LiveError::NoDefaultInterface)
+}
+
+impl LiveSource {
+    /// Opens the interface and installs the kernel filter. Call this while
+    /// still privileged; drop privileges right after.
+    pub fn open(opts: &LiveOptions) -> Result<LiveSource, LiveError> {
+        let name = match &opts.interface {
+            Some(n) => n.clone(),
+            None => default_interface()?,
+        };
+        let inactive = pcap::Capture::from_device(name.as_str()).map_err(|e| classify(&name, e))?;
+        let mut cap = inactive
+            .immediate_mode(true)
+            .snaplen(opts.snaplen)
+            .promisc(opts.promisc)
+            .timeout(opts.timeout_ms)
+            .precision(pcap::Precision::Nano)
+            .open()
+            .map_err(|e| classify(&name, e))?;
+        if let Some(expr) = &opts.filter {
+            cap.filter(expr, true).map_err(|e| LiveError::BadFilter {
+                expr: expr.clone(),
+                detail: e.to_string(),
+            })?;
+        }
+        let linktype = cap.get_datalink().0 as u32;
+        Ok(LiveSource { cap, interface: name, linktype, save: None })
+    }
+
+    /// Starts writing every captured frame to a pcap file (after privileges
+    /// are dropped, so the file belongs to the invoking user, as with
+    /// `tcpdump -Z`).
+    pub fn save_to(&mut self, path: &str) -> Result<(), LiveError> {
+        let save = self.cap.savefile(path).map_err(|e| LiveError::Open {
+            interface: self.interface.clone(),
+            detail: format!("cannot write {path}: {e}"),
+        })?;
+        self.save = Some(save);
+        Ok(())
+    }
+
+    /// The next frame, or None when the read timeout expired with nothing.
+    pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, LiveError> {
+        match self.cap.next_packet() {
+            Ok(p) => {
+                if let Some(s) = &mut self.save {
+                    s.write(&p);
+                }
+                let ts = Timestamp {
+                    sec: p.header.ts.tv_sec,
+                    // Precision::Nano: libpcap puts nanoseconds in tv_usec.
+                    nsec: p.header.ts.tv_usec as u32,
+                };
+                Ok(Some(Frame {
+                    ts,
+                    wire_len: p.header.len,
+                    linktype: self.linktype,
+                    interface: 0,
+                    bytes: p.data,
+                }))
+            }
+            Err(pcap::Error::TimeoutExpired) => Ok(None),
+            Err(e) => Err(LiveError::Capture { interface: self.interface.clone(), detail: e.to_string() }),
+        }
+    }
+
+    /// Flushes the `-w` file so everything captured so far is on disk.
+    pub fn flush_save(&mut self) {
+        if let Some(s) = &mut self.save {
+            let _ = s.flush();
+        }
+    }
+
+    pub fn stats(&mut self) -> LiveStats {
+        self.cap
+            .stats()
+            .map(|s| LiveStats { received: s.received, dropped: s.dropped, if_dropped: s.if_dropped })
+            .unwrap_or_default()
+    }
+}
