@@ -571,6 +571,11 @@ pub fn top_protocol(pkt: &Packet<'_>) -> &'static str {
     {
         return l.proto.display();
     }
+    if let Some((_, l)) = pkt.find(Proto::Arp) {
+        if pkt.layers.last().map(|x| x.proto) == Some(Proto::Arp) {
+            return net::arp::column_name(pkt, l);
+        }
+    }
     pkt.layers
         .iter()
         .rev()
