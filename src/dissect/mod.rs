@@ -189,6 +189,11 @@ pub struct FlowNote {
     /// TCP sequence and acknowledgment numbers relative to each side's ISN.
     pub rel_seq: Option<u32>,
     pub rel_ack: Option<u32>,
+    /// TCP window scale of the sender, as tshark tracks it: a shift count,
+    /// -1 unknown (no SYN seen), -2 no scaling negotiated.
+    pub win_scale: Option<i8>,
+    /// The connection negotiated Accurate ECN, so AE/CWR/ECE form the ACE counter.
+    pub ace: bool,
 }
 
 /// A dissected frame. Reused from packet to packet to avoid allocation.
