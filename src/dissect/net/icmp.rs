@@ -377,3 +377,108 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::ipv4::testutil::{decode, decode_wire, fuzz, hex};
+    use crate::dissect::linktype;
+
+    // Expected values come from tshark 4.0.17 (`-o ip.check_checksum:TRUE
+    // -T fields`) on the same bytes.
+    const IP: &str = "123400004001549b0a0000010a000002";
+    const QUOTED: &str = "4500003c1234000040114e6c0a000002080808083039003500201234";
+
+    #[test]
+    fn echo_request() {
+        let f = hex(&format!(
+            "4500002c{IP}0800b6931234000130313233343536373839616263646566"
+        ));
+        let d = decode(linktype::IPV4, &f);
+        assert_eq!(d.protocols, "ip:icmp:data");
+        assert_eq!(d.get("icmp.type"), "8");
+        assert_eq!(d.get("icmp.code"), "0");
+        assert_eq!(d.get("icmp.checksum"), "0xb693");
+        assert_eq!(d.get("icmp.checksum.status"), "1");
+        assert_eq!(d.get("icmp.ident"), "4660");
+        assert_eq!(d.get("icmp.ident_le"), "13330");
+        assert_eq!(d.get("icmp.seq"), "1");
+        assert_eq!(d.get("icmp.seq_le"), "256");
+        assert_eq!(d.get("data.len"), "16");
+        assert_eq!(d.info, "Echo (ping) request  id=0x1234, seq=1/256, ttl=64");
+
+        let f = hex(&format!(
+            "4500002c{IP}080011111234000130313233343536373839616263646566"
+        ));
+        assert_eq!(decode(linktype::IPV4, &f).get("icmp.checksum.status"), "0");
+    }
+
+    #[test]
+    fn errors_quote_the_packet() {
+        let ip = "123400004001548f0a0000010a000002";
+        let f = hex(&format!("45000038{ip}0303ba3a00000000{QUOTED}"));
+        let d = decode(linktype::IPV4, &f);
+        assert!(d.protocols.starts_with("ip:icmp:ip"), "{}", d.protocols);
+        assert_eq!(d.get("icmp.unused"), "00000000");
+        assert_eq!(d.get("icmp.checksum.status"), "1");
+        assert_eq!(d.get("ip.src"), "10.0.0.1,10.0.0.2");
+        assert_eq!(d.get("ip.len"), "56,60");
+        assert_eq!(d.get("ip.checksum.status"), "1,1");
+        assert_eq!(d.info, "Destination unreachable (Port unreachable)");
+        // The quoted packet's total length exceeds what is quoted: normal.
+        assert!(d.issue.is_none(), "{:?}", d.issue);
+
+        let f = hex(&format!("45000038{ip}0304b4c100000578{QUOTED}"));
+        let d = decode(linktype::IPV4, &f);
+        assert_eq!(d.get("icmp.unused"), "0000");
+        assert_eq!(d.get("icmp.mtu"), "1400");
+        assert_eq!(d.info, "Destination unreachable (Fragmentation needed)");
+
+        let f = hex(&format!("45000038{ip}0501ad3e0a0000fe{QUOTED}"));
+        let d = decode(linktype::IPV4, &f);
+        assert_eq!(d.get("icmp.redir_gw"), "10.0.0.254");
+        assert_eq!(d.info, "Redirect             (Redirect for host)");
+    }
+
+    #[test]
+    fn quoted_header_cut_short_is_not_malformed() {
+        let f =
+            hex("45000028123400004001549f0a0000010a0000020303170f000000004500003c1234000040114e6c");
+        let d = decode(linktype::IPV4, &f);
+        assert_eq!(d.protocols, "ip:icmp:ip");
+        assert_eq!(d.get("ip.src"), "10.0.0.1");
+        assert_eq!(d.get("ip.checksum.status"), "1,2");
+        assert_eq!(d.get("icmp.checksum.status"), "1");
+        assert!(d.issue.is_none(), "{:?}", d.issue);
+    }
+
+    #[test]
+    fn snapped_message_is_unverified() {
+        // zeek trunc/icmp-payload-trunc.pcap, frame 1: 80 of 98 bytes.
+        let f = hex(
+            "0010db88d2ef000000000000080045000054edc00000400157410a0000014a7de1290800248dd9b30000\
+             4fc537ad000a873f08090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425",
+        );
+        let d = decode_wire(linktype::ETHERNET, &f, 98);
+        assert_eq!(d.get("icmp.checksum.status"), "2");
+        assert_eq!(d.get("icmp.ident"), "55731");
+        assert_eq!(d.get("icmp.seq"), "0");
+        assert_eq!(d.get("ip.checksum.status"), "1");
+        assert!(d.issue.is_none());
+    }
+
+    #[test]
+    fn never_panics() {
+        fuzz(
+            linktype::IPV4,
+            &hex(&format!(
+                "45000038123400004001548f0a0000010a0000020303ba3a00000000{QUOTED}"
+            )),
+        );
+        fuzz(
+            linktype::IPV4,
+            &hex(&format!(
+                "4500002c{IP}0900b6930202000a0a000001000000050a00000200000001"
+            )),
+        );
+    }
+}

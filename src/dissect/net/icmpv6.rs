@@ -779,3 +779,160 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::ipv4::testutil::{decode, fuzz, hex};
+    use crate::dissect::{linktype, IssueKind};
+
+    // Expected values come from tshark 4.0.17 (`-T fields`) on the same bytes.
+    const SRC_DST: &str = "20010db800000000000000000000000120010db8000000000000000000000002";
+
+    fn v6(first8: &str, rest: &str) -> Vec<u8> {
+        hex(&format!("{first8}{SRC_DST}{rest}"))
+    }
+
+    #[test]
+    fn echo() {
+        let d = decode(
+            linktype::IPV6,
+            &v6("60000000000d3a40", "8000ce3b1234000168656c6c6f"),
+        );
+        assert_eq!(d.protocols, "ipv6:icmpv6:data");
+        assert_eq!(d.get("icmpv6.checksum"), "0xce3b");
+        assert_eq!(d.get("icmpv6.checksum.status"), "1");
+        assert_eq!(d.get("icmpv6.echo.identifier"), "0x1234");
+        assert_eq!(d.get("icmpv6.echo.sequence_number"), "1");
+        assert_eq!(d.info, "Echo (ping) request id=0x1234, seq=1, hop limit=64");
+        let d = decode(
+            linktype::IPV6,
+            &v6("60000000000d3a40", "800012341234000168656c6c6f"),
+        );
+        assert_eq!(d.get("icmpv6.checksum.status"), "0");
+    }
+
+    #[test]
+    fn error_quotes_ipv6() {
+        let d = decode(
+            linktype::IPV6,
+            &v6(
+                "6000000000383a40",
+                "010492a000000000600000000064114020010db800000000000000000000000220010db8\
+                 0000000000000000000000993039003500201234",
+            ),
+        );
+        assert!(
+            d.protocols.starts_with("ipv6:icmpv6:ipv6"),
+            "{}",
+            d.protocols
+        );
+        assert_eq!(d.get("icmpv6.checksum.status"), "1");
+        assert_eq!(d.get("icmpv6.reserved"), "00000000");
+        assert_eq!(d.get("ipv6.src"), "2001:db8::1,2001:db8::2");
+        assert_eq!(d.get("ipv6.plen"), "56,100");
+        assert_eq!(d.info, "Destination Unreachable (Port unreachable)");
+        assert!(d.issue.is_none(), "{:?}", d.issue);
+    }
+
+    #[test]
+    fn neighbor_discovery() {
+        let d = decode(
+            linktype::IPV6,
+            &v6(
+                "6000000000203a40",
+                "87001bac00000000fe8000000000000000000000000000010101020000000001",
+            ),
+        );
+        assert_eq!(d.get("icmpv6.checksum.status"), "1");
+        assert_eq!(d.get("icmpv6.nd.ns.target_address"), "fe80::1");
+        assert_eq!(d.get("icmpv6.opt.type"), "1");
+        assert_eq!(d.get("icmpv6.opt.length"), "1");
+        assert_eq!(d.get("icmpv6.opt.linkaddr"), "02:00:00:00:00:01");
+        assert_eq!(d.get("icmpv6.opt.src_linkaddr"), "02:00:00:00:00:01");
+        assert_eq!(
+            d.info,
+            "Neighbor Solicitation for fe80::1 from 02:00:00:00:00:01"
+        );
+
+        let d = decode(
+            linktype::IPV6,
+            &v6(
+                "6000000000203a40",
+                "880039abe0000000fe8000000000000000000000000000010201020000000001",
+            ),
+        );
+        assert_eq!(d.get("icmpv6.nd.na.flag"), "0xe0000000");
+        assert_eq!(d.get("icmpv6.nd.na.flag.r"), "1");
+        assert_eq!(d.get("icmpv6.nd.na.flag.s"), "1");
+        assert_eq!(d.get("icmpv6.nd.na.flag.o"), "1");
+        assert_eq!(d.get("icmpv6.nd.na.target_address"), "fe80::1");
+        assert_eq!(d.get("icmpv6.opt.target_linkaddr"), "02:00:00:00:00:01");
+        assert_eq!(
+            d.info,
+            "Neighbor Advertisement fe80::1 (rtr, sol, ovr) is at 02:00:00:00:00:01"
+        );
+
+        // An option of length 0 is malformed.
+        let d = decode(
+            linktype::IPV6,
+            &v6(
+                "6000000000203a40",
+                "87001bad00000000fe8000000000000000000000000000010100020000000001",
+            ),
+        );
+        assert_eq!(d.get("icmpv6.opt.length"), "0");
+        assert_eq!(d.issue.unwrap().kind, IssueKind::Malformed);
+        assert_eq!(d.info, "Neighbor Solicitation for fe80::1");
+    }
+
+    #[test]
+    fn router_advertisement() {
+        let d = decode(
+            linktype::IPV6,
+            &v6(
+                "6000000000583a40",
+                "8600033240c80708000003e8000007d0010102000000000105010000000005dc030440c0000000640000\
+                 00320000000020010db8000000000000000000000000190300000000003c20010db80000000000000000\
+                 00000053",
+            ),
+        );
+        assert_eq!(d.get("icmpv6.checksum.status"), "1");
+        assert_eq!(d.get("icmpv6.nd.ra.cur_hop_limit"), "64");
+        assert_eq!(d.get("icmpv6.nd.ra.flag"), "0xc8");
+        assert_eq!(d.get("icmpv6.nd.ra.flag.m"), "1");
+        assert_eq!(d.get("icmpv6.nd.ra.flag.prf"), "1");
+        assert_eq!(d.get("icmpv6.nd.ra.router_lifetime"), "1800");
+        assert_eq!(d.get("icmpv6.nd.ra.reachable_time"), "1000");
+        assert_eq!(d.get("icmpv6.nd.ra.retrans_timer"), "2000");
+        assert_eq!(d.get("icmpv6.opt.type"), "1,5,3,25");
+        assert_eq!(d.get("icmpv6.opt.length"), "1,1,4,3");
+        assert_eq!(d.get("icmpv6.opt.mtu"), "1500");
+        assert_eq!(d.get("icmpv6.opt.prefix"), "2001:db8::");
+        assert_eq!(d.get("icmpv6.opt.prefix.length"), "64");
+        assert_eq!(d.get("icmpv6.opt.prefix.flag"), "0xc0");
+        assert_eq!(d.get("icmpv6.opt.prefix.valid_lifetime"), "100");
+        assert_eq!(d.get("icmpv6.opt.rdnss"), "2001:db8::53");
+        assert_eq!(d.get("icmpv6.opt.rdnss.lifetime"), "60");
+        assert_eq!(d.info, "Router Advertisement from 02:00:00:00:00:01");
+    }
+
+    #[test]
+    fn never_panics() {
+        fuzz(
+            linktype::IPV6,
+            &v6(
+                "6000000000383a40",
+                "010492a000000000600000000064114020010db800000000000000000000000220010db8\
+                 0000000000000000000000993039003500201234",
+            ),
+        );
+        fuzz(
+            linktype::IPV6,
+            &v6(
+                "6000000000283a40",
+                "8f00e46200000001040000010ff0200000000000000000000000000022001\
+                 0db8000000000000000000000001",
+            ),
+        );
+    }
+}

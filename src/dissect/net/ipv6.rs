@@ -723,3 +723,170 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::ipv4::testutil::{decode, decode_wire, fuzz, hex};
+    use crate::dissect::{linktype, IssueKind};
+
+    // Expected values come from tshark 4.0.17 (`-T fields`) on the same bytes.
+    const SRC_DST: &str = "20010db800000000000000000000000120010db8000000000000000000000002";
+
+    fn v6(first8: &str, rest: &str) -> Vec<u8> {
+        hex(&format!("{first8}{SRC_DST}{rest}"))
+    }
+
+    #[test]
+    fn header_fields_and_unknown_protocol() {
+        let d = decode(linktype::IPV6, &v6("6b8123450008fd40", "6162636465666768"));
+        assert_eq!(d.protocols, "ipv6:data");
+        assert_eq!(d.get("ipv6.version"), "6");
+        assert_eq!(d.get("ip.version"), "6");
+        assert_eq!(d.get("ipv6.tclass"), "0x000000b8");
+        assert_eq!(d.get("ipv6.tclass.dscp"), "46");
+        assert_eq!(d.get("ipv6.tclass.ecn"), "0");
+        assert_eq!(d.get("ipv6.flow"), "0x012345");
+        assert_eq!(d.get("ipv6.plen"), "8");
+        assert_eq!(d.get("ipv6.nxt"), "253");
+        assert_eq!(d.get("ipv6.hlim"), "64");
+        assert_eq!(d.get("ipv6.addr"), "2001:db8::1,2001:db8::2");
+        assert_eq!(d.info, "Unknown IP Protocol: Unknown (253)");
+    }
+
+    #[test]
+    fn routing_ah_hbh_fragment() {
+        let d = decode(
+            linktype::IPV6,
+            &v6("6000000000102b40", "3b000000000000006162636465666768"),
+        );
+        assert_eq!(d.protocols, "ipv6:ipv6.routing:data");
+        assert_eq!(d.get("ipv6.routing.type"), "0");
+        assert_eq!(d.get("ipv6.routing.segleft"), "0");
+        assert_eq!(d.info, "IPv6 no next header");
+
+        let d = decode(
+            linktype::IPV6,
+            &v6(
+                "6000000000183340",
+                "3b04000000001001000000050102030405060708090a0b0c",
+            ),
+        );
+        assert_eq!(d.protocols, "ipv6:ah");
+        assert_eq!(d.get("ah.next_header"), "59");
+        assert_eq!(d.get("ah.length"), "4");
+        assert_eq!(d.get("ah.spi"), "0x00001001");
+        assert_eq!(d.get("ah.sequence"), "5");
+        assert_eq!(d.get("ah.icv"), "0102030405060708090a0b0c");
+        assert_eq!(d.info, "IPv6 no next header");
+
+        let d = decode(
+            linktype::IPV6,
+            &v6("60000000000c0040", "3b0001040000000061626364"),
+        );
+        assert_eq!(d.protocols, "ipv6:ipv6.hopopts:data");
+        assert_eq!(d.get("ipv6.hopopts.len_oct"), "8");
+        assert_eq!(d.get("ipv6.opt.type"), "0x01");
+        assert_eq!(d.get("ipv6.opt.length"), "4");
+        assert_eq!(d.get("ipv6.opt.padn"), "00000000");
+
+        let d = decode(
+            linktype::IPV6,
+            &v6("6000000000102c40", "11000001000000076162636465666768"),
+        );
+        assert_eq!(d.protocols, "ipv6:ipv6.fraghdr:data");
+        assert_eq!(d.get("ipv6.fraghdr.offset"), "0");
+        assert_eq!(d.get("ipv6.fraghdr.more"), "1");
+        assert_eq!(d.get("ipv6.fraghdr.ident"), "0x00000007");
+        assert_eq!(
+            d.info,
+            "IPv6 fragment (off=0 more=y ident=0x00000007 nxt=17)"
+        );
+
+        let d = decode(
+            linktype::IPV6,
+            &v6(
+                "6000000000182b40",
+                "3b0202010000000020010db8000000000000000000000099",
+            ),
+        );
+        assert_eq!(d.protocols, "ipv6:ipv6.routing");
+        assert_eq!(d.get("ipv6.routing.type"), "2");
+        assert_eq!(d.get("ipv6.routing.segleft"), "1");
+        assert_eq!(d.get("ipv6.routing.mipv6.home_address"), "2001:db8::99");
+    }
+
+    #[test]
+    fn segment_routing_header() {
+        // tcpdump ipv6-srh-ext-header.pcap, frame 1.
+        let f = hex(
+            "080027206bcf080027c22da586dd600889ad00902b40000a000b000c00120000000000000001000a000b000c00020000\
+             000000f100002904040101000000000a000b000c000300000000000000d6000a000b000c00020000000000f10000600889\
+             ad00403a40000a000b000c0012000000000000000100b200000000000000000000000000028000635e06ee000103c5475a\
+             000000000a5e000000000000101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637",
+        );
+        let d = decode(linktype::ETHERNET, &f);
+        assert_eq!(
+            d.protocols,
+            "eth:ethertype:ipv6:ipv6.routing:ipv6:icmpv6:data"
+        );
+        assert_eq!(d.get("ipv6.flow"), "0x0889ad,0x0889ad");
+        assert_eq!(d.get("ipv6.routing.nxt"), "41");
+        assert_eq!(d.get("ipv6.routing.len"), "4");
+        assert_eq!(d.get("ipv6.routing.len_oct"), "40");
+        assert_eq!(d.get("ipv6.routing.srh.last_entry"), "1");
+        assert_eq!(d.get("ipv6.routing.srh.flags"), "0x00");
+        assert_eq!(d.get("ipv6.routing.srh.tag"), "0000");
+        assert_eq!(d.get("ipv6.routing.srh.addr"), "a:b:c:3::d6,a:b:c:2::f1:0");
+        assert_eq!(d.get("ipv6.dst"), "a:b:c:2::f1:0,b2::2");
+        assert_eq!(d.get("icmpv6.checksum.status"), "1");
+    }
+
+    #[test]
+    fn jumbogram_length_from_option() {
+        // tcpdump ipv6_jumbogram_1.pcap (65590 bytes), first 80 captured.
+        let f = hex(
+            "0013c4c784f000123fae22f786dd60000000000000e3220000000000024402123ffffeae22f722000000000002400002\
+             0000000000043a00c204000100008000e3b011e0c91ef4b5e35eff52cb42747e",
+        );
+        let d = decode_wire(linktype::ETHERNET, &f, 65590);
+        assert_eq!(d.protocols, "eth:ethertype:ipv6:ipv6.hopopts:icmpv6:data");
+        assert_eq!(d.get("ipv6.plen"), "0");
+        assert_eq!(d.get("ipv6.src_slaac_mac"), "00:12:3f:ae:22:f7");
+        assert_eq!(d.get("ipv6.opt.type"), "0xc2");
+        assert_eq!(d.get("ipv6.opt.type.action"), "3");
+        assert_eq!(d.get("ipv6.opt.jumbo"), "65536");
+        assert_eq!(d.get("icmpv6.echo.identifier"), "0x11e0");
+        assert_ne!(d.issue.map(|i| i.kind), Some(IssueKind::Malformed));
+    }
+
+    #[test]
+    fn bad_lengths() {
+        // A zero payload length without a jumbo option (tcpdump ipv6_frag6_negative_len).
+        let d = decode(linktype::IPV6, &v6("6500007300002c1c", "73000000"));
+        assert_eq!(d.protocols, "ipv6");
+        assert_eq!(d.issue.unwrap().kind, IssueKind::Malformed);
+        // 39 of 40 header bytes, not cut by the snap length.
+        let f = v6("6000000000083a40", "");
+        let d = decode(linktype::IPV6, &f[..39]);
+        assert_eq!(d.info, "Invalid IPv6 header (39 bytes, need exactly 40)");
+        assert_eq!(d.get("ipv6.src"), "2001:db8::1");
+        assert_eq!(d.get("ipv6.dst"), "");
+        // Bad version: tshark shows data, not IPv6.
+        let mut f = hex("000000000001000000000002 86dd");
+        f.extend(v6("0000000000003b40", ""));
+        let d = decode(linktype::ETHERNET, &f);
+        assert_eq!(d.protocols, "eth:ethertype:data");
+    }
+
+    #[test]
+    fn never_panics() {
+        fuzz(linktype::IPV6, &v6("6000000000283c40", "2b0001000102c9100000000000000000000000000000000000003b0204000000000020010db8000000000000000000000099"));
+        fuzz(
+            linktype::IPV6,
+            &v6(
+                "6000000000180040",
+                "2c00c2040001000011000001000000076162636465666768",
+            ),
+        );
+    }
+}
