@@ -64,8 +64,13 @@ fn message<'a>(pkt: &Packet<'a>, l: &Layer) -> &'a [u8] {
 }
 
 /// 1 good, 0 bad, 2 when the message was not captured whole.
+/// Like tshark, a message quoted inside another ICMP error is not verified.
 fn checksum_status(pkt: &Packet<'_>, l: &Layer) -> u64 {
-    if cut_short(pkt, l) {
+    let quoted = pkt
+        .layers
+        .iter()
+        .any(|x| matches!(x.proto, Proto::Icmp | Proto::Icmpv6) && x.start < l.start);
+    if quoted || cut_short(pkt, l) {
         return 2;
     }
     (fold(sum_words(message(pkt, l), 0)) == 0) as u64
@@ -449,6 +454,22 @@ mod tests {
         assert_eq!(d.get("ip.checksum.status"), "1,2");
         assert_eq!(d.get("icmp.checksum.status"), "1");
         assert!(d.issue.is_none(), "{:?}", d.issue);
+    }
+
+    #[test]
+    fn quoted_icmp_is_unverified() {
+        // tcpdump dhcp-rfc4388.pcap, frame 6: unreachable quoting an echo.
+        let f = hex(
+            "a6824bc9a1a77483ef07d0a9080045c0004c9c6a00004001c6330a2801010a2802030301fcfe000000004500\
+             003061b440003f01bfcc0a2802030a1e04040800b7db40240000000000000000000000000000000000000000\
+             0000",
+        );
+        let d = decode(linktype::ETHERNET, &f);
+        assert_eq!(d.get("icmp.type"), "3,8");
+        assert_eq!(d.get("icmp.checksum.status"), "1,2");
+        assert_eq!(d.get("icmp.ident"), "16420");
+        assert_eq!(d.get("ip.checksum.status"), "1,1");
+        assert_eq!(d.info, "Destination unreachable (Host unreachable)");
     }
 
     #[test]

@@ -94,6 +94,13 @@ fn checksum_status(pkt: &Packet<'_>, l: &Layer) -> u64 {
     let Some(idx) = pkt.layers.iter().position(|x| x == l) else {
         return 2;
     };
+    // Like tshark, a message quoted inside another ICMP error is not verified.
+    if pkt.layers[..idx]
+        .iter()
+        .any(|x| matches!(x.proto, Proto::Icmp | Proto::Icmpv6))
+    {
+        return 2;
+    }
     let Some(ip) = pkt.layers[..idx]
         .iter()
         .rev()
