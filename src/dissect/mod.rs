@@ -274,10 +274,13 @@ impl<'a> Packet<'a> {
 
     /// Source and destination ports of the outermost TCP/UDP header.
     pub fn ports(&self) -> Option<(u16, u16)> {
+        // The first transport-like layer decides: an ICMP error's quoted
+        // TCP/UDP header does not give the frame itself ports.
         let l = self
             .layers
             .iter()
-            .find(|l| matches!(l.proto, Proto::Tcp | Proto::Udp))?;
+            .find(|l| matches!(l.proto, Proto::Tcp | Proto::Udp | Proto::Icmp | Proto::Icmpv6))
+            .filter(|l| matches!(l.proto, Proto::Tcp | Proto::Udp))?;
         // Both headers start with the two ports.
         let b = self.bytes(l.start as usize..l.start as usize + 4);
         if b.len() < 4 {

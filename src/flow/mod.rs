@@ -140,7 +140,7 @@ pub struct FlowHasherBuilder {
 }
 
 impl FlowHasherBuilder {
-    fn random() -> Self {
+    pub fn random() -> Self {
         let seed = RandomState::new().build_hasher().finish();
         FlowHasherBuilder { seed }
     }

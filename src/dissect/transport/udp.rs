@@ -110,8 +110,8 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
             return Next::Done;
         }
         LenCheck::TooLong => {
+            // As tshark: flag it, then decode the bytes the IP payload holds.
             cx.malformed(Proto::Udp, "bad UDP length (> IP payload length)");
-            return Next::Done;
         }
         LenCheck::Ok | LenCheck::Jumbo => {}
     }
