@@ -183,6 +183,12 @@ impl<W: Write> Pipeline<W> {
         let first = *self.first_ts.get_or_insert(frame.ts);
         let mut pkt = dissect::dissect(frame, self.number, first);
         self.flows.observe(&mut pkt);
+        if pkt.flow.retransmission {
+            // As tshark: retransmitted bytes are not handed to the layers above.
+            if let Some(i) = pkt.layers.iter().position(|l| l.proto == dissect::Proto::Tcp) {
+                pkt.layers.truncate(i + 1);
+            }
+        }
         self.sink.packet(&pkt).map_err(PipelineError::Io)?;
         if self.limit.is_some_and(|l| self.number >= l) {
             return Ok(Step::Stop);

@@ -194,6 +194,10 @@ pub struct FlowNote {
     pub win_scale: Option<i8>,
     /// The connection negotiated Accurate ECN, so AE/CWR/ECE form the ACE counter.
     pub ace: bool,
+    /// TCP analysis: the segment repeats sequence space already seen.
+    pub retransmission: bool,
+    /// TCP analysis: sequence space before this segment was never seen.
+    pub lost_segment: bool,
 }
 
 /// A dissected frame. Reused from packet to packet to avoid allocation.
