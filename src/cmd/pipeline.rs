@@ -75,7 +75,10 @@ pub struct Bpf {
 
 impl Bpf {
     pub fn new(expr: &str) -> Self {
-        Bpf { expr: expr.to_string(), programs: HashMap::new() }
+        Bpf {
+            expr: expr.to_string(),
+            programs: HashMap::new(),
+        }
     }
 
     /// Checks the expression compiles for `linktype` (errors as libpcap words them).
@@ -94,7 +97,10 @@ impl Bpf {
 
     pub fn matches(&mut self, frame: &Frame<'_>) -> Result<bool, String> {
         self.check(frame.linktype)?;
-        Ok(self.programs.get(&frame.linktype).is_some_and(|p| p.filter(frame.bytes)))
+        Ok(self
+            .programs
+            .get(&frame.linktype)
+            .is_some_and(|p| p.filter(frame.bytes)))
     }
 }
 
@@ -185,7 +191,11 @@ impl<W: Write> Pipeline<W> {
         self.flows.observe(&mut pkt);
         if pkt.flow.retransmission {
             // As tshark: retransmitted bytes are not handed to the layers above.
-            if let Some(i) = pkt.layers.iter().position(|l| l.proto == dissect::Proto::Tcp) {
+            if let Some(i) = pkt
+                .layers
+                .iter()
+                .position(|l| l.proto == dissect::Proto::Tcp)
+            {
                 pkt.layers.truncate(i + 1);
             }
         }

@@ -26,12 +26,18 @@ pub fn drop_privileges(user: Option<&str>) -> Result<Option<Dropped>, String> {
             (u.uid, u.gid, Some(u.name))
         }
         None => {
-            let uid = std::env::var("SUDO_UID").ok().and_then(|v| v.parse::<u32>().ok());
-            let gid = std::env::var("SUDO_GID").ok().and_then(|v| v.parse::<u32>().ok());
+            let uid = std::env::var("SUDO_UID")
+                .ok()
+                .and_then(|v| v.parse::<u32>().ok());
+            let gid = std::env::var("SUDO_GID")
+                .ok()
+                .and_then(|v| v.parse::<u32>().ok());
             match (uid, gid) {
-                (Some(u), Some(g)) if u != 0 => {
-                    (Uid::from_raw(u), Gid::from_raw(g), std::env::var("SUDO_USER").ok())
-                }
+                (Some(u), Some(g)) if u != 0 => (
+                    Uid::from_raw(u),
+                    Gid::from_raw(g),
+                    std::env::var("SUDO_USER").ok(),
+                ),
                 _ => return Ok(None),
             }
         }
@@ -43,5 +49,9 @@ pub fn drop_privileges(user: Option<&str>) -> Result<Option<Dropped>, String> {
     if unistd::geteuid() != uid || unistd::setuid(Uid::from_raw(0)).is_ok() {
         return Err(format!("could not drop root to uid {uid}"));
     }
-    Ok(Some(Dropped { uid: uid.as_raw(), gid: gid.as_raw(), name }))
+    Ok(Some(Dropped {
+        uid: uid.as_raw(),
+        gid: gid.as_raw(),
+        name,
+    }))
 }

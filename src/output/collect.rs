@@ -46,7 +46,12 @@ impl FieldSink for Collected {
             }
         }
         let free_text = matches!(f.value, crate::dissect::Value::Str(_));
-        self.push(f.name, |w| f.value.write_to(w), f.value.is_numeric(), free_text);
+        self.push(
+            f.name,
+            |w| f.value.write_to(w),
+            f.value.is_numeric(),
+            free_text,
+        );
     }
 }
 
@@ -95,7 +100,14 @@ impl Collected {
         let start = self.text.len() as u32;
         write(&mut self.text);
         let end = self.text.len() as u32;
-        self.entries.push(Entry { name, id, start, end, numeric, needs_escape });
+        self.entries.push(Entry {
+            name,
+            id,
+            start,
+            end,
+            numeric,
+            needs_escape,
+        });
         self.next.push(NONE);
         let i = id as usize;
         if self.seen_gen[i] != self.generation {
@@ -109,7 +121,9 @@ impl Collected {
     }
 
     fn wanted(&self, name: &str) -> bool {
-        self.only.as_ref().is_none_or(|o| o.iter().any(|n| n == name))
+        self.only
+            .as_ref()
+            .is_none_or(|o| o.iter().any(|n| n == name))
     }
 
     /// Collects every field of `pkt`, plus the column pseudo-fields
@@ -126,7 +140,12 @@ impl Collected {
         }
         dissect::all_fields(pkt, self);
         if self.wanted("_ws.col.protocol") {
-            self.push("_ws.col.protocol", |w| w.extend_from_slice(dissect::top_protocol(pkt).as_bytes()), false, false);
+            self.push(
+                "_ws.col.protocol",
+                |w| w.extend_from_slice(dissect::top_protocol(pkt).as_bytes()),
+                false,
+                false,
+            );
         }
         if self.wanted("_ws.col.info") {
             self.push("_ws.col.info", |w| dissect::info(pkt, w), false, true);

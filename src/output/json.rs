@@ -14,7 +14,11 @@ pub struct JsonWriter<W: Write> {
 
 impl<W: Write> JsonWriter<W> {
     pub fn new(out: W, only: Option<Vec<String>>) -> Self {
-        JsonWriter { out, fields: Collected::with_only(only), line: Vec::with_capacity(2048) }
+        JsonWriter {
+            out,
+            fields: Collected::with_only(only),
+            line: Vec::with_capacity(2048),
+        }
     }
 
     pub fn flush(&mut self) -> io::Result<()> {

@@ -85,7 +85,13 @@ impl<W: Write> TableWriter<W> {
         let mut used = 0usize;
 
         let mut num = itoa::Buffer::new();
-        used += pad(line, num.format(pkt.number).as_bytes(), usize::MAX, W_NO, true) + 1;
+        used += pad(
+            line,
+            num.format(pkt.number).as_bytes(),
+            usize::MAX,
+            W_NO,
+            true,
+        ) + 1;
         line.push(b' ');
 
         self.scratch.clear();
@@ -116,7 +122,13 @@ impl<W: Write> TableWriter<W> {
         used += pad(line, &self.scratch, pair_chars, W_PAIR, false) + 1;
         line.push(b' ');
 
-        used += pad(line, num.format(pkt.wire_len).as_bytes(), usize::MAX, W_LEN, true) + 1;
+        used += pad(
+            line,
+            num.format(pkt.wire_len).as_bytes(),
+            usize::MAX,
+            W_LEN,
+            true,
+        ) + 1;
         line.push(b' ');
 
         self.scratch.clear();
@@ -130,7 +142,8 @@ impl<W: Write> TableWriter<W> {
                 IssueKind::Truncated => b"[truncated: ",
             };
             self.scratch.extend_from_slice(tag);
-            self.scratch.extend_from_slice(issue.proto.display().as_bytes());
+            self.scratch
+                .extend_from_slice(issue.proto.display().as_bytes());
             self.scratch.push(b' ');
             self.scratch.extend_from_slice(issue.msg.as_bytes());
             self.scratch.push(b']');
@@ -172,10 +185,12 @@ fn find(h: &[u8], n: &[u8]) -> Option<usize> {
 /// first transport header (ICMP counts, as users look for it there), and
 /// what the transport carries.
 fn tier_name(pkt: &Packet<'_>, tier: Tier) -> &'static str {
-    let transport = pkt
-        .layers
-        .iter()
-        .position(|l| matches!(l.proto, Proto::Tcp | Proto::Udp | Proto::Icmp | Proto::Icmpv6));
+    let transport = pkt.layers.iter().position(|l| {
+        matches!(
+            l.proto,
+            Proto::Tcp | Proto::Udp | Proto::Icmp | Proto::Icmpv6
+        )
+    });
     match tier {
         Tier::Link if pkt.has(Proto::Vlan) => "802.1Q",
         Tier::Link | Tier::Network => pkt
@@ -187,9 +202,12 @@ fn tier_name(pkt: &Packet<'_>, tier: Tier) -> &'static str {
                 p => short_name(p),
             })
             .unwrap_or("-"),
-        Tier::Transport => transport.map(|i| short_name(pkt.layers[i].proto)).unwrap_or("-"),
+        Tier::Transport => transport
+            .map(|i| short_name(pkt.layers[i].proto))
+            .unwrap_or("-"),
         Tier::Application => match transport {
-            Some(i) if matches!(pkt.layers[i].proto, Proto::Tcp | Proto::Udp) => pkt.layers[i + 1..]
+            Some(i) if matches!(pkt.layers[i].proto, Proto::Tcp | Proto::Udp) => pkt.layers
+                [i + 1..]
                 .iter()
                 .find(|l| l.proto.tier() == Tier::Application)
                 .map(|l| short_name(l.proto))

@@ -20,20 +20,38 @@ pub struct LiveOptions {
 
 impl Default for LiveOptions {
     fn default() -> Self {
-        LiveOptions { interface: None, snaplen: 262_144, promisc: true, filter: None, timeout_ms: 100 }
+        LiveOptions {
+            interface: None,
+            snaplen: 262_144,
+            promisc: true,
+            filter: None,
+            timeout_ms: 100,
+        }
     }
 }
 
 #[derive(Debug)]
 pub enum LiveError {
     /// The process may not capture on this interface.
-    Privilege { interface: String, detail: String },
+    Privilege {
+        interface: String,
+        detail: String,
+    },
     NoSuchInterface(String),
     NoDefaultInterface,
-    BadFilter { expr: String, detail: String },
+    BadFilter {
+        expr: String,
+        detail: String,
+    },
     /// The interface failed while capturing (went down, was removed).
-    Capture { interface: String, detail: String },
-    Open { interface: String, detail: String },
+    Capture {
+        interface: String,
+        detail: String,
+    },
+    Open {
+        interface: String,
+        detail: String,
+    },
 }
 
 impl LiveError {
@@ -68,7 +86,10 @@ impl fmt::Display for LiveError {
                 write!(f, "no such interface: {i} (see `layerscope interfaces`)")
             }
             LiveError::NoDefaultInterface => {
-                write!(f, "no interface to capture on (none is up); pick one with -i")
+                write!(
+                    f,
+                    "no interface to capture on (none is up); pick one with -i"
+                )
             }
             LiveError::BadFilter { expr, detail } => {
                 write!(f, "invalid BPF filter '{expr}': {detail}")
@@ -105,11 +126,17 @@ fn classify(interface: &str, e: pcap::Error) -> LiveError {
     let detail = e.to_string();
     let lower = detail.to_lowercase();
     if lower.contains("permission") || lower.contains("not permitted") {
-        LiveError::Privilege { interface: interface.into(), detail }
+        LiveError::Privilege {
+            interface: interface.into(),
+            detail,
+        }
     } else if lower.contains("no such device") || lower.contains("doesn't exist") {
         LiveError::NoSuchInterface(interface.into())
     } else {
-        LiveError::Open { interface: interface.into(), detail }
+        LiveError::Open {
+            interface: interface.into(),
+            detail,
+        }
     }
 }
 
@@ -150,7 +177,12 @@ impl LiveSource {
             })?;
         }
         let linktype = cap.get_datalink().0 as u32;
-        Ok(LiveSource { cap, interface: name, linktype, save: None })
+        Ok(LiveSource {
+            cap,
+            interface: name,
+            linktype,
+            save: None,
+        })
     }
 
     /// Starts writing every captured frame to a pcap file (after privileges
@@ -186,7 +218,10 @@ impl LiveSource {
                 }))
             }
             Err(pcap::Error::TimeoutExpired) => Ok(None),
-            Err(e) => Err(LiveError::Capture { interface: self.interface.clone(), detail: e.to_string() }),
+            Err(e) => Err(LiveError::Capture {
+                interface: self.interface.clone(),
+                detail: e.to_string(),
+            }),
         }
     }
 
@@ -200,7 +235,11 @@ impl LiveSource {
     pub fn stats(&mut self) -> LiveStats {
         self.cap
             .stats()
-            .map(|s| LiveStats { received: s.received, dropped: s.dropped, if_dropped: s.if_dropped })
+            .map(|s| LiveStats {
+                received: s.received,
+                dropped: s.dropped,
+                if_dropped: s.if_dropped,
+            })
             .unwrap_or_default()
     }
 }

@@ -490,7 +490,12 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     }
     if pkt.flow.retransmission || pkt.flow.lost_segment {
         out.open("SEQ/ACK analysis", o..o);
-        out.put("tcp.analysis.flags", "TCP Analysis Flags", Value::Bool(true), o..o);
+        out.put(
+            "tcp.analysis.flags",
+            "TCP Analysis Flags",
+            Value::Bool(true),
+            o..o,
+        );
         if pkt.flow.retransmission {
             out.put_note(
                 "tcp.analysis.retransmission",
