@@ -71,7 +71,11 @@ fn check_len(
     } else {
         reported_from(pkt, before, start)
     };
-    let c = if ulen == 0 && over_ipv6(pkt, before) {
+    // A header quoted in an ICMP error comes without its datagram: its
+    // length cannot be checked against what follows.
+    let c = if crate::dissect::transport::tcp::quoted(pkt, before) {
+        LenCheck::Ok
+    } else if ulen == 0 && over_ipv6(pkt, before) {
         LenCheck::Jumbo
     } else if ulen < HEADER_LEN {
         LenCheck::TooShort
