@@ -13,7 +13,13 @@ const HIDDEN: &[&str] = &[
     "eth.lg",
     "eth.ig",
     "ip.addr",
+    "ip.host",
+    "ip.src_host",
+    "ip.dst_host",
     "ipv6.addr",
+    "ipv6.host",
+    "ipv6.src_host",
+    "ipv6.dst_host",
     "tcp.port",
     "udp.port",
 ];
