@@ -9,3 +9,4 @@ pub mod dissect;
 pub mod flow;
 pub mod output;
 pub mod source;
+pub mod traffic;

@@ -25,6 +25,75 @@ enum Command {
     Capture(CaptureArgs),
     /// List network interfaces, their state and addresses
     Interfaces,
+    /// Run the echo server (TCP or UDP), narrating each socket call with --explain
+    Serve(ServeArgs),
+    /// Send messages to an echo server and print the replies
+    Client(ClientArgs),
+}
+
+#[derive(Args)]
+struct TransportArgs {
+    /// Use TCP (the default)
+    #[arg(long, conflicts_with = "udp")]
+    tcp: bool,
+    /// Use UDP
+    #[arg(long)]
+    udp: bool,
+}
+
+impl TransportArgs {
+    fn get(&self) -> layerscope::traffic::Transport {
+        if self.udp {
+            layerscope::traffic::Transport::Udp
+        } else {
+            layerscope::traffic::Transport::Tcp
+        }
+    }
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    transport: TransportArgs,
+    /// Address and port to listen on
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:7007")]
+    listen: std::net::SocketAddr,
+    /// Narrate every socket call (socket, bind, listen, accept, recv, send, close)
+    #[arg(long)]
+    explain: bool,
+    /// Exit after N connections (TCP) or datagrams (UDP)
+    #[arg(long, value_name = "N")]
+    count: Option<u64>,
+    /// listen() backlog
+    #[arg(long, default_value_t = 128)]
+    backlog: i32,
+}
+
+#[derive(Args)]
+struct ClientArgs {
+    #[command(flatten)]
+    transport: TransportArgs,
+    /// Server address and port (e.g. 127.0.0.1:7007 or [::1]:7007)
+    #[arg(value_name = "ADDR:PORT")]
+    server: std::net::SocketAddr,
+    /// Message to send
+    #[arg(long, conflicts_with = "size")]
+    message: Option<String>,
+    /// Send a message of N bytes instead
+    #[arg(long, value_name = "N")]
+    size: Option<usize>,
+    /// Send the message N times
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    repeat: u32,
+    /// TCP maximum segment size (TCP_MAXSEG) to force segmentation
+    #[arg(long, value_name = "N")]
+    mss: Option<u32>,
+    /// Narrate every socket call
+    #[arg(long)]
+    explain: bool,
+    /// Seconds to wait for the connection and each reply
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    timeout: f64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -184,6 +253,39 @@ fn main() {
             })
         }
         Command::Interfaces => cmd::interfaces::run(),
+        Command::Serve(a) => cmd::traffic::serve(
+            layerscope::traffic::server::ServerOptions {
+                transport: a.transport.get(),
+                listen: a.listen,
+                backlog: a.backlog,
+                limit: a.count,
+            },
+            a.explain,
+        ),
+        Command::Client(a) => {
+            use layerscope::traffic::client;
+            let t = a.transport.get();
+            let message = match (a.size, &a.message) {
+                (Some(n), _) => client::sized_message(n, t),
+                (None, Some(m)) => client::text_message(m, t),
+                (None, None) => client::text_message("hello from layerscope", t),
+            };
+            if !(a.timeout.is_finite() && a.timeout > 0.0) {
+                eprintln!("layerscope: --timeout must be a positive number of seconds");
+                std::process::exit(exit::USAGE);
+            }
+            cmd::traffic::client(
+                client::ClientOptions {
+                    transport: t,
+                    server: a.server,
+                    message,
+                    repeat: a.repeat,
+                    mss: a.mss,
+                    timeout: std::time::Duration::from_secs_f64(a.timeout),
+                },
+                a.explain,
+            )
+        }
     };
     std::process::exit(code);
 }

@@ -5,6 +5,7 @@ pub mod capture;
 pub mod interfaces;
 pub mod pipeline;
 pub mod privs;
+pub mod traffic;
 pub mod read;
 
 /// Process exit codes, shared by every command.

@@ -5,6 +5,10 @@ use super::{FieldSink, Packet, Proto, SinkExt, Value};
 /// Appends `frame.protocols` as tshark spells it (`eth:ethertype:ip:tcp`).
 pub fn write_protocols(pkt: &Packet<'_>, w: &mut Vec<u8>) {
     let start = w.len();
+    // LINKTYPE_RAW has no header of its own, but tshark names it.
+    if matches!(pkt.linktype, 12 | 14 | super::linktype::RAW) {
+        w.extend_from_slice(b"raw");
+    }
     for (i, l) in pkt.layers.iter().enumerate() {
         if l.proto == Proto::Unsupported {
             continue;

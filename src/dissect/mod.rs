@@ -36,6 +36,8 @@ pub enum Proto {
     Sll,
     Sll2,
     Null,
+    /// IEEE 802.2 LLC (with SNAP).
+    Llc,
     Arp,
     Ip,
     Ipv6,
@@ -71,6 +73,7 @@ impl Proto {
             Proto::Vlan => "vlan",
             Proto::Sll | Proto::Sll2 => "sll",
             Proto::Null => "null",
+            Proto::Llc => "llc",
             Proto::Arp => "arp",
             Proto::Ip => "ip",
             Proto::Ipv6 => "ipv6",
@@ -96,6 +99,7 @@ impl Proto {
             Proto::Sll => "SLL",
             Proto::Sll2 => "SLL2",
             Proto::Null => "Null",
+            Proto::Llc => "LLC",
             Proto::Arp => "ARP",
             Proto::Ip => "IPv4",
             Proto::Ipv6 => "IPv6",
@@ -115,7 +119,8 @@ impl Proto {
 
     pub fn tier(self) -> Tier {
         match self {
-            Proto::Eth | Proto::Vlan | Proto::Sll | Proto::Sll2 | Proto::Null | Proto::Unsupported => {
+            Proto::Eth | Proto::Vlan | Proto::Sll | Proto::Sll2 | Proto::Null | Proto::Llc => Tier::Link,
+            Proto::Unsupported => {
                 Tier::Link
             }
             Proto::Arp
@@ -184,6 +189,11 @@ pub struct FlowNote {
     /// TCP sequence and acknowledgment numbers relative to each side's ISN.
     pub rel_seq: Option<u32>,
     pub rel_ack: Option<u32>,
+    /// TCP window scale of the sender, as tshark tracks it: a shift count,
+    /// -1 unknown (no SYN seen), -2 no scaling negotiated.
+    pub win_scale: Option<i8>,
+    /// The connection negotiated Accurate ECN, so AE/CWR/ECE form the ACE counter.
+    pub ace: bool,
 }
 
 /// A dissected frame. Reused from packet to packet to avoid allocation.
@@ -387,7 +397,8 @@ pub fn by_ethertype(t: u16) -> Option<Proto> {
     Some(match t {
         0x0800 => Proto::Ip,
         0x86dd => Proto::Ipv6,
-        0x0806 => Proto::Arp,
+        // 0x8035 is RARP, which Wireshark's ARP dissector also handles.
+        0x0806 | 0x8035 => Proto::Arp,
         0x8100 | 0x88a8 | 0x9100 => Proto::Vlan,
         _ => return None,
     })
@@ -464,6 +475,7 @@ fn dissect_one(cx: &mut Cx<'_, '_>, p: Proto, off: usize) -> Next {
         Proto::Sll => link::sll::dissect(cx, off),
         Proto::Sll2 => link::sll::dissect2(cx, off),
         Proto::Null => link::null::dissect(cx, off),
+        Proto::Llc => link::llc::dissect(cx, off),
         Proto::Arp => net::arp::dissect(cx, off),
         Proto::Ip => net::ipv4::dissect(cx, off),
         Proto::Ipv6 => net::ipv6::dissect(cx, off),
@@ -486,6 +498,7 @@ pub fn layer_fields(pkt: &Packet<'_>, layer: &Layer, out: &mut dyn FieldSink) {
         Proto::Vlan => link::vlan::fields(pkt, layer, out),
         Proto::Sll | Proto::Sll2 => link::sll::fields(pkt, layer, out),
         Proto::Null => link::null::fields(pkt, layer, out),
+        Proto::Llc => link::llc::fields(pkt, layer, out),
         Proto::Arp => net::arp::fields(pkt, layer, out),
         Proto::Ip => net::ipv4::fields(pkt, layer, out),
         Proto::Ipv6 => net::ipv6::fields(pkt, layer, out),
@@ -520,7 +533,7 @@ pub fn layer_info(pkt: &Packet<'_>, layer: &Layer, w: &mut Vec<u8>) {
         Proto::Tcp => transport::tcp::info(pkt, layer, w),
         Proto::Udp => transport::udp::info(pkt, layer, w),
         Proto::Data => data::info(pkt, layer, w),
-        Proto::Eth | Proto::Vlan | Proto::Sll | Proto::Sll2 | Proto::Null => {
+        Proto::Eth | Proto::Vlan | Proto::Sll | Proto::Sll2 | Proto::Null | Proto::Llc => {
             link::eth::info(pkt, layer, w)
         }
         Proto::Ipv6HopOpts | Proto::Ipv6Routing | Proto::Ipv6Frag | Proto::Ipv6DstOpts | Proto::Ah => {}
@@ -562,6 +575,11 @@ pub fn top_protocol(pkt: &Packet<'_>) -> &'static str {
         .find(|(_, x)| matches!(x.proto, Proto::Icmp | Proto::Icmpv6))
     {
         return l.proto.display();
+    }
+    if let Some((_, l)) = pkt.find(Proto::Arp) {
+        if pkt.layers.last().map(|x| x.proto) == Some(Proto::Arp) {
+            return net::arp::column_name(pkt, l);
+        }
     }
     pkt.layers
         .iter()

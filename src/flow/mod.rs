@@ -1,10 +1,951 @@
-//! Per-connection state: stream indices and TCP relative sequence numbers.
+//! Per-connection state: `tcp.stream` / `udp.stream` indices, TCP relative
+//! sequence numbers and window scaling, assigned as tshark 4.0 assigns them.
+//!
+//! tshark's rules, which this module mirrors:
+//! - a conversation is the address/port pair of the transport header's
+//!   nearest enclosing IP header, in either direction; each new one gets the
+//!   next index (TCP and UDP count separately);
+//! - a pure SYN whose sequence number differs from the base already recorded
+//!   for its direction starts a new TCP stream (port reuse); a SYN with the
+//!   same number is a retransmission and stays. tshark ignores FIN/RST here;
+//! - the base of each direction is the ISN of its SYN, else one less than the
+//!   first sequence number seen; the peer's base may also be learnt from the
+//!   first ACK (ack - 1), so a capture that starts mid-stream counts from 1;
+//! - a SYN-ACK with a new ISN moves the base of its direction;
+//! - window scale: a WS option sets its sender's shift; a SYN without one
+//!   means no scaling either way, as does a SYN-ACK answering a SYN without one.
+//!
+//! The table is bounded: past `max_entries` the oldest conversations (a
+//! CLOCK second-chance approximation of least recently used) are evicted and
+//! counted, and a conversation seen again after eviction gets a new index.
 
-use crate::dissect::Packet;
+#[cfg(test)]
+pub(crate) mod testutil;
 
-/// TEMPORARY placeholder until the flow tracker lands.
-#[derive(Default)]
-pub struct FlowTracker;
+use crate::dissect::transport::tcp::{self, TcpHeader, ACK, AE, CWR, ECE, SYN};
+use crate::dissect::{Packet, Proto};
+use std::collections::hash_map::{Entry, RandomState};
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasher, Hasher};
+
+/// Default cap on tracked conversations.
+pub const DEFAULT_MAX_ENTRIES: usize = 1 << 20;
+
+/// A direction-free conversation key: the two endpoints in canonical order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Key {
+    proto: u8,
+    a: [u8; 16],
+    b: [u8; 16],
+    pa: u16,
+    pb: u16,
+}
+
+/// Per-direction TCP state (tshark's `tcp_flow_t`, the parts we need).
+#[derive(Clone, Copy, Debug)]
+struct Dir {
+    base: Option<u32>,
+    /// -1 unknown, -2 no scaling, else the shift count.
+    win_scale: i8,
+}
+
+impl Default for Dir {
+    fn default() -> Self {
+        Dir {
+            base: None,
+            win_scale: -1,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Conv {
+    stream: u32,
+    /// Indexed by direction: 0 when the packet's source is endpoint `a`.
+    dir: [Dir; 2],
+    acc_ecn_syn: bool,
+    acc_ecn_synack: bool,
+    /// Second-chance bit for CLOCK eviction.
+    used: bool,
+}
+
+impl Conv {
+    fn new(stream: u32) -> Self {
+        Conv {
+            stream,
+            dir: [Dir::default(); 2],
+            acc_ecn_syn: false,
+            acc_ecn_synack: false,
+            used: false,
+        }
+    }
+}
+
+/// Folded-multiply hasher with a per-table random seed: fast on our small
+/// fixed keys, and an attacker cannot precompute colliding socket pairs.
+#[derive(Clone, Copy)]
+pub struct FlowHasher {
+    state: u64,
+    seed: u64,
+}
+
+const MUL: u64 = 0x9e37_79b9_7f4a_7c15;
+
+#[inline]
+fn fold(a: u64, b: u64) -> u64 {
+    let r = (a as u128).wrapping_mul(b as u128);
+    (r as u64) ^ ((r >> 64) as u64)
+}
+
+impl Hasher for FlowHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in chunks.by_ref() {
+            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.state = fold(self.state ^ w, self.seed ^ MUL);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.state = fold(self.state ^ u64::from_le_bytes(buf), self.seed ^ MUL);
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(i as u64);
+    }
+    #[inline]
+    fn write_u16(&mut self, i: u16) {
+        self.write_u64(i as u64);
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.state = fold(self.state ^ i, self.seed ^ MUL);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        fold(self.state, self.seed.rotate_left(17) | 1)
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct FlowHasherBuilder {
+    seed: u64,
+}
+
+impl FlowHasherBuilder {
+    fn random() -> Self {
+        let seed = RandomState::new().build_hasher().finish();
+        FlowHasherBuilder { seed }
+    }
+}
+
+impl BuildHasher for FlowHasherBuilder {
+    type Hasher = FlowHasher;
+    fn build_hasher(&self) -> FlowHasher {
+        FlowHasher {
+            state: self.seed,
+            seed: self.seed,
+        }
+    }
+}
+
+/// Assigns stream indices and relative sequence numbers, packet by packet,
+/// in capture order.
+pub struct FlowTracker {
+    convs: HashMap<Key, Conv, FlowHasherBuilder>,
+    /// Keys in insertion order, for CLOCK eviction; one entry per live key.
+    order: VecDeque<Key>,
+    max_entries: usize,
+    next_tcp: u32,
+    next_udp: u32,
+    evicted: u64,
+}
+
+impl Default for FlowTracker {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_ENTRIES)
+    }
+}
+
+/// The transport layer a packet's flow is keyed on, and its endpoints.
+struct Endpoints {
+    key: Key,
+    /// 0 when the packet travels from `key.a` to `key.b`.
+    dir: usize,
+    idx: usize,
+}
+
+fn endpoints(pkt: &Packet<'_>) -> Option<Endpoints> {
+    let idx = pkt
+        .layers
+        .iter()
+        .position(|l| matches!(l.proto, Proto::Tcp | Proto::Udp))?;
+    let t = pkt.layers[idx];
+    let ip = pkt.layers[..idx]
+        .iter()
+        .rev()
+        .find(|l| matches!(l.proto, Proto::Ip | Proto::Ipv6))?;
+    let s = ip.start as usize;
+    let mut src = [0u8; 16];
+    let mut dst = [0u8; 16];
+    if ip.proto == Proto::Ip {
+        // IPv4 addresses are stored in the IPv4-mapped form so the two
+        // families never collide.
+        let b = pkt.bytes(s + 12..s + 20);
+        if b.len() < 8 {
+            return None;
+        }
+        src[10] = 0xff;
+        src[11] = 0xff;
+        dst[10] = 0xff;
+        dst[11] = 0xff;
+        src[12..].copy_from_slice(&b[..4]);
+        dst[12..].copy_from_slice(&b[4..8]);
+    } else {
+        let b = pkt.bytes(s + 8..s + 40);
+        if b.len() < 32 {
+            return None;
+        }
+        src.copy_from_slice(&b[..16]);
+        dst.copy_from_slice(&b[16..]);
+    }
+    let th = pkt.bytes(t.header());
+    if th.len() < 4 {
+        return None;
+    }
+    let sp = u16::from_be_bytes([th[0], th[1]]);
+    let dp = u16::from_be_bytes([th[2], th[3]]);
+    let proto = if t.proto == Proto::Tcp { 6 } else { 17 };
+    let (key, dir) = if (src, sp) <= (dst, dp) {
+        (
+            Key {
+                proto,
+                a: src,
+                b: dst,
+                pa: sp,
+                pb: dp,
+            },
+            0,
+        )
+    } else {
+        (
+            Key {
+                proto,
+                a: dst,
+                b: src,
+                pa: dp,
+                pb: sp,
+            },
+            1,
+        )
+    };
+    Some(Endpoints { key, dir, idx })
+}
+
 impl FlowTracker {
-    pub fn observe(&mut self, _p: &mut Packet<'_>) {}
+    pub fn new(max_entries: usize) -> Self {
+        let max_entries = max_entries.max(1);
+        FlowTracker {
+            convs: HashMap::with_hasher(FlowHasherBuilder::random()),
+            order: VecDeque::new(),
+            max_entries,
+            next_tcp: 0,
+            next_udp: 0,
+            evicted: 0,
+        }
+    }
+
+    /// Conversations dropped to stay under the cap.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    /// Conversations currently tracked.
+    pub fn len(&self) -> usize {
+        self.convs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.convs.is_empty()
+    }
+
+    fn next_stream(&mut self, proto: u8) -> u32 {
+        let c = if proto == 6 {
+            &mut self.next_tcp
+        } else {
+            &mut self.next_udp
+        };
+        let s = *c;
+        *c = c.wrapping_add(1);
+        s
+    }
+
+    /// Evicts until there is room for one more conversation.
+    fn make_room(&mut self) {
+        // Each pass either evicts or clears one second-chance bit, so two
+        // rounds over the queue always free a slot.
+        let mut budget = self.order.len().saturating_mul(2).saturating_add(1);
+        while self.convs.len() >= self.max_entries && budget > 0 {
+            budget -= 1;
+            let Some(k) = self.order.pop_front() else {
+                break;
+            };
+            match self.convs.get_mut(&k) {
+                Some(c) if c.used => {
+                    c.used = false;
+                    self.order.push_back(k);
+                }
+                Some(_) => {
+                    self.convs.remove(&k);
+                    self.evicted += 1;
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// Fills `pkt.flow` from the packet's outermost TCP or UDP layer (keyed
+    /// by its nearest enclosing IP header) and updates the table.
+    pub fn observe(&mut self, pkt: &mut Packet<'_>) {
+        pkt.flow = Default::default();
+        let Some(ep) = endpoints(pkt) else { return };
+        let t = pkt.layers[ep.idx];
+        let tcp_hdr = if t.proto == Proto::Tcp {
+            // tshark reads through the window field before it looks up the conversation.
+            match TcpHeader::new(pkt.bytes(t.header())) {
+                Some(h) => Some(h),
+                None if pkt.bytes(t.header()).len() >= 16 => None,
+                None => return,
+            }
+        } else {
+            let b = pkt.bytes(t.header());
+            if b.len() < 8 {
+                return;
+            }
+            let ulen = u16::from_be_bytes([b[4], b[5]]);
+            // tshark gives up on a length below the header before numbering.
+            let ipv6 = pkt.layers[..ep.idx]
+                .iter()
+                .rev()
+                .find(|l| matches!(l.proto, Proto::Ip | Proto::Ipv6))
+                .is_some_and(|l| l.proto == Proto::Ipv6);
+            if ulen < 8 && !(ulen == 0 && ipv6) {
+                return;
+            }
+            None
+        };
+        // A new conversation earns its second chance only when seen again.
+        let existed = self.convs.contains_key(&ep.key);
+        if !existed {
+            self.make_room();
+            let s = self.next_stream(ep.key.proto);
+            self.convs.insert(ep.key, Conv::new(s));
+            self.order.push_back(ep.key);
+        }
+        if t.proto == Proto::Udp {
+            if let Some(c) = self.convs.get_mut(&ep.key) {
+                c.used |= existed;
+                pkt.flow.stream = Some(c.stream);
+            }
+            return;
+        }
+        // A TCP header cut inside its fixed part: the stream is all we know.
+        let b = pkt.bytes(t.header());
+        let seq = u32::from_be_bytes([b[4], b[5], b[6], b[7]]);
+        let ack = u32::from_be_bytes([b[8], b[9], b[10], b[11]]);
+        let flags = u16::from_be_bytes([b[12], b[13]]) & 0x0fff;
+        let seglen = tcp::seg_len(pkt, ep.idx);
+        let (fwd, rev) = (ep.dir, 1 - ep.dir);
+
+        // Port reuse: a pure SYN with a new ISN opens a new stream.
+        let reused = match self.convs.get(&ep.key) {
+            Some(c) => flags & (SYN | ACK) == SYN && c.dir[fwd].base.is_some_and(|b| b != seq),
+            None => false,
+        };
+        if reused {
+            let s = self.next_stream(6);
+            if let Some(c) = self.convs.get_mut(&ep.key) {
+                *c = Conv::new(s);
+            }
+        }
+        let Entry::Occupied(mut e) = self.convs.entry(ep.key) else {
+            return;
+        };
+        let c = e.get_mut();
+        c.used |= existed;
+        if flags & (SYN | ACK) == SYN | ACK && c.dir[fwd].base.is_some_and(|b| b != seq) {
+            c.dir[fwd].base = Some(seq);
+        }
+        pkt.flow.stream = Some(c.stream);
+        pkt.flow.win_scale = Some(c.dir[fwd].win_scale);
+
+        if flags & (SYN | ACK) == SYN {
+            c.acc_ecn_syn = flags & (AE | CWR | ECE) == AE | CWR | ECE;
+        } else if flags & (SYN | ACK) == SYN | ACK {
+            c.acc_ecn_synack = flags & (AE | CWR) == CWR || flags & (AE | ECE) == AE;
+        }
+        pkt.flow.ace = flags & SYN == 0 && c.acc_ecn_syn && c.acc_ecn_synack;
+
+        if seglen.is_some() {
+            let base = *c.dir[fwd].base.get_or_insert(if flags & SYN != 0 {
+                seq
+            } else {
+                seq.wrapping_sub(1)
+            });
+            if flags & ACK != 0 && c.dir[rev].base.is_none() {
+                c.dir[rev].base = Some(ack.wrapping_sub(1));
+            }
+            pkt.flow.rel_seq = Some(seq.wrapping_sub(base));
+            if flags & ACK != 0 {
+                pkt.flow.rel_ack = c.dir[rev].base.map(|b| ack.wrapping_sub(b));
+            }
+        }
+
+        // Options come after the window in tshark, so they affect later packets only.
+        if let Some(h) = tcp_hdr {
+            if let Some(shift) = tcp::wscale_option(h.options()) {
+                c.dir[fwd].win_scale = shift.min(14) as i8;
+            }
+            if flags & SYN != 0 {
+                if c.dir[fwd].win_scale == -1 {
+                    c.dir[fwd].win_scale = -2;
+                    c.dir[rev].win_scale = -2;
+                } else if flags & ACK != 0 && c.dir[rev].win_scale == -2 {
+                    c.dir[fwd].win_scale = -2;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::*;
+    use super::*;
+
+    fn ws(shift: u8) -> [u8; 4] {
+        [3, 3, shift, 0]
+    }
+
+    /// The scenario of a synthetic capture checked with tshark 4.0.17:
+    /// close and reuse of a port pair, a reverse SYN, SYN-ACKs with new ISNs,
+    /// a mid-stream start, every window-scale case, sequence wrap, IPv6, UDP.
+    #[test]
+    fn streams_and_relative_numbers_match_tshark() {
+        let (c, sv) = (C4, S4);
+        let h3 = [10, 0, 0, 3];
+        let h4 = [10, 0, 0, 4];
+        let h5 = [10, 0, 0, 5];
+        let h6 = [10, 0, 0, 6];
+        let (w2, w3, w5, w4, w1) = (ws(2), ws(3), ws(5), ws(4), ws(1));
+        let x40 = [b'x'; 40];
+        let t = |a, b, s: Seg<'_>| tcp4(a, b, &s);
+        let frames: Vec<Vec<u8>> = vec![
+            t(
+                c,
+                sv,
+                Seg {
+                    opts: &w2,
+                    ..seg(1000, 80, 100, 0, SYN)
+                },
+            ),
+            t(
+                sv,
+                c,
+                Seg {
+                    opts: &w3,
+                    ..seg(80, 1000, 500, 101, SYN | ACK)
+                },
+            ),
+            t(
+                c,
+                sv,
+                Seg {
+                    win: 100,
+                    ..seg(1000, 80, 101, 501, ACK)
+                },
+            ),
+            t(
+                sv,
+                c,
+                Seg {
+                    win: 100,
+                    payload: b"abc",
+                    ..seg(80, 1000, 501, 101, ACK | PSH)
+                },
+            ),
+            t(c, sv, seg(1000, 80, 101, 504, FIN | ACK)),
+            t(sv, c, seg(80, 1000, 504, 102, FIN | ACK)),
+            t(c, sv, seg(1000, 80, 102, 505, ACK)),
+            t(c, sv, seg(1000, 80, 100, 0, SYN)),
+            t(c, sv, seg(1000, 80, 9000, 0, SYN)),
+            t(sv, c, seg(80, 1000, 7000, 9001, SYN | ACK)),
+            t(
+                c,
+                sv,
+                Seg {
+                    win: 100,
+                    ..seg(1000, 80, 9001, 7001, ACK)
+                },
+            ),
+            t(c, sv, seg(1000, 80, 9001, 7001, RST | ACK)),
+            t(c, sv, seg(1000, 80, 9000, 0, SYN)),
+            t(sv, c, seg(80, 1000, 123, 0, SYN)),
+            t(sv, c, seg(80, 1000, 7000, 9001, SYN | ACK)),
+            t(sv, c, seg(80, 1000, 8000, 9001, SYN | ACK)),
+            t(sv, c, seg(80, 1000, 8001, 9001, ACK)),
+            t(
+                h3,
+                sv,
+                Seg {
+                    payload: b"hello",
+                    ..seg(2000, 443, 5000, 7000, ACK | PSH)
+                },
+            ),
+            t(
+                sv,
+                h3,
+                Seg {
+                    opts: &w5,
+                    ..seg(443, 2000, 7000, 5005, ACK)
+                },
+            ),
+            t(
+                sv,
+                h3,
+                Seg {
+                    win: 10,
+                    ..seg(443, 2000, 7000, 5005, ACK)
+                },
+            ),
+            t(h3, sv, seg(2000, 443, 5005, 7000, FIN | ACK)),
+            t(h4, sv, seg(3000, 80, 1, 0, SYN)),
+            t(
+                sv,
+                h4,
+                Seg {
+                    opts: &w4,
+                    ..seg(80, 3000, 1, 2, SYN | ACK)
+                },
+            ),
+            t(
+                sv,
+                h4,
+                Seg {
+                    win: 10,
+                    ..seg(80, 3000, 2, 2, ACK)
+                },
+            ),
+            t(
+                h4,
+                sv,
+                Seg {
+                    win: 10,
+                    ..seg(3000, 80, 2, 2, ACK)
+                },
+            ),
+            t(
+                h5,
+                sv,
+                Seg {
+                    opts: &w1,
+                    ..seg(4000, 80, 1, 0, SYN)
+                },
+            ),
+            t(
+                h5,
+                sv,
+                Seg {
+                    win: 10,
+                    ..seg(4000, 80, 2, 50, ACK)
+                },
+            ),
+            t(
+                sv,
+                h5,
+                Seg {
+                    win: 10,
+                    ..seg(80, 4000, 50, 2, ACK)
+                },
+            ),
+            t(
+                h5,
+                sv,
+                Seg {
+                    opts: &w1,
+                    ..seg(4000, 80, 1, 0, SYN)
+                },
+            ),
+            t(h6, sv, seg(5000, 80, 0xffff_fff0, 0, SYN)),
+            t(
+                h6,
+                sv,
+                Seg {
+                    payload: &x40,
+                    ..seg(5000, 80, 0xffff_fff1, 0, ACK | PSH)
+                },
+            ),
+            eth_frame(&ip6(&seg(6000, 80, 10, 0, SYN).bytes(), 1, 2, 6), 0x86dd),
+            eth_frame(
+                &ip6(&seg(80, 6000, 20, 11, SYN | ACK).bytes(), 2, 1, 6),
+                0x86dd,
+            ),
+            eth_frame(
+                &ip4(&udp_dgram(1000, 80, b"q", None, 1), c, sv, 17, None),
+                0x0800,
+            ),
+            eth_frame(
+                &ip4(&udp_dgram(80, 1000, b"q", None, 1), sv, c, 17, None),
+                0x0800,
+            ),
+            eth_frame(
+                &ip4(&udp_dgram(1000, 81, b"q", None, 1), c, sv, 17, None),
+                0x0800,
+            ),
+        ];
+        // tshark: tcp.stream|udp.stream|tcp.seq|tcp.ack|tcp.nxtseq|tcp.len|
+        //         tcp.window_size_value|tcp.window_size|tcp.window_size_scalefactor
+        let want = "\
+0||0|0|1|0|1000|1000|
+0||0|1|1|0|1000|1000|
+0||1|1|1|0|100|400|4
+0||1|1|4|3|100|800|8
+0||1|4|2|0|1000|4000|4
+0||4|2|5|0|1000|8000|8
+0||2|5|2|0|1000|4000|4
+0||0|0|1|0|1000|1000|
+1||0|0|1|0|1000|1000|
+1||0|1|1|0|1000|1000|
+1||1|1|1|0|100|100|-2
+1||1|1|1|0|1000|1000|-2
+1||0|0|1|0|1000|1000|
+2||0|0|1|0|1000|1000|
+2||0|1|1|0|1000|1000|
+2||0|1|1|0|1000|1000|
+2||1|1|1|0|1000|1000|-2
+3||1|1|6|5|1000|1000|-1
+3||1|6|1|0|1000|1000|-1
+3||1|6|1|0|10|320|32
+3||6|1|7|0|1000|1000|-1
+4||0|0|1|0|1000|1000|
+4||0|1|1|0|1000|1000|
+4||1|1|1|0|10|10|-2
+4||1|1|1|0|10|10|-2
+5||0|0|1|0|1000|1000|
+5||1|1|1|0|10|20|2
+5||1|1|1|0|10|10|-1
+5||0|0|1|0|1000|1000|
+6||0|0|1|0|1000|1000|
+6||1|1|41|40|1000|1000|-2
+7||0|0|1|0|1000|1000|
+7||0|1|1|0|1000|1000|
+|0|||||||
+|0|||||||
+|1|||||||";
+        let cols = [
+            "tcp.stream",
+            "udp.stream",
+            "tcp.seq",
+            "tcp.ack",
+            "tcp.nxtseq",
+            "tcp.len",
+            "tcp.window_size_value",
+            "tcp.window_size",
+            "tcp.window_size_scalefactor",
+        ];
+        let mut ft = FlowTracker::default();
+        for (i, (f, w)) in frames.iter().zip(want.lines()).enumerate() {
+            let mut pkt = decode(f, f.len() as u32, 1);
+            ft.observe(&mut pkt);
+            let c = fields(&pkt);
+            let got: Vec<String> = cols.iter().map(|n| c.get(n)).collect();
+            assert_eq!(got.join("|"), w, "frame {}", i + 1);
+        }
+        assert_eq!(ft.evicted(), 0);
+        assert_eq!(ft.len(), 8);
+    }
+
+    #[test]
+    fn quoted_headers_get_a_stream_but_no_relative_numbers() {
+        // An ICMP error quoting a UDP datagram: tshark numbers the quoted
+        // conversation by its own addresses.
+        let inner = ip4(
+            &udp_dgram(53, 59207, b"", Some(143), 0x76d2),
+            S4,
+            C4,
+            17,
+            Some(163),
+        );
+        let mut icmp = vec![3, 3, 0, 0, 0, 0, 0, 0];
+        icmp.extend_from_slice(&inner);
+        let fr = eth_frame(&ip4(&icmp, C4, S4, 1, None), 0x0800);
+        let frame = crate::source::Frame {
+            ts: Default::default(),
+            wire_len: fr.len() as u32,
+            linktype: 1,
+            interface: 0,
+            bytes: &fr,
+        };
+        let mut pkt = Packet::new(&frame, 1, Default::default());
+        {
+            let limit = fr.len();
+            let mut cx = crate::dissect::Cx {
+                pkt: &mut pkt,
+                limit,
+            };
+            cx.push(Proto::Eth, 0, 14, limit);
+            cx.push(Proto::Ip, 14, 34, limit);
+            cx.push(Proto::Icmp, 34, 42, limit);
+            cx.push(Proto::Ip, 42, 62, limit);
+            crate::dissect::transport::udp::dissect(&mut cx, 62);
+        }
+        let mut ft = FlowTracker::default();
+        ft.observe(&mut pkt);
+        assert_eq!(pkt.flow.stream, Some(0));
+        // The quoted datagram's own direction is the conversation's.
+        let again = eth_frame(
+            &ip4(&udp_dgram(59207, 53, b"", None, 1), C4, S4, 17, None),
+            0x0800,
+        );
+        let mut p2 = decode(&again, again.len() as u32, 1);
+        ft.observe(&mut p2);
+        assert_eq!(p2.flow.stream, Some(0));
+    }
+
+    #[test]
+    fn table_is_bounded_and_counts_evictions() {
+        let mut ft = FlowTracker::new(4);
+        let stream_of = |port: u16, ft: &mut FlowTracker| {
+            let f = tcp4(C4, S4, &seg(port, 80, 1, 0, SYN));
+            let mut pkt = decode(&f, f.len() as u32, 1);
+            ft.observe(&mut pkt);
+            pkt.flow.stream
+        };
+        for p in 0..4 {
+            assert_eq!(stream_of(1000 + p, &mut ft), Some(p as u32));
+        }
+        assert_eq!(ft.evicted(), 0);
+        // Port 1000 was just used again, so the CLOCK spares it.
+        assert_eq!(stream_of(1000, &mut ft), Some(0));
+        assert_eq!(stream_of(2000, &mut ft), Some(4));
+        assert_eq!(ft.len(), 4);
+        assert_eq!(ft.evicted(), 1);
+        assert_eq!(stream_of(1000, &mut ft), Some(0));
+        // 1001 was evicted: seen again, it is a new conversation.
+        assert_eq!(stream_of(1001, &mut ft), Some(5));
+        assert_eq!(ft.len(), 4);
+        for p in 0..1000 {
+            stream_of(3000 + p, &mut ft);
+        }
+        assert_eq!(ft.len(), 4);
+        assert_eq!(ft.evicted(), 2 + 1000);
+    }
+
+    #[test]
+    fn hasher_spreads_keys() {
+        let b = FlowHasherBuilder::random();
+        let mut seen = std::collections::HashSet::new();
+        for p in 0..10_000u16 {
+            let k = Key {
+                proto: 6,
+                a: [0; 16],
+                b: [1; 16],
+                pa: p,
+                pb: 80,
+            };
+            seen.insert(b.hash_one(k) >> 48);
+        }
+        // 10k keys into 65536 top-16-bit buckets: a good hash leaves few collisions.
+        assert!(seen.len() > 9_000, "{}", seen.len());
+    }
+
+    /// tshark columns compared by the conformance run.
+    const COLS: &[&str] = &[
+        "tcp.stream",
+        "tcp.seq",
+        "tcp.ack",
+        "tcp.nxtseq",
+        "tcp.len",
+        "tcp.window_size",
+        "tcp.window_size_scalefactor",
+        "udp.stream",
+    ];
+
+    /// Runs our decoder + tracker and tshark over one capture and returns
+    /// the differing lines (frame number, ours, tshark's).
+    fn compare(path: &str) -> Option<Vec<String>> {
+        compare_cols(path, COLS)
+    }
+
+    fn compare_cols(path: &str, cols: &[&str]) -> Option<Vec<String>> {
+        let frames = read_pcap(path)?;
+        let mut cmd = std::process::Command::new("tshark");
+        cmd.args([
+            "-n",
+            "-r",
+            path,
+            "-T",
+            "fields",
+            "-E",
+            "separator=|",
+            "-e",
+            "frame.number",
+        ]);
+        for c in cols {
+            cmd.args(["-e", c]);
+        }
+        let out = cmd.output().ok()?;
+        let theirs = String::from_utf8_lossy(&out.stdout).into_owned();
+        let mut ft = FlowTracker::default();
+        let mut diffs = Vec::new();
+        for ((bytes, wire, lt), line) in frames.iter().zip(theirs.lines()) {
+            let mut pkt = decode(bytes, *wire, *lt);
+            ft.observe(&mut pkt);
+            let f = fields(&pkt);
+            let mut ours = String::new();
+            for c in cols {
+                ours.push('|');
+                if *c == "_ws.col.Info" {
+                    ours.push_str(&info(&pkt));
+                } else {
+                    ours.push_str(&f.get(c));
+                }
+            }
+            let (num, rest) = line.split_once('|').unwrap_or((line, ""));
+            let rest = format!("|{rest}");
+            // Only frames both sides decoded a transport header in.
+            let ours_has = pkt
+                .transport()
+                .is_some_and(|l| matches!(l.proto, Proto::Tcp | Proto::Udp));
+            if ours_has && !rest.trim_matches('|').is_empty() && ours != rest {
+                diffs.push(format!("{path} #{num}: ours {ours} tshark {rest}"));
+            }
+        }
+        Some(diffs)
+    }
+
+    /// Compares every TCP/UDP field and the Info column on the captures
+    /// named in `LAYERSCOPE_PCAPS` (space-separated).
+    #[test]
+    #[ignore = "needs tshark and LAYERSCOPE_PCAPS"]
+    fn conformance_all_fields() {
+        const ALL: &[&str] = &[
+            "tcp.srcport",
+            "tcp.dstport",
+            "tcp.port",
+            "tcp.stream",
+            "tcp.len",
+            "tcp.seq",
+            "tcp.seq_raw",
+            "tcp.nxtseq",
+            "tcp.ack",
+            "tcp.ack_raw",
+            "tcp.hdr_len",
+            "tcp.flags",
+            "tcp.flags.res",
+            "tcp.flags.ae",
+            "tcp.flags.ace",
+            "tcp.flags.cwr",
+            "tcp.flags.ece",
+            "tcp.flags.urg",
+            "tcp.flags.ack",
+            "tcp.flags.push",
+            "tcp.flags.reset",
+            "tcp.flags.syn",
+            "tcp.flags.fin",
+            "tcp.flags.str",
+            "tcp.window_size_value",
+            "tcp.window_size",
+            "tcp.window_size_scalefactor",
+            "tcp.checksum",
+            "tcp.checksum.status",
+            "tcp.urgent_pointer",
+            "tcp.options",
+            "tcp.option_kind",
+            "tcp.option_len",
+            "tcp.options.mss_val",
+            "tcp.options.wscale.shift",
+            "tcp.options.wscale.multiplier",
+            "tcp.options.sack_le",
+            "tcp.options.sack_re",
+            "tcp.options.sack.count",
+            "tcp.options.timestamp.tsval",
+            "tcp.options.timestamp.tsecr",
+            "tcp.options.experimental.exid",
+            "tcp.options.tfo.cookie",
+            "tcp.options.acc_ecn.ee0b",
+            "tcp.options.acc_ecn.eceb",
+            "tcp.options.acc_ecn.ee1b",
+            "tcp.options.unknown.payload",
+            "tcp.options.md5.digest",
+            "tcp.options.user_to_val",
+            "tcp.payload",
+            "udp.srcport",
+            "udp.dstport",
+            "udp.port",
+            "udp.length",
+            "udp.checksum",
+            "udp.checksum.status",
+            "udp.stream",
+            "udp.payload",
+            "_ws.col.Info",
+        ];
+        let paths = std::env::var("LAYERSCOPE_PCAPS").unwrap_or_default();
+        let mut all = Vec::new();
+        for p in paths.split_whitespace() {
+            all.extend(compare_cols(p, ALL).unwrap_or_default());
+        }
+        for d in &all {
+            eprintln!("{d}");
+        }
+        assert!(all.is_empty(), "{} frames differ from tshark", all.len());
+    }
+
+    #[test]
+    #[ignore = "needs tshark and /work/shared/corpus"]
+    fn conformance_with_tshark() {
+        let mut all = Vec::new();
+        for dir in [
+            "/work/shared/corpus/tcpdump",
+            "/work/shared/corpus/zeek/traces",
+        ] {
+            let Ok(rd) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            let mut paths: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+            let mut i = 0;
+            while i < paths.len() {
+                if paths[i].is_dir() {
+                    let sub: Vec<_> = std::fs::read_dir(&paths[i])
+                        .into_iter()
+                        .flatten()
+                        .flatten()
+                        .map(|e| e.path())
+                        .collect();
+                    paths.extend(sub);
+                }
+                i += 1;
+            }
+            paths.sort();
+            for p in paths {
+                let s = p.to_string_lossy().into_owned();
+                if s.ends_with(".pcap") {
+                    if let Some(d) = compare(&s) {
+                        all.extend(d);
+                    }
+                }
+            }
+        }
+        for d in &all {
+            eprintln!("{d}");
+        }
+        assert!(all.is_empty(), "{} frames differ from tshark", all.len());
+    }
 }

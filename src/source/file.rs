@@ -1,24 +1,919 @@
-//! STUB
-use super::Frame;
+//! Streaming reader for classic pcap and pcapng capture files.
+//!
+//! Hand-written rather than built on `pcap-parser`: measured on a 550 MB,
+//! 1M-packet capture in page cache it is faster (see the commit message), it
+//! reports the exact byte offset of every bad record, and it mirrors
+//! Wireshark's acceptance rules where they matter (caplen limit, pcapng block
+//! checks, SPB/if_tsresol/if_tsoffset semantics).
+//!
+//! The file is read through one reusable buffer (1 MiB, grown only for blocks
+//! that need more, up to [`MAX_BLOCK`]). A [`Frame`] borrows that buffer, so
+//! no packet is copied after the `read` that brought it in.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use super::{Frame, Timestamp};
+
+/// Largest captured length accepted per record, as Wireshark
+/// (`WTAP_MAX_PACKET_SIZE_STANDARD`) and libpcap do for ordinary link types.
+pub const MAX_CAPLEN: u32 = 262_144;
+/// Largest pcapng block we hold in memory at once (SHB, IDB, packet blocks).
+/// Blocks we skip may be larger: they are streamed past, not buffered.
+pub const MAX_BLOCK: u32 = 16 << 20;
+const BUF_SIZE: usize = 1 << 20;
+
+const PCAPNG_SHB: u32 = 0x0A0D_0D0A;
+const PCAPNG_IDB: u32 = 1;
+const PCAPNG_PB: u32 = 2;
+const PCAPNG_SPB: u32 = 3;
+const PCAPNG_EPB: u32 = 6;
+const BYTE_ORDER_MAGIC: u32 = 0x1A2B_3C4D;
+
+/// Why a capture could not be read (further). The caller adds the file name.
 #[derive(Debug)]
-pub struct SourceError;
-impl std::fmt::Display for SourceError {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("stub")
+pub enum SourceError {
+    /// Zero-length input.
+    Empty,
+    /// The first bytes are no pcap or pcapng magic.
+    NotCapture {
+        head: [u8; 8],
+        len: usize,
+    },
+    /// A format variant or version we (and Wireshark) do not read.
+    Unsupported {
+        offset: u64,
+        msg: String,
+    },
+    Io(io::Error),
+    /// The input ends inside a header or record.
+    Truncated {
+        offset: u64,
+        what: &'static str,
+        have: u64,
+        need: u64,
+    },
+    /// A header or record contradicts itself or the format.
+    Corrupt {
+        offset: u64,
+        what: &'static str,
+        msg: String,
+    },
+}
+
+impl SourceError {
+    /// Byte offset of the header or record at fault, when there is one.
+    pub fn offset(&self) -> Option<u64> {
+        match self {
+            SourceError::Unsupported { offset, .. }
+            | SourceError::Truncated { offset, .. }
+            | SourceError::Corrupt { offset, .. } => Some(*offset),
+            _ => None,
+        }
     }
 }
-pub struct FileSource;
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SourceError::Empty => f.write_str("empty file, not a capture file"),
+            SourceError::NotCapture { head, len } => {
+                let head = head.get(..*len).unwrap_or(&[]);
+                f.write_str("not a capture file (no pcap or pcapng magic); first bytes:")?;
+                for b in head {
+                    write!(f, " {b:02x}")?;
+                }
+                f.write_str(" \"")?;
+                for &b in head {
+                    let c = if b.is_ascii_graphic() || b == b' ' {
+                        b as char
+                    } else {
+                        '.'
+                    };
+                    write!(f, "{c}")?;
+                }
+                f.write_str("\"")?;
+                if head.starts_with(&[0x1f, 0x8b]) {
+                    f.write_str(" (gzip-compressed: decompress it first)")?;
+                }
+                Ok(())
+            }
+            SourceError::Unsupported { offset, msg } => {
+                write!(f, "unsupported capture file at byte offset {offset}: {msg}")
+            }
+            SourceError::Io(e) => write!(f, "I/O error: {e}"),
+            SourceError::Truncated {
+                offset,
+                what,
+                have,
+                need,
+            } => write!(
+                f,
+                "truncated {what} at byte offset {offset}: file ends after {have} of its {need} bytes"
+            ),
+            SourceError::Corrupt { offset, what, msg } => {
+                write!(f, "corrupt {what} at byte offset {offset}: {msg}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for SourceError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SourceError::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<io::Error> for SourceError {
+    fn from(e: io::Error) -> Self {
+        SourceError::Io(e)
+    }
+}
+
+/// Which of the two file formats the input turned out to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaptureFormat {
+    Pcap,
+    Pcapng,
+}
+
+/// Old pcap writers put caplen and len the other way round (libpcap's
+/// `swapped` logic, which Wireshark copies).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LenOrder {
+    Normal,
+    Swapped,
+    /// Version 2.3: swapped only when caplen > len.
+    Maybe,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct PcapHdr {
+    be: bool,
+    nano: bool,
+    linktype: u32,
+    order: LenOrder,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Iface {
+    linktype: u32,
+    snaplen: u32,
+    /// Timestamp ticks per second; 0 when if_tsresol is out of range
+    /// (Wireshark then shows time 0, and so do we).
+    units: u64,
+    /// if_tsoffset, seconds added to every timestamp.
+    offset: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Pcap,
+    Pcapng,
+    /// After an error or the end: every further call returns `Ok(None)`.
+    Done,
+}
+
+/// Where a record's bytes sit in the buffer, so `next_frame` can borrow
+/// them after the parsing borrow of `self` has ended.
+struct Rec {
+    data: usize,
+    caplen: usize,
+    ts: Timestamp,
+    wire_len: u32,
+    linktype: u32,
+    interface: u32,
+}
+
+/// A pcap or pcapng file (or pipe) read frame by frame.
+pub struct FileSource {
+    rd: Box<dyn Read + Send>,
+    buf: Vec<u8>,
+    /// Next unconsumed byte in `buf`.
+    start: usize,
+    /// End of valid data in `buf`.
+    end: usize,
+    /// Input offset of `buf[0]`.
+    base: u64,
+    eof: bool,
+    total: Option<u64>,
+    format: CaptureFormat,
+    state: State,
+    pcap: PcapHdr,
+    /// pcapng: byte order and interfaces of the current section.
+    be: bool,
+    ifaces: Vec<Iface>,
+}
+
+impl fmt::Debug for FileSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileSource")
+            .field("format", &self.format)
+            .field("bytes_read", &self.bytes_read())
+            .field("total_len", &self.total)
+            .finish_non_exhaustive()
+    }
+}
+
 impl FileSource {
-    pub fn open(_path: &str) -> Result<FileSource, SourceError> {
-        Err(SourceError)
+    /// Opens a capture file, or standard input when `path` is `-`, and reads
+    /// its file header.
+    pub fn open(path: impl AsRef<Path>) -> Result<FileSource, SourceError> {
+        let path = path.as_ref();
+        if path == Path::new("-") {
+            return FileSource::new(Box::new(io::stdin()), None);
+        }
+        let f = File::open(path)?;
+        // Only a regular file has a meaningful size (not a FIFO or /dev/stdin).
+        let total = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+        FileSource::new(Box::new(f), total)
     }
-    pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, SourceError> {
-        Ok(None)
+
+    /// Reads a capture from any byte stream (size unknown).
+    pub fn from_reader(rd: Box<dyn Read + Send>) -> Result<FileSource, SourceError> {
+        FileSource::new(rd, None)
     }
+
+    fn new(rd: Box<dyn Read + Send>, total: Option<u64>) -> Result<FileSource, SourceError> {
+        let mut s = FileSource {
+            rd,
+            buf: vec![0; BUF_SIZE],
+            start: 0,
+            end: 0,
+            base: 0,
+            eof: false,
+            total,
+            format: CaptureFormat::Pcap,
+            state: State::Done,
+            pcap: PcapHdr {
+                be: false,
+                nano: false,
+                linktype: 0,
+                order: LenOrder::Normal,
+            },
+            be: false,
+            ifaces: Vec::new(),
+        };
+        s.read_file_header()?;
+        Ok(s)
+    }
+
+    /// Input bytes consumed so far (for a progress bar).
     pub fn bytes_read(&self) -> u64 {
-        0
+        self.base + self.start as u64
     }
+
+    /// Size of the input when it is a regular file; `None` for pipes and stdin.
     pub fn total_len(&self) -> Option<u64> {
-        None
+        self.total
+    }
+
+    pub fn format(&self) -> CaptureFormat {
+        self.format
+    }
+
+    /// The classic pcap file's link type (`None` for pcapng, where each
+    /// interface has its own).
+    pub fn pcap_linktype(&self) -> Option<u32> {
+        match self.format {
+            CaptureFormat::Pcap => Some(self.pcap.linktype),
+            CaptureFormat::Pcapng => None,
+        }
+    }
+
+    /// The next frame, `Ok(None)` at the end. After an error every further
+    /// call returns `Ok(None)`.
+    pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, SourceError> {
+        let rec = match self.state {
+            State::Pcap => self.next_pcap(),
+            State::Pcapng => self.next_pcapng(),
+            State::Done => Ok(None),
+        };
+        let rec = match rec {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                self.state = State::Done;
+                return Ok(None);
+            }
+            Err(e) => {
+                self.state = State::Done;
+                return Err(e);
+            }
+        };
+        let bytes = self
+            .buf
+            .get(rec.data..rec.data.saturating_add(rec.caplen))
+            .unwrap_or(&[]);
+        Ok(Some(Frame {
+            ts: rec.ts,
+            wire_len: rec.wire_len,
+            linktype: rec.linktype,
+            interface: rec.interface,
+            bytes,
+        }))
+    }
+
+    // ---- buffer management ----
+
+    fn avail(&self) -> usize {
+        self.end - self.start
+    }
+
+    fn pos(&self) -> u64 {
+        self.bytes_read()
+    }
+
+    /// The unconsumed buffered bytes.
+    fn data(&self) -> &[u8] {
+        self.buf.get(self.start..self.end).unwrap_or(&[])
+    }
+
+    /// Makes `need` bytes available at `start`; false if the input ends first.
+    #[inline]
+    fn fill(&mut self, need: usize) -> Result<bool, SourceError> {
+        if self.avail() >= need {
+            return Ok(true);
+        }
+        self.fill_slow(need)
+    }
+
+    #[cold]
+    fn fill_slow(&mut self, need: usize) -> Result<bool, SourceError> {
+        // Compact when the record would not fit, or when the free tail is
+        // too small for a worthwhile read.
+        if self.start.saturating_add(need) > self.buf.len() || self.start > self.buf.len() / 2 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.base += self.start as u64;
+            self.end -= self.start;
+            self.start = 0;
+            if need > self.buf.len() {
+                // Callers bound `need` by MAX_BLOCK; round up to limit regrowth.
+                let size = need.checked_next_power_of_two().unwrap_or(need);
+                self.buf.resize(size.max(need), 0);
+            }
+        }
+        while self.avail() < need {
+            if self.eof {
+                return Ok(false);
+            }
+            let space = self.buf.get_mut(self.end..).unwrap_or(&mut []);
+            let cap = space.len();
+            match self.rd.read(space) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.end += n.min(cap),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(SourceError::Io(e)),
+            }
+        }
+        Ok(true)
+    }
+
+    /// Consumes `n` bytes, reading past what is not buffered. Returns how
+    /// many could be skipped before the input ended.
+    fn skip(&mut self, n: u64) -> Result<u64, SourceError> {
+        let avail = self.avail() as u64;
+        if n <= avail {
+            self.start += n as usize;
+            return Ok(n);
+        }
+        let mut done = avail;
+        self.base += self.end as u64;
+        self.start = 0;
+        self.end = 0;
+        while done < n && !self.eof {
+            let want = (n - done).min(self.buf.len() as u64) as usize;
+            let space = self.buf.get_mut(..want).unwrap_or(&mut []);
+            match self.rd.read(space) {
+                Ok(0) => self.eof = true,
+                Ok(k) => {
+                    let k = k.min(want) as u64;
+                    done += k;
+                    self.base += k;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(SourceError::Io(e)),
+            }
+        }
+        Ok(done)
+    }
+
+    // ---- file header ----
+
+    fn read_file_header(&mut self) -> Result<(), SourceError> {
+        self.fill(4)?;
+        let head = self.data();
+        if head.is_empty() {
+            return Err(SourceError::Empty);
+        }
+        let m: [u8; 4] = match head.get(..4).and_then(|s| s.try_into().ok()) {
+            Some(m) => m,
+            None => return Err(self.not_capture()),
+        };
+        let (be, nano) = match m {
+            [0xd4, 0xc3, 0xb2, 0xa1] => (false, false),
+            [0xa1, 0xb2, 0xc3, 0xd4] => (true, false),
+            [0x4d, 0x3c, 0xb2, 0xa1] => (false, true),
+            [0xa1, 0xb2, 0x3c, 0x4d] => (true, true),
+            [0x0a, 0x0d, 0x0d, 0x0a] => {
+                // The SHB itself is parsed by the block loop.
+                self.format = CaptureFormat::Pcapng;
+                self.state = State::Pcapng;
+                return Ok(());
+            }
+            [0x34, 0xcd, 0xb2, 0xa1] | [0xa1, 0xb2, 0xcd, 0x34] => {
+                return Err(SourceError::Unsupported {
+                    offset: 0,
+                    msg: "modified (Kuznetzov) pcap format, magic 0xa1b2cd34".into(),
+                })
+            }
+            _ => return Err(self.not_capture()),
+        };
+        if !self.fill(24)? {
+            return Err(SourceError::Truncated {
+                offset: 0,
+                what: "pcap file header",
+                have: self.avail() as u64,
+                need: 24,
+            });
+        }
+        let h = self.data();
+        let major = rd16(h, 4, be);
+        let minor = rd16(h, 6, be);
+        let order = match (major, minor) {
+            (2, 0..=2) => LenOrder::Swapped,
+            (2, 3) => LenOrder::Maybe,
+            (2, _) => LenOrder::Normal,
+            // DG/UX tcpdump wrote version 543.0 with swapped lengths.
+            (543, 0) => LenOrder::Swapped,
+            _ => {
+                return Err(SourceError::Unsupported {
+                    offset: 0,
+                    msg: format!("pcap version {major}.{minor}"),
+                })
+            }
+        };
+        // Upper bits carry FCS information, not the link type (LT_LINKTYPE).
+        let linktype = rd32(h, 20, be) & 0x03FF_FFFF;
+        self.pcap = PcapHdr {
+            be,
+            nano,
+            linktype,
+            order,
+        };
+        self.start += 24;
+        self.format = CaptureFormat::Pcap;
+        self.state = State::Pcap;
+        Ok(())
+    }
+
+    fn not_capture(&self) -> SourceError {
+        let d = self.data();
+        let len = d.len().min(8);
+        let mut head = [0u8; 8];
+        if let (Some(dst), Some(src)) = (head.get_mut(..len), d.get(..len)) {
+            dst.copy_from_slice(src);
+        }
+        SourceError::NotCapture { head, len }
+    }
+
+    // ---- classic pcap ----
+
+    #[inline]
+    fn next_pcap(&mut self) -> Result<Option<Rec>, SourceError> {
+        let off = self.pos();
+        if !self.fill(16)? {
+            if self.avail() == 0 {
+                return Ok(None);
+            }
+            return Err(self.truncated(off, "pcap record", 16));
+        }
+        let h = self.pcap;
+        let d = self.data();
+        let sec = rd32(d, 0, h.be);
+        let frac = rd32(d, 4, h.be);
+        let mut caplen = rd32(d, 8, h.be);
+        let mut len = rd32(d, 12, h.be);
+        if h.order == LenOrder::Swapped || (h.order == LenOrder::Maybe && caplen > len) {
+            std::mem::swap(&mut caplen, &mut len);
+        }
+        if caplen > MAX_CAPLEN {
+            return Err(SourceError::Corrupt {
+                offset: off,
+                what: "pcap record",
+                msg: format!("caplen {caplen} exceeds maximum {MAX_CAPLEN}"),
+            });
+        }
+        let total = 16 + caplen as usize;
+        if !self.fill(total)? {
+            return Err(self.truncated(off, "pcap record", total));
+        }
+        let data = self.start + 16;
+        self.start += total;
+        let nanos = if h.nano {
+            frac as u64
+        } else {
+            frac as u64 * 1000
+        };
+        // A fraction of a second or more (tshark prints it raw) is carried
+        // into the seconds so that `nsec` stays below 1e9.
+        let ts = Timestamp {
+            sec: sec as i64 + (nanos / 1_000_000_000) as i64,
+            nsec: (nanos % 1_000_000_000) as u32,
+        };
+        Ok(Some(Rec {
+            data,
+            caplen: caplen as usize,
+            ts,
+            // caplen > len is kept as is, as tshark does (it flags the frame).
+            wire_len: len,
+            linktype: h.linktype,
+            interface: 0,
+        }))
+    }
+
+    fn truncated(&self, offset: u64, what: &'static str, need: usize) -> SourceError {
+        SourceError::Truncated {
+            offset,
+            what,
+            have: self.avail() as u64,
+            need: need as u64,
+        }
+    }
+
+    // ---- pcapng ----
+
+    fn next_pcapng(&mut self) -> Result<Option<Rec>, SourceError> {
+        loop {
+            let off = self.pos();
+            if !self.fill(8)? {
+                if self.avail() == 0 {
+                    return Ok(None);
+                }
+                return Err(self.truncated(off, "pcapng block", 8));
+            }
+            let d = self.data();
+            // The SHB type reads the same in both byte orders; its length
+            // needs the byte-order magic that follows it.
+            if rd32(d, 0, false) == PCAPNG_SHB {
+                self.read_shb(off)?;
+                continue;
+            }
+            let be = self.be;
+            let btype = rd32(d, 0, be);
+            let blen = rd32(d, 4, be);
+            let corrupt = |msg: String| SourceError::Corrupt {
+                offset: off,
+                what: "pcapng block",
+                msg,
+            };
+            if blen < 12 {
+                return Err(corrupt(format!(
+                    "block type 0x{btype:08x}: block length {blen} is less than the minimum 12"
+                )));
+            }
+            if blen % 4 != 0 {
+                return Err(corrupt(format!(
+                    "block type 0x{btype:08x}: block length {blen} is not a multiple of 4"
+                )));
+            }
+            match btype {
+                PCAPNG_EPB | PCAPNG_PB | PCAPNG_SPB => {
+                    return self.packet_block(off, btype, blen).map(Some)
+                }
+                PCAPNG_IDB => self.read_idb(off, blen)?,
+                _ => self.skip_block(off, btype, blen)?,
+            }
+        }
+    }
+
+    /// Buffers a whole block (after its fixed header has been checked) and
+    /// checks the trailing length copy.
+    fn fill_block(&mut self, off: u64, btype: u32, blen: u32) -> Result<(), SourceError> {
+        if blen > MAX_BLOCK {
+            return Err(SourceError::Corrupt {
+                offset: off,
+                what: "pcapng block",
+                msg: format!(
+                    "block type 0x{btype:08x}: block length {blen} exceeds maximum {MAX_BLOCK}"
+                ),
+            });
+        }
+        if !self.fill(blen as usize)? {
+            return Err(self.truncated(off, "pcapng block", blen as usize));
+        }
+        let trailer = rd32(self.data(), blen as usize - 4, self.be);
+        if trailer != blen {
+            return Err(SourceError::Corrupt {
+                offset: off,
+                what: "pcapng block",
+                msg: format!(
+                    "block type 0x{btype:08x}: block length {blen} and trailing length {trailer} differ"
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn skip_block(&mut self, off: u64, btype: u32, blen: u32) -> Result<(), SourceError> {
+        let body = blen as u64 - 4;
+        let got = self.skip(body)?;
+        if got < body || !self.fill(4)? {
+            return Err(SourceError::Truncated {
+                offset: off,
+                what: "pcapng block",
+                have: got + self.avail() as u64,
+                need: blen as u64,
+            });
+        }
+        let trailer = rd32(self.data(), 0, self.be);
+        if trailer != blen {
+            return Err(SourceError::Corrupt {
+                offset: off,
+                what: "pcapng block",
+                msg: format!(
+                    "block type 0x{btype:08x}: block length {blen} and trailing length {trailer} differ"
+                ),
+            });
+        }
+        self.start += 4;
+        Ok(())
+    }
+
+    fn read_shb(&mut self, off: u64) -> Result<(), SourceError> {
+        if !self.fill(12)? {
+            return Err(self.truncated(off, "pcapng section header block", 12));
+        }
+        let d = self.data();
+        let be = match rd32(d, 8, false) {
+            BYTE_ORDER_MAGIC => false,
+            m if m.swap_bytes() == BYTE_ORDER_MAGIC => true,
+            m => {
+                return Err(SourceError::Corrupt {
+                    offset: off,
+                    what: "pcapng section header block",
+                    msg: format!("bad byte-order magic 0x{m:08x}"),
+                })
+            }
+        };
+        let blen = rd32(d, 4, be);
+        if blen < 28 || blen % 4 != 0 {
+            return Err(SourceError::Corrupt {
+                offset: off,
+                what: "pcapng section header block",
+                msg: format!("block length {blen} is less than 28 or not a multiple of 4"),
+            });
+        }
+        self.be = be;
+        self.fill_block(off, PCAPNG_SHB, blen)?;
+        let d = self.data();
+        let (major, minor) = (rd16(d, 12, be), rd16(d, 14, be));
+        // Wireshark reads 1.0 and the 1.2 some writers emitted, nothing else.
+        if major != 1 || (minor != 0 && minor != 2) {
+            return Err(SourceError::Unsupported {
+                offset: off,
+                msg: format!("pcapng version {major}.{minor}"),
+            });
+        }
+        self.ifaces.clear();
+        self.start += blen as usize;
+        Ok(())
+    }
+
+    fn read_idb(&mut self, off: u64, blen: u32) -> Result<(), SourceError> {
+        let corrupt = |msg: String| SourceError::Corrupt {
+            offset: off,
+            what: "pcapng interface description block",
+            msg,
+        };
+        if blen < 20 {
+            return Err(corrupt(format!(
+                "block length {blen} is less than the minimum 20"
+            )));
+        }
+        self.fill_block(off, PCAPNG_IDB, blen)?;
+        let be = self.be;
+        let d = self.data();
+        let mut iface = Iface {
+            linktype: rd16(d, 8, be) as u32,
+            snaplen: rd32(d, 12, be),
+            units: 1_000_000,
+            offset: 0,
+        };
+        let opts = d.get(16..blen as usize - 4).unwrap_or(&[]);
+        let mut p = 0usize;
+        while p + 4 <= opts.len() {
+            let code = rd16(opts, p, be);
+            let olen = rd16(opts, p + 2, be) as usize;
+            if code == 0 {
+                break;
+            }
+            let val = match opts.get(p + 4..p + 4 + olen) {
+                Some(v) => v,
+                None => {
+                    return Err(corrupt(format!(
+                        "option {code} of length {olen} overruns the block"
+                    )))
+                }
+            };
+            match (code, olen) {
+                // if_tsresol: 10^-n, or 2^-n when the top bit is set.
+                (9, 1) => {
+                    let r = val.first().copied().unwrap_or(6);
+                    let (base, exp) = if r & 0x80 != 0 {
+                        (2u64, (r & 0x7f) as u32)
+                    } else {
+                        (10u64, r as u32)
+                    };
+                    iface.units = base.checked_pow(exp).unwrap_or(0);
+                }
+                // if_tsoffset
+                (14, 8) => iface.offset = rd64(val, 0, be) as i64,
+                _ => {}
+            }
+            p += 4 + olen.next_multiple_of(4);
+        }
+        self.ifaces.push(iface);
+        self.start += blen as usize;
+        Ok(())
+    }
+
+    /// EPB, SPB or obsolete PB.
+    #[inline]
+    fn packet_block(&mut self, off: u64, btype: u32, blen: u32) -> Result<Rec, SourceError> {
+        let (what, min) = match btype {
+            PCAPNG_EPB => ("pcapng enhanced packet block", 32u32),
+            PCAPNG_PB => ("pcapng packet block", 32),
+            _ => ("pcapng simple packet block", 16),
+        };
+        let corrupt = |msg: String| SourceError::Corrupt {
+            offset: off,
+            what,
+            msg,
+        };
+        if blen < min {
+            return Err(corrupt(format!(
+                "block length {blen} is less than the minimum {min}"
+            )));
+        }
+        if !self.fill(min as usize - 4)? {
+            return Err(self.truncated(off, what, blen as usize));
+        }
+        let be = self.be;
+        let d = self.data();
+        let room = blen - min;
+        let (iface_id, ts_ticks, caplen, wire_len, data_at) = if btype == PCAPNG_SPB {
+            let wire_len = rd32(d, 8, be);
+            let snap = match self.ifaces.first() {
+                Some(i) => i.snaplen,
+                None => {
+                    return Err(corrupt(
+                        "simple packet block but interface 0 is not declared".into(),
+                    ))
+                }
+            };
+            let caplen = if snap != 0 {
+                wire_len.min(snap)
+            } else {
+                wire_len
+            };
+            (0u32, None, caplen, wire_len, 12usize)
+        } else {
+            let iface_id = if btype == PCAPNG_EPB {
+                rd32(d, 8, be)
+            } else {
+                rd16(d, 8, be) as u32
+            };
+            let ticks = (rd32(d, 12, be) as u64) << 32 | rd32(d, 16, be) as u64;
+            (iface_id, Some(ticks), rd32(d, 20, be), rd32(d, 24, be), 28)
+        };
+        let iface = match self.ifaces.get(iface_id as usize) {
+            Some(i) => *i,
+            None => {
+                return Err(corrupt(format!(
+                    "interface id {iface_id} not declared (section has {} interfaces)",
+                    self.ifaces.len()
+                )))
+            }
+        };
+        if caplen > MAX_CAPLEN {
+            return Err(corrupt(format!(
+                "caplen {caplen} exceeds maximum {MAX_CAPLEN}"
+            )));
+        }
+        if caplen > room {
+            return Err(corrupt(format!(
+                "caplen {caplen} exceeds block length {blen} (room for {room} bytes)"
+            )));
+        }
+        self.fill_block(off, btype, blen)?;
+        let data = self.start + data_at;
+        self.start += blen as usize;
+        let ts = match ts_ticks {
+            Some(t) => ticks_to_ts(t, iface.units, iface.offset),
+            // SPBs carry no timestamp (tshark leaves the time empty).
+            None => Timestamp::default(),
+        };
+        Ok(Rec {
+            data,
+            caplen: caplen as usize,
+            ts,
+            wire_len,
+            linktype: iface.linktype,
+            interface: iface_id,
+        })
+    }
+}
+
+/// pcapng timestamp ticks to (seconds, nanoseconds), truncating like
+/// Wireshark; `units` 0 (unusable if_tsresol) gives time 0 as Wireshark does.
+fn ticks_to_ts(t: u64, units: u64, offset: i64) -> Timestamp {
+    let (sec, frac) = match units {
+        0 => return Timestamp::default(),
+        1_000_000 => (t / 1_000_000, (t % 1_000_000) * 1000),
+        1_000_000_000 => (t / 1_000_000_000, t % 1_000_000_000),
+        u => (t / u, ((t % u) as u128 * 1_000_000_000 / u as u128) as u64),
+    };
+    Timestamp {
+        sec: i64::try_from(sec)
+            .unwrap_or(i64::MAX)
+            .saturating_add(offset),
+        nsec: frac as u32,
+    }
+}
+
+#[inline]
+fn rd16(b: &[u8], at: usize, be: bool) -> u16 {
+    match b.get(at..at + 2).and_then(|s| <[u8; 2]>::try_from(s).ok()) {
+        Some(a) if be => u16::from_be_bytes(a),
+        Some(a) => u16::from_le_bytes(a),
+        None => 0,
+    }
+}
+
+#[inline]
+fn rd32(b: &[u8], at: usize, be: bool) -> u32 {
+    match b.get(at..at + 4).and_then(|s| <[u8; 4]>::try_from(s).ok()) {
+        Some(a) if be => u32::from_be_bytes(a),
+        Some(a) => u32::from_le_bytes(a),
+        None => 0,
+    }
+}
+
+#[inline]
+fn rd64(b: &[u8], at: usize, be: bool) -> u64 {
+    match b.get(at..at + 8).and_then(|s| <[u8; 8]>::try_from(s).ok()) {
+        Some(a) if be => u64::from_be_bytes(a),
+        Some(a) => u64::from_le_bytes(a),
+        None => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(sec: i64, nsec: u32) -> Timestamp {
+        Timestamp { sec, nsec }
+    }
+
+    #[test]
+    fn pcapng_timestamps() {
+        // Values as tshark 4.0.17 prints them for the same blocks.
+        assert_eq!(
+            ticks_to_ts(1_600_000_000_123_456, 1_000_000, 0),
+            ts(1_600_000_000, 123_456_000)
+        );
+        assert_eq!(
+            ticks_to_ts((1_600_000_000 << 20) + 12345, 1 << 20, 1000),
+            ts(1_600_001_000, 11_773_109)
+        );
+        assert_eq!(
+            ticks_to_ts(1_600_000_000_123_456, 1_000_000, -2_000_000_000),
+            ts(-400_000_000, 123_456_000)
+        );
+        assert_eq!(ticks_to_ts(u64::MAX, 0, 5), ts(0, 0));
+        assert_eq!(ticks_to_ts(u64::MAX, 1, i64::MAX), ts(i64::MAX, 0));
+    }
+
+    #[test]
+    fn pcap_fraction_overflow_carries() {
+        let mut f = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+        f.extend([0; 8]);
+        f.extend(65535u32.to_le_bytes());
+        f.extend(1u32.to_le_bytes());
+        for v in [7u32, u32::MAX, 4, 4] {
+            f.extend(v.to_le_bytes());
+        }
+        f.extend([1, 2, 3, 4]);
+        let mut s = FileSource::from_reader(Box::new(std::io::Cursor::new(f))).unwrap();
+        let fr = s.next_frame().unwrap().unwrap();
+        assert_eq!(fr.ts, ts(7 + 4294, 967_295_000));
+        assert_eq!(fr.bytes, &[1, 2, 3, 4]);
+        assert_eq!(fr.linktype, 1);
     }
 }

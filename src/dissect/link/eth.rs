@@ -39,9 +39,13 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
         return Next::Done;
     }
     if t <= 1500 {
-        // IEEE 802.3: the field is a length and an LLC header follows.
+        // IEEE 802.3: the field is a length and an LLC header follows,
+        // unless the payload starts 0xffff (raw Novell IPX, left as data).
         cx.limit = cx.limit.min(end + t as usize);
-        return Next::Proto(Proto::Data, end);
+        if super::be16(cx.pkt.data, end) == Some(0xffff) {
+            return Next::Proto(Proto::Data, end);
+        }
+        return Next::Proto(Proto::Llc, end);
     }
     Next::Ethertype(t, end)
 }
@@ -53,16 +57,38 @@ fn mac_bits(out: &mut dyn FieldSink, which: &'static str, m: [u8; 6], r: Range<u
         ("eth.src.lg", "eth.src.ig")
     };
     out.open("address bits", r.clone());
-    out.put(lg, "LG bit (locally administered)", Value::Bool(m[0] & 2 != 0), r.start..r.start + 1);
-    out.put(ig, "IG bit (group address)", Value::Bool(m[0] & 1 != 0), r.start..r.start + 1);
-    out.put("eth.lg", "LG bit", Value::Bool(m[0] & 2 != 0), r.start..r.start + 1);
-    out.put("eth.ig", "IG bit", Value::Bool(m[0] & 1 != 0), r.start..r.start + 1);
+    out.put(
+        lg,
+        "LG bit (locally administered)",
+        Value::Bool(m[0] & 2 != 0),
+        r.start..r.start + 1,
+    );
+    out.put(
+        ig,
+        "IG bit (group address)",
+        Value::Bool(m[0] & 1 != 0),
+        r.start..r.start + 1,
+    );
+    out.put(
+        "eth.lg",
+        "LG bit",
+        Value::Bool(m[0] & 2 != 0),
+        r.start..r.start + 1,
+    );
+    out.put(
+        "eth.ig",
+        "IG bit",
+        Value::Bool(m[0] & 1 != 0),
+        r.start..r.start + 1,
+    );
     out.close();
 }
 
 pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let o = l.start as usize;
-    let Some(h) = EthHeader::new(pkt.bytes(l.header())) else { return };
+    let Some(h) = EthHeader::new(pkt.bytes(l.header())) else {
+        return;
+    };
     out.layer("eth", "Ethernet II", l.header());
     let (dst, src) = (h.dst(), h.src());
     let shift = |r: Range<usize>| r.start + o..r.end + o;
@@ -76,23 +102,37 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     if t <= 1500 {
         out.put("eth.len", "Length", Value::U(t as u64), shift(TYPE));
     } else {
-        out.put_note("eth.type", "Type", Value::Hex(t as u64, 4), shift(TYPE), ethertype_name(t));
+        out.put_note(
+            "eth.type",
+            "Type",
+            Value::Hex(t as u64, 4),
+            shift(TYPE),
+            ethertype_name(t),
+        );
     }
-    // Bytes past the network layer's own length: padding to the 60-byte minimum.
-    if let Some(next) = pkt.layers.iter().find(|x| x.start >= l.end) {
-        let pad = next.limit as usize..pkt.data.len();
-        if next.proto != Proto::Data && !pad.is_empty() && next.limit > next.start {
-            out.put("eth.padding", "Padding", Value::Bytes(pkt.bytes(pad.clone())), pad);
-        }
+    // Bytes past the payload's own length: padding, trailer, maybe an FCS.
+    // Only a frame of LINKTYPE_ETHERNET may end in an FCS (Wireshark's
+    // "FCS unknown" guess); Ethernet inside SLL never does.
+    if let Some(next) = super::next_layer(pkt, l) {
+        let fcs_guess = o == 0 && pkt.linktype == crate::dissect::linktype::ETHERNET;
+        super::trailer_fields(pkt, next.limit as usize, out, "eth.trailer", fcs_guess);
     }
 }
 
 /// Info for a frame that carries nothing layerscope decodes above the link.
+/// Other link layers' Info is dispatched from here too.
 pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
-    if l.proto != Proto::Eth {
-        return;
+    match l.proto {
+        Proto::Eth => {}
+        Proto::Vlan => return super::vlan::info(pkt, l, w),
+        Proto::Sll | Proto::Sll2 => return super::sll::info(pkt, l, w),
+        Proto::Null => return super::null::info(pkt, l, w),
+        Proto::Llc => return super::llc::info(pkt, l, w),
+        _ => return,
     }
-    let Some(h) = EthHeader::new(pkt.bytes(l.header())) else { return };
+    let Some(h) = EthHeader::new(pkt.bytes(l.header())) else {
+        return;
+    };
     use crate::dissect::field::write_mac;
     write_mac(w, h.src());
     w.extend_from_slice(" → ".as_bytes());
@@ -128,5 +168,52 @@ pub fn ethertype_name(t: u16) -> &'static str {
         0x8809 => "Slow Protocols",
         0x9000 => "Configuration Test Protocol (loopback)",
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dissect::link::testutil::{hex, run};
+    use crate::dissect::linktype::ETHERNET;
+
+    const ARP: &str =
+        "ffffffffffff00112233445508060001080006040001001122334455c0a80001000000000000c0a80002";
+
+    // Expected values: tshark 4.0.17 on the same bytes.
+    #[test]
+    fn trailer_and_guessed_fcs() {
+        // 64 bytes with non-zero filler: no padding, trailer, then an FCS.
+        let f = hex(&format!("{ARP}{}", "11".repeat(22)));
+        let o = run(ETHERNET, &f, f.len());
+        assert_eq!(o.get("eth.padding"), "");
+        assert_eq!(o.get("eth.trailer"), "11".repeat(18));
+        assert_eq!(o.get("eth.fcs"), "0x11111111");
+        assert_eq!(o.get("eth.fcs.status"), "2");
+        assert_eq!(o.get("eth.padding_bad"), "1");
+        // 62 bytes: too short to guess an FCS.
+        let f = hex(&format!("{ARP}{}", "33".repeat(20)));
+        let o = run(ETHERNET, &f, f.len());
+        assert_eq!(o.get("eth.trailer"), "33".repeat(20));
+        assert_eq!(o.get("eth.fcs"), "");
+        // Zero padding to 60 bytes, then a 4-byte FCS.
+        let f = hex(&format!("{ARP}{}aabbccdd", "00".repeat(18)));
+        let o = run(ETHERNET, &f, f.len());
+        assert_eq!(o.get("eth.padding"), "00".repeat(18));
+        assert_eq!(o.get("eth.trailer"), "");
+        assert_eq!(o.get("eth.fcs"), "0xaabbccdd");
+        // Cut by the snap length: the FCS is not in the captured bytes.
+        let f = hex(&format!("{ARP}{}", "44".repeat(10)));
+        let o = run(ETHERNET, &f, 70);
+        assert_eq!(o.get("eth.trailer"), "44".repeat(10));
+        assert_eq!(o.get("eth.fcs"), "");
+    }
+
+    #[test]
+    fn raw_ipx_is_data() {
+        let f = hex("ffffffffffff0011223344550005ffff223300");
+        let o = run(ETHERNET, &f, f.len());
+        // tshark: eth:ipx (layerscope has no IPX decoder).
+        assert_eq!(o.protocols, "eth:data");
+        assert_eq!(o.get("eth.len"), "5");
     }
 }
