@@ -383,6 +383,8 @@ fn veth_between_namespaces_arp_ndp_icmp_tcp() {
     for r in &rows {
         if r.has("ip.src", "10.99.0.2") || r.has("ipv6.src", "fd99::2") {
             assert_eq!(r.one("eth.src").as_deref(), Some(mac_b.as_str()), "{r:?}");
+        }
+        if r.has("ip.dst", "10.99.0.1") || r.has("ipv6.dst", "fd99::1") {
             assert_eq!(r.one("eth.dst").as_deref(), Some(mac_a.as_str()), "{r:?}");
         }
         if r.has("ip.src", "10.99.0.1") {

@@ -24,20 +24,38 @@ pub struct LiveOptions {
 
 impl Default for LiveOptions {
     fn default() -> Self {
-        LiveOptions { interface: None, snaplen: 262_144, promisc: true, filter: None, timeout_ms: 100 }
+        LiveOptions {
+            interface: None,
+            snaplen: 262_144,
+            promisc: true,
+            filter: None,
+            timeout_ms: 100,
+        }
     }
 }
 
 #[derive(Debug)]
 pub enum LiveError {
     /// The process may not capture on this interface.
-    Privilege { interface: String, detail: String },
+    Privilege {
+        interface: String,
+        detail: String,
+    },
     NoSuchInterface(String),
     NoDefaultInterface,
-    BadFilter { expr: String, detail: String },
+    BadFilter {
+        expr: String,
+        detail: String,
+    },
     /// The interface failed while capturing (went down, was removed).
-    Capture { interface: String, detail: String },
-    Open { interface: String, detail: String },
+    Capture {
+        interface: String,
+        detail: String,
+    },
+    Open {
+        interface: String,
+        detail: String,
+    },
 }
 
 impl LiveError {
@@ -72,7 +90,10 @@ impl fmt::Display for LiveError {
                 write!(f, "no such interface: {i} (see `layerscope interfaces`)")
             }
             LiveError::NoDefaultInterface => {
-                write!(f, "no interface to capture on (none is up); pick one with -i")
+                write!(
+                    f,
+                    "no interface to capture on (none is up); pick one with -i"
+                )
             }
             LiveError::BadFilter { expr, detail } => {
                 write!(f, "invalid BPF filter '{expr}': {detail}")
@@ -112,11 +133,17 @@ fn classify(interface: &str, e: pcap::Error) -> LiveError {
     let detail = e.to_string();
     let lower = detail.to_lowercase();
     if lower.contains("permission") || lower.contains("not permitted") {
-        LiveError::Privilege { interface: interface.into(), detail }
+        LiveError::Privilege {
+            interface: interface.into(),
+            detail,
+        }
     } else if lower.contains("no such device") || lower.contains("doesn't exist") {
         LiveError::NoSuchInterface(interface.into())
     } else {
-        LiveError::Open { interface: interface.into(), detail }
+        LiveError::Open {
+            interface: interface.into(),
+            detail,
+        }
     }
 }
 
@@ -158,7 +185,14 @@ impl LiveSource {
         }
         let linktype = cap.get_datalink().0 as u32;
         let tick = Duration::from_millis(opts.timeout_ms.clamp(10, 1000) as u64);
-        Ok(LiveSource { cap, interface: name, linktype, save: None, tick, ticking: None })
+        Ok(LiveSource {
+            cap,
+            interface: name,
+            linktype,
+            save: None,
+            tick,
+            ticking: None,
+        })
     }
 
     /// Starts writing every captured frame to a pcap file (after privileges
@@ -183,12 +217,14 @@ impl LiveSource {
         let brk = self.cap.breakloop_handle();
         let tick = self.tick;
         let flag = Arc::clone(&alive);
-        let spawned = std::thread::Builder::new().name("pcap-tick".into()).spawn(move || {
-            while flag.load(Ordering::Relaxed) {
-                std::thread::sleep(tick);
-                brk.breakloop();
-            }
-        });
+        let spawned = std::thread::Builder::new()
+            .name("pcap-tick".into())
+            .spawn(move || {
+                while flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(tick);
+                    brk.breakloop();
+                }
+            });
         if spawned.is_ok() {
             self.ticking = Some(alive);
         }
@@ -220,7 +256,10 @@ impl LiveSource {
             }
             // NoMorePackets is pcap_breakloop's PCAP_ERROR_BREAK on a live handle.
             Err(pcap::Error::TimeoutExpired | pcap::Error::NoMorePackets) => Ok(None),
-            Err(e) => Err(LiveError::Capture { interface: self.interface.clone(), detail: e.to_string() }),
+            Err(e) => Err(LiveError::Capture {
+                interface: self.interface.clone(),
+                detail: e.to_string(),
+            }),
         }
     }
 
@@ -234,7 +273,11 @@ impl LiveSource {
     pub fn stats(&mut self) -> LiveStats {
         self.cap
             .stats()
-            .map(|s| LiveStats { received: s.received, dropped: s.dropped, if_dropped: s.if_dropped })
+            .map(|s| LiveStats {
+                received: s.received,
+                dropped: s.dropped,
+                if_dropped: s.if_dropped,
+            })
             .unwrap_or_default()
     }
 }
