@@ -11,9 +11,8 @@
 # failure. Every step is bounded by `timeout`; the whole run takes ~1 minute.
 # Re-runnable: it overwrites the fixtures.
 set -euo pipefail
+OUT=$(realpath -m "${1:-$(dirname "$0")/../fixtures/live}")
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-OUT=${1:-fixtures/live}
 [ "$(id -u)" -eq 0 ] || { echo "record_fixtures.sh: run as root (sudo)" >&2; exit 1; }
 
 # --- tools ------------------------------------------------------------------
@@ -101,7 +100,7 @@ CAP_PID=
 capture() {
   local name=$1 filter=$2
   rm -f "$OUT/$name.pcap"
-  ip netns exec "$SRV" "$LS" capture -i veth0 -f "$filter" -q -w "$ROOT/$OUT/$name.pcap" \
+  ip netns exec "$SRV" "$LS" capture -i veth0 -f "$filter" -q -w "$OUT/$name.pcap" \
     2>"$T/$name.cap.err" &
   CAP_PID=$!
   PIDS+=("$CAP_PID")

@@ -247,12 +247,13 @@ impl Proc {
         self.wait_for_stderr("capturing on", Duration::from_secs(20))
     }
 
-    /// Sends a signal (`TERM`, `INT`, `KILL`) with kill(1).
+    /// Sends a signal (`TERM`, `INT`, `KILL`) with bash's built-in kill
+    /// (a minimal Debian has bash but not procps' kill(1)).
     pub fn signal(&self, sig: &str) {
-        let st = Command::new("kill")
-            .args(["-s", sig, &self.pid.to_string()])
+        let st = Command::new("bash")
+            .args(["-c", &format!("kill -s {sig} {}", self.pid)])
             .status()
-            .expect("kill(1)");
+            .expect("bash");
         assert!(st.success(), "kill -s {sig} {} failed", self.pid);
     }
 
