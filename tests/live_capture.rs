@@ -527,6 +527,30 @@ fn sigterm_and_sigint_stop_cleanly_with_complete_file() {
     }
 }
 
+/// The `capturing on` line is the readiness signal: a SIGTERM sent right
+/// after it must already find the handler installed and the -w file open.
+#[test]
+fn sigterm_right_after_ready_line() {
+    require_root();
+    let dir = TempDir::new();
+    let f = dir.path("early.pcap");
+    let mut cap = Proc::spawn(&[
+        "capture",
+        "-i",
+        "lo",
+        "-f",
+        "udp port 9",
+        "-w",
+        f.to_str().unwrap(),
+    ]);
+    cap.wait_ready();
+    cap.signal("TERM");
+    let done = cap.wait(Duration::from_secs(10));
+    assert_eq!(done.code(), Some(0), "stderr:\n{}", done.stderr);
+    assert!(done.stderr.contains("packets captured"), "{}", done.stderr);
+    assert_eq!(tshark_count(&f), summary_count(&done.stderr) as usize);
+}
+
 fn uid_gid_of(user: &str) -> (u32, u32) {
     let u = sh(&["id", "-u", user]).trim().parse().unwrap();
     let g = sh(&["id", "-g", user]).trim().parse().unwrap();
