@@ -62,7 +62,11 @@ pub fn run(opts: &CaptureOptions) -> i32 {
 
     let stdout = io::stdout().lock();
     let out = io::BufWriter::with_capacity(64 * 1024, stdout);
-    let sink = if opts.quiet { Sink::Quiet } else { Sink::new(out, &opts.output) };
+    let sink = if opts.quiet {
+        Sink::Quiet
+    } else {
+        Sink::new(out, &opts.output)
+    };
     let mut pipe = Pipeline::new(sink, None, opts.count);
     let deadline = opts.duration.map(|d| Instant::now() + d);
     let show_count = opts.quiet && io::stderr().is_terminal();

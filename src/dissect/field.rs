@@ -58,8 +58,20 @@ pub trait FieldSink {
 /// Convenience for dissectors: `out.put("ip.ttl", "Time to Live", Value::U(64), 22..23)`.
 pub trait SinkExt: FieldSink {
     #[inline]
-    fn put(&mut self, name: &'static str, label: &'static str, value: Value<'_>, range: Range<usize>) {
-        self.field(&Field { name, label, value, range, note: "" });
+    fn put(
+        &mut self,
+        name: &'static str,
+        label: &'static str,
+        value: Value<'_>,
+        range: Range<usize>,
+    ) {
+        self.field(&Field {
+            name,
+            label,
+            value,
+            range,
+            note: "",
+        });
     }
     #[inline]
     fn put_note(
@@ -70,7 +82,13 @@ pub trait SinkExt: FieldSink {
         range: Range<usize>,
         note: &str,
     ) {
-        self.field(&Field { name, label, value, range, note });
+        self.field(&Field {
+            name,
+            label,
+            value,
+            range,
+            note,
+        });
     }
 }
 impl<T: FieldSink + ?Sized> SinkExt for T {}
@@ -228,9 +246,15 @@ mod tests {
         v6[1] = 0x80;
         v6[15] = 1;
         assert_eq!(s(Value::Ipv6(v6)), "fe80::1");
-        assert_eq!(s(Value::Mac([0, 0x1b, 0x21, 0xaa, 0xbb, 0xcc])), "00:1b:21:aa:bb:cc");
+        assert_eq!(
+            s(Value::Mac([0, 0x1b, 0x21, 0xaa, 0xbb, 0xcc])),
+            "00:1b:21:aa:bb:cc"
+        );
         assert_eq!(s(Value::Bytes(b"GET")), "474554");
-        assert_eq!(s(Value::Epoch(1120622255, 938066000)), "1120622255.938066000");
+        assert_eq!(
+            s(Value::Epoch(1120622255, 938066000)),
+            "1120622255.938066000"
+        );
         assert_eq!(s(Value::Nanos(56_000)), "0.000056000");
     }
 
@@ -238,6 +262,9 @@ mod tests {
     fn json_escapes() {
         let mut w = Vec::new();
         write_json_str(&mut w, b"a\"b\\\n\x01\xff");
-        assert_eq!(String::from_utf8(w).unwrap(), "\"a\\\"b\\\\\\n\\u0001\\u00ff\"");
+        assert_eq!(
+            String::from_utf8(w).unwrap(),
+            "\"a\\\"b\\\\\\n\\u0001\\u00ff\""
+        );
     }
 }

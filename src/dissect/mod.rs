@@ -119,10 +119,10 @@ impl Proto {
 
     pub fn tier(self) -> Tier {
         match self {
-            Proto::Eth | Proto::Vlan | Proto::Sll | Proto::Sll2 | Proto::Null | Proto::Llc => Tier::Link,
-            Proto::Unsupported => {
+            Proto::Eth | Proto::Vlan | Proto::Sll | Proto::Sll2 | Proto::Null | Proto::Llc => {
                 Tier::Link
             }
+            Proto::Unsupported => Tier::Link,
             Proto::Arp
             | Proto::Ip
             | Proto::Ipv6
@@ -194,6 +194,10 @@ pub struct FlowNote {
     pub win_scale: Option<i8>,
     /// The connection negotiated Accurate ECN, so AE/CWR/ECE form the ACE counter.
     pub ace: bool,
+    /// TCP analysis: the segment repeats sequence space already seen.
+    pub retransmission: bool,
+    /// TCP analysis: sequence space before this segment was never seen.
+    pub lost_segment: bool,
 }
 
 /// A dissected frame. Reused from packet to packet to avoid allocation.
@@ -232,7 +236,10 @@ impl<'a> Packet<'a> {
 
     /// The first layer of `proto`, with its index.
     pub fn find(&self, proto: Proto) -> Option<(usize, &Layer)> {
-        self.layers.iter().enumerate().find(|(_, l)| l.proto == proto)
+        self.layers
+            .iter()
+            .enumerate()
+            .find(|(_, l)| l.proto == proto)
     }
 
     pub fn has(&self, proto: Proto) -> bool {
@@ -255,9 +262,12 @@ impl<'a> Packet<'a> {
 
     /// The outermost transport layer.
     pub fn transport(&self) -> Option<&Layer> {
-        self.layers
-            .iter()
-            .find(|l| matches!(l.proto, Proto::Tcp | Proto::Udp | Proto::Icmp | Proto::Icmpv6))
+        self.layers.iter().find(|l| {
+            matches!(
+                l.proto,
+                Proto::Tcp | Proto::Udp | Proto::Icmp | Proto::Icmpv6
+            )
+        })
     }
 
     /// The source and destination addresses of the outermost IP header.
@@ -274,16 +284,27 @@ impl<'a> Packet<'a> {
 
     /// Source and destination ports of the outermost TCP/UDP header.
     pub fn ports(&self) -> Option<(u16, u16)> {
+        // The first transport-like layer decides: an ICMP error's quoted
+        // TCP/UDP header does not give the frame itself ports.
         let l = self
             .layers
             .iter()
-            .find(|l| matches!(l.proto, Proto::Tcp | Proto::Udp))?;
+            .find(|l| {
+                matches!(
+                    l.proto,
+                    Proto::Tcp | Proto::Udp | Proto::Icmp | Proto::Icmpv6
+                )
+            })
+            .filter(|l| matches!(l.proto, Proto::Tcp | Proto::Udp))?;
         // Both headers start with the two ports.
         let b = self.bytes(l.start as usize..l.start as usize + 4);
         if b.len() < 4 {
             return None;
         }
-        Some((u16::from_be_bytes([b[0], b[1]]), u16::from_be_bytes([b[2], b[3]])))
+        Some((
+            u16::from_be_bytes([b[0], b[1]]),
+            u16::from_be_bytes([b[2], b[3]]),
+        ))
     }
 }
 
@@ -479,9 +500,11 @@ fn dissect_one(cx: &mut Cx<'_, '_>, p: Proto, off: usize) -> Next {
         Proto::Arp => net::arp::dissect(cx, off),
         Proto::Ip => net::ipv4::dissect(cx, off),
         Proto::Ipv6 => net::ipv6::dissect(cx, off),
-        Proto::Ipv6HopOpts | Proto::Ipv6Routing | Proto::Ipv6Frag | Proto::Ipv6DstOpts | Proto::Ah => {
-            net::ipv6::dissect_ext(cx, p, off)
-        }
+        Proto::Ipv6HopOpts
+        | Proto::Ipv6Routing
+        | Proto::Ipv6Frag
+        | Proto::Ipv6DstOpts
+        | Proto::Ah => net::ipv6::dissect_ext(cx, p, off),
         Proto::Icmp => net::icmp::dissect(cx, off),
         Proto::Icmpv6 => net::icmpv6::dissect(cx, off),
         Proto::Tcp => transport::tcp::dissect(cx, off),
@@ -502,9 +525,11 @@ pub fn layer_fields(pkt: &Packet<'_>, layer: &Layer, out: &mut dyn FieldSink) {
         Proto::Arp => net::arp::fields(pkt, layer, out),
         Proto::Ip => net::ipv4::fields(pkt, layer, out),
         Proto::Ipv6 => net::ipv6::fields(pkt, layer, out),
-        Proto::Ipv6HopOpts | Proto::Ipv6Routing | Proto::Ipv6Frag | Proto::Ipv6DstOpts | Proto::Ah => {
-            net::ipv6::ext_fields(pkt, layer, out)
-        }
+        Proto::Ipv6HopOpts
+        | Proto::Ipv6Routing
+        | Proto::Ipv6Frag
+        | Proto::Ipv6DstOpts
+        | Proto::Ah => net::ipv6::ext_fields(pkt, layer, out),
         Proto::Icmp => net::icmp::fields(pkt, layer, out),
         Proto::Icmpv6 => net::icmpv6::fields(pkt, layer, out),
         Proto::Tcp => transport::tcp::fields(pkt, layer, out),
@@ -536,7 +561,11 @@ pub fn layer_info(pkt: &Packet<'_>, layer: &Layer, w: &mut Vec<u8>) {
         Proto::Eth | Proto::Vlan | Proto::Sll | Proto::Sll2 | Proto::Null | Proto::Llc => {
             link::eth::info(pkt, layer, w)
         }
-        Proto::Ipv6HopOpts | Proto::Ipv6Routing | Proto::Ipv6Frag | Proto::Ipv6DstOpts | Proto::Ah => {}
+        Proto::Ipv6HopOpts
+        | Proto::Ipv6Routing
+        | Proto::Ipv6Frag
+        | Proto::Ipv6DstOpts
+        | Proto::Ah => {}
         Proto::Unsupported => {
             w.extend_from_slice(b"unsupported link type ");
             w.extend_from_slice(itoa::Buffer::new().format(pkt.linktype).as_bytes());

@@ -488,6 +488,34 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     if let Some(s) = pkt.flow.stream {
         out.put("tcp.stream", "Stream index", Value::U(s as u64), o..o);
     }
+    if pkt.flow.retransmission || pkt.flow.lost_segment {
+        out.open("SEQ/ACK analysis", o..o);
+        out.put(
+            "tcp.analysis.flags",
+            "TCP Analysis Flags",
+            Value::Bool(true),
+            o..o,
+        );
+        if pkt.flow.retransmission {
+            out.put_note(
+                "tcp.analysis.retransmission",
+                "This frame is a (suspected) retransmission",
+                Value::Bool(true),
+                o..o,
+                "expert: note",
+            );
+        }
+        if pkt.flow.lost_segment {
+            out.put_note(
+                "tcp.analysis.lost_segment",
+                "Previous segment(s) not captured",
+                Value::Bool(true),
+                o..o,
+                "common at capture start",
+            );
+        }
+        out.close();
+    }
     if let Some(n) = v.seglen {
         out.put(
             "tcp.len",
@@ -959,6 +987,12 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     let b = pkt.bytes(l.header());
     if b.len() < 4 {
         return;
+    }
+    if pkt.flow.lost_segment {
+        w.extend_from_slice(b"[TCP Previous segment not captured] ");
+    }
+    if pkt.flow.retransmission {
+        w.extend_from_slice(b"[TCP Retransmission] ");
     }
     let mut it = itoa::Buffer::new();
     w.extend_from_slice(it.format(be16(b, 0)).as_bytes());
