@@ -33,11 +33,17 @@ pub fn drop_privileges(user: Option<&str>) -> Result<Option<Dropped>, String> {
                 .ok()
                 .and_then(|v| v.parse::<u32>().ok());
             match (uid, gid) {
-                (Some(u), Some(g)) if u != 0 => (
-                    Uid::from_raw(u),
-                    Gid::from_raw(g),
-                    std::env::var("SUDO_USER").ok(),
-                ),
+                (Some(u), Some(g)) if u != 0 => {
+                    let uid = Uid::from_raw(u);
+                    // The account's own name first: SUDO_USER may be unset
+                    // (sudo -E from a script, su) or stale.
+                    let name = User::from_uid(uid)
+                        .ok()
+                        .flatten()
+                        .map(|u| u.name)
+                        .or_else(|| std::env::var("SUDO_USER").ok());
+                    (uid, Gid::from_raw(g), name)
+                }
                 _ => return Ok(None),
             }
         }

@@ -4,6 +4,9 @@
 
 use super::{Frame, Timestamp};
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// How to open a live capture (tcpdump's flags).
 #[derive(Clone, Debug)]
@@ -14,7 +17,8 @@ pub struct LiveOptions {
     pub promisc: bool,
     /// Kernel BPF filter.
     pub filter: Option<String>,
-    /// Read timeout, so a blocked read returns to check for signals.
+    /// How often a blocked read returns to check for signals, deadlines and
+    /// unflushed rows (see `LiveSource::next_frame`).
     pub timeout_ms: i32,
 }
 
@@ -120,6 +124,9 @@ pub struct LiveSource {
     pub interface: String,
     pub linktype: u32,
     save: Option<pcap::Savefile>,
+    tick: Duration,
+    /// Cleared on drop to stop the wake-up thread.
+    ticking: Option<Arc<AtomicBool>>,
 }
 
 fn classify(interface: &str, e: pcap::Error) -> LiveError {
@@ -177,11 +184,14 @@ impl LiveSource {
             })?;
         }
         let linktype = cap.get_datalink().0 as u32;
+        let tick = Duration::from_millis(opts.timeout_ms.clamp(10, 1000) as u64);
         Ok(LiveSource {
             cap,
             interface: name,
             linktype,
             save: None,
+            tick,
+            ticking: None,
         })
     }
 
@@ -197,8 +207,35 @@ impl LiveSource {
         Ok(())
     }
 
-    /// The next frame, or None when the read timeout expired with nothing.
+    /// Wakes a blocked read every `tick`. libpcap on Linux (TPACKET_V3 and
+    /// immediate mode) keeps polling past the read timeout while no packet
+    /// arrives, so without this an idle capture never sees SIGTERM,
+    /// `--duration` or its last buffered rows. Started on the first read,
+    /// after privileges are dropped.
+    fn start_ticker(&mut self) {
+        let alive = Arc::new(AtomicBool::new(true));
+        let brk = self.cap.breakloop_handle();
+        let tick = self.tick;
+        let flag = Arc::clone(&alive);
+        let spawned = std::thread::Builder::new()
+            .name("pcap-tick".into())
+            .spawn(move || {
+                while flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(tick);
+                    brk.breakloop();
+                }
+            });
+        if spawned.is_ok() {
+            self.ticking = Some(alive);
+        }
+    }
+
+    /// The next frame, or None when nothing arrived within the tick (or the
+    /// read was woken to let the caller look at signals and deadlines).
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, LiveError> {
+        if self.ticking.is_none() {
+            self.start_ticker();
+        }
         match self.cap.next_packet() {
             Ok(p) => {
                 if let Some(s) = &mut self.save {
@@ -217,7 +254,8 @@ impl LiveSource {
                     bytes: p.data,
                 }))
             }
-            Err(pcap::Error::TimeoutExpired) => Ok(None),
+            // NoMorePackets is pcap_breakloop's PCAP_ERROR_BREAK on a live handle.
+            Err(pcap::Error::TimeoutExpired | pcap::Error::NoMorePackets) => Ok(None),
             Err(e) => Err(LiveError::Capture {
                 interface: self.interface.clone(),
                 detail: e.to_string(),
@@ -241,5 +279,13 @@ impl LiveSource {
                 if_dropped: s.if_dropped,
             })
             .unwrap_or_default()
+    }
+}
+
+impl Drop for LiveSource {
+    fn drop(&mut self) {
+        if let Some(t) = &self.ticking {
+            t.store(false, Ordering::Relaxed);
+        }
     }
 }
