@@ -11,6 +11,7 @@
 //! - `fields(pkt, layer, out)`: emit the layer's fields with byte ranges;
 //! - `info(pkt, layer, w)`: the short summary for the Info column.
 
+pub mod app;
 pub mod data;
 pub mod field;
 pub mod frame;
@@ -52,6 +53,18 @@ pub enum Proto {
     Udp,
     /// Bytes no dissector claimed.
     Data,
+    Dns,
+    Mdns,
+    Llmnr,
+    Dhcp,
+    Dhcpv6,
+    Ntp,
+    Http,
+    Tls,
+    Ftp,
+    FtpData,
+    Telnet,
+    Ssh,
     /// A frame whose link type layerscope does not decode.
     Unsupported,
 }
@@ -87,6 +100,18 @@ impl Proto {
             Proto::Tcp => "tcp",
             Proto::Udp => "udp",
             Proto::Data => "data",
+            Proto::Dns => "dns",
+            Proto::Mdns => "mdns",
+            Proto::Llmnr => "llmnr",
+            Proto::Dhcp => "dhcp",
+            Proto::Dhcpv6 => "dhcpv6",
+            Proto::Ntp => "ntp",
+            Proto::Http => "http",
+            Proto::Tls => "tls",
+            Proto::Ftp => "ftp",
+            Proto::FtpData => "ftp-data",
+            Proto::Telnet => "telnet",
+            Proto::Ssh => "ssh",
             Proto::Unsupported => "unsupported",
         }
     }
@@ -113,6 +138,18 @@ impl Proto {
             Proto::Tcp => "TCP",
             Proto::Udp => "UDP",
             Proto::Data => "Data",
+            Proto::Dns => "DNS",
+            Proto::Mdns => "MDNS",
+            Proto::Llmnr => "LLMNR",
+            Proto::Dhcp => "DHCP",
+            Proto::Dhcpv6 => "DHCPv6",
+            Proto::Ntp => "NTP",
+            Proto::Http => "HTTP",
+            Proto::Tls => "TLS",
+            Proto::Ftp => "FTP",
+            Proto::FtpData => "FTP-DATA",
+            Proto::Telnet => "TELNET",
+            Proto::Ssh => "SSH",
             Proto::Unsupported => "Unsupported",
         }
     }
@@ -135,6 +172,18 @@ impl Proto {
             | Proto::Icmpv6 => Tier::Network,
             Proto::Tcp | Proto::Udp => Tier::Transport,
             Proto::Data => Tier::Application,
+            Proto::Dns
+            | Proto::Mdns
+            | Proto::Llmnr
+            | Proto::Dhcp
+            | Proto::Dhcpv6
+            | Proto::Ntp
+            | Proto::Http
+            | Proto::Tls
+            | Proto::Ftp
+            | Proto::FtpData
+            | Proto::Telnet
+            | Proto::Ssh => Tier::Application,
         }
     }
 }
@@ -317,6 +366,9 @@ pub enum Next {
     Ethertype(u16, usize),
     /// An IP protocol / IPv6 next-header value names what begins at the offset.
     IpProto(u8, usize),
+    /// A TCP/UDP payload begins at the offset: the application protocol is
+    /// chosen by content, then by port (`app::classify`).
+    App(usize),
     /// Nothing more to decode (or the rest is undecodable; see `Packet::issue`).
     Done,
 }
@@ -471,6 +523,7 @@ pub fn dissect_into(pkt: &mut Packet<'_>) {
                 Some(p) => Next::Proto(p, off),
                 None => Next::Proto(Proto::Data, off),
             },
+            Next::App(off) => Next::Proto(app::classify(cx.pkt, off, cx.limit), off),
             Next::IpProto(p, off) => match by_ip_proto(p) {
                 Some(p) => Next::Proto(p, off),
                 None => Next::Proto(Proto::Data, off),
@@ -510,6 +563,18 @@ fn dissect_one(cx: &mut Cx<'_, '_>, p: Proto, off: usize) -> Next {
         Proto::Tcp => transport::tcp::dissect(cx, off),
         Proto::Udp => transport::udp::dissect(cx, off),
         Proto::Data => data::dissect(cx, off),
+        Proto::Dns
+        | Proto::Mdns
+        | Proto::Llmnr
+        | Proto::Dhcp
+        | Proto::Dhcpv6
+        | Proto::Ntp
+        | Proto::Http
+        | Proto::Tls
+        | Proto::Ftp
+        | Proto::FtpData
+        | Proto::Telnet
+        | Proto::Ssh => app::dissect(cx, p, off),
         Proto::Unsupported => Next::Done,
     }
 }
@@ -535,6 +600,18 @@ pub fn layer_fields(pkt: &Packet<'_>, layer: &Layer, out: &mut dyn FieldSink) {
         Proto::Tcp => transport::tcp::fields(pkt, layer, out),
         Proto::Udp => transport::udp::fields(pkt, layer, out),
         Proto::Data => data::fields(pkt, layer, out),
+        Proto::Dns
+        | Proto::Mdns
+        | Proto::Llmnr
+        | Proto::Dhcp
+        | Proto::Dhcpv6
+        | Proto::Ntp
+        | Proto::Http
+        | Proto::Tls
+        | Proto::Ftp
+        | Proto::FtpData
+        | Proto::Telnet
+        | Proto::Ssh => app::fields(pkt, layer, out),
         Proto::Unsupported => {}
     }
 }
@@ -558,6 +635,18 @@ pub fn layer_info(pkt: &Packet<'_>, layer: &Layer, w: &mut Vec<u8>) {
         Proto::Tcp => transport::tcp::info(pkt, layer, w),
         Proto::Udp => transport::udp::info(pkt, layer, w),
         Proto::Data => data::info(pkt, layer, w),
+        Proto::Dns
+        | Proto::Mdns
+        | Proto::Llmnr
+        | Proto::Dhcp
+        | Proto::Dhcpv6
+        | Proto::Ntp
+        | Proto::Http
+        | Proto::Tls
+        | Proto::Ftp
+        | Proto::FtpData
+        | Proto::Telnet
+        | Proto::Ssh => app::info(pkt, layer, w),
         Proto::Eth | Proto::Vlan | Proto::Sll | Proto::Sll2 | Proto::Null | Proto::Llc => {
             link::eth::info(pkt, layer, w)
         }

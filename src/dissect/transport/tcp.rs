@@ -205,7 +205,7 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
     }
     // tshark reads a RST's payload as a text reason, not as data.
     if end < cx.limit && h.flags() & RST == 0 {
-        Next::Proto(Proto::Data, end)
+        Next::App(end)
     } else {
         Next::Done
     }

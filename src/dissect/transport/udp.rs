@@ -121,7 +121,7 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
     }
     cx.limit = limit;
     if end < limit {
-        Next::Proto(Proto::Data, end)
+        Next::App(end)
     } else {
         Next::Done
     }
