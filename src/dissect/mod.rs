@@ -39,6 +39,7 @@ pub enum Proto {
     Null,
     /// IEEE 802.2 LLC (with SNAP).
     Llc,
+    Mpls,
     Arp,
     Ip,
     Ipv6,
@@ -87,6 +88,7 @@ impl Proto {
             Proto::Sll | Proto::Sll2 => "sll",
             Proto::Null => "null",
             Proto::Llc => "llc",
+            Proto::Mpls => "mpls",
             Proto::Arp => "arp",
             Proto::Ip => "ip",
             Proto::Ipv6 => "ipv6",
@@ -125,6 +127,7 @@ impl Proto {
             Proto::Sll2 => "SLL2",
             Proto::Null => "Null",
             Proto::Llc => "LLC",
+            Proto::Mpls => "MPLS",
             Proto::Arp => "ARP",
             Proto::Ip => "IPv4",
             Proto::Ipv6 => "IPv6",
@@ -156,9 +159,13 @@ impl Proto {
 
     pub fn tier(self) -> Tier {
         match self {
-            Proto::Eth | Proto::Vlan | Proto::Sll | Proto::Sll2 | Proto::Null | Proto::Llc => {
-                Tier::Link
-            }
+            Proto::Eth
+            | Proto::Vlan
+            | Proto::Sll
+            | Proto::Sll2
+            | Proto::Null
+            | Proto::Llc
+            | Proto::Mpls => Tier::Link,
             Proto::Unsupported => Tier::Link,
             Proto::Arp
             | Proto::Ip
@@ -472,6 +479,7 @@ pub fn by_ethertype(t: u16) -> Option<Proto> {
         0x86dd => Proto::Ipv6,
         // 0x8035 is RARP, which Wireshark's ARP dissector also handles.
         0x0806 | 0x8035 => Proto::Arp,
+        0x8847 | 0x8848 => Proto::Mpls,
         0x8100 | 0x88a8 | 0x9100 => Proto::Vlan,
         _ => return None,
     })
@@ -534,6 +542,10 @@ pub fn dissect_into(pkt: &mut Packet<'_>) {
                     if off > cx.limit || cx.pkt.data.len() < cx.pkt.wire_len as usize {
                         cx.short(p, "header missing");
                     }
+                    // As tshark, a frame with no bytes still names its link layer.
+                    if cx.pkt.layers.is_empty() {
+                        cx.push(p, off, off, off);
+                    }
                     return;
                 }
                 dissect_one(&mut cx, p, off)
@@ -550,6 +562,7 @@ fn dissect_one(cx: &mut Cx<'_, '_>, p: Proto, off: usize) -> Next {
         Proto::Sll2 => link::sll::dissect2(cx, off),
         Proto::Null => link::null::dissect(cx, off),
         Proto::Llc => link::llc::dissect(cx, off),
+        Proto::Mpls => link::mpls::dissect(cx, off),
         Proto::Arp => net::arp::dissect(cx, off),
         Proto::Ip => net::ipv4::dissect(cx, off),
         Proto::Ipv6 => net::ipv6::dissect(cx, off),
@@ -587,6 +600,7 @@ pub fn layer_fields(pkt: &Packet<'_>, layer: &Layer, out: &mut dyn FieldSink) {
         Proto::Sll | Proto::Sll2 => link::sll::fields(pkt, layer, out),
         Proto::Null => link::null::fields(pkt, layer, out),
         Proto::Llc => link::llc::fields(pkt, layer, out),
+        Proto::Mpls => link::mpls::fields(pkt, layer, out),
         Proto::Arp => net::arp::fields(pkt, layer, out),
         Proto::Ip => net::ipv4::fields(pkt, layer, out),
         Proto::Ipv6 => net::ipv6::fields(pkt, layer, out),
@@ -650,6 +664,7 @@ pub fn layer_info(pkt: &Packet<'_>, layer: &Layer, w: &mut Vec<u8>) {
         Proto::Eth | Proto::Vlan | Proto::Sll | Proto::Sll2 | Proto::Null | Proto::Llc => {
             link::eth::info(pkt, layer, w)
         }
+        Proto::Mpls => {}
         Proto::Ipv6HopOpts
         | Proto::Ipv6Routing
         | Proto::Ipv6Frag

@@ -710,7 +710,24 @@ fn option_fields(v: &View<'_>, opts: &[u8], opt: Opt, out: &mut dyn FieldSink) {
         kind::EXP1 | kind::EXP2 => ("tcp.options.experimental", "TCP Option - Experimental"),
         _ => ("tcp.options.unknown", "TCP Option - Unknown"),
     };
-    out.put(name, label, Value::Bytes(whole), r.clone());
+    if opt.kind == kind::MPTCP {
+        // A protocol item: tshark prints its label with the subtype.
+        let sub = match body.first().map(|b| b >> 4) {
+            Some(0) => "Multipath Transmission Control Protocol: Multipath Capable",
+            Some(1) => "Multipath Transmission Control Protocol: Join Connection",
+            Some(2) => "Multipath Transmission Control Protocol: Data Sequence Signal",
+            Some(3) => "Multipath Transmission Control Protocol: Add Address",
+            Some(4) => "Multipath Transmission Control Protocol: Remove Address",
+            Some(5) => "Multipath Transmission Control Protocol: Change Subflow Priority",
+            Some(6) => "Multipath Transmission Control Protocol: Fallback",
+            Some(7) => "Multipath Transmission Control Protocol: Fast Close",
+            Some(8) => "Multipath Transmission Control Protocol: TCP Reset",
+            _ => "Multipath Transmission Control Protocol: Unknown",
+        };
+        out.put(name, label, Value::Str(sub), r.clone());
+    } else {
+        out.put(name, label, Value::Bytes(whole), r.clone());
+    }
     out.open(label, r);
     out.put(
         "tcp.option_kind",
@@ -872,7 +889,8 @@ fn tfo_fields(cookie: &[u8], at: usize, out: &mut dyn FieldSink) {
         out.put(
             "tcp.options.tfo.request",
             "Fast Open Cookie Request",
-            Value::Str(""),
+            // A field with no value: tshark's -T fields prints 1.
+            Value::Bool(true),
             at..at,
         );
     } else {
