@@ -247,6 +247,7 @@ class FieldStats:
     only_ls: int = 0
     only_ts: int = 0
     unknown_name: int = 0  # packets where layerscope emitted a name tshark lacks
+    coverage: int = 0  # tshark decoded further, into a protocol layerscope has no decoder for
 
     def add(self, o: "FieldStats") -> None:
         for f in dataclasses.fields(self):
@@ -384,6 +385,32 @@ def run_tshark(cfg, path: str, fields: list[str], res: CaptureResult) -> dict[in
     return frames
 
 
+# Protocol names layerscope decodes (its frame.protocols vocabulary). When
+# tshark's chain continues past layerscope's into a protocol outside this
+# set, the difference is coverage, not a wrong value.
+LAYERSCOPE_PROTOCOLS = {
+    "eth", "ethertype", "vlan", "ieee8021ad", "llc", "mpls", "sll", "null", "raw",
+    "arp", "ip", "ipv6", "ipv6.hopopts", "ipv6.routing", "ipv6.fraghdr", "ipv6.dstopts",
+    "ah", "icmp", "icmpv6", "tcp", "udp", "data", "dns", "mdns", "llmnr", "dhcp", "dhcpv6",
+    "ntp", "http", "tls", "ftp", "ftp-data", "telnet", "ssh",
+}
+COVERAGE_FIELDS = {"frame.protocols", "data.data", "data.len"}
+
+
+def coverage_gap(ls_protocols, ts_protocols: str) -> bool:
+    """True when tshark went deeper than layerscope into a protocol that
+    layerscope does not decode (layerscope then shows those bytes as data)."""
+    if not ls_protocols or not ts_protocols:
+        return False
+    lchain = (ls_protocols[0] if isinstance(ls_protocols, list) else str(ls_protocols)).split(":")
+    tchain = ts_protocols.split(":")
+    if lchain and lchain[-1] == "data":
+        lchain = lchain[:-1]
+    if len(tchain) <= len(lchain) or tchain[:len(lchain)] != lchain:
+        return False
+    return tchain[len(lchain)] not in LAYERSCOPE_PROTOCOLS
+
+
 def want_field(cfg, name: str) -> bool:
     if any(fnmatch.fnmatchcase(name, p) for p in SKIP_PATTERNS + cfg.skip):
         return False
@@ -425,6 +452,7 @@ def compare_capture(cfg, path: str, ls_rows: list[dict] | None, res: CaptureResu
         if num not in ts:
             continue
         obj, trow = ls_by_frame[num], ts[num]
+        gap = coverage_gap(obj.get("frame.protocols"), trow.get("frame.protocols", ""))
         for f in ts_fields:
             st = res.fields.setdefault(f, FieldStats())
             lv = ls_values(obj[f]) if f in obj else None
@@ -436,6 +464,9 @@ def compare_capture(cfg, path: str, ls_rows: list[dict] | None, res: CaptureResu
             lcell = render(lv)
             if tcell == "" and lcell != "":
                 st.only_ls += 1
+                continue
+            if lcell != tcell and gap and f in COVERAGE_FIELDS:
+                st.coverage += 1
                 continue
             st.compared += 1
             if lcell == tcell:
@@ -544,7 +575,8 @@ def build_report(cfg, results: list[CaptureResult], notes: list[str], elapsed: f
     w(f"**Overall agreement: {pct(total.agree, total.compared)}** "
       f"({total.agree} of {total.compared} field values; {total.disagree} unknown and "
       f"{total.known} known disagreements; {total.only_ls} values only in layerscope, "
-      f"{total.only_ts} only in tshark)")
+      f"{total.only_ts} only in tshark; {total.coverage} values where tshark decoded a "
+      f"protocol layerscope has no decoder for)")
     w("")
     w(f"**Result: {'FAIL' if failed else 'PASS'}**"
       + (f" — {total.disagree} unknown disagreement(s)" if total.disagree else "")
