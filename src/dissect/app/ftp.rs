@@ -119,8 +119,9 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let req = is_request(pkt, b);
     out.put("ftp.response", "Response", Value::Bool(!req), 0..0);
     out.put("ftp.request", "Request", Value::Bool(req), 0..0);
-    let mut at = 0;
-    while let Some(ln) = line_at(b, at) {
+    // tshark gives fields for the first line only; the other lines of a
+    // multi-line reply are text.
+    if let Some(ln) = line_at(b, 0) {
         let line = &b[ln.start..ln.end];
         let r = |s: usize, e: usize| o + ln.start + s..o + ln.start + e;
         out.open("line", o + ln.start..o + ln.next);
@@ -253,7 +254,6 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
             );
         }
         out.close();
-        at = ln.next;
     }
 }
 

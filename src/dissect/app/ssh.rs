@@ -54,8 +54,7 @@ fn packets(b: &[u8]) -> Option<arrayvec::ArrayVec<(usize, u32, u8, u8), 8>> {
         let h = b.get(at..at + 6)?;
         let len = u32::from_be_bytes([h[0], h[1], h[2], h[3]]);
         let (pad, code) = (h[4], h[5]);
-        let clear = len >= 12
-            && len <= 35000
+        let clear = (12..=35000).contains(&len)
             && (len as usize + 4) % 8 == 0
             && pad >= 4
             && (pad as u32) < len

@@ -9,7 +9,6 @@ use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 
 const IAC: u8 = 255;
 const SB: u8 = 250;
-const SE: u8 = 240;
 
 /// Content detection: a segment opening with an option negotiation.
 pub fn looks_like(payload: &[u8]) -> bool {
@@ -111,8 +110,11 @@ fn walk(b: &[u8], mut f: impl FnMut(Item)) {
         let mut at = s;
         while at < e {
             let Some(l) = line_at(&b[..e], at) else { break };
-            f(Item::Data(l.start, l.next));
-            at = l.next;
+            // NVT: CR NUL is a bare carriage return; the NUL ends the line.
+            let cr_nul = l.terminated && b[l.end] == b'\r' && l.next < e && b[l.next] == 0;
+            let next = if cr_nul { l.next + 1 } else { l.next };
+            f(Item::Data(l.start, next));
+            at = next;
         }
     };
     while i < b.len() {
@@ -145,14 +147,11 @@ fn walk(b: &[u8], mut f: impl FnMut(Item)) {
             SB => {
                 let opt = b.get(i + 2).copied().unwrap_or(0);
                 let ps = (i + 3).min(b.len());
-                // Parameters run to IAC SE (or the end of the segment).
+                // Parameters run to the next IAC that is not IAC IAC (as
+                // tshark: usually IAC SE), or the end of the segment.
                 let mut j = ps;
-                while j < b.len() && !(b[j] == IAC && b.get(j + 1) == Some(&SE)) {
-                    j += if b[j] == IAC && b.get(j + 1) == Some(&IAC) {
-                        2
-                    } else {
-                        1
-                    };
+                while j < b.len() && !(b[j] == IAC && b.get(j + 1) != Some(&IAC)) {
+                    j += if b[j] == IAC { 2 } else { 1 };
                 }
                 let pe = j.min(b.len());
                 f(Item::Opt(i, cmd, opt, ps..pe));
@@ -247,7 +246,7 @@ mod tests {
         assert_eq!(o.get("telnet.cmd"), "250,240,251,253,254");
         assert_eq!(o.get("telnet.subcmd"), "33,1,0,34");
         assert_eq!(o.get("telnet.data"), "");
-        let f = tcp_frame(23, 53780, b"Debian GNU/Linux 12\r\r\n\r\r\nlab login: ");
+        let f = tcp_frame(23, 53780, b"Debian GNU/Linux 12\r\0\r\n\r\0\r\nlab login: ");
         let o = run(ETHERNET, &f, f.len());
         assert_eq!(
             o.get("telnet.data"),
