@@ -80,14 +80,26 @@ fn first_line_kind(line: &[u8]) -> Option<Start> {
     let m = starts_method(line)?;
     // METHOD SP URI SP HTTP/1.x
     let rest = &line[m + 1..];
-    let sp = rest.iter().rposition(|&c| c == b' ')?;
-    (sp > 0 && is_version(&rest[sp + 1..])).then_some(Start::Request)
+    match rest.iter().rposition(|&c| c == b' ') {
+        Some(sp) => (sp > 0 && is_version(&rest[sp + 1..])).then_some(Start::Request),
+        // HTTP/0.9 simple request `GET /path`, which tshark also accepts.
+        None => (!rest.is_empty()).then_some(Start::Request),
+    }
+}
+
+/// True when a request line ends in an HTTP version (not HTTP/0.9).
+fn has_version(line: &[u8]) -> bool {
+    line.len() >= 8 && is_version(&line[line.len() - 8..])
 }
 
 /// True when the payload starts with an HTTP/1.x request or status line.
 pub fn looks_like(payload: &[u8]) -> bool {
     match line_at(payload, 0) {
-        Some(l) => first_line_kind(&payload[l.start..l.end]).is_some(),
+        // Off the HTTP ports, require a version: `GET x` alone is too common.
+        Some(l) => {
+            let line = &payload[l.start..l.end];
+            first_line_kind(line).is_some() && (line.starts_with(b"HTTP/") || has_version(line))
+        }
         None => false,
     }
 }
@@ -343,7 +355,11 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let r = |s: usize, e: usize| o + s..o + e;
     if kind == Start::Request {
         let m = starts_method(fl).unwrap_or(0);
-        let sp = fl.iter().rposition(|&c| c == b' ').unwrap_or(fl.len());
+        let sp = if has_version(fl) {
+            fl.iter().rposition(|&c| c == b' ').unwrap_or(fl.len())
+        } else {
+            fl.len()
+        };
         let uri = &fl[(m + 1).min(sp)..sp];
         out.open("request line", r(first.start, first.next));
         if let Some(s) = text(&fl[..m]) {
@@ -362,7 +378,7 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
                 r(m + 1, sp),
             );
         }
-        if let Some(s) = text(&fl[(sp + 1).min(fl.len())..]) {
+        if let Some(s) = text(&fl[(sp + 1).min(fl.len())..]).filter(|_| sp < fl.len()) {
             out.put(
                 "http.request.version",
                 "Request Version",
@@ -548,6 +564,16 @@ pub(crate) mod tests {
         let o = go(80, 40000, b"<html>body</html>\n");
         assert_eq!(o.protocols, "eth:ethertype:ip:tcp:http:data");
         assert_eq!(o.info, "Continuation");
+    }
+
+    #[test]
+    fn http09_request_on_port_80() {
+        // tshark 4.0.17 (zeek ipv6-http-atomic-frag.pcap): request, no version.
+        let o = go(40000, 80, b"GET /bad.html\r\n");
+        assert_eq!(o.protocols, "eth:ethertype:ip:tcp:http");
+        assert_eq!(o.get("http.request.uri"), "/bad.html");
+        assert_eq!(o.get("http.request.version"), "");
+        assert!(!looks_like(b"GET /bad.html\r\n"));
     }
 
     #[test]
