@@ -976,3 +976,72 @@ fn rdata(
     }
     res
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::dissect::link::testutil::run;
+    use crate::dissect::linktype::RAW;
+
+    /// IPv4/UDP around a DNS payload (checksums zero: not verified for UDP).
+    fn frame(sport: u16, dport: u16, dns: &[u8]) -> Vec<u8> {
+        let ulen = 8 + dns.len();
+        let mut f = vec![
+            0x45, 0, 0, 0, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+        ];
+        f[2..4].copy_from_slice(&((20 + ulen) as u16).to_be_bytes());
+        f.extend_from_slice(&sport.to_be_bytes());
+        f.extend_from_slice(&dport.to_be_bytes());
+        f.extend_from_slice(&(ulen as u16).to_be_bytes());
+        f.extend_from_slice(&[0, 0]);
+        f.extend_from_slice(dns);
+        f
+    }
+
+    // Expected values: tshark 4.0.17 on the same messages (/tmp/app1/edge*.py).
+    #[test]
+    fn names_flags_and_srv() {
+        let hdr = |id: u8, fl: u16, an: u8| {
+            let mut h = vec![0, id];
+            h.extend_from_slice(&fl.to_be_bytes());
+            h.extend_from_slice(&[0, 1, 0, an, 0, 0, 0, 0]);
+            h
+        };
+        // Root, escaped bytes.
+        let mut m = hdr(1, 0x0100, 0);
+        m.extend_from_slice(b"\x00\x00\x02\x00\x01");
+        let o = run(RAW, &frame(1234, 53, &m), 0);
+        assert_eq!(o.get("dns.qry.name"), "<Root>");
+        assert_eq!(o.get("dns.qry.name.len"), "6");
+        assert_eq!(o.get("dns.count.labels"), "1");
+        assert_eq!(o.info, "Standard query 0x0001 NS <Root>");
+        let mut m = hdr(2, 0x0100, 0);
+        m.extend_from_slice(b"\x04a.b\x01\x03x y\x00\x00\x01\x00\x01");
+        let o = run(RAW, &frame(1234, 53, &m), 0);
+        assert_eq!(o.get("dns.qry.name"), "a.b\\001.x y");
+        assert_eq!(o.get("dns.qry.name.len"), "8");
+        assert_eq!(o.get("dns.count.labels"), "3");
+        // LLMNR response flags.
+        let mut m = hdr(2, 0x8400, 1);
+        m.extend_from_slice(b"\x04host\x00\x00\x01\x00\x01");
+        m.extend_from_slice(b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x1e\x00\x04\x0a\x00\x00\x05");
+        let o = run(RAW, &frame(5355, 5355, &m), 0);
+        assert_eq!(o.protocols, "raw:ip:udp:llmnr");
+        assert_eq!(o.get("dns.flags.conflict"), "1");
+        assert_eq!(o.get("dns.flags.tentative"), "0");
+        assert_eq!(o.get("dns.flags.authoritative"), "");
+        assert_eq!(o.info, "Standard query response 0x0002 A host A 10.0.0.5");
+        // SRV.
+        let mut m = hdr(1, 0x8400, 1);
+        m.extend_from_slice(b"\x04_sip\x04_udp\x07example\x03com\x00\x00\x21\x00\x01");
+        m.extend_from_slice(b"\xc0\x0c\x00\x21\x00\x01\x00\x00\x00\x3c\x00\x0b");
+        m.extend_from_slice(b"\x00\x0a\x00\x05\x13\xc4\x03sip\x00");
+        let o = run(RAW, &frame(53, 1234, &m), 0);
+        assert_eq!(o.get("dns.srv.target"), "sip");
+        assert_eq!(o.get("dns.srv.port"), "5060");
+        assert_eq!(
+            o.info,
+            "Standard query response 0x0001 SRV _sip._udp.example.com SRV 10 5 5060 sip"
+        );
+        assert!(!o.issue);
+    }
+}
