@@ -185,7 +185,7 @@ impl Msg<'_> {
                     let lo = self.u8(p)?;
                     p += 1;
                     pointers += 1;
-                    let u = *used.get_or_insert(p - pos);
+                    let u = *used.get_or_insert_with(|| p.saturating_sub(pos));
                     if pointers > MAX_DNAME || visited > self.b.len() {
                         n.kind = NameKind::Loop;
                         return Ok((n, u));
@@ -195,13 +195,13 @@ impl Msg<'_> {
             }
             if visited > self.b.len() {
                 n.kind = NameKind::Loop;
-                return Ok((n, used.unwrap_or(p - pos)));
+                return Ok((n, used.unwrap_or_else(|| p.saturating_sub(pos))));
             }
         }
         if room <= 0 {
             n.kind = NameKind::TooLong;
         }
-        Ok((n, used.unwrap_or(p - pos)))
+        Ok((n, used.unwrap_or_else(|| p.saturating_sub(pos))))
     }
 }
 
