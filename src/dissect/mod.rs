@@ -542,9 +542,27 @@ pub fn dissect_into(pkt: &mut Packet<'_>) {
                     if off > cx.limit || cx.pkt.data.len() < cx.pkt.wire_len as usize {
                         cx.short(p, "header missing");
                     }
-                    // As tshark, a frame with no bytes still names its link layer.
-                    if cx.pkt.layers.is_empty() {
-                        cx.push(p, off, off, off);
+                    // As tshark, a header announced with no bytes left is still
+                    // named (`ipv6:icmpv6` for a zero payload length, `eth`
+                    // for a frame captured with no bytes).
+                    // IPv4 calls nothing for an empty payload; IPv6 hands
+                    // its next header the empty rest, which then fails.
+                    let after_ipv6 = cx.pkt.layers.last().is_some_and(|l| {
+                        matches!(
+                            l.proto,
+                            Proto::Ipv6
+                                | Proto::Ipv6HopOpts
+                                | Proto::Ipv6Routing
+                                | Proto::Ipv6Frag
+                                | Proto::Ipv6DstOpts
+                        )
+                    });
+                    if cx.pkt.layers.is_empty() || (off == cx.limit && after_ipv6) {
+                        let at = off.min(cx.limit);
+                        cx.push(p, at, at, at);
+                        if after_ipv6 {
+                            cx.malformed(p, "no bytes left for the next header");
+                        }
                     }
                     return;
                 }
