@@ -618,11 +618,13 @@ pub fn dissect_reassembled(pkt: &mut Packet<'_>, first: Next) {
         return;
     }
     let limit = pkt.reassembled.len();
-    let mut cx = Cx {
-        pkt,
-        limit,
-        src: Src::Reassembled,
-    };
+    dissect_from(pkt, Src::Reassembled, first, limit);
+}
+
+/// Continues decoding `src` at `first`, bytes up to `limit`, appending
+/// layers (TCP reassembly uses it for the PDUs a segment holds whole).
+pub fn dissect_from(pkt: &mut Packet<'_>, src: Src, first: Next, limit: usize) {
+    let mut cx = Cx { pkt, limit, src };
     run_chain(&mut cx, first);
 }
 
