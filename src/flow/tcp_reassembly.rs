@@ -170,6 +170,18 @@ fn framing(pkt: &Packet<'_>, off: usize, limit: usize, ports: (u16, u16)) -> Opt
     None
 }
 
+/// Where the last whole PDU in `start..end` ends (`end`: all whole).
+fn cut(f: Framing, pkt: &Packet<'_>, start: usize, end: usize) -> usize {
+    let mut pos = start;
+    while pos < end {
+        match pdu_len(f, pkt.bytes(pos..end)) {
+            PduLen::Known(n) if n > 0 && pos + n <= end => pos += n,
+            _ => break,
+        }
+    }
+    pos
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct Key {
     stream: u32,
@@ -189,6 +201,8 @@ struct Dir {
     /// Bytes of the PDU being rebuilt.
     buf: Vec<u8>,
     framing: Option<Framing>,
+    /// Length of the pending PDU once known (saves re-parsing it).
+    need: Option<usize>,
     frames: Vec<u64>,
     ooo: Vec<Seg>,
     last_ns: i128,
@@ -347,11 +361,6 @@ impl TcpReassembler {
         if t.src != Src::Frame || tcp::quoted(pkt, idx) {
             return none;
         }
-        let (Some(stream), Some((src, _)), Some(ports)) =
-            (pkt.flow.stream, pkt.addrs(), pkt.ports())
-        else {
-            return none;
-        };
         let h = pkt.bytes(t.header());
         if h.len() < 20 {
             return none;
@@ -359,6 +368,14 @@ impl TcpReassembler {
         let seq = u32::from_be_bytes([h[4], h[5], h[6], h[7]]);
         let flags = u16::from_be_bytes([h[12], h[13]]) & 0x0fff;
         let Some(seglen) = tcp::seg_len(pkt, idx) else {
+            return none;
+        };
+        if seglen == 0 && self.dirs.is_empty() {
+            return none;
+        }
+        let (Some(stream), Some((src, _)), Some(ports)) =
+            (pkt.flow.stream, pkt.addrs(), pkt.ports())
+        else {
             return none;
         };
         let now = pkt.ts.nanos_since(crate::source::Timestamp { sec: 0, nsec: 0 });
@@ -375,16 +392,26 @@ impl TcpReassembler {
         let pay = t.payload();
         let payload = pkt.bytes(pay.clone());
         let data_seq = seq.wrapping_add((flags & SYN != 0) as u32);
-        if seglen == 0 && !self.dirs.contains_key(&key) && flags & SYN == 0 {
-            // Nothing to track for a pure ACK of an unknown direction.
-            return none;
-        }
         if !self.dirs.contains_key(&key) {
+            // Only directions with a PDU pending are tracked: a segment
+            // whose PDUs are all whole needs nothing (the frame's own
+            // decoding stands), which keeps the common path cheap.
+            if seglen == 0 || flags & (FIN | RST) != 0 || payload.len() != seglen as usize {
+                return none;
+            }
+            let (start, end) = (pay.start, pay.start + payload.len());
+            let Some(f) = framing(pkt, start, end, ports) else {
+                return none;
+            };
+            if cut(f, pkt, start, end) >= end {
+                return none;
+            }
             self.make_room(DIR_OVERHEAD, &key);
             self.dirs.insert(
                 key,
                 Dir {
                     charged: DIR_OVERHEAD,
+                    next: Some(data_seq),
                     ..Default::default()
                 },
             );
@@ -398,7 +425,8 @@ impl TcpReassembler {
             self.bytes = self.bytes.saturating_sub(d.charged).saturating_add(c);
             d.charged = c;
         }
-        if flags & (FIN | RST) != 0 {
+        let idle = self.dirs.get(&key).is_some_and(|d| !d.holds_data());
+        if idle || flags & (FIN | RST) != 0 {
             if let Some(d) = self.dirs.remove(&key) {
                 self.bytes = self.bytes.saturating_sub(d.charged);
             }
@@ -467,6 +495,7 @@ impl TcpReassembler {
                 d.frames.clear();
                 d.ooo.clear();
                 d.framing = None;
+                d.need = None;
                 d.next = Some(seq);
             }
         }
@@ -482,6 +511,7 @@ impl TcpReassembler {
             d.buf.clear();
             d.frames.clear();
             d.framing = None;
+            d.need = None;
             return none;
         }
         let fresh = &payload[skip..];
@@ -539,7 +569,14 @@ impl TcpReassembler {
             d.buf.extend_from_slice(fresh);
             d.frames.push(pkt.number);
             out.truncate = true;
-            match pdu_len(f, &d.buf) {
+            let len = match d.need {
+                Some(n) => PduLen::Known(n),
+                None => pdu_len(f, &d.buf),
+            };
+            if let PduLen::Known(n) = len {
+                d.need = Some(n);
+            }
+            match len {
                 PduLen::Known(n) if n <= d.buf.len() => {
                     let used = n - have;
                     self.buf.clear();
@@ -550,6 +587,7 @@ impl TcpReassembler {
                     self.pieces.extend_from_slice(&d.frames);
                     d.buf.clear();
                     d.frames.clear();
+                    d.need = None;
                     if d.buf.capacity() > 1 << 16 {
                         d.buf = Vec::new();
                     }
@@ -576,17 +614,15 @@ impl TcpReassembler {
             return out;
         };
         d.framing = Some(f);
-        let mut pos = start;
-        while pos < end {
-            match pdu_len(f, pkt.bytes(pos..end)) {
-                PduLen::Known(n) if n > 0 && pos + n <= end => pos += n,
-                _ => break,
-            }
-        }
+        let pos = cut(f, pkt, start, end);
         if pos < end {
             // The last PDU continues in later segments.
             d.buf.extend_from_slice(pkt.bytes(pos..end));
             d.frames.push(pkt.number);
+            d.need = match pdu_len(f, &d.buf) {
+                PduLen::Known(n) => Some(n),
+                PduLen::NeedMore => None,
+            };
             out.pdu_part = true;
             out.truncate = true;
         }
