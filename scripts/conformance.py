@@ -288,7 +288,7 @@ class CaptureResult:
 
 
 def run_layerscope(cfg, path: str, res: CaptureResult) -> list[dict] | None:
-    cmd = [cfg.layerscope, "read", "--format", "jsonl", "--no-progress", path]
+    cmd = [cfg.layerscope, "read", "--format", "jsonl", "--no-progress", "--no-reassembly", path]
     try:
         r = subprocess.run(
             cmd, capture_output=True, timeout=LS_TIMEOUT, env=cfg.env, stdin=subprocess.DEVNULL

@@ -28,7 +28,11 @@ fn csv(file: &str, extra: &[&str], fields: &[&str]) -> Vec<String> {
         args.push(f);
     }
     let out = layerscope(&args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -66,7 +70,12 @@ fn ipv4_overlapping_fragments_as_tshark() {
     let rows = csv(
         f,
         &[],
-        &["frame.number", "ip.fragment.count", "ip.reassembled.length", "udp.length"],
+        &[
+            "frame.number",
+            "ip.fragment.count",
+            "ip.reassembled.length",
+            "udp.length",
+        ],
     );
     assert_eq!(rows[2], "3,3,164,18");
 }
@@ -116,16 +125,20 @@ fn http_response_over_two_segments() {
     assert_eq!(rows[5], "6,162,,,");
     assert_eq!(rows[7], "8,77,6,8,2,239");
     // Every segment tshark reassembles, with the same frames and lengths.
-    let ts = [
-        "8,77,6,8,2,239",
-    ];
+    let ts = ["8,77,6,8,2,239"];
     for want in ts {
         assert!(rows.iter().any(|r| r == want), "{want}");
     }
     let table = layerscope(&["read", "fixtures/live/http.pcap", "--color", "never"]);
     let t = String::from_utf8_lossy(&table.stdout);
-    let row6 = t.lines().find(|l| l.trim_start().starts_with("6 ")).unwrap();
-    assert!(row6.ends_with("[TCP segment of a reassembled PDU]"), "{row6}");
+    let row6 = t
+        .lines()
+        .find(|l| l.trim_start().starts_with("6 "))
+        .unwrap();
+    assert!(
+        row6.ends_with("[TCP segment of a reassembled PDU]"),
+        "{row6}"
+    );
 }
 
 #[test]

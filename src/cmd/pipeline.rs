@@ -284,11 +284,22 @@ impl<W: Write> Pipeline<W> {
                 dissect::dissect_reassembled(&mut pkt, dissect::Next::App(at));
             }
             if let Some((off, limit)) = o.frame_pdus {
-                dissect::dissect_from(&mut pkt, dissect::Src::Frame, dissect::Next::App(off), limit);
+                dissect::dissect_from(
+                    &mut pkt,
+                    dissect::Src::Frame,
+                    dissect::Next::App(off),
+                    limit,
+                );
             }
             // The reassembler decided what the payload is: a retransmission
             // it skipped keeps no application layers either.
-            return finish(&mut self.sink, self.limit, self.number, pkt, o == Default::default());
+            return finish(
+                &mut self.sink,
+                self.limit,
+                self.number,
+                pkt,
+                o == Default::default(),
+            );
         }
         finish(&mut self.sink, self.limit, self.number, pkt, true)
     }

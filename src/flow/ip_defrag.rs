@@ -238,7 +238,9 @@ impl Defrag {
             // Fast path: most packets are not fragments.
             piece(pkt)?;
         }
-        let now = pkt.ts.nanos_since(crate::source::Timestamp { sec: 0, nsec: 0 });
+        let now = pkt
+            .ts
+            .nanos_since(crate::source::Timestamp { sec: 0, nsec: 0 });
         let pc = piece(pkt);
         let Some(pc) = pc else {
             self.expire(now, 0);
@@ -379,7 +381,6 @@ mod tests {
     fn run(d: &mut Defrag, n: u64, bytes: &[u8]) -> Option<(Done, Vec<u8>, Vec<u64>)> {
         let frame = Frame {
             ts: Timestamp { sec: 1, nsec: 0 },
-            caplen: bytes.len() as u32,
             wire_len: bytes.len() as u32,
             linktype: 1,
             interface: 0,

@@ -746,6 +746,7 @@ mod tests {
             let mut cx = crate::dissect::Cx {
                 pkt: &mut pkt,
                 limit,
+                src: crate::dissect::Src::Frame,
             };
             cx.push(Proto::Eth, 0, 14, limit);
             cx.push(Proto::Ip, 14, 34, limit);

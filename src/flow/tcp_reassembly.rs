@@ -110,7 +110,11 @@ fn chunked_len(b: &[u8], mut pos: usize) -> PduLen {
             return PduLen::NeedMore;
         };
         let line = &b[pos..pos + eol];
-        let hex = line.split(|&c| c == b';').next().unwrap_or(&[]).trim_ascii();
+        let hex = line
+            .split(|&c| c == b';')
+            .next()
+            .unwrap_or(&[])
+            .trim_ascii();
         let Some(size) = std::str::from_utf8(hex)
             .ok()
             .and_then(|s| usize::from_str_radix(s, 16).ok())
@@ -122,7 +126,7 @@ fn chunked_len(b: &[u8], mut pos: usize) -> PduLen {
         if size == 0 {
             // Trailer section ends with an empty line.
             return match b.get(pos..).and_then(|r| find(r, b"\r\n")) {
-                Some(e) if e == 0 => PduLen::Known(pos + 2),
+                Some(0) => PduLen::Known(pos + 2),
                 Some(_) => match b.get(pos..).and_then(|r| find(r, b"\r\n\r\n")) {
                     Some(e) => PduLen::Known(pos + e + 4),
                     None => PduLen::NeedMore,
@@ -153,7 +157,14 @@ fn framing(pkt: &Packet<'_>, off: usize, limit: usize, ports: (u16, u16)) -> Opt
     }
     let b = pkt.bytes(off..limit);
     const METHODS: [&[u8]; 9] = [
-        b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"CONNECT ",
+        b"GET ",
+        b"POST ",
+        b"HEAD ",
+        b"PUT ",
+        b"DELETE ",
+        b"OPTIONS ",
+        b"PATCH ",
+        b"CONNECT ",
         b"TRACE ",
     ];
     if b.starts_with(b"HTTP/1.") || METHODS.iter().any(|m| b.starts_with(m)) {
@@ -378,7 +389,9 @@ impl TcpReassembler {
         else {
             return none;
         };
-        let now = pkt.ts.nanos_since(crate::source::Timestamp { sec: 0, nsec: 0 });
+        let now = pkt
+            .ts
+            .nanos_since(crate::source::Timestamp { sec: 0, nsec: 0 });
         self.sweep(now);
         let src16 = match src {
             std::net::IpAddr::V4(a) => a.to_ipv6_mapped().octets(),
@@ -418,7 +431,9 @@ impl TcpReassembler {
             self.bytes += DIR_OVERHEAD;
             self.order.push_back(key);
         }
-        let out = self.feed(&key, pkt, idx, data_seq, seglen, payload, pay.start, flags, now);
+        let out = self.feed(
+            &key, pkt, idx, data_seq, seglen, payload, pay.start, flags, now,
+        );
         // Re-charge the direction's footprint, then keep under the cap.
         if let Some(d) = self.dirs.get_mut(&key) {
             let c = charge(d);

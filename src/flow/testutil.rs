@@ -129,6 +129,7 @@ pub fn decode(data: &[u8], wire_len: u32, linktype: u32) -> Packet<'_> {
     let mut cx = Cx {
         pkt: &mut pkt,
         limit,
+        src: crate::dissect::Src::Frame,
     };
     let (mut off, mut et) = match linktype {
         1 => {
@@ -221,7 +222,7 @@ pub fn decode(data: &[u8], wire_len: u32, linktype: u32) -> Packet<'_> {
                 } else {
                     udp::dissect(&mut cx, off)
                 };
-                if let Next::Proto(Proto::Data, o) = next {
+                if let Next::Proto(Proto::Data, o) | Next::App(o) = next {
                     data::dissect(&mut cx, o);
                 }
                 return pkt;

@@ -35,12 +35,7 @@ pub fn write(pkt: &Packet<'_>, color: bool, w: &mut Vec<u8>) {
         w.extend_from_slice(b" (");
         w.extend_from_slice(itoa::Buffer::new().format(re.len()).as_bytes());
         w.extend_from_slice(b" bytes):\n");
-        let owners = owners_of(
-            pkt,
-            Src::Reassembled,
-            re.len(),
-            pkt.reassembled_at as usize,
-        );
+        let owners = owners_of(pkt, Src::Reassembled, re.len(), pkt.reassembled_at as usize);
         write_bytes(re, &owners, color, w);
     }
 }
