@@ -10,6 +10,27 @@
 //! - `dissect(cx, off) -> Next`: validate the header at `off`, push a layer;
 //! - `fields(pkt, layer, out)`: emit the layer's fields with byte ranges;
 //! - `info(pkt, layer, w)`: the short summary for the Info column.
+//!
+//! ## Reassembled data (IP fragments, TCP PDUs)
+//!
+//! Bytes that are not in the frame live in `Packet::reassembled`, and each
+//! layer says which buffer its offsets index (`Layer::src`). The
+//! reassembled buffer begins with a copy of the frame's headers (the IP
+//! header made whole), so *every* layer's offsets are valid in it; the
+//! rebuilt datagram/PDU starts at `Packet::reassembled_at`. Consequences:
+//! - `dissect(cx, off)`: read through `cx.rest(off)` / `cx.data()`, never
+//!   `cx.pkt.data` or `cx.pkt.bytes(..)`: the context knows which buffer is
+//!   being decoded (`cx.src`) and `cx.push` tags the layer with it.
+//! - `fields` / `info`: `layer_fields` and `layer_info` hand a reassembled
+//!   layer's decoder a view of the packet whose `data` *is* the reassembled
+//!   buffer (`Packet::view_for`), so `pkt.bytes(l.header())` keeps working,
+//!   and they shift field ranges so they index the rebuilt bytes.
+//! - Code that looks at a layer from outside its decoder (flow tracking,
+//!   sinks) uses `pkt.bytes_of(layer, range)`.
+//! - TCP framing: a protocol whose messages span segments exposes
+//!   `pdu_len(payload) -> Option<usize>`; `flow::tcp_reassembly` cuts the
+//!   stream with it and decodes a completed PDU from the reassembled buffer
+//!   via `dissect_reassembled(pkt, Next::App(at))`.
 
 pub mod app;
 pub mod data;
