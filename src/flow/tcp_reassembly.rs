@@ -635,7 +635,13 @@ impl TcpReassembler {
             d.buf.extend_from_slice(pkt.bytes(pos..end));
             d.frames.push(pkt.number);
             d.need = match pdu_len(f, &d.buf) {
-                PduLen::Known(n) => Some(n),
+                PduLen::Known(n) => {
+                    // One allocation for the whole PDU instead of doubling
+                    // (and copying) as segments arrive; capped, as the
+                    // length is the sender's word.
+                    d.buf.reserve(n.min(1 << 20).saturating_sub(d.buf.len()));
+                    Some(n)
+                }
                 PduLen::NeedMore => None,
             };
             out.pdu_part = true;
