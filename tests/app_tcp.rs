@@ -8,9 +8,17 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
 
+/// Per-segment decoding, as `tshark -o tcp.desegment_tcp_streams:FALSE`
+/// (the expectations below were read from tshark run that way).
 fn read(path: &str) -> Vec<Value> {
+    read_with(path, &["--no-reassembly"])
+}
+
+fn read_with(path: &str, extra: &[&str]) -> Vec<Value> {
     let out = Command::new(env!("CARGO_BIN_EXE_layerscope"))
-        .args(["read", "--format", "jsonl", path])
+        .args(["read", "--format", "jsonl"])
+        .args(extra)
+        .arg(path)
         .output()
         .expect("run layerscope");
     assert!(
@@ -234,4 +242,34 @@ fn http_on_odd_port() {
     assert_eq!(p[0]["http.request.method"], "GET");
     assert_eq!(p[0]["http.request.uri"], "/x");
     assert_eq!(p[0]["http.host"], "odd.test");
+}
+
+/// With reassembly (the default), each HTTP response is reported on the
+/// segment that completes it, as tshark does by default:
+/// `tshark -r http.pcap -T fields -e frame.number -e http.response.code`.
+#[test]
+fn http_responses_are_reported_where_they_complete() {
+    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "fixtures", "live", "http.pcap"]
+        .iter()
+        .collect();
+    let pkts = read_with(&p.to_string_lossy(), &[]);
+    let got: Vec<(u64, String)> = pkts
+        .iter()
+        .filter_map(|p| {
+            let code = p.get("http.response.code")?;
+            let n = p.get("frame.number")?.as_u64()?;
+            Some((n, code.to_string().trim_matches('"').to_string()))
+        })
+        .collect();
+    let want: Vec<(u64, String)> = [
+        (8, "200"),
+        (45, "200"),
+        (62, "201"),
+        (80, "200"),
+        (85, "404"),
+    ]
+    .iter()
+    .map(|(n, c)| (*n, c.to_string()))
+    .collect();
+    assert_eq!(got, want);
 }

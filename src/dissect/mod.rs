@@ -494,6 +494,13 @@ impl<'a> Cx<'_, 'a> {
         self.pkt.src_data(self.src)
     }
 
+    /// Bytes of a range of the buffer being decoded, clipped (never panics).
+    pub fn bytes(&self, r: Range<usize>) -> &'a [u8] {
+        let data = self.data();
+        let end = r.end.min(data.len());
+        &data[r.start.min(end)..end]
+    }
+
     /// Bytes from `off` up to the current limit (empty when out of range).
     pub fn rest(&self, off: usize) -> &'a [u8] {
         let data = self.data();

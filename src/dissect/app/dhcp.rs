@@ -29,7 +29,7 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
     if !cx.push(Proto::Dhcp, off, end, end) {
         return Next::Done;
     }
-    let b = cx.pkt.bytes(off..end);
+    let b = cx.bytes(off..end);
     match walk(b, off, &mut Null) {
         Ok(_) => {}
         Err(Stop::Short) => cx.short(Proto::Dhcp, "DHCP message cut short"),

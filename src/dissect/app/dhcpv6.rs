@@ -19,7 +19,7 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
     if !cx.push(Proto::Dhcpv6, off, end, end) {
         return Next::Done;
     }
-    let b = cx.pkt.bytes(off..end);
+    let b = cx.bytes(off..end);
     if !walk(b, off, &mut Null, None) {
         cx.short(Proto::Dhcpv6, "DHCPv6 option past the message");
     }

@@ -248,7 +248,7 @@ pub fn dissect(cx: &mut Cx<'_, '_>, p: Proto, off: usize) -> Next {
         return Next::Done;
     }
     let m = Msg {
-        b: cx.pkt.bytes(msg_off..cx.limit),
+        b: cx.bytes(msg_off..cx.limit),
         base: msg_off,
         proto: p,
     };

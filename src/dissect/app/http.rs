@@ -250,7 +250,7 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
     let mut at = off;
     // Each pass pushes at least one layer; the layer cap ends the loop.
     while at < limit {
-        let b = cx.pkt.bytes(at..limit);
+        let b = cx.bytes(at..limit);
         let h = parse_head(b);
         if h.kind.is_none() {
             // Body bytes of an earlier message: header-like lines, then data.

@@ -20,7 +20,7 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
     if !cx.push(Proto::Ntp, off, end, end) {
         return Next::Done;
     }
-    let b = cx.pkt.bytes(off..end);
+    let b = cx.bytes(off..end);
     let mode = b.first().map(|f| f & 7).unwrap_or(0);
     if mode < 6 && b.len() < HEADER_LEN {
         cx.short(Proto::Ntp, "NTP header cut short");
