@@ -190,6 +190,13 @@ impl LiveSource {
         }
     }
 
+    /// A handle another thread may use to wake a blocked `next_frame`:
+    /// libpcap 1.10 in immediate mode does not return on the read timeout
+    /// while the interface is idle.
+    pub fn breakloop_handle(&mut self) -> pcap::BreakLoop {
+        self.cap.breakloop_handle()
+    }
+
     /// Flushes the `-w` file so everything captured so far is on disk.
     pub fn flush_save(&mut self) {
         if let Some(s) = &mut self.save {
