@@ -542,11 +542,11 @@ fn tcp_facts(run: &DemoRun, a: &mut Analysis) {
             if let Some(per) = st.per_segment() {
                 if t.len > per {
                     st.super_segments.push(i);
+                    let k = t.len.div_ceil(per);
                     notes.push(format!(
-                        "GSO super-segment: {} B = {:.1} × {} B, cut into segments after the capture point",
-                        t.len,
-                        t.len as f64 / per as f64,
-                        per
+                        "GSO super-segment: {} B in one packet, {k} segments' worth at {per} B; \
+                         a NIC would send {k} frames, {} passes it on whole",
+                        t.len, run.interface
                     ));
                 }
             }

@@ -150,7 +150,7 @@ pub fn offloads_off(ns: &str, dev: &str) -> Result<(), String> {
     ) {
         Ok(()) => Ok(()),
         Err(NsError::Failed(m)) if m.contains("No such file") || m.contains("exec of") => {
-            Err("ethtool is not installed (apt-get install ethtool)".into())
+            Err("ethtool is not installed (Debian package ethtool)".into())
         }
         Err(e) => Err(e.to_string()),
     }

@@ -130,6 +130,21 @@ pub fn summary(a: &Analysis, f: &Facts, long: bool) -> String {
             .find(|g| g.frames.iter().any(|&i| a.frames[i].no == f.no))
             .and_then(|g| g.payload.as_ref().map(|p| p.len()));
         let v = if ip.version == 4 { "IPv4" } else { "IPv6" };
+        if !long {
+            let _ = write!(
+                s,
+                "{v} fragment off={} MF={} {}{NB}B",
+                ip.frag_offset,
+                ip.mf as u8,
+                f.payload.len()
+            );
+            if ip.frag_offset == 0 {
+                if let Some(d) = a.datagrams.iter().find(|d| a.frames[d.first].no == f.no) {
+                    let _ = write!(s, " (UDP {} → {})", d.sport, d.dport);
+                }
+            }
+            return s;
+        }
         let _ = write!(
             s,
             "{v} fragment id={:#x} offset={} MF={} {}{NB}B",
@@ -177,6 +192,9 @@ pub fn summary(a: &Analysis, f: &Facts, long: bool) -> String {
         match op {
             1 => {
                 let _ = write!(s, "ARP who has {tpa}? tell {spa}");
+                if long && f.eth.as_ref().is_some_and(|e| e.1 == "ff:ff:ff:ff:ff:ff") {
+                    s.push_str(", to everyone (broadcast)");
+                }
             }
             2 => {
                 let _ = write!(s, "ARP {spa} is at {sha}");
@@ -363,9 +381,10 @@ fn header(run: &DemoRun, a: &Analysis, o: &mut Out) {
                  it would cross a wire"
             .to_string(),
         Some(why) => format!(
-            "could not be turned off ({why}). The kernel may hand the capture GSO \
-             super-segments: frames bigger than one MSS that are cut into real segments only \
-             after the capture point. They are marked where they appear."
+            "could not be turned off: {why}. The kernel may hand the capture GSO \
+             super-segments: packets holding several segments' worth of data, which a real NIC \
+             would cut into MSS-sized frames but lo and veth pass on whole. They are marked \
+             where they appear."
         ),
     };
     o.wrapped("  offloads ", &off, 11, None);
@@ -599,6 +618,163 @@ fn tcp_options(fields: &[(&'static str, String, String)]) -> Option<String> {
     (!v.is_empty()).then(|| v.join(", "))
 }
 
+/// One header (or the data) of the frame shown in the encapsulation view.
+struct Row {
+    name: &'static str,
+    tier: Tier,
+    range: Range<usize>,
+    fields: Vec<String>,
+    extra: String,
+}
+
+/// `name=value (meaning)` for the fields worth naming in one layer.
+fn layer_fields(view: &LayerView, f: &Facts) -> Vec<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for name in main_fields(view.name) {
+        let Some((_, v, note)) = view.fields.iter().find(|x| x.0 == *name) else {
+            continue;
+        };
+        let mut p = format!("{name}={v}");
+        if let Some(nx) = next_name(name, v) {
+            let _ = write!(p, " ({nx})");
+        } else if *name == "ip.flags" {
+            let ip = f.ip.clone().unwrap_or_default();
+            let _ = write!(
+                p,
+                " ({})",
+                match (ip.df, ip.mf) {
+                    (true, _) => "DF: don't fragment",
+                    (false, true) => "MF: more fragments",
+                    _ => "none",
+                }
+            );
+        } else if *name == "tcp.flags" {
+            let names = f
+                .tcp
+                .as_ref()
+                .map(|t| flag_names(t.flags))
+                .unwrap_or_default();
+            let _ = write!(p, " ({names})");
+        } else if !note.is_empty() {
+            let _ = write!(p, " ({note})");
+        }
+        parts.push(p);
+    }
+    if view.name == "tcp" {
+        if let Some(opts) = tcp_options(&view.fields) {
+            parts.push(format!("options: {opts}"));
+        }
+    }
+    parts
+}
+
+fn preview(b: &[u8]) -> String {
+    let shown: String = b
+        .iter()
+        .take(48)
+        .map(|&c| {
+            if (0x20..0x7f).contains(&c) {
+                c as char
+            } else {
+                '.'
+            }
+        })
+        .collect();
+    format!("\"{shown}{}\"", if b.len() > 48 { "…" } else { "" })
+}
+
+/// The rows of a frame, outside in. A first IP fragment carries the UDP
+/// header inside its payload; the dissector leaves it as data until
+/// reassembly, so the demo shows it from the reassembled datagram.
+fn rows(run: &DemoRun, a: &Analysis, idx: usize, pkt: &dissect::Packet<'_>) -> Vec<Row> {
+    let f = &a.frames[idx];
+    let mut sink = LayerSink::default();
+    dissect::all_fields(pkt, &mut sink);
+    let udp_inside = a
+        .datagrams
+        .iter()
+        .find(|d| d.first == idx && d.fragmented.is_some());
+    let mut rows = Vec::new();
+    for l in &pkt.layers {
+        let Some(view) = sink
+            .layers
+            .iter()
+            .find(|v| v.range.start == l.start as usize && v.name == l.proto.filter_name())
+        else {
+            continue;
+        };
+        let mut r = l.header();
+        let size = r.len();
+        let extra = match l.proto {
+            Proto::Tcp | Proto::Ip if size > 20 => {
+                format!("20 B fixed header + {} B of options", size - 20)
+            }
+            Proto::Eth if run.link == Link::Loopback => {
+                "lo has no real link: the kernel writes an Ethernet header with zero MACs".into()
+            }
+            Proto::Ipv6Frag => {
+                "the fragment header: which piece this is, and of which datagram".into()
+            }
+            _ => String::new(),
+        };
+        if l.proto == Proto::Data {
+            if let Some(d) = udp_inside {
+                let u = r.start..(r.start + 8).min(r.end);
+                let ck = pkt.bytes(u.start + 6..u.end);
+                let ck = if ck.len() == 2 {
+                    format!("0x{:02x}{:02x}", ck[0], ck[1])
+                } else {
+                    "?".into()
+                };
+                rows.push(Row {
+                    name: "UDP",
+                    tier: Tier::Transport,
+                    range: u.clone(),
+                    fields: vec![
+                        format!("udp.srcport={}", d.sport),
+                        format!("udp.dstport={}", d.dport),
+                        format!(
+                            "udp.length={} (the whole datagram, not this piece)",
+                            d.udp_len
+                        ),
+                        format!("udp.checksum={ck}"),
+                    ],
+                    extra:
+                        "inside the first fragment's payload; read from the reassembled datagram"
+                            .into(),
+                });
+                r = u.end..r.end;
+            }
+            let mut fields = vec![format!("data.len={}", r.len())];
+            fields.push(preview(pkt.bytes(r.clone())));
+            let extra = if f.ip.as_ref().is_some_and(|ip| ip.fragment) {
+                format!(
+                    "the first {} B of the message; the other fragments carry the rest",
+                    r.len()
+                )
+            } else {
+                String::new()
+            };
+            rows.push(Row {
+                name: "Data",
+                tier: Tier::Application,
+                range: r,
+                fields,
+                extra,
+            });
+            continue;
+        }
+        rows.push(Row {
+            name: l.proto.display(),
+            tier: l.proto.tier(),
+            range: r,
+            fields: layer_fields(view, f),
+            extra,
+        });
+    }
+    rows
+}
+
 fn encapsulation(run: &DemoRun, a: &Analysis, o: &mut Out) {
     let Some(idx) = a.first_data else {
         o.heading("2. Encapsulation");
@@ -621,142 +797,72 @@ fn encapsulation(run: &DemoRun, a: &Analysis, o: &mut Out) {
         "2. Encapsulation of frame #{} ({what}), outside in",
         f.no
     ));
-    let mut sink = LayerSink::default();
-    dissect::all_fields(&pkt, &mut sink);
-    let mut header_bytes = 0usize;
+    let rows = rows(run, a, idx, &pkt);
     o.line("");
-    for l in &pkt.layers {
-        let Some(view) = sink
-            .layers
-            .iter()
-            .find(|v| v.range.start == l.start as usize && v.name == l.proto.filter_name())
-        else {
-            continue;
-        };
-        let r = l.header();
-        let size = r.len();
-        let tier = l.proto.tier();
-        let (tcpip, osi) = tier_of(tier);
-        if l.proto != Proto::Data {
-            header_bytes += size;
-        }
-        let extra = match l.proto {
-            Proto::Tcp if size > 20 => format!("20 B fixed header + {} B of options", size - 20),
-            Proto::Ip if size > 20 => format!("20 B fixed header + {} B of options", size - 20),
-            Proto::Eth if run.link == Link::Loopback => {
-                "lo has no real link: the kernel writes an Ethernet header with zero MACs".into()
-            }
-            Proto::Data if f.ip.as_ref().is_some_and(|ip| ip.fragment) => {
-                "a fragment: the UDP header is inside these bytes, decodable only after reassembly"
-                    .into()
-            }
-            _ => String::new(),
-        };
-        let label = format!("{:<10}", l.proto.display());
+    for r in &rows {
+        let (tcpip, osi) = tier_of(r.tier);
         o.s.push_str("  ");
-        o.paint(tier_color(tier), &label);
+        o.paint(tier_color(r.tier), &format!("{:<10}", r.name));
         let _ = writeln!(
             o.s,
             " bytes {:>4}..{:<5} {:>5} B   TCP/IP: {tcpip:<12} OSI: {osi}",
-            r.start,
-            r.end.saturating_sub(1),
-            size
+            r.range.start,
+            r.range.end.saturating_sub(1),
+            r.range.len()
         );
-        if !extra.is_empty() {
-            o.wrapped("        ", extra.trim_start(), 8, Some(DIM));
+        if !r.extra.is_empty() {
+            o.wrapped("        ", &r.extra, 8, Some(DIM));
         }
-        let mut parts: Vec<String> = Vec::new();
-        for name in main_fields(view.name) {
-            if let Some((_, v, note)) = view.fields.iter().find(|x| x.0 == *name) {
-                let mut p = format!("{name}={v}");
-                if let Some(nx) = next_name(name, v) {
-                    let _ = write!(p, " ({nx})");
-                } else if !note.is_empty() && *name != "tcp.flags" && *name != "ip.flags" {
-                    let _ = write!(p, " ({note})");
-                } else if *name == "ip.flags" {
-                    let ip = f.ip.clone().unwrap_or_default();
-                    let _ = write!(
-                        p,
-                        " ({})",
-                        match (ip.df, ip.mf) {
-                            (true, _) => "DF: don't fragment",
-                            (false, true) => "MF: more fragments",
-                            _ => "none",
-                        }
-                    );
-                } else if *name == "tcp.flags" {
-                    let _ = write!(
-                        p,
-                        " ({})",
-                        f.tcp
-                            .as_ref()
-                            .map(|t| flag_names(t.flags))
-                            .unwrap_or_default()
-                    );
-                }
-                parts.push(p);
-            }
-        }
-        if l.proto == Proto::Tcp {
-            if let Some(opts) = tcp_options(&view.fields) {
-                parts.push(format!("options: {opts}"));
-            }
-        }
-        if l.proto == Proto::Data {
-            let b = pkt.bytes(r.clone());
-            let shown: String = b
-                .iter()
-                .take(48)
-                .map(|&c| {
-                    if (0x20..0x7f).contains(&c) {
-                        c as char
-                    } else {
-                        '.'
-                    }
-                })
-                .collect();
-            parts.push(format!(
-                "\"{shown}{}\"",
-                if b.len() > 48 { "…" } else { "" }
-            ));
-        }
-        o.wrapped("        ", &parts.join("  "), 8, None);
+        o.wrapped("        ", &r.fields.join("  "), 8, None);
     }
     let frame = pkt.data.len();
+    let header_bytes: usize = rows
+        .iter()
+        .filter(|r| r.tier != Tier::Application)
+        .map(|r| r.range.len())
+        .sum();
+    let data = frame.saturating_sub(header_bytes);
     o.line("");
     o.wrapped(
         "  ",
         &format!(
-            "Headers {header_bytes} B + application data {} B = frame {frame} B: {} of the frame \
-             is overhead, {} is the message.{}",
-            frame - header_bytes.min(frame),
+            "Headers {header_bytes} B + application data {data} B = frame {frame} B: {} of the \
+             frame is overhead, {} is the message.{}",
             pct(header_bytes, frame),
-            pct(frame - header_bytes.min(frame), frame),
+            pct(data, frame),
             match run.link {
-                Link::Veth => " A real Ethernet wire adds 8 B preamble, 4 B FCS and a 12 B gap, which no capture shows.",
+                Link::Veth => {
+                    " A real Ethernet wire adds 8 B preamble, 4 B FCS and a 12 B gap, which no \
+                     capture shows."
+                }
                 Link::Loopback => "",
             }
         ),
         2,
         None,
     );
-    // The hex dump: headers whole, the payload's first two lines.
-    let owners = hexdump::byte_owners(&pkt);
-    let cut = (header_bytes + 32).div_ceil(16) * 16;
-    let cut = cut.min(frame);
+    // The hex dump: headers whole, then the first two lines of the message.
+    let mut owners = hexdump::byte_owners(&pkt);
+    for r in &rows {
+        for o in owners.iter_mut().take(r.range.end).skip(r.range.start) {
+            *o = Some(r.tier);
+        }
+    }
+    let cut = ((header_bytes + 32).div_ceil(16) * 16).min(frame);
     o.line("");
     o.line("  Hex dump, coloured by layer:");
-    let mut legend = String::from("  ");
-    for l in &pkt.layers {
-        let r = l.header();
-        legend.push_str(&format!(
-            "{:04x}-{:04x} {}  ",
-            r.start,
-            r.end.saturating_sub(1),
-            l.proto.display()
-        ));
-    }
-    o.wrapped("  ", legend.trim(), 2, Some(DIM));
+    let legend: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{:04x}-{:04x} {}",
+                r.range.start,
+                r.range.end.saturating_sub(1),
+                r.name
+            )
+        })
+        .collect();
+    o.wrapped("  ", &legend.join("  "), 2, Some(DIM));
     let mut dump = Vec::new();
     hexdump::write_bytes(&pkt.data[..cut], &owners[..cut], o.color, &mut dump);
     for line in String::from_utf8_lossy(&dump).lines() {
@@ -765,46 +871,55 @@ fn encapsulation(run: &DemoRun, a: &Analysis, o: &mut Out) {
     if cut < frame {
         o.line(&format!("  … {} more bytes of the message", frame - cut));
     }
-    models(run, a, &pkt, o);
+    models(run, &rows, f.eth.as_ref(), o);
 }
 
 /// Both layer models side by side, each header of the frame in its row.
-fn models(run: &DemoRun, a: &Analysis, pkt: &dissect::Packet<'_>, o: &mut Out) {
-    let f = a.first_data.map(|i| &a.frames[i]);
+fn models(run: &DemoRun, rows: &[Row], eth: Option<&(String, String, u32)>, o: &mut Out) {
     o.heading("   The same frame in both layer models");
-    let find = |p: &[Proto]| {
-        pkt.layers
+    let of = |t: Tier| -> String {
+        let v: Vec<String> = rows
             .iter()
-            .find(|l| p.contains(&l.proto))
-            .map(|l| l.header().len())
+            .filter(|r| r.tier == t)
+            .map(|r| format!("{} {} B", r.name, r.range.len()))
+            .collect();
+        v.join(" + ")
     };
-    let app = pkt
-        .layers
+    let app: usize = rows
         .iter()
-        .find(|l| l.proto == Proto::Data)
-        .map(|l| l.header().len())
-        .unwrap_or(0);
-    let tp = run.opts.transport.name();
-    let net = if run.opts.ipv6 { "IPv6" } else { "IPv4" };
+        .filter(|r| r.tier == Tier::Application)
+        .map(|r| r.range.len())
+        .sum();
+    let link = match (run.link, eth) {
+        (Link::Veth, Some((src, dst, _))) => {
+            format!(
+                "MAC {src} ({}) → MAC {dst} ({})",
+                super::CLIENT_DEV,
+                super::SERVER_DEV
+            )
+        }
+        (_, Some((src, dst, _))) => format!("MAC {src} → MAC {dst}"),
+        _ => "no link header".into(),
+    };
     let rows: Vec<(&str, &str, String, Option<Tier>)> = vec![
         (
             "application",
             "7 application",
-            format!("{app} B of the echo protocol's message (your bytes)"),
+            format!("{app} B of the echo protocol's message: your bytes"),
             Some(Tier::Application),
         ),
         (
             "",
             "6 presentation",
-            "none here: the bytes go as they are, no encoding".into(),
+            "no header: the bytes go as they are, no encoding".into(),
             None,
         ),
         (
             "",
             "5 session",
             match run.opts.transport {
-                Transport::Tcp => "none as a header: the TCP connection plays this part".into(),
-                Transport::Udp => "none: UDP has no connection at all".into(),
+                Transport::Tcp => "no header: the TCP connection plays this part".into(),
+                Transport::Udp => "no header: UDP has no connection at all".into(),
             },
             None,
         ),
@@ -812,8 +927,8 @@ fn models(run: &DemoRun, a: &Analysis, pkt: &dissect::Packet<'_>, o: &mut Out) {
             "transport",
             "4 transport",
             format!(
-                "{tp} header, {} B: ports {} → {}",
-                find(&[Proto::Tcp, Proto::Udp]).unwrap_or(0),
+                "{}: port {} → port {}",
+                of(Tier::Transport),
                 run.client.port(),
                 run.server.port()
             ),
@@ -823,10 +938,8 @@ fn models(run: &DemoRun, a: &Analysis, pkt: &dissect::Packet<'_>, o: &mut Out) {
             "internet",
             "3 network",
             format!(
-                "{net} header, {} B: {} → {}",
-                f.and_then(|f| f.ip.as_ref())
-                    .map(|i| i.hdr_len)
-                    .unwrap_or(0),
+                "{}: host {} → host {}",
+                of(Tier::Network),
                 run.client.ip(),
                 run.server.ip()
             ),
@@ -835,13 +948,7 @@ fn models(run: &DemoRun, a: &Analysis, pkt: &dissect::Packet<'_>, o: &mut Out) {
         (
             "link",
             "2 data link",
-            match &f.and_then(|f| f.eth.clone()) {
-                Some((s, d, _)) => format!(
-                    "Ethernet header, {} B: {s} → {d}",
-                    find(&[Proto::Eth]).unwrap_or(0)
-                ),
-                None => "link header".into(),
-            },
+            format!("{}: {link}", of(Tier::Link)),
             Some(Tier::Link),
         ),
         (
@@ -849,10 +956,10 @@ fn models(run: &DemoRun, a: &Analysis, pkt: &dissect::Packet<'_>, o: &mut Out) {
             "1 physical",
             match run.link {
                 Link::Loopback => {
-                    "none: lo never leaves memory, so there are no bits on a medium".into()
+                    "nothing: lo never leaves memory, there are no bits on a medium".into()
                 }
                 Link::Veth => {
-                    "none: a veth pair copies frames in memory; a capture never sees bits".into()
+                    "nothing: a veth pair hands frames over in memory, no bits on a wire".into()
                 }
             },
             None,
@@ -881,8 +988,6 @@ fn models(run: &DemoRun, a: &Analysis, pkt: &dissect::Packet<'_>, o: &mut Out) {
             if tier.is_none() { Some(DIM) } else { None },
         );
     }
-    // the lint wants `a` used even when the frame has no IP layer
-    let _ = a;
 }
 
 fn frame_list(a: &Analysis, idx: &[usize]) -> String {
@@ -1025,8 +1130,9 @@ fn tcp_segments(a: &Analysis, who: &str, d: Dir, o: &mut Out) {
         o.wrapped(
             "     ",
             &format!(
-                "{} frames ({}) are GSO super-segments: the kernel cut them into MSS-sized \
-                 segments after the capture point, so the capture shows fewer, bigger frames",
+                "{} frames ({}) are GSO super-segments: each holds several segments' worth of \
+                 data in one packet (a real NIC would cut them, lo and veth do not), so the \
+                 capture shows fewer, bigger frames than the model",
                 st.super_segments.len(),
                 frame_list(a, &st.super_segments)
             ),
@@ -1155,6 +1261,18 @@ fn ladder_label(a: &Analysis, f: &Facts) -> String {
     if let Some(rest) = s.strip_prefix("TCP ") {
         s = rest.to_string();
     }
+    for n in &f.notes {
+        let tag = if n.starts_with("GSO") {
+            "GSO"
+        } else if n.starts_with("retransmission") {
+            "RETRANSMISSION"
+        } else if n.starts_with("duplicate") {
+            "dup ACK"
+        } else {
+            continue;
+        };
+        s = format!("{s} !{tag}");
+    }
     if cols(&s) > LADDER - 6 {
         s = s.chars().take(LADDER - 7).collect::<String>() + "…";
     }
@@ -1174,7 +1292,12 @@ fn arrow(label: &str, d: Dir) -> String {
 }
 
 fn ladder(run: &DemoRun, a: &Analysis, o: &mut Out) {
-    o.heading("4. Ladder diagram (seq/ack relative to each side's first sequence number)");
+    o.heading(match run.opts.transport {
+        Transport::Tcp => {
+            "4. Ladder diagram (seq/ack relative to each side's first sequence number)"
+        }
+        Transport::Udp => "4. Ladder diagram",
+    });
     o.line("");
     let c = format!("client {}", run.client);
     let s = format!("server {}", run.server);
