@@ -22,8 +22,11 @@ cat "$pcap" > /dev/null   # same warm page cache for every tool
 declare -A secs rss
 run() { # name, command...
   local name="$1"; shift
-  local t
-  t=$( { /usr/bin/time -f "%e %M" "$@" > /dev/null 2>/dev/null; } 2>&1 | tail -n 1)
+  local t tf
+  tf=$(mktemp)
+  /usr/bin/time -o "$tf" -f "%e %M" "$@" > /dev/null 2>/dev/null || true
+  t=$(tail -n 1 "$tf")
+  rm -f "$tf"
   secs[$name]=${t% *}; rss[$name]=${t#* }
   printf '%-28s %8.2f s %12.0f pkt/s %8.1f MB peak RSS\n' "$name" "${secs[$name]}" \
     "$(echo "$pkts / ${secs[$name]}" | bc -l)" "$(echo "${rss[$name]} / 1024" | bc -l)"

@@ -31,20 +31,20 @@ pub fn run(opts: &CaptureOptions) -> i32 {
             return e.exit_code();
         }
     };
-    match privs::drop_privileges(opts.user.as_deref()) {
-        Ok(Some(d)) => eprintln!(
+    let ready = match privs::drop_privileges(opts.user.as_deref()) {
+        Ok(Some(d)) => format!(
             "layerscope: capturing on {}; running as {} (uid {}, gid {})",
             src.interface,
             d.name.as_deref().unwrap_or("?"),
             d.uid,
             d.gid
         ),
-        Ok(None) => eprintln!("layerscope: capturing on {}", src.interface),
+        Ok(None) => format!("layerscope: capturing on {}", src.interface),
         Err(e) => {
             eprintln!("layerscope: {e}");
             return exit::PRIVILEGE;
         }
-    }
+    };
     if let Some(path) = &opts.write {
         if let Err(e) = src.save_to(path) {
             eprintln!("layerscope: {e}");
@@ -56,10 +56,17 @@ pub fn run(opts: &CaptureOptions) -> i32 {
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
     }
+    // Announced only now: scripts wait for this line, and a SIGTERM right
+    // after it must find the handlers installed and the -w file open.
+    eprintln!("{ready}");
 
     let stdout = io::stdout().lock();
     let out = io::BufWriter::with_capacity(64 * 1024, stdout);
-    let sink = if opts.quiet { Sink::Quiet } else { Sink::new(out, &opts.output) };
+    let sink = if opts.quiet {
+        Sink::Quiet
+    } else {
+        Sink::new(out, &opts.output)
+    };
     let mut pipe = Pipeline::new(sink, None, opts.count);
     let deadline = opts.duration.map(|d| Instant::now() + d);
     let show_count = opts.quiet && io::stderr().is_terminal();

@@ -39,8 +39,16 @@ pub fn run() -> i32 {
                 index: i.index.map(|x| x.to_string()).unwrap_or_else(|| "-".into()),
                 state: state.join(","),
                 mac: i.mac.unwrap_or_else(|| "-".into()),
-                ipv4: if i.ipv4.is_empty() { "-".into() } else { i.ipv4.join("\n") },
-                ipv6: if i.ipv6.is_empty() { "-".into() } else { i.ipv6.join("\n") },
+                ipv4: if i.ipv4.is_empty() {
+                    "-".into()
+                } else {
+                    i.ipv4.join("\n")
+                },
+                ipv6: if i.ipv6.is_empty() {
+                    "-".into()
+                } else {
+                    i.ipv6.join("\n")
+                },
                 capture: if i.capturable { "yes" } else { "no" },
             }
         })

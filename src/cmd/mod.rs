@@ -6,8 +6,8 @@ pub mod demo;
 pub mod interfaces;
 pub mod pipeline;
 pub mod privs;
-pub mod traffic;
 pub mod read;
+pub mod traffic;
 
 /// Process exit codes, shared by every command.
 pub mod exit {

@@ -26,11 +26,23 @@ pub fn drop_privileges(user: Option<&str>) -> Result<Option<Dropped>, String> {
             (u.uid, u.gid, Some(u.name))
         }
         None => {
-            let uid = std::env::var("SUDO_UID").ok().and_then(|v| v.parse::<u32>().ok());
-            let gid = std::env::var("SUDO_GID").ok().and_then(|v| v.parse::<u32>().ok());
+            let uid = std::env::var("SUDO_UID")
+                .ok()
+                .and_then(|v| v.parse::<u32>().ok());
+            let gid = std::env::var("SUDO_GID")
+                .ok()
+                .and_then(|v| v.parse::<u32>().ok());
             match (uid, gid) {
                 (Some(u), Some(g)) if u != 0 => {
-                    (Uid::from_raw(u), Gid::from_raw(g), std::env::var("SUDO_USER").ok())
+                    let uid = Uid::from_raw(u);
+                    // The account's own name first: SUDO_USER may be unset
+                    // (sudo -E from a script, su) or stale.
+                    let name = User::from_uid(uid)
+                        .ok()
+                        .flatten()
+                        .map(|u| u.name)
+                        .or_else(|| std::env::var("SUDO_USER").ok());
+                    (uid, Gid::from_raw(g), name)
                 }
                 _ => return Ok(None),
             }
@@ -43,5 +55,9 @@ pub fn drop_privileges(user: Option<&str>) -> Result<Option<Dropped>, String> {
     if unistd::geteuid() != uid || unistd::setuid(Uid::from_raw(0)).is_ok() {
         return Err(format!("could not drop root to uid {uid}"));
     }
-    Ok(Some(Dropped { uid: uid.as_raw(), gid: gid.as_raw(), name }))
+    Ok(Some(Dropped {
+        uid: uid.as_raw(),
+        gid: gid.as_raw(),
+        name,
+    }))
 }

@@ -44,6 +44,8 @@ pub fn run_to<W: Write>(opts: &ReadOptions, out: W) -> i32 {
             }
         };
         let bar = progress_bar(show_progress, src.total_len(), path);
+        let started = std::time::Instant::now();
+        let number_at_start = pipe.number;
         let mut since_tick = 0u32;
         loop {
             let frame = match src.next_frame() {
@@ -74,6 +76,14 @@ pub fn run_to<W: Write>(opts: &ReadOptions, out: W) -> i32 {
                 since_tick = 0;
                 if let Some(b) = &bar {
                     b.set_position(src.bytes_read());
+                    let secs = started.elapsed().as_secs_f64().max(1e-3);
+                    let n = pipe.number - number_at_start;
+                    b.set_message(format!(
+                        "{} {} pkts {:.0} pkt/s",
+                        display_name(path),
+                        n,
+                        n as f64 / secs
+                    ));
                 }
             }
         }

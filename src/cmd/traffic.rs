@@ -33,7 +33,14 @@ pub fn client(opts: ClientOptions, explain: bool) -> i32 {
                 let shown = String::from_utf8_lossy(r);
                 let shown = shown.trim_end_matches('\n');
                 if shown.len() > 200 {
-                    println!("{}… ({} bytes)", &shown[..shown.floor_char_boundary(200)], r.len());
+                    println!(
+                        "{}… ({} bytes)",
+                        &shown[..(0..=200)
+                            .rev()
+                            .find(|&i| shown.is_char_boundary(i))
+                            .unwrap_or(0)],
+                        r.len()
+                    );
                 } else {
                     println!("{shown}");
                 }
@@ -42,7 +49,9 @@ pub fn client(opts: ClientOptions, explain: bool) -> i32 {
                 "layerscope: sent {} bytes, received {} bytes{}",
                 rep.sent,
                 rep.received,
-                rep.local.map(|l| format!(" (local {l})")).unwrap_or_default()
+                rep.local
+                    .map(|l| format!(" (local {l})"))
+                    .unwrap_or_default()
             );
             if rep.replies.len() < opts.repeat as usize {
                 return exit::INPUT;

@@ -13,7 +13,12 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
 pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let r = l.header();
     out.layer("data", "Data", r.clone());
-    out.put("data.data", "Data", Value::Bytes(pkt.bytes(r.clone())), r.clone());
+    out.put(
+        "data.data",
+        "Data",
+        Value::Bytes(pkt.bytes(r.clone())),
+        r.clone(),
+    );
     out.put("data.len", "Length", Value::U(r.len() as u64), 0..0);
 }
 

@@ -28,6 +28,9 @@ pub enum Value<'a> {
     Epoch(i64, u32),
     /// A duration in nanoseconds, printed as seconds with 9 decimals.
     Nanos(i128),
+    /// Absolute time printed as a UTC date, as tshark prints FT_ABSOLUTE_TIME
+    /// (`Nov 25, 2026 03:24:52.000000000 UTC`).
+    Date(i64, u32),
 }
 
 /// One decoded field: its Wireshark name, a human label for the detail view,
@@ -58,8 +61,20 @@ pub trait FieldSink {
 /// Convenience for dissectors: `out.put("ip.ttl", "Time to Live", Value::U(64), 22..23)`.
 pub trait SinkExt: FieldSink {
     #[inline]
-    fn put(&mut self, name: &'static str, label: &'static str, value: Value<'_>, range: Range<usize>) {
-        self.field(&Field { name, label, value, range, note: "" });
+    fn put(
+        &mut self,
+        name: &'static str,
+        label: &'static str,
+        value: Value<'_>,
+        range: Range<usize>,
+    ) {
+        self.field(&Field {
+            name,
+            label,
+            value,
+            range,
+            note: "",
+        });
     }
     #[inline]
     fn put_note(
@@ -70,7 +85,13 @@ pub trait SinkExt: FieldSink {
         range: Range<usize>,
         note: &str,
     ) {
-        self.field(&Field { name, label, value, range, note });
+        self.field(&Field {
+            name,
+            label,
+            value,
+            range,
+            note,
+        });
     }
 }
 impl<T: FieldSink + ?Sized> SinkExt for T {}
@@ -106,6 +127,7 @@ impl Value<'_> {
             }
             Value::Epoch(sec, nsec) => write_secs(w, sec as i128 * 1_000_000_000 + nsec as i128),
             Value::Nanos(n) => write_secs(w, n),
+            Value::Date(sec, nsec) => write_date(w, sec, nsec),
         }
     }
 
@@ -136,6 +158,36 @@ fn write_secs(w: &mut Vec<u8>, nanos: i128) {
         w.push(b'0');
     }
     w.extend_from_slice(&s);
+}
+
+/// `Mon DD, YYYY HH:MM:SS.nnnnnnnnn UTC` (day space-padded, as tshark).
+pub fn write_date(w: &mut Vec<u8>, sec: i64, nsec: u32) {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = sec.div_euclid(86_400);
+    let tod = sec.rem_euclid(86_400);
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let _ = write!(
+        w,
+        "{} {:2}, {} {:02}:{:02}:{:02}.{:09} UTC",
+        MONTHS[(m - 1).clamp(0, 11) as usize],
+        d,
+        y,
+        tod / 3600,
+        tod % 3600 / 60,
+        tod % 60,
+        nsec.min(999_999_999)
+    );
 }
 
 /// Dotted-quad IPv4.
@@ -228,16 +280,33 @@ mod tests {
         v6[1] = 0x80;
         v6[15] = 1;
         assert_eq!(s(Value::Ipv6(v6)), "fe80::1");
-        assert_eq!(s(Value::Mac([0, 0x1b, 0x21, 0xaa, 0xbb, 0xcc])), "00:1b:21:aa:bb:cc");
+        assert_eq!(
+            s(Value::Mac([0, 0x1b, 0x21, 0xaa, 0xbb, 0xcc])),
+            "00:1b:21:aa:bb:cc"
+        );
         assert_eq!(s(Value::Bytes(b"GET")), "474554");
-        assert_eq!(s(Value::Epoch(1120622255, 938066000)), "1120622255.938066000");
+        assert_eq!(
+            s(Value::Epoch(1120622255, 938066000)),
+            "1120622255.938066000"
+        );
         assert_eq!(s(Value::Nanos(56_000)), "0.000056000");
+        assert_eq!(
+            s(Value::Date(1795577092, 0)),
+            "Nov 25, 2026 03:24:52.000000000 UTC"
+        );
+        assert_eq!(
+            s(Value::Date(951782400, 5)),
+            "Feb 29, 2000 00:00:00.000000005 UTC"
+        );
     }
 
     #[test]
     fn json_escapes() {
         let mut w = Vec::new();
         write_json_str(&mut w, b"a\"b\\\n\x01\xff");
-        assert_eq!(String::from_utf8(w).unwrap(), "\"a\\\"b\\\\\\n\\u0001\\u00ff\"");
+        assert_eq!(
+            String::from_utf8(w).unwrap(),
+            "\"a\\\"b\\\\\\n\\u0001\\u00ff\""
+        );
     }
 }

@@ -28,8 +28,18 @@ pub fn write_protocols(pkt: &Packet<'_>, w: &mut Vec<u8>) {
 pub fn fields(pkt: &Packet<'_>, out: &mut dyn FieldSink) {
     let all = 0..pkt.data.len();
     out.layer("frame", "Frame", all);
-    out.put("frame.interface_id", "Interface id", Value::U(pkt.interface as u64), 0..0);
-    out.put("frame.time_epoch", "Epoch Time", Value::Epoch(pkt.ts.sec, pkt.ts.nsec), 0..0);
+    out.put(
+        "frame.interface_id",
+        "Interface id",
+        Value::U(pkt.interface as u64),
+        0..0,
+    );
+    out.put(
+        "frame.time_epoch",
+        "Epoch Time",
+        Value::Epoch(pkt.ts.sec, pkt.ts.nsec),
+        0..0,
+    );
     out.put(
         "frame.time_relative",
         "Time since first frame",
@@ -37,10 +47,25 @@ pub fn fields(pkt: &Packet<'_>, out: &mut dyn FieldSink) {
         0..0,
     );
     out.put("frame.number", "Frame Number", Value::U(pkt.number), 0..0);
-    out.put("frame.len", "Frame Length", Value::U(pkt.wire_len as u64), 0..0);
-    out.put("frame.cap_len", "Capture Length", Value::U(pkt.data.len() as u64), 0..0);
+    out.put(
+        "frame.len",
+        "Frame Length",
+        Value::U(pkt.wire_len as u64),
+        0..0,
+    );
+    out.put(
+        "frame.cap_len",
+        "Capture Length",
+        Value::U(pkt.data.len() as u64),
+        0..0,
+    );
     let mut protos = Vec::with_capacity(64);
     write_protocols(pkt, &mut protos);
     let s = String::from_utf8_lossy(&protos);
-    out.put("frame.protocols", "Protocols in frame", Value::Str(&s), 0..0);
+    out.put(
+        "frame.protocols",
+        "Protocols in frame",
+        Value::Str(&s),
+        0..0,
+    );
 }

@@ -11,6 +11,7 @@
 //! - `fields(pkt, layer, out)`: emit the layer's fields with byte ranges;
 //! - `info(pkt, layer, w)`: the short summary for the Info column.
 
+pub mod app;
 pub mod data;
 pub mod field;
 pub mod frame;
@@ -38,6 +39,7 @@ pub enum Proto {
     Null,
     /// IEEE 802.2 LLC (with SNAP).
     Llc,
+    Mpls,
     Arp,
     Ip,
     Ipv6,
@@ -52,6 +54,18 @@ pub enum Proto {
     Udp,
     /// Bytes no dissector claimed.
     Data,
+    Dns,
+    Mdns,
+    Llmnr,
+    Dhcp,
+    Dhcpv6,
+    Ntp,
+    Http,
+    Tls,
+    Ftp,
+    FtpData,
+    Telnet,
+    Ssh,
     /// A frame whose link type layerscope does not decode.
     Unsupported,
 }
@@ -74,6 +88,7 @@ impl Proto {
             Proto::Sll | Proto::Sll2 => "sll",
             Proto::Null => "null",
             Proto::Llc => "llc",
+            Proto::Mpls => "mpls",
             Proto::Arp => "arp",
             Proto::Ip => "ip",
             Proto::Ipv6 => "ipv6",
@@ -87,6 +102,18 @@ impl Proto {
             Proto::Tcp => "tcp",
             Proto::Udp => "udp",
             Proto::Data => "data",
+            Proto::Dns => "dns",
+            Proto::Mdns => "mdns",
+            Proto::Llmnr => "llmnr",
+            Proto::Dhcp => "dhcp",
+            Proto::Dhcpv6 => "dhcpv6",
+            Proto::Ntp => "ntp",
+            Proto::Http => "http",
+            Proto::Tls => "tls",
+            Proto::Ftp => "ftp",
+            Proto::FtpData => "ftp-data",
+            Proto::Telnet => "telnet",
+            Proto::Ssh => "ssh",
             Proto::Unsupported => "unsupported",
         }
     }
@@ -100,6 +127,7 @@ impl Proto {
             Proto::Sll2 => "SLL2",
             Proto::Null => "Null",
             Proto::Llc => "LLC",
+            Proto::Mpls => "MPLS",
             Proto::Arp => "ARP",
             Proto::Ip => "IPv4",
             Proto::Ipv6 => "IPv6",
@@ -113,16 +141,32 @@ impl Proto {
             Proto::Tcp => "TCP",
             Proto::Udp => "UDP",
             Proto::Data => "Data",
+            Proto::Dns => "DNS",
+            Proto::Mdns => "MDNS",
+            Proto::Llmnr => "LLMNR",
+            Proto::Dhcp => "DHCP",
+            Proto::Dhcpv6 => "DHCPv6",
+            Proto::Ntp => "NTP",
+            Proto::Http => "HTTP",
+            Proto::Tls => "TLS",
+            Proto::Ftp => "FTP",
+            Proto::FtpData => "FTP-DATA",
+            Proto::Telnet => "TELNET",
+            Proto::Ssh => "SSH",
             Proto::Unsupported => "Unsupported",
         }
     }
 
     pub fn tier(self) -> Tier {
         match self {
-            Proto::Eth | Proto::Vlan | Proto::Sll | Proto::Sll2 | Proto::Null | Proto::Llc => Tier::Link,
-            Proto::Unsupported => {
-                Tier::Link
-            }
+            Proto::Eth
+            | Proto::Vlan
+            | Proto::Sll
+            | Proto::Sll2
+            | Proto::Null
+            | Proto::Llc
+            | Proto::Mpls => Tier::Link,
+            Proto::Unsupported => Tier::Link,
             Proto::Arp
             | Proto::Ip
             | Proto::Ipv6
@@ -135,6 +179,18 @@ impl Proto {
             | Proto::Icmpv6 => Tier::Network,
             Proto::Tcp | Proto::Udp => Tier::Transport,
             Proto::Data => Tier::Application,
+            Proto::Dns
+            | Proto::Mdns
+            | Proto::Llmnr
+            | Proto::Dhcp
+            | Proto::Dhcpv6
+            | Proto::Ntp
+            | Proto::Http
+            | Proto::Tls
+            | Proto::Ftp
+            | Proto::FtpData
+            | Proto::Telnet
+            | Proto::Ssh => Tier::Application,
         }
     }
 }
@@ -194,6 +250,10 @@ pub struct FlowNote {
     pub win_scale: Option<i8>,
     /// The connection negotiated Accurate ECN, so AE/CWR/ECE form the ACE counter.
     pub ace: bool,
+    /// TCP analysis: the segment repeats sequence space already seen.
+    pub retransmission: bool,
+    /// TCP analysis: sequence space before this segment was never seen.
+    pub lost_segment: bool,
 }
 
 /// A dissected frame. Reused from packet to packet to avoid allocation.
@@ -232,7 +292,10 @@ impl<'a> Packet<'a> {
 
     /// The first layer of `proto`, with its index.
     pub fn find(&self, proto: Proto) -> Option<(usize, &Layer)> {
-        self.layers.iter().enumerate().find(|(_, l)| l.proto == proto)
+        self.layers
+            .iter()
+            .enumerate()
+            .find(|(_, l)| l.proto == proto)
     }
 
     pub fn has(&self, proto: Proto) -> bool {
@@ -255,9 +318,12 @@ impl<'a> Packet<'a> {
 
     /// The outermost transport layer.
     pub fn transport(&self) -> Option<&Layer> {
-        self.layers
-            .iter()
-            .find(|l| matches!(l.proto, Proto::Tcp | Proto::Udp | Proto::Icmp | Proto::Icmpv6))
+        self.layers.iter().find(|l| {
+            matches!(
+                l.proto,
+                Proto::Tcp | Proto::Udp | Proto::Icmp | Proto::Icmpv6
+            )
+        })
     }
 
     /// The source and destination addresses of the outermost IP header.
@@ -274,16 +340,27 @@ impl<'a> Packet<'a> {
 
     /// Source and destination ports of the outermost TCP/UDP header.
     pub fn ports(&self) -> Option<(u16, u16)> {
+        // The first transport-like layer decides: an ICMP error's quoted
+        // TCP/UDP header does not give the frame itself ports.
         let l = self
             .layers
             .iter()
-            .find(|l| matches!(l.proto, Proto::Tcp | Proto::Udp))?;
+            .find(|l| {
+                matches!(
+                    l.proto,
+                    Proto::Tcp | Proto::Udp | Proto::Icmp | Proto::Icmpv6
+                )
+            })
+            .filter(|l| matches!(l.proto, Proto::Tcp | Proto::Udp))?;
         // Both headers start with the two ports.
         let b = self.bytes(l.start as usize..l.start as usize + 4);
         if b.len() < 4 {
             return None;
         }
-        Some((u16::from_be_bytes([b[0], b[1]]), u16::from_be_bytes([b[2], b[3]])))
+        Some((
+            u16::from_be_bytes([b[0], b[1]]),
+            u16::from_be_bytes([b[2], b[3]]),
+        ))
     }
 }
 
@@ -296,6 +373,9 @@ pub enum Next {
     Ethertype(u16, usize),
     /// An IP protocol / IPv6 next-header value names what begins at the offset.
     IpProto(u8, usize),
+    /// A TCP/UDP payload begins at the offset: the application protocol is
+    /// chosen by content, then by port (`app::classify`).
+    App(usize),
     /// Nothing more to decode (or the rest is undecodable; see `Packet::issue`).
     Done,
 }
@@ -399,6 +479,7 @@ pub fn by_ethertype(t: u16) -> Option<Proto> {
         0x86dd => Proto::Ipv6,
         // 0x8035 is RARP, which Wireshark's ARP dissector also handles.
         0x0806 | 0x8035 => Proto::Arp,
+        0x8847 | 0x8848 => Proto::Mpls,
         0x8100 | 0x88a8 | 0x9100 => Proto::Vlan,
         _ => return None,
     })
@@ -450,6 +531,7 @@ pub fn dissect_into(pkt: &mut Packet<'_>) {
                 Some(p) => Next::Proto(p, off),
                 None => Next::Proto(Proto::Data, off),
             },
+            Next::App(off) => Next::Proto(app::classify(cx.pkt, off, cx.limit), off),
             Next::IpProto(p, off) => match by_ip_proto(p) {
                 Some(p) => Next::Proto(p, off),
                 None => Next::Proto(Proto::Data, off),
@@ -459,6 +541,10 @@ pub fn dissect_into(pkt: &mut Packet<'_>) {
                     // A header announced but no bytes left for it.
                     if off > cx.limit || cx.pkt.data.len() < cx.pkt.wire_len as usize {
                         cx.short(p, "header missing");
+                    }
+                    // As tshark, a frame with no bytes still names its link layer.
+                    if cx.pkt.layers.is_empty() {
+                        cx.push(p, off, off, off);
                     }
                     return;
                 }
@@ -476,17 +562,32 @@ fn dissect_one(cx: &mut Cx<'_, '_>, p: Proto, off: usize) -> Next {
         Proto::Sll2 => link::sll::dissect2(cx, off),
         Proto::Null => link::null::dissect(cx, off),
         Proto::Llc => link::llc::dissect(cx, off),
+        Proto::Mpls => link::mpls::dissect(cx, off),
         Proto::Arp => net::arp::dissect(cx, off),
         Proto::Ip => net::ipv4::dissect(cx, off),
         Proto::Ipv6 => net::ipv6::dissect(cx, off),
-        Proto::Ipv6HopOpts | Proto::Ipv6Routing | Proto::Ipv6Frag | Proto::Ipv6DstOpts | Proto::Ah => {
-            net::ipv6::dissect_ext(cx, p, off)
-        }
+        Proto::Ipv6HopOpts
+        | Proto::Ipv6Routing
+        | Proto::Ipv6Frag
+        | Proto::Ipv6DstOpts
+        | Proto::Ah => net::ipv6::dissect_ext(cx, p, off),
         Proto::Icmp => net::icmp::dissect(cx, off),
         Proto::Icmpv6 => net::icmpv6::dissect(cx, off),
         Proto::Tcp => transport::tcp::dissect(cx, off),
         Proto::Udp => transport::udp::dissect(cx, off),
         Proto::Data => data::dissect(cx, off),
+        Proto::Dns
+        | Proto::Mdns
+        | Proto::Llmnr
+        | Proto::Dhcp
+        | Proto::Dhcpv6
+        | Proto::Ntp
+        | Proto::Http
+        | Proto::Tls
+        | Proto::Ftp
+        | Proto::FtpData
+        | Proto::Telnet
+        | Proto::Ssh => app::dissect(cx, p, off),
         Proto::Unsupported => Next::Done,
     }
 }
@@ -499,17 +600,32 @@ pub fn layer_fields(pkt: &Packet<'_>, layer: &Layer, out: &mut dyn FieldSink) {
         Proto::Sll | Proto::Sll2 => link::sll::fields(pkt, layer, out),
         Proto::Null => link::null::fields(pkt, layer, out),
         Proto::Llc => link::llc::fields(pkt, layer, out),
+        Proto::Mpls => link::mpls::fields(pkt, layer, out),
         Proto::Arp => net::arp::fields(pkt, layer, out),
         Proto::Ip => net::ipv4::fields(pkt, layer, out),
         Proto::Ipv6 => net::ipv6::fields(pkt, layer, out),
-        Proto::Ipv6HopOpts | Proto::Ipv6Routing | Proto::Ipv6Frag | Proto::Ipv6DstOpts | Proto::Ah => {
-            net::ipv6::ext_fields(pkt, layer, out)
-        }
+        Proto::Ipv6HopOpts
+        | Proto::Ipv6Routing
+        | Proto::Ipv6Frag
+        | Proto::Ipv6DstOpts
+        | Proto::Ah => net::ipv6::ext_fields(pkt, layer, out),
         Proto::Icmp => net::icmp::fields(pkt, layer, out),
         Proto::Icmpv6 => net::icmpv6::fields(pkt, layer, out),
         Proto::Tcp => transport::tcp::fields(pkt, layer, out),
         Proto::Udp => transport::udp::fields(pkt, layer, out),
         Proto::Data => data::fields(pkt, layer, out),
+        Proto::Dns
+        | Proto::Mdns
+        | Proto::Llmnr
+        | Proto::Dhcp
+        | Proto::Dhcpv6
+        | Proto::Ntp
+        | Proto::Http
+        | Proto::Tls
+        | Proto::Ftp
+        | Proto::FtpData
+        | Proto::Telnet
+        | Proto::Ssh => app::fields(pkt, layer, out),
         Proto::Unsupported => {}
     }
 }
@@ -533,10 +649,27 @@ pub fn layer_info(pkt: &Packet<'_>, layer: &Layer, w: &mut Vec<u8>) {
         Proto::Tcp => transport::tcp::info(pkt, layer, w),
         Proto::Udp => transport::udp::info(pkt, layer, w),
         Proto::Data => data::info(pkt, layer, w),
+        Proto::Dns
+        | Proto::Mdns
+        | Proto::Llmnr
+        | Proto::Dhcp
+        | Proto::Dhcpv6
+        | Proto::Ntp
+        | Proto::Http
+        | Proto::Tls
+        | Proto::Ftp
+        | Proto::FtpData
+        | Proto::Telnet
+        | Proto::Ssh => app::info(pkt, layer, w),
         Proto::Eth | Proto::Vlan | Proto::Sll | Proto::Sll2 | Proto::Null | Proto::Llc => {
             link::eth::info(pkt, layer, w)
         }
-        Proto::Ipv6HopOpts | Proto::Ipv6Routing | Proto::Ipv6Frag | Proto::Ipv6DstOpts | Proto::Ah => {}
+        Proto::Mpls => {}
+        Proto::Ipv6HopOpts
+        | Proto::Ipv6Routing
+        | Proto::Ipv6Frag
+        | Proto::Ipv6DstOpts
+        | Proto::Ah => {}
         Proto::Unsupported => {
             w.extend_from_slice(b"unsupported link type ");
             w.extend_from_slice(itoa::Buffer::new().format(pkt.linktype).as_bytes());

@@ -19,10 +19,11 @@
 //! CLOCK second-chance approximation of least recently used) are evicted and
 //! counted, and a conversation seen again after eviction gets a new index.
 
+pub mod ftp_data;
 #[cfg(test)]
 pub(crate) mod testutil;
 
-use crate::dissect::transport::tcp::{self, TcpHeader, ACK, AE, CWR, ECE, SYN};
+use crate::dissect::transport::tcp::{self, TcpHeader, ACK, AE, CWR, ECE, FIN, RST, SYN};
 use crate::dissect::{Packet, Proto};
 use std::collections::hash_map::{Entry, RandomState};
 use std::collections::{HashMap, VecDeque};
@@ -45,6 +46,8 @@ struct Key {
 #[derive(Clone, Copy, Debug)]
 struct Dir {
     base: Option<u32>,
+    /// One past the highest sequence number seen (SYN and FIN count one).
+    next_seq: Option<u32>,
     /// -1 unknown, -2 no scaling, else the shift count.
     win_scale: i8,
 }
@@ -53,6 +56,7 @@ impl Default for Dir {
     fn default() -> Self {
         Dir {
             base: None,
+            next_seq: None,
             win_scale: -1,
         }
     }
@@ -140,7 +144,7 @@ pub struct FlowHasherBuilder {
 }
 
 impl FlowHasherBuilder {
-    fn random() -> Self {
+    pub fn random() -> Self {
         let seed = RandomState::new().build_hasher().finish();
         FlowHasherBuilder { seed }
     }
@@ -405,6 +409,32 @@ impl FlowTracker {
             pkt.flow.rel_seq = Some(seq.wrapping_sub(base));
             if flags & ACK != 0 {
                 pkt.flow.rel_ack = c.dir[rev].base.map(|b| ack.wrapping_sub(b));
+            }
+        }
+
+        // Sequence analysis, as tshark's: old sequence space again is a
+        // retransmission (a one-byte keep-alive is not), a gap is a lost
+        // segment.
+        if let Some(len) = seglen {
+            let span = len
+                .wrapping_add((flags & SYN != 0) as u32)
+                .wrapping_add((flags & FIN != 0) as u32);
+            let end = seq.wrapping_add(span);
+            if let Some(n) = c.dir[fwd].next_seq {
+                let before = (seq.wrapping_sub(n) as i32) < 0;
+                let after = (seq.wrapping_sub(n) as i32) > 0;
+                let keepalive = len <= 1 && seq.wrapping_add(1) == n && flags & (SYN | FIN) == 0;
+                if span > 0 && before && !keepalive && flags & RST == 0 {
+                    pkt.flow.retransmission = true;
+                }
+                if after && flags & RST == 0 {
+                    pkt.flow.lost_segment = true;
+                }
+                if (end.wrapping_sub(n) as i32) > 0 {
+                    c.dir[fwd].next_seq = Some(end);
+                }
+            } else {
+                c.dir[fwd].next_seq = Some(end);
             }
         }
 

@@ -2,9 +2,7 @@
 //! and the flow stage can be tested on their own), a field collector and a
 //! classic-pcap reader.
 
-use crate::dissect::link::eth;
-use crate::dissect::transport::{tcp, udp};
-use crate::dissect::{data, Cx, Field, FieldSink, Next, Packet, Proto};
+use crate::dissect::{Field, FieldSink, Packet};
 use crate::source::{Frame, Timestamp};
 
 pub use crate::dissect::transport::tcp::{ACK, FIN, PSH, RST, SYN, URG};
@@ -109,13 +107,7 @@ pub fn tcp4(a: [u8; 4], b: [u8; 4], s: &Seg<'_>) -> Vec<u8> {
     eth_frame(&ip4(&s.bytes(), a, b, 6, None), 0x0800)
 }
 
-fn be16(b: &[u8], at: usize) -> usize {
-    b.get(at..at + 2)
-        .map_or(0, |x| u16::from_be_bytes([x[0], x[1]]) as usize)
-}
-
-/// Walks link and IP headers by hand (the real decoders live elsewhere),
-/// then runs the TCP/UDP decoders under test and the data layer.
+/// Runs the real dissector chain over one frame.
 pub fn decode(data: &[u8], wire_len: u32, linktype: u32) -> Packet<'_> {
     let frame = Frame {
         ts: Timestamp::default(),
@@ -124,112 +116,7 @@ pub fn decode(data: &[u8], wire_len: u32, linktype: u32) -> Packet<'_> {
         interface: 0,
         bytes: data,
     };
-    let mut pkt = Packet::new(&frame, 1, Timestamp::default());
-    let limit = data.len();
-    let mut cx = Cx {
-        pkt: &mut pkt,
-        limit,
-    };
-    let (mut off, mut et) = match linktype {
-        1 => {
-            eth::dissect(&mut cx, 0);
-            (14, be16(data, 12))
-        }
-        0 | 108 => (
-            4,
-            if data.get(4).is_some_and(|b| b >> 4 == 6) {
-                0x86dd
-            } else {
-                0x0800
-            },
-        ),
-        113 => (16, be16(data, 14)),
-        276 => (20, be16(data, 0)),
-        _ => (
-            0,
-            if data.first().is_some_and(|b| b >> 4 == 6) {
-                0x86dd
-            } else {
-                0x0800
-            },
-        ),
-    };
-    while matches!(et, 0x8100 | 0x88a8 | 0x9100) {
-        cx.push(Proto::Vlan, off, off + 4, cx.limit);
-        et = be16(data, off + 2);
-        off += 4;
-    }
-    let mut proto = match et {
-        0x0800 => 4,
-        0x86dd => 41,
-        _ => return pkt,
-    };
-    for _ in 0..8 {
-        let b = cx.rest(off);
-        match proto {
-            4 => {
-                if b.len() < 20 {
-                    return pkt;
-                }
-                let ihl = (b[0] & 15) as usize * 4;
-                let total = be16(b, 2);
-                let lim = if total == 0 {
-                    cx.limit
-                } else {
-                    (off + total).min(cx.limit)
-                };
-                cx.push(Proto::Ip, off, off + ihl, lim);
-                cx.limit = lim;
-                proto = b[9];
-                // Non-first fragments carry no transport header.
-                if be16(b, 6) & 0x1fff != 0 {
-                    return pkt;
-                }
-                off += ihl;
-            }
-            41 => {
-                if b.len() < 40 {
-                    return pkt;
-                }
-                let plen = be16(b, 4);
-                let lim = (off + 40 + plen).min(cx.limit);
-                cx.push(Proto::Ipv6, off, off + 40, lim);
-                cx.limit = lim;
-                proto = b[6];
-                off += 40;
-            }
-            0 | 43 | 60 | 44 => {
-                if b.len() < 8 {
-                    return pkt;
-                }
-                let (p, len) = match proto {
-                    0 => (Proto::Ipv6HopOpts, (b[1] as usize + 1) * 8),
-                    43 => (Proto::Ipv6Routing, (b[1] as usize + 1) * 8),
-                    60 => (Proto::Ipv6DstOpts, (b[1] as usize + 1) * 8),
-                    _ => (Proto::Ipv6Frag, 8),
-                };
-                cx.push(p, off, off + len, cx.limit);
-                if proto == 44 && be16(b, 2) & 0xfff8 != 0 {
-                    return pkt;
-                }
-                proto = b[0];
-                off += len;
-            }
-            6 | 17 => {
-                let next = if proto == 6 {
-                    tcp::dissect(&mut cx, off)
-                } else {
-                    udp::dissect(&mut cx, off)
-                };
-                if let Next::Proto(Proto::Data, o) = next {
-                    data::dissect(&mut cx, o);
-                }
-                return pkt;
-            }
-            _ => return pkt,
-        }
-    }
-    pkt
+    crate::dissect::dissect(&frame, 1, Timestamp::default())
 }
 
 /// Collects (name, value) pairs as `tshark -T fields` would print them.

@@ -2,23 +2,41 @@
 //! lines, CSV). Buffers are reused from packet to packet.
 
 use crate::dissect::{self, Field, FieldSink, IssueKind, Packet};
+use crate::flow::FlowHasherBuilder;
+use std::collections::HashMap;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Entry {
     pub name: &'static str,
+    /// Small integer naming the field, so grouping never compares strings.
+    pub id: u32,
     pub start: u32,
     pub end: u32,
     pub numeric: bool,
+    /// The text may hold quotes, backslashes or control bytes (free text).
+    pub needs_escape: bool,
 }
 
 /// Field name → formatted value pairs of one packet, in wire order.
-#[derive(Default)]
 pub struct Collected {
     pub text: Vec<u8>,
     pub entries: Vec<Entry>,
     /// When set, only these names are kept (the `-e` list).
     pub only: Option<Vec<String>>,
+    /// Name interning: by the name's address first (the common case), then
+    /// by content (the same name spelled in two places).
+    by_ptr: HashMap<(usize, usize), u32, FlowHasherBuilder>,
+    by_name: HashMap<&'static str, u32, FlowHasherBuilder>,
+    /// Per id: the packet generation it was last seen in, and its first and
+    /// last entry in that packet; `next` chains entries of the same id.
+    seen_gen: Vec<u32>,
+    first: Vec<u32>,
+    last: Vec<u32>,
+    next: Vec<u32>,
+    generation: u32,
 }
+
+const NONE: u32 = u32::MAX;
 
 impl FieldSink for Collected {
     fn field(&mut self, f: &Field<'_>) {
@@ -27,24 +45,85 @@ impl FieldSink for Collected {
                 return;
             }
         }
-        self.push(f.name, |w| f.value.write_to(w), f.value.is_numeric());
+        let free_text = matches!(f.value, crate::dissect::Value::Str(_));
+        self.push(
+            f.name,
+            |w| f.value.write_to(w),
+            f.value.is_numeric(),
+            free_text,
+        );
     }
 }
 
 impl Collected {
     pub fn with_only(only: Option<Vec<String>>) -> Self {
-        Collected { only, ..Default::default() }
+        let h = FlowHasherBuilder::random();
+        Collected {
+            text: Vec::new(),
+            entries: Vec::new(),
+            only,
+            by_ptr: HashMap::with_hasher(h),
+            by_name: HashMap::with_hasher(h),
+            seen_gen: Vec::new(),
+            first: Vec::new(),
+            last: Vec::new(),
+            next: Vec::new(),
+            generation: 0,
+        }
     }
 
-    fn push(&mut self, name: &'static str, write: impl FnOnce(&mut Vec<u8>), numeric: bool) {
+    fn intern(&mut self, name: &'static str) -> u32 {
+        let key = (name.as_ptr() as usize, name.len());
+        if let Some(&id) = self.by_ptr.get(&key) {
+            return id;
+        }
+        let fresh = self.seen_gen.len() as u32;
+        let id = *self.by_name.entry(name).or_insert(fresh);
+        if id == fresh {
+            self.seen_gen.push(0);
+            self.first.push(NONE);
+            self.last.push(NONE);
+        }
+        self.by_ptr.insert(key, id);
+        id
+    }
+
+    fn push(
+        &mut self,
+        name: &'static str,
+        write: impl FnOnce(&mut Vec<u8>),
+        numeric: bool,
+        needs_escape: bool,
+    ) {
+        let id = self.intern(name);
+        let idx = self.entries.len() as u32;
         let start = self.text.len() as u32;
         write(&mut self.text);
         let end = self.text.len() as u32;
-        self.entries.push(Entry { name, start, end, numeric });
+        self.entries.push(Entry {
+            name,
+            id,
+            start,
+            end,
+            numeric,
+            needs_escape,
+        });
+        self.next.push(NONE);
+        let i = id as usize;
+        if self.seen_gen[i] != self.generation {
+            self.seen_gen[i] = self.generation;
+            self.first[i] = idx;
+        } else {
+            let prev = self.last[i] as usize;
+            self.next[prev] = idx;
+        }
+        self.last[i] = idx;
     }
 
     fn wanted(&self, name: &str) -> bool {
-        self.only.as_ref().is_none_or(|o| o.iter().any(|n| n == name))
+        self.only
+            .as_ref()
+            .is_none_or(|o| o.iter().any(|n| n == name))
     }
 
     /// Collects every field of `pkt`, plus the column pseudo-fields
@@ -52,12 +131,24 @@ impl Collected {
     pub fn fill(&mut self, pkt: &Packet<'_>) {
         self.text.clear();
         self.entries.clear();
+        self.next.clear();
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            // Stamps wrapped: forget them all once every 4 billion packets.
+            self.seen_gen.iter_mut().for_each(|g| *g = u32::MAX);
+            self.generation = 1;
+        }
         dissect::all_fields(pkt, self);
         if self.wanted("_ws.col.protocol") {
-            self.push("_ws.col.protocol", |w| w.extend_from_slice(dissect::top_protocol(pkt).as_bytes()), false);
+            self.push(
+                "_ws.col.protocol",
+                |w| w.extend_from_slice(dissect::top_protocol(pkt).as_bytes()),
+                false,
+                false,
+            );
         }
         if self.wanted("_ws.col.info") {
-            self.push("_ws.col.info", |w| dissect::info(pkt, w), false);
+            self.push("_ws.col.info", |w| dissect::info(pkt, w), false, true);
         }
         if let Some(issue) = pkt.issue {
             let name = match issue.kind {
@@ -73,6 +164,7 @@ impl Collected {
                         w.extend_from_slice(issue.msg.as_bytes());
                     },
                     false,
+                    false,
                 );
             }
         }
@@ -86,22 +178,23 @@ impl Collected {
     /// the number of entries of that name and the index of the first one.
     pub fn groups(&self, mut f: impl FnMut(&'static str, usize, usize)) {
         for (i, e) in self.entries.iter().enumerate() {
-            if self.entries[..i].iter().any(|x| same(x.name, e.name)) {
+            if self.first[e.id as usize] as usize != i {
                 continue;
             }
-            let n = 1 + self.entries[i + 1..].iter().filter(|x| same(x.name, e.name)).count();
-            f(e.name, n, i);
+            f(e.name, self.same_name(i).count(), i);
         }
     }
 
-    /// Entries named like `entries[first]`, from `first` on.
-    pub fn same_name(&self, first: usize) -> impl Iterator<Item = &Entry> {
-        let name = self.entries[first].name;
-        self.entries[first..].iter().filter(move |x| same(x.name, name))
+    /// Entries named like `entries[first]`, from `first` on, in wire order.
+    pub fn same_name(&self, first: usize) -> impl Iterator<Item = &Entry> + '_ {
+        let mut at = first as u32;
+        std::iter::from_fn(move || {
+            if at == NONE {
+                return None;
+            }
+            let e = &self.entries[at as usize];
+            at = self.next[at as usize];
+            Some(e)
+        })
     }
-}
-
-#[inline]
-fn same(a: &'static str, b: &'static str) -> bool {
-    std::ptr::eq(a, b) || a == b
 }

@@ -80,7 +80,10 @@ impl<W: Write> CsvWriter<W> {
 }
 
 fn quote(line: &mut Vec<u8>, cell: &[u8]) {
-    if cell.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r')) {
+    if cell
+        .iter()
+        .any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r'))
+    {
         line.push(b'"');
         for &c in cell {
             if c == b'"' {

@@ -8,8 +8,21 @@ use std::io::{self, Write};
 use std::ops::Range;
 
 /// Pair fields Wireshark keeps hidden in the tree (they repeat src/dst).
-const HIDDEN: &[&str] =
-    &["eth.addr", "eth.lg", "eth.ig", "ip.addr", "ipv6.addr", "tcp.port", "udp.port"];
+const HIDDEN: &[&str] = &[
+    "eth.addr",
+    "eth.lg",
+    "eth.ig",
+    "ip.addr",
+    "ip.host",
+    "ip.src_host",
+    "ip.dst_host",
+    "ipv6.addr",
+    "ipv6.host",
+    "ipv6.src_host",
+    "ipv6.dst_host",
+    "tcp.port",
+    "udp.port",
+];
 
 pub struct DetailWriter<W: Write> {
     out: W,
@@ -35,7 +48,9 @@ impl TreeSink<'_> {
     }
 
     fn tail(&mut self, line_start: usize, name: &str, r: &Range<usize>) {
-        let shown = String::from_utf8_lossy(&self.buf[line_start..]).chars().count();
+        let shown = String::from_utf8_lossy(&self.buf[line_start..])
+            .chars()
+            .count();
         let fill = NAME_COL.saturating_sub(shown).max(2);
         self.buf.resize(self.buf.len() + fill, b' ');
         if self.color {
@@ -145,7 +160,12 @@ fn layer_tier(name: &str) -> Option<dissect::Tier> {
 
 impl<W: Write> DetailWriter<W> {
     pub fn new(out: W, color: bool, hex: bool) -> Self {
-        DetailWriter { out, color, hex, buf: Vec::with_capacity(8192) }
+        DetailWriter {
+            out,
+            color,
+            hex,
+            buf: Vec::with_capacity(8192),
+        }
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
@@ -181,7 +201,12 @@ impl<W: Write> DetailWriter<W> {
         b.extend_from_slice(b"  protocols ");
         dissect::frame::write_protocols(pkt, b);
         b.push(b'\n');
-        let mut sink = TreeSink { buf: &mut self.buf, color: self.color, depth: 0, layer_color: "" };
+        let mut sink = TreeSink {
+            buf: &mut self.buf,
+            color: self.color,
+            depth: 0,
+            layer_color: "",
+        };
         dissect::all_fields(pkt, &mut sink);
         if let Some(issue) = pkt.issue {
             let b = &mut self.buf;

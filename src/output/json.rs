@@ -1,7 +1,7 @@
 //! JSON lines: one flat object per packet, keyed by Wireshark field names.
 //! A field that occurs more than once becomes an array in wire order.
 
-use super::collect::Collected;
+use super::collect::{Collected, Entry};
 use crate::dissect::field::write_json_str;
 use crate::dissect::Packet;
 use std::io::{self, Write};
@@ -14,7 +14,11 @@ pub struct JsonWriter<W: Write> {
 
 impl<W: Write> JsonWriter<W> {
     pub fn new(out: W, only: Option<Vec<String>>) -> Self {
-        JsonWriter { out, fields: Collected::with_only(only), line: Vec::with_capacity(2048) }
+        JsonWriter {
+            out,
+            fields: Collected::with_only(only),
+            line: Vec::with_capacity(2048),
+        }
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
@@ -33,20 +37,22 @@ impl<W: Write> JsonWriter<W> {
                 line.push(b',');
             }
             first = false;
-            write_json_str(line, name.as_bytes());
-            line.push(b':');
+            // Field names are our own ASCII identifiers: no escaping needed.
+            line.push(b'"');
+            line.extend_from_slice(name.as_bytes());
+            line.extend_from_slice(b"\":");
             if n > 1 {
                 line.push(b'[');
                 for (k, e) in f.same_name(i).enumerate() {
                     if k > 0 {
                         line.push(b',');
                     }
-                    put(line, f.value(e), e.numeric);
+                    put(line, f.value(e), e);
                 }
                 line.push(b']');
             } else {
                 let e = &f.entries[i];
-                put(line, f.value(e), e.numeric);
+                put(line, f.value(e), e);
             }
         });
         line.extend_from_slice(b"}\n");
@@ -54,10 +60,15 @@ impl<W: Write> JsonWriter<W> {
     }
 }
 
-fn put(line: &mut Vec<u8>, v: &[u8], numeric: bool) {
-    if numeric {
+fn put(line: &mut Vec<u8>, v: &[u8], e: &Entry) {
+    if e.numeric {
         line.extend_from_slice(v);
-    } else {
+    } else if e.needs_escape {
         write_json_str(line, v);
+    } else {
+        // Addresses, hex and times are plain ASCII by construction.
+        line.push(b'"');
+        line.extend_from_slice(v);
+        line.push(b'"');
     }
 }

@@ -85,7 +85,13 @@ impl<W: Write> TableWriter<W> {
         let mut used = 0usize;
 
         let mut num = itoa::Buffer::new();
-        used += pad(line, num.format(pkt.number).as_bytes(), usize::MAX, W_NO, true) + 1;
+        used += pad(
+            line,
+            num.format(pkt.number).as_bytes(),
+            usize::MAX,
+            W_NO,
+            true,
+        ) + 1;
         line.push(b' ');
 
         self.scratch.clear();
@@ -116,7 +122,13 @@ impl<W: Write> TableWriter<W> {
         used += pad(line, &self.scratch, pair_chars, W_PAIR, false) + 1;
         line.push(b' ');
 
-        used += pad(line, num.format(pkt.wire_len).as_bytes(), usize::MAX, W_LEN, true) + 1;
+        used += pad(
+            line,
+            num.format(pkt.wire_len).as_bytes(),
+            usize::MAX,
+            W_LEN,
+            true,
+        ) + 1;
         line.push(b' ');
 
         self.scratch.clear();
@@ -130,7 +142,8 @@ impl<W: Write> TableWriter<W> {
                 IssueKind::Truncated => b"[truncated: ",
             };
             self.scratch.extend_from_slice(tag);
-            self.scratch.extend_from_slice(issue.proto.display().as_bytes());
+            self.scratch
+                .extend_from_slice(issue.proto.display().as_bytes());
             self.scratch.push(b' ');
             self.scratch.extend_from_slice(issue.msg.as_bytes());
             self.scratch.push(b']');
@@ -168,27 +181,39 @@ fn find(h: &[u8], n: &[u8]) -> Option<usize> {
     h.windows(n.len()).position(|w| w == n)
 }
 
-/// Outermost protocol of a tier, as the table names it.
+/// The protocol a column shows: the outermost link and network headers, the
+/// first transport header (ICMP counts, as users look for it there), and
+/// what the transport carries.
 fn tier_name(pkt: &Packet<'_>, tier: Tier) -> &'static str {
-    if tier == Tier::Link && pkt.has(Proto::Vlan) {
-        return "802.1Q";
-    }
-    let mut it = pkt.layers.iter().filter(|l| l.proto.tier() == tier);
-    match it.next() {
-        // IPv6 extension headers and ICMP belong to the network tier but the
-        // IP header is what names it.
-        Some(l) => match l.proto {
-            Proto::Data => "Data",
-            Proto::Unsupported => "?",
-            p => short_name(p),
-        },
-        None if tier == Tier::Transport => pkt
+    let transport = pkt.layers.iter().position(|l| {
+        matches!(
+            l.proto,
+            Proto::Tcp | Proto::Udp | Proto::Icmp | Proto::Icmpv6
+        )
+    });
+    match tier {
+        Tier::Link if pkt.has(Proto::Vlan) => "802.1Q",
+        Tier::Link | Tier::Network => pkt
             .layers
             .iter()
-            .find(|l| matches!(l.proto, Proto::Icmp | Proto::Icmpv6))
-            .map(|l| short_name(l.proto))
+            .find(|l| l.proto.tier() == tier)
+            .map(|l| match l.proto {
+                Proto::Unsupported => "?",
+                p => short_name(p),
+            })
             .unwrap_or("-"),
-        None => "-",
+        Tier::Transport => transport
+            .map(|i| short_name(pkt.layers[i].proto))
+            .unwrap_or("-"),
+        Tier::Application => match transport {
+            Some(i) if matches!(pkt.layers[i].proto, Proto::Tcp | Proto::Udp) => pkt.layers
+                [i + 1..]
+                .iter()
+                .find(|l| l.proto.tier() == Tier::Application)
+                .map(|l| short_name(l.proto))
+                .unwrap_or("-"),
+            _ => "-",
+        },
     }
 }
 

@@ -4,6 +4,9 @@
 
 use super::{Frame, Timestamp};
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// How to open a live capture (tcpdump's flags).
 #[derive(Clone, Debug)]
@@ -14,26 +17,45 @@ pub struct LiveOptions {
     pub promisc: bool,
     /// Kernel BPF filter.
     pub filter: Option<String>,
-    /// Read timeout, so a blocked read returns to check for signals.
+    /// How often a blocked read returns to check for signals, deadlines and
+    /// unflushed rows (see `LiveSource::next_frame`).
     pub timeout_ms: i32,
 }
 
 impl Default for LiveOptions {
     fn default() -> Self {
-        LiveOptions { interface: None, snaplen: 262_144, promisc: true, filter: None, timeout_ms: 100 }
+        LiveOptions {
+            interface: None,
+            snaplen: 262_144,
+            promisc: true,
+            filter: None,
+            timeout_ms: 100,
+        }
     }
 }
 
 #[derive(Debug)]
 pub enum LiveError {
     /// The process may not capture on this interface.
-    Privilege { interface: String, detail: String },
+    Privilege {
+        interface: String,
+        detail: String,
+    },
     NoSuchInterface(String),
     NoDefaultInterface,
-    BadFilter { expr: String, detail: String },
+    BadFilter {
+        expr: String,
+        detail: String,
+    },
     /// The interface failed while capturing (went down, was removed).
-    Capture { interface: String, detail: String },
-    Open { interface: String, detail: String },
+    Capture {
+        interface: String,
+        detail: String,
+    },
+    Open {
+        interface: String,
+        detail: String,
+    },
 }
 
 impl LiveError {
@@ -68,7 +90,10 @@ impl fmt::Display for LiveError {
                 write!(f, "no such interface: {i} (see `layerscope interfaces`)")
             }
             LiveError::NoDefaultInterface => {
-                write!(f, "no interface to capture on (none is up); pick one with -i")
+                write!(
+                    f,
+                    "no interface to capture on (none is up); pick one with -i"
+                )
             }
             LiveError::BadFilter { expr, detail } => {
                 write!(f, "invalid BPF filter '{expr}': {detail}")
@@ -99,17 +124,26 @@ pub struct LiveSource {
     pub interface: String,
     pub linktype: u32,
     save: Option<pcap::Savefile>,
+    tick: Duration,
+    /// Cleared on drop to stop the wake-up thread.
+    ticking: Option<Arc<AtomicBool>>,
 }
 
 fn classify(interface: &str, e: pcap::Error) -> LiveError {
     let detail = e.to_string();
     let lower = detail.to_lowercase();
     if lower.contains("permission") || lower.contains("not permitted") {
-        LiveError::Privilege { interface: interface.into(), detail }
+        LiveError::Privilege {
+            interface: interface.into(),
+            detail,
+        }
     } else if lower.contains("no such device") || lower.contains("doesn't exist") {
         LiveError::NoSuchInterface(interface.into())
     } else {
-        LiveError::Open { interface: interface.into(), detail }
+        LiveError::Open {
+            interface: interface.into(),
+            detail,
+        }
     }
 }
 
@@ -150,7 +184,15 @@ impl LiveSource {
             })?;
         }
         let linktype = cap.get_datalink().0 as u32;
-        Ok(LiveSource { cap, interface: name, linktype, save: None })
+        let tick = Duration::from_millis(opts.timeout_ms.clamp(10, 1000) as u64);
+        Ok(LiveSource {
+            cap,
+            interface: name,
+            linktype,
+            save: None,
+            tick,
+            ticking: None,
+        })
     }
 
     /// Starts writing every captured frame to a pcap file (after privileges
@@ -165,8 +207,35 @@ impl LiveSource {
         Ok(())
     }
 
-    /// The next frame, or None when the read timeout expired with nothing.
+    /// Wakes a blocked read every `tick`. libpcap on Linux (TPACKET_V3 and
+    /// immediate mode) keeps polling past the read timeout while no packet
+    /// arrives, so without this an idle capture never sees SIGTERM,
+    /// `--duration` or its last buffered rows. Started on the first read,
+    /// after privileges are dropped.
+    fn start_ticker(&mut self) {
+        let alive = Arc::new(AtomicBool::new(true));
+        let brk = self.cap.breakloop_handle();
+        let tick = self.tick;
+        let flag = Arc::clone(&alive);
+        let spawned = std::thread::Builder::new()
+            .name("pcap-tick".into())
+            .spawn(move || {
+                while flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(tick);
+                    brk.breakloop();
+                }
+            });
+        if spawned.is_ok() {
+            self.ticking = Some(alive);
+        }
+    }
+
+    /// The next frame, or None when nothing arrived within the tick (or the
+    /// read was woken to let the caller look at signals and deadlines).
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, LiveError> {
+        if self.ticking.is_none() {
+            self.start_ticker();
+        }
         match self.cap.next_packet() {
             Ok(p) => {
                 if let Some(s) = &mut self.save {
@@ -185,8 +254,12 @@ impl LiveSource {
                     bytes: p.data,
                 }))
             }
-            Err(pcap::Error::TimeoutExpired) => Ok(None),
-            Err(e) => Err(LiveError::Capture { interface: self.interface.clone(), detail: e.to_string() }),
+            // NoMorePackets is pcap_breakloop's PCAP_ERROR_BREAK on a live handle.
+            Err(pcap::Error::TimeoutExpired | pcap::Error::NoMorePackets) => Ok(None),
+            Err(e) => Err(LiveError::Capture {
+                interface: self.interface.clone(),
+                detail: e.to_string(),
+            }),
         }
     }
 
@@ -207,7 +280,19 @@ impl LiveSource {
     pub fn stats(&mut self) -> LiveStats {
         self.cap
             .stats()
-            .map(|s| LiveStats { received: s.received, dropped: s.dropped, if_dropped: s.if_dropped })
+            .map(|s| LiveStats {
+                received: s.received,
+                dropped: s.dropped,
+                if_dropped: s.if_dropped,
+            })
             .unwrap_or_default()
+    }
+}
+
+impl Drop for LiveSource {
+    fn drop(&mut self) {
+        if let Some(t) = &self.ticking {
+            t.store(false, Ordering::Relaxed);
+        }
     }
 }

@@ -44,7 +44,10 @@ pub fn sized_message(n: usize, t: Transport) -> Vec<u8> {
 
 /// `--message TEXT`: the text, newlines folded, and `\n` appended for TCP.
 pub fn text_message(text: &str, t: Transport) -> Vec<u8> {
-    let mut m: Vec<u8> = text.bytes().map(|b| if b == b'\n' { b' ' } else { b }).collect();
+    let mut m: Vec<u8> = text
+        .bytes()
+        .map(|b| if b == b'\n' { b' ' } else { b })
+        .collect();
     if t == Transport::Tcp {
         m.push(b'\n');
     }
@@ -64,9 +67,20 @@ fn new_socket(o: &ClientOptions, say: &Narrator) -> Result<Socket, NetError> {
         Transport::Tcp => (Type::STREAM, Protocol::TCP),
         Transport::Udp => (Type::DGRAM, Protocol::UDP),
     };
-    let d = if a.is_ipv4() { Domain::IPV4 } else { Domain::IPV6 };
+    let d = if a.is_ipv4() {
+        Domain::IPV4
+    } else {
+        Domain::IPV6
+    };
     let s = Socket::new(d, ty, Some(p)).map_err(|e| describe("create a socket for", a, e))?;
-    say.say(Call::Socket, format!("socket({}) = fd {}", socket_triple(a, o.transport), s.as_raw_fd()));
+    say.say(
+        Call::Socket,
+        format!(
+            "socket({}) = fd {}",
+            socket_triple(a, o.transport),
+            s.as_raw_fd()
+        ),
+    );
     Ok(s)
 }
 
@@ -74,11 +88,16 @@ fn run_tcp(o: &ClientOptions, say: &Narrator) -> Result<ClientReport, NetError> 
     let a = o.server;
     let s = new_socket(o, say)?;
     if let Some(mss) = o.mss {
-        s.set_tcp_mss(mss).map_err(|e| describe("set TCP_MAXSEG for", a, e))?;
-        say.say(Call::Other, format!("setsockopt(TCP_MAXSEG, {mss}): segments carry at most {mss} bytes"));
+        s.set_tcp_mss(mss)
+            .map_err(|e| describe("set TCP_MAXSEG for", a, e))?;
+        say.say(
+            Call::Other,
+            format!("setsockopt(TCP_MAXSEG, {mss}): segments carry at most {mss} bytes"),
+        );
     }
     say.note(format!("connect() sends SYN to {a} and waits for SYN-ACK"));
-    s.connect_timeout(&SockAddr::from(a), o.timeout).map_err(|e| describe("connect to", a, e))?;
+    s.connect_timeout(&SockAddr::from(a), o.timeout)
+        .map_err(|e| describe("connect to", a, e))?;
     let local = s.local_addr().ok().and_then(|x| x.as_socket());
     say.say(
         Call::Connect,
@@ -91,22 +110,35 @@ fn run_tcp(o: &ClientOptions, say: &Narrator) -> Result<ClientReport, NetError> 
     let mut st: TcpStream = s.into();
     let _ = st.set_read_timeout(Some(o.timeout));
     let fd = st.as_raw_fd();
-    let mut rep = ClientReport { local, ..Default::default() };
+    let mut rep = ClientReport {
+        local,
+        ..Default::default()
+    };
     let mut buf = vec![0u8; 65536];
     for _ in 0..o.repeat {
-        st.write_all(&o.message).map_err(|e| describe("send to", a, e))?;
+        st.write_all(&o.message)
+            .map_err(|e| describe("send to", a, e))?;
         rep.sent += o.message.len();
         say.say(
             Call::Send(o.message.len()),
-            format!("send(fd {fd}, {} bytes) = {}", o.message.len(), o.message.len()),
+            format!(
+                "send(fd {fd}, {} bytes) = {}",
+                o.message.len(),
+                o.message.len()
+            ),
         );
         // The echo is the prefix plus the message.
         let want = ECHO_PREFIX.len() + o.message.len();
         let mut got = Vec::with_capacity(want);
         while got.len() < want {
-            let n = st.read(&mut buf).map_err(|e| describe("receive from", a, e))?;
+            let n = st
+                .read(&mut buf)
+                .map_err(|e| describe("receive from", a, e))?;
             if n == 0 {
-                say.say(Call::Recv(0), format!("recv(fd {fd}) = 0: the server closed the connection"));
+                say.say(
+                    Call::Recv(0),
+                    format!("recv(fd {fd}) = 0: the server closed the connection"),
+                );
                 break;
             }
             say.say(Call::Recv(n), format!("recv(fd {fd}) = {n} bytes"));
@@ -115,7 +147,10 @@ fn run_tcp(o: &ClientOptions, say: &Narrator) -> Result<ClientReport, NetError> 
         rep.received += got.len();
         rep.replies.push(got);
     }
-    say.say(Call::Close, format!("close(fd {fd}): sends FIN; the server answers with its own"));
+    say.say(
+        Call::Close,
+        format!("close(fd {fd}): sends FIN; the server answers with its own"),
+    );
     drop(st);
     Ok(rep)
 }
@@ -124,7 +159,10 @@ fn run_udp(o: &ClientOptions, say: &Narrator) -> Result<ClientReport, NetError> 
     let a = o.server;
     if o.message.len() > 65507 {
         return Err(NetError {
-            what: format!("cannot send {} bytes in one UDP datagram to {a}", o.message.len()),
+            what: format!(
+                "cannot send {} bytes in one UDP datagram to {a}",
+                o.message.len()
+            ),
             source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "the limit is 65507"),
         });
     }
@@ -135,7 +173,9 @@ fn run_udp(o: &ClientOptions, say: &Narrator) -> Result<ClientReport, NetError> 
     let mut rep = ClientReport::default();
     let mut buf = vec![0u8; 65536];
     for _ in 0..o.repeat {
-        let n = sock.send_to(&o.message, a).map_err(|e| describe("send to", a, e))?;
+        let n = sock
+            .send_to(&o.message, a)
+            .map_err(|e| describe("send to", a, e))?;
         if rep.local.is_none() {
             rep.local = sock.local_addr().ok();
             say.note(format!(
@@ -144,19 +184,36 @@ fn run_udp(o: &ClientOptions, say: &Narrator) -> Result<ClientReport, NetError> 
             ));
         }
         rep.sent += n;
-        say.say(Call::Send(n), format!("sendto(fd {fd}, {a}) = {n} bytes: one datagram, no handshake"));
+        say.say(
+            Call::Send(n),
+            format!("sendto(fd {fd}, {a}) = {n} bytes: one datagram, no handshake"),
+        );
         match sock.recv_from(&mut buf) {
             Ok((m, from)) => {
-                say.say(Call::Recv(m), format!("recvfrom(fd {fd}) = {m} bytes from {from}"));
+                say.say(
+                    Call::Recv(m),
+                    format!("recvfrom(fd {fd}) = {m} bytes from {from}"),
+                );
                 rep.received += m;
                 rep.replies.push(buf[..m].to_vec());
             }
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
-                say.note(format!("no reply within {:?} (UDP does not retransmit)", o.timeout));
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                say.note(format!(
+                    "no reply within {:?} (UDP does not retransmit)",
+                    o.timeout
+                ));
             }
             Err(e) => return Err(describe("receive from", a, e)),
         }
     }
-    say.say(Call::Close, format!("close(fd {fd}): nothing is sent; UDP has no connection to end"));
+    say.say(
+        Call::Close,
+        format!("close(fd {fd}): nothing is sent; UDP has no connection to end"),
+    );
     Ok(rep)
 }

@@ -60,13 +60,22 @@ pub struct Narrator {
 }
 
 pub fn now() -> Timestamp {
-    let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-    Timestamp { sec: d.as_secs() as i64, nsec: d.subsec_nanos() }
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    Timestamp {
+        sec: d.as_secs() as i64,
+        nsec: d.subsec_nanos(),
+    }
 }
 
 impl Narrator {
     pub fn new(role: Role, print: bool) -> Self {
-        Narrator { role, print, log: None }
+        Narrator {
+            role,
+            print,
+            log: None,
+        }
     }
 
     /// Records a call made just now, and prints it when explaining.
@@ -79,7 +88,12 @@ impl Narrator {
         }
         if let Some(log) = &self.log {
             if let Ok(mut l) = log.lock() {
-                l.push(Event { ts, role: self.role, call, text });
+                l.push(Event {
+                    ts,
+                    role: self.role,
+                    call,
+                    text,
+                });
             }
         }
     }

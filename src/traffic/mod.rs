@@ -53,7 +53,9 @@ impl std::error::Error for NetError {}
 pub fn describe(op: &str, addr: SocketAddr, e: io::Error) -> NetError {
     let what = match e.kind() {
         io::ErrorKind::AddrInUse => {
-            format!("cannot {op} {addr}: the address is already in use (another server on that port?)")
+            format!(
+                "cannot {op} {addr}: the address is already in use (another server on that port?)"
+            )
         }
         io::ErrorKind::AddrNotAvailable => {
             format!("cannot {op} {addr}: no local interface has that address")

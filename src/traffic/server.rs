@@ -47,23 +47,41 @@ impl Server {
             Transport::Tcp => (Type::STREAM, Protocol::TCP),
             Transport::Udp => (Type::DGRAM, Protocol::UDP),
         };
-        let sock = Socket::new(domain(a), ty, Some(proto)).map_err(|e| describe("create a socket for", a, e))?;
+        let sock = Socket::new(domain(a), ty, Some(proto))
+            .map_err(|e| describe("create a socket for", a, e))?;
         say.say(
             Call::Socket,
-            format!("socket({}) = fd {}", socket_triple(a, opts.transport), sock.as_raw_fd()),
+            format!(
+                "socket({}) = fd {}",
+                socket_triple(a, opts.transport),
+                sock.as_raw_fd()
+            ),
         );
         if opts.transport == Transport::Tcp {
-            sock.set_reuse_address(true).map_err(|e| describe("set SO_REUSEADDR on", a, e))?;
-            say.say(Call::Other, "setsockopt(SO_REUSEADDR, 1): allow a quick restart on the same port");
+            sock.set_reuse_address(true)
+                .map_err(|e| describe("set SO_REUSEADDR on", a, e))?;
+            say.say(
+                Call::Other,
+                "setsockopt(SO_REUSEADDR, 1): allow a quick restart on the same port",
+            );
         }
         if a.is_ipv6() {
             let _ = sock.set_only_v6(true);
         }
-        sock.bind(&SockAddr::from(a)).map_err(|e| describe("bind", a, e))?;
-        let local = sock.local_addr().ok().and_then(|s| s.as_socket()).unwrap_or(a);
-        say.say(Call::Bind, format!("bind(fd {}, {}) = 0", sock.as_raw_fd(), local));
+        sock.bind(&SockAddr::from(a))
+            .map_err(|e| describe("bind", a, e))?;
+        let local = sock
+            .local_addr()
+            .ok()
+            .and_then(|s| s.as_socket())
+            .unwrap_or(a);
+        say.say(
+            Call::Bind,
+            format!("bind(fd {}, {}) = 0", sock.as_raw_fd(), local),
+        );
         if opts.transport == Transport::Tcp {
-            sock.listen(opts.backlog).map_err(|e| describe("listen on", a, e))?;
+            sock.listen(opts.backlog)
+                .map_err(|e| describe("listen on", a, e))?;
             say.say(
                 Call::Listen,
                 format!(
@@ -73,7 +91,12 @@ impl Server {
                 ),
             );
         }
-        Ok(Server { sock, local, opts, say })
+        Ok(Server {
+            sock,
+            local,
+            opts,
+            say,
+        })
     }
 
     /// Serves until the limit (if any) is reached.
@@ -92,10 +115,17 @@ impl Server {
             if self.opts.limit.is_some_and(|l| served >= l) {
                 break;
             }
-            let (conn, peer) = self.sock.accept().map_err(|e| describe("accept on", self.local, e))?;
+            let (conn, peer) = self
+                .sock
+                .accept()
+                .map_err(|e| describe("accept on", self.local, e))?;
             served += 1;
             let peer = peer.as_socket().unwrap_or(self.local);
-            let local = conn.local_addr().ok().and_then(|s| s.as_socket()).unwrap_or(self.local);
+            let local = conn
+                .local_addr()
+                .ok()
+                .and_then(|s| s.as_socket())
+                .unwrap_or(self.local);
             self.say.say(
                 Call::Accept,
                 format!(
@@ -107,7 +137,10 @@ impl Server {
                 ),
             );
             if active.load(Ordering::Relaxed) >= MAX_CLIENTS {
-                self.say.say(Call::Close, format!("close(fd {}): too many clients", conn.as_raw_fd()));
+                self.say.say(
+                    Call::Close,
+                    format!("close(fd {}): too many clients", conn.as_raw_fd()),
+                );
                 continue;
             }
             active.fetch_add(1, Ordering::Relaxed);
@@ -132,16 +165,24 @@ impl Server {
         let fd = sock.as_raw_fd();
         let mut buf = vec![0u8; 65536];
         let mut served = 0u64;
-        while !self.opts.limit.is_some_and(|l| served >= l) {
-            let (n, peer) = sock.recv_from(&mut buf).map_err(|e| describe("receive on", self.local, e))?;
+        while self.opts.limit.is_none_or(|l| served < l) {
+            let (n, peer) = sock
+                .recv_from(&mut buf)
+                .map_err(|e| describe("receive on", self.local, e))?;
             served += 1;
-            self.say.say(Call::Recv(n), format!("recvfrom(fd {fd}) = {n} bytes from {peer}"));
+            self.say.say(
+                Call::Recv(n),
+                format!("recvfrom(fd {fd}) = {n} bytes from {peer}"),
+            );
             let mut reply = Vec::with_capacity(n + ECHO_PREFIX.len());
             reply.extend_from_slice(ECHO_PREFIX);
             reply.extend_from_slice(&buf[..n]);
             let reply = &reply[..reply.len().min(65507)];
             match sock.send_to(reply, peer) {
-                Ok(m) => self.say.say(Call::Send(m), format!("sendto(fd {fd}, {peer}) = {m} bytes")),
+                Ok(m) => self.say.say(
+                    Call::Send(m),
+                    format!("sendto(fd {fd}, {peer}) = {m} bytes"),
+                ),
                 Err(e) => self.say.note(format!("sendto {peer} failed: {e}")),
             }
         }
@@ -164,7 +205,10 @@ fn handle_tcp(mut s: TcpStream, say: &Narrator) {
             }
         };
         if n == 0 {
-            say.say(Call::Recv(0), format!("recv(fd {fd}) = 0: the client closed its side (FIN)"));
+            say.say(
+                Call::Recv(0),
+                format!("recv(fd {fd}) = 0: the client closed its side (FIN)"),
+            );
             break;
         }
         say.say(Call::Recv(n), format!("recv(fd {fd}) = {n} bytes"));
@@ -193,7 +237,10 @@ fn reply(s: &mut TcpStream, msg: &[u8], say: &Narrator) -> bool {
     out.extend_from_slice(msg);
     match s.write_all(&out) {
         Ok(()) => {
-            say.say(Call::Send(out.len()), format!("send(fd {fd}, {} bytes) = {}", out.len(), out.len()));
+            say.say(
+                Call::Send(out.len()),
+                format!("send(fd {fd}, {} bytes) = {}", out.len(), out.len()),
+            );
             true
         }
         Err(e) => {

@@ -5,6 +5,7 @@ use super::{FieldSink, Layer, Packet, Proto, SinkExt, Value};
 
 pub mod eth;
 pub mod llc;
+pub mod mpls;
 pub mod null;
 pub mod sll;
 pub mod vlan;

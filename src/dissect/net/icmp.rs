@@ -53,9 +53,38 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
         return Next::Proto(Proto::Ip, end);
     }
     if matches!(t, 0 | 8) {
+        if data_time(cx.pkt, &b[hl..]).is_some() {
+            // Like tshark: a timestamp opening the echo data is ICMP's own.
+            if let Some(l) = cx.pkt.layers.last_mut() {
+                l.end += 8;
+            }
+            return Next::Proto(Proto::Data, end + 8);
+        }
         return Next::Proto(Proto::Data, end);
     }
     Next::Done
+}
+
+/// The timestamp ping(8) puts at the start of echo data, if the first 8
+/// bytes look like one within a day of the capture time (big-endian first,
+/// then little-endian), as Wireshark's heuristic reads it.
+fn data_time(pkt: &Packet<'_>, data: &[u8]) -> Option<(i64, u32)> {
+    let d: [u8; 8] = data.get(..8)?.try_into().ok()?;
+    let near = |secs: u32, usecs: u32| {
+        (secs as i64 - pkt.ts.sec).unsigned_abs() < 86_400 && usecs < 1_000_000
+    };
+    let be = (
+        u32::from_be_bytes([d[0], d[1], d[2], d[3]]),
+        u32::from_be_bytes([d[4], d[5], d[6], d[7]]),
+    );
+    let le = (
+        u32::from_le_bytes([d[0], d[1], d[2], d[3]]),
+        u32::from_le_bytes([d[4], d[5], d[6], d[7]]),
+    );
+    [be, le]
+        .into_iter()
+        .find(|&(s, u)| near(s, u))
+        .map(|(s, u)| (s as i64, u * 1000))
 }
 
 /// The ICMP message as the enclosing IP length bounds it.
@@ -154,6 +183,24 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
                 Value::U(u16::from_le_bytes(seq) as u64),
                 at(6, 2),
             );
+            let hdr = pkt.bytes(l.header());
+            if matches!(t, 0 | 8) && hdr.len() >= 16 {
+                if let Some((sec, nsec)) = data_time(pkt, &hdr[8..]) {
+                    out.put(
+                        "icmp.data_time",
+                        "Timestamp from icmp data",
+                        Value::Date(sec, nsec),
+                        at(8, 8),
+                    );
+                    let then = crate::source::Timestamp { sec, nsec };
+                    out.put(
+                        "icmp.data_time_relative",
+                        "Timestamp from icmp data (relative)",
+                        Value::Nanos(pkt.ts.nanos_since(then)),
+                        at(8, 8),
+                    );
+                }
+            }
             match t {
                 13 | 14 => {
                     let names = [

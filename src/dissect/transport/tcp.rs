@@ -205,7 +205,7 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
     }
     // tshark reads a RST's payload as a text reason, not as data.
     if end < cx.limit && h.flags() & RST == 0 {
-        Next::Proto(Proto::Data, end)
+        Next::App(end)
     } else {
         Next::Done
     }
@@ -488,6 +488,34 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     if let Some(s) = pkt.flow.stream {
         out.put("tcp.stream", "Stream index", Value::U(s as u64), o..o);
     }
+    if pkt.flow.retransmission || pkt.flow.lost_segment {
+        out.open("SEQ/ACK analysis", o..o);
+        out.put(
+            "tcp.analysis.flags",
+            "TCP Analysis Flags",
+            Value::Bool(true),
+            o..o,
+        );
+        if pkt.flow.retransmission {
+            out.put_note(
+                "tcp.analysis.retransmission",
+                "This frame is a (suspected) retransmission",
+                Value::Bool(true),
+                o..o,
+                "expert: note",
+            );
+        }
+        if pkt.flow.lost_segment {
+            out.put_note(
+                "tcp.analysis.lost_segment",
+                "Previous segment(s) not captured",
+                Value::Bool(true),
+                o..o,
+                "common at capture start",
+            );
+        }
+        out.close();
+    }
     if let Some(n) = v.seglen {
         out.put(
             "tcp.len",
@@ -682,7 +710,24 @@ fn option_fields(v: &View<'_>, opts: &[u8], opt: Opt, out: &mut dyn FieldSink) {
         kind::EXP1 | kind::EXP2 => ("tcp.options.experimental", "TCP Option - Experimental"),
         _ => ("tcp.options.unknown", "TCP Option - Unknown"),
     };
-    out.put(name, label, Value::Bytes(whole), r.clone());
+    if opt.kind == kind::MPTCP {
+        // A protocol item: tshark prints its label with the subtype.
+        let sub = match body.first().map(|b| b >> 4) {
+            Some(0) => "Multipath Transmission Control Protocol: Multipath Capable",
+            Some(1) => "Multipath Transmission Control Protocol: Join Connection",
+            Some(2) => "Multipath Transmission Control Protocol: Data Sequence Signal",
+            Some(3) => "Multipath Transmission Control Protocol: Add Address",
+            Some(4) => "Multipath Transmission Control Protocol: Remove Address",
+            Some(5) => "Multipath Transmission Control Protocol: Change Subflow Priority",
+            Some(6) => "Multipath Transmission Control Protocol: Fallback",
+            Some(7) => "Multipath Transmission Control Protocol: Fast Close",
+            Some(8) => "Multipath Transmission Control Protocol: TCP Reset",
+            _ => "Multipath Transmission Control Protocol: Unknown",
+        };
+        out.put(name, label, Value::Str(sub), r.clone());
+    } else {
+        out.put(name, label, Value::Bytes(whole), r.clone());
+    }
     out.open(label, r);
     out.put(
         "tcp.option_kind",
@@ -844,7 +889,8 @@ fn tfo_fields(cookie: &[u8], at: usize, out: &mut dyn FieldSink) {
         out.put(
             "tcp.options.tfo.request",
             "Fast Open Cookie Request",
-            Value::Str(""),
+            // A field with no value: tshark's -T fields prints 1.
+            Value::Bool(true),
             at..at,
         );
     } else {
@@ -959,6 +1005,12 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     let b = pkt.bytes(l.header());
     if b.len() < 4 {
         return;
+    }
+    if pkt.flow.lost_segment {
+        w.extend_from_slice(b"[TCP Previous segment not captured] ");
+    }
+    if pkt.flow.retransmission {
+        w.extend_from_slice(b"[TCP Retransmission] ");
     }
     let mut it = itoa::Buffer::new();
     w.extend_from_slice(it.format(be16(b, 0)).as_bytes());

@@ -71,7 +71,11 @@ fn check_len(
     } else {
         reported_from(pkt, before, start)
     };
-    let c = if ulen == 0 && over_ipv6(pkt, before) {
+    // A header quoted in an ICMP error comes without its datagram: its
+    // length cannot be checked against what follows.
+    let c = if crate::dissect::transport::tcp::quoted(pkt, before) {
+        LenCheck::Ok
+    } else if ulen == 0 && over_ipv6(pkt, before) {
         LenCheck::Jumbo
     } else if ulen < HEADER_LEN {
         LenCheck::TooShort
@@ -110,14 +114,14 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
             return Next::Done;
         }
         LenCheck::TooLong => {
+            // As tshark: flag it, then decode the bytes the IP payload holds.
             cx.malformed(Proto::Udp, "bad UDP length (> IP payload length)");
-            return Next::Done;
         }
         LenCheck::Ok | LenCheck::Jumbo => {}
     }
     cx.limit = limit;
     if end < limit {
-        Next::Proto(Proto::Data, end)
+        Next::App(end)
     } else {
         Next::Done
     }

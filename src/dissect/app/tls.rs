@@ -1,0 +1,607 @@
+//! TLS records and the clear-text handshake (RFC 8446, RFC 5246).
+//!
+//! Works on any byte slice: one TCP segment (as tshark with desegmentation
+//! off) or reassembled records. Every record in the slice is decoded; a
+//! record cut off by the end of the slice is decoded as far as it goes and
+//! not marked malformed (its rest arrives in a later segment).
+
+use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
+
+const CCS: u8 = 20;
+const ALERT: u8 = 21;
+const HANDSHAKE: u8 = 22;
+const APP_DATA: u8 = 23;
+const HEARTBEAT: u8 = 24;
+
+/// SHA-256("HelloRetryRequest"): a ServerHello with this random is an HRR.
+const HRR_RANDOM: [u8; 32] = [
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+];
+
+/// A plausible record header: known content type, SSL 3.0 to TLS 1.3
+/// version, length within the limit for a protected record.
+fn record_header(b: &[u8]) -> Option<(u8, u16, usize)> {
+    let [ct, maj, min, l0, l1, ..] = *b else {
+        return None;
+    };
+    let len = u16::from_be_bytes([l0, l1]) as usize;
+    ((CCS..=HEARTBEAT).contains(&ct) && maj == 3 && min <= 4 && len <= (1 << 14) + 2048)
+        .then_some((ct, u16::from_be_bytes([maj, min]), len))
+}
+
+/// True when the payload starts with a TLS record header.
+pub fn looks_like(payload: &[u8]) -> bool {
+    record_header(payload).is_some()
+}
+
+/// Length of the record at the start of `payload` (5 + record length) once
+/// its header is there; None while fewer than 5 bytes are known.
+pub fn pdu_len(payload: &[u8]) -> Option<usize> {
+    let b = payload.get(..5)?;
+    Some(5 + u16::from_be_bytes([b[3], b[4]]) as usize)
+}
+
+pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
+    let limit = cx.limit.max(off);
+    // A segment that does not start a record continues one begun earlier.
+    let end = if looks_like(cx.rest(off)) { limit } else { off };
+    cx.push(Proto::Tls, off, end, limit);
+    Next::Done
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
+}
+
+fn be24(b: &[u8], at: usize) -> Option<usize> {
+    Some(u32::from_be_bytes([0, *b.get(at)?, *b.get(at + 1)?, *b.get(at + 2)?]) as usize)
+}
+
+fn handshake_name(t: u8) -> Option<&'static str> {
+    Some(match t {
+        0 => "Hello Request",
+        1 => "Client Hello",
+        2 => "Server Hello",
+        4 => "New Session Ticket",
+        5 => "End of Early Data",
+        8 => "Encrypted Extensions",
+        11 => "Certificate",
+        12 => "Server Key Exchange",
+        13 => "Certificate Request",
+        14 => "Server Hello Done",
+        15 => "Certificate Verify",
+        16 => "Client Key Exchange",
+        20 => "Finished",
+        22 => "Certificate Status",
+        24 => "Key Update",
+        _ => return None,
+    })
+}
+
+/// One step through the records of a slice.
+enum Item {
+    Record {
+        at: usize,
+        ct: u8,
+        version: u16,
+        len: usize,
+    },
+    /// A clear-text handshake message inside the last record.
+    Handshake { at: usize, ty: u8, len: usize },
+    /// A handshake record whose contents are encrypted.
+    EncryptedHandshake,
+}
+
+/// Walks records and clear-text handshake messages. Handshake records after a
+/// ChangeCipherSpec in the same slice, or whose first message does not fit
+/// its record, are encrypted (tshark knows from session state).
+fn walk(b: &[u8], mut f: impl FnMut(Item)) {
+    let mut at = 0;
+    let mut after_ccs = false;
+    // Only whole records: tshark without reassembly shows nothing for a
+    // record that runs past the end of the segment.
+    while let Some((ct, version, len)) = b
+        .get(at..)
+        .and_then(record_header)
+        .filter(|r| at + 5 + r.2 <= b.len())
+    {
+        f(Item::Record {
+            at,
+            ct,
+            version,
+            len,
+        });
+        let body = at + 5;
+        let rec_end = body + len;
+        if ct == HANDSHAKE {
+            let plausible = |h: usize| {
+                b.get(h).is_some_and(|&t| handshake_name(t).is_some())
+                    && be24(b, h + 1).is_some_and(|l| h + 4 + l <= rec_end)
+            };
+            if after_ccs || !plausible(body) {
+                f(Item::EncryptedHandshake);
+            } else {
+                let mut h = body;
+                while h + 4 <= rec_end.min(b.len()) && plausible(h) {
+                    let (ty, hl) = (b[h], be24(b, h + 1).unwrap_or(0));
+                    f(Item::Handshake { at: h, ty, len: hl });
+                    h += 4 + hl;
+                }
+            }
+        }
+        if ct == CCS {
+            after_ccs = true;
+        }
+        at = rec_end;
+    }
+}
+
+pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
+    let o = l.start as usize;
+    let b = pkt.bytes(l.extent());
+    out.layer("tls", "Transport Layer Security", l.extent());
+    let mut open = false;
+    walk(b, |it| match it {
+        Item::Record {
+            at,
+            ct,
+            version,
+            len,
+        } => {
+            if open {
+                out.close();
+            }
+            out.open("record", o + at..o + (at + 5 + len).min(b.len()));
+            open = true;
+            out.put(
+                "tls.record.content_type",
+                "Content Type",
+                Value::U(ct as u64),
+                o + at..o + at + 1,
+            );
+            out.put(
+                "tls.record.version",
+                "Version",
+                Value::Hex(version as u64, 4),
+                o + at + 1..o + at + 3,
+            );
+            out.put(
+                "tls.record.length",
+                "Length",
+                Value::U(len as u64),
+                o + at + 3..o + at + 5,
+            );
+            let body = at + 5..(at + 5 + len).min(b.len());
+            if ct == APP_DATA && !body.is_empty() {
+                out.put(
+                    "tls.app_data",
+                    "Encrypted Application Data",
+                    Value::Bytes(&b[body.clone()]),
+                    o + body.start..o + body.end,
+                );
+            }
+        }
+        Item::Handshake { at, ty, len } => {
+            out.put_note(
+                "tls.handshake.type",
+                "Handshake Type",
+                Value::U(ty as u64),
+                o + at..o + at + 1,
+                handshake_name(ty).unwrap_or(""),
+            );
+            out.put(
+                "tls.handshake.length",
+                "Length",
+                Value::U(len as u64),
+                o + at + 1..o + at + 4,
+            );
+            let end = (at + 4 + len).min(b.len());
+            if ty == 1 || ty == 2 {
+                hello(b, o, at + 4, end, ty == 1, out);
+            }
+        }
+        Item::EncryptedHandshake => {}
+    });
+    if open {
+        out.close();
+    }
+}
+
+/// ClientHello / ServerHello body at `s..e` (slice offsets; `o` maps to the frame).
+fn hello(b: &[u8], o: usize, s: usize, e: usize, client: bool, out: &mut dyn FieldSink) {
+    let b = &b[..e.min(b.len())];
+    let r = |x: usize, n: usize| o + x..o + x + n;
+    let Some(v) = be16(b, s) else { return };
+    out.put(
+        "tls.handshake.version",
+        "Version",
+        Value::Hex(v as u64, 4),
+        r(s, 2),
+    );
+    let Some(random) = b.get(s + 2..s + 34) else {
+        return;
+    };
+    out.put(
+        "tls.handshake.random",
+        "Random",
+        Value::Bytes(random),
+        r(s + 2, 32),
+    );
+    out.put(
+        "tls.handshake.random_bytes",
+        "Random Bytes",
+        Value::Bytes(&random[4..]),
+        r(s + 6, 28),
+    );
+    let mut at = s + 34;
+    let Some(&sid_len) = b.get(at) else { return };
+    out.put(
+        "tls.handshake.session_id_length",
+        "Session ID Length",
+        Value::U(sid_len as u64),
+        r(at, 1),
+    );
+    at += 1;
+    let sid_len = sid_len as usize;
+    if sid_len > 0 {
+        let Some(sid) = b.get(at..at + sid_len) else {
+            return;
+        };
+        out.put(
+            "tls.handshake.session_id",
+            "Session ID",
+            Value::Bytes(sid),
+            r(at, sid_len),
+        );
+    }
+    at += sid_len;
+    if client {
+        let Some(cs_len) = be16(b, at) else { return };
+        out.put(
+            "tls.handshake.cipher_suites_length",
+            "Cipher Suites Length",
+            Value::U(cs_len as u64),
+            r(at, 2),
+        );
+        at += 2;
+        let cs_end = at + cs_len as usize;
+        let mut c = at;
+        while c + 2 <= cs_end {
+            let Some(cs) = be16(b, c) else { return };
+            out.put(
+                "tls.handshake.ciphersuite",
+                "Cipher Suite",
+                Value::Hex(cs as u64, 4),
+                r(c, 2),
+            );
+            c += 2;
+        }
+        at = cs_end;
+        let Some(&cm_len) = b.get(at) else { return };
+        out.put(
+            "tls.handshake.comp_methods_length",
+            "Compression Methods Length",
+            Value::U(cm_len as u64),
+            r(at, 1),
+        );
+        at += 1;
+        for i in 0..cm_len as usize {
+            let Some(&m) = b.get(at + i) else { return };
+            out.put(
+                "tls.handshake.comp_method",
+                "Compression Method",
+                Value::U(m as u64),
+                r(at + i, 1),
+            );
+        }
+        at += cm_len as usize;
+    } else {
+        let Some(cs) = be16(b, at) else { return };
+        out.put(
+            "tls.handshake.ciphersuite",
+            "Cipher Suite",
+            Value::Hex(cs as u64, 4),
+            r(at, 2),
+        );
+        at += 2;
+        let Some(&m) = b.get(at) else { return };
+        out.put(
+            "tls.handshake.comp_method",
+            "Compression Method",
+            Value::U(m as u64),
+            r(at, 1),
+        );
+        at += 1;
+    }
+    let Some(ext_len) = be16(b, at) else { return };
+    out.put(
+        "tls.handshake.extensions_length",
+        "Extensions Length",
+        Value::U(ext_len as u64),
+        r(at, 2),
+    );
+    at += 2;
+    let ext_end = (at + ext_len as usize).min(b.len());
+    while at + 4 <= ext_end {
+        let (Some(t), Some(l)) = (be16(b, at), be16(b, at + 2)) else {
+            return;
+        };
+        let l = l as usize;
+        out.open("extension", r(at, 4 + l));
+        out.put(
+            "tls.handshake.extension.type",
+            "Type",
+            Value::U(t as u64),
+            r(at, 2),
+        );
+        out.put(
+            "tls.handshake.extension.len",
+            "Length",
+            Value::U(l as u64),
+            r(at + 2, 2),
+        );
+        let d = at + 4;
+        let de = (d + l).min(ext_end);
+        extension(b, o, t, d, de, client, out);
+        out.close();
+        at = d + l;
+    }
+}
+
+fn extension(
+    b: &[u8],
+    o: usize,
+    t: u16,
+    d: usize,
+    de: usize,
+    client: bool,
+    out: &mut dyn FieldSink,
+) {
+    let b = &b[..de];
+    let r = |x: usize, n: usize| o + x..o + x + n;
+    match t {
+        // server_name
+        0 if client => {
+            let Some(list) = be16(b, d) else { return };
+            out.put(
+                "tls.handshake.extensions_server_name_list_len",
+                "Server Name list length",
+                Value::U(list as u64),
+                r(d, 2),
+            );
+            let mut at = d + 2;
+            while at + 3 <= de {
+                let (ty, Some(nl)) = (b[at], be16(b, at + 1)) else {
+                    return;
+                };
+                out.put(
+                    "tls.handshake.extensions_server_name_type",
+                    "Server Name Type",
+                    Value::U(ty as u64),
+                    r(at, 1),
+                );
+                out.put(
+                    "tls.handshake.extensions_server_name_len",
+                    "Server Name length",
+                    Value::U(nl as u64),
+                    r(at + 1, 2),
+                );
+                let Some(name) = b.get(at + 3..at + 3 + nl as usize) else {
+                    return;
+                };
+                if let Ok(s) = std::str::from_utf8(name) {
+                    out.put(
+                        "tls.handshake.extensions_server_name",
+                        "Server Name",
+                        Value::Str(s),
+                        r(at + 3, name.len()),
+                    );
+                }
+                at += 3 + nl as usize;
+            }
+        }
+        // supported_groups
+        10 => {
+            let Some(gl) = be16(b, d) else { return };
+            out.put(
+                "tls.handshake.extensions_supported_groups_length",
+                "Supported Groups List Length",
+                Value::U(gl as u64),
+                r(d, 2),
+            );
+            let mut at = d + 2;
+            while let Some(g) = be16(b, at) {
+                out.put(
+                    "tls.handshake.extensions_supported_group",
+                    "Supported Group",
+                    Value::Hex(g as u64, 4),
+                    r(at, 2),
+                );
+                at += 2;
+            }
+        }
+        // ec_point_formats
+        11 => {
+            let Some(&n) = b.get(d) else { return };
+            out.put(
+                "tls.handshake.extensions_ec_point_formats_length",
+                "EC point formats Length",
+                Value::U(n as u64),
+                r(d, 1),
+            );
+            for i in 0..n as usize {
+                let Some(&f) = b.get(d + 1 + i) else { return };
+                out.put(
+                    "tls.handshake.extensions_ec_point_format",
+                    "EC point format",
+                    Value::U(f as u64),
+                    r(d + 1 + i, 1),
+                );
+            }
+        }
+        // application_layer_protocol_negotiation
+        16 => {
+            let Some(al) = be16(b, d) else { return };
+            out.put(
+                "tls.handshake.extensions_alpn_len",
+                "ALPN Extension Length",
+                Value::U(al as u64),
+                r(d, 2),
+            );
+            let mut at = d + 2;
+            while let Some(&sl) = b.get(at) {
+                out.put(
+                    "tls.handshake.extensions_alpn_str_len",
+                    "ALPN string length",
+                    Value::U(sl as u64),
+                    r(at, 1),
+                );
+                let Some(s) = b.get(at + 1..at + 1 + sl as usize) else {
+                    return;
+                };
+                if let Ok(s) = std::str::from_utf8(s) {
+                    out.put(
+                        "tls.handshake.extensions_alpn_str",
+                        "ALPN Next Protocol",
+                        Value::Str(s),
+                        r(at + 1, sl as usize),
+                    );
+                }
+                at += 1 + sl as usize;
+            }
+        }
+        // supported_versions: a list in the ClientHello, one in the ServerHello.
+        43 => {
+            let mut at = d;
+            if client {
+                let Some(&n) = b.get(d) else { return };
+                out.put(
+                    "tls.handshake.extensions.supported_versions_len",
+                    "Supported Versions length",
+                    Value::U(n as u64),
+                    r(d, 1),
+                );
+                at += 1;
+            }
+            while let Some(v) = be16(b, at) {
+                out.put(
+                    "tls.handshake.extensions.supported_version",
+                    "Supported Version",
+                    Value::Hex(v as u64, 4),
+                    r(at, 2),
+                );
+                at += 2;
+            }
+        }
+        _ => {}
+    }
+}
+
+pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
+    let b = pkt.bytes(l.extent());
+    if !looks_like(b) {
+        w.extend_from_slice(b"Continuation Data");
+        return;
+    }
+    let start = w.len();
+    walk(b, |it| match it {
+        Item::Record { ct, len, .. } => {
+            let name: &[u8] = match ct {
+                CCS => b"Change Cipher Spec",
+                APP_DATA => b"Application Data",
+                HEARTBEAT => b"Heartbeat",
+                ALERT if len != 2 => b"Encrypted Alert",
+                ALERT => b"Alert",
+                _ => return,
+            };
+            if w.len() > start {
+                w.extend_from_slice(b", ");
+            }
+            w.extend_from_slice(name);
+        }
+        Item::Handshake { at, ty, .. } => {
+            if w.len() > start {
+                w.extend_from_slice(b", ");
+            }
+            let hrr = ty == 2 && b.get(at + 6..at + 38) == Some(&HRR_RANDOM[..]);
+            let name = if hrr {
+                "Hello Retry Request"
+            } else {
+                handshake_name(ty).unwrap_or("")
+            };
+            w.extend_from_slice(name.as_bytes());
+        }
+        Item::EncryptedHandshake => {
+            if w.len() > start {
+                w.extend_from_slice(b", ");
+            }
+            w.extend_from_slice(b"Encrypted Handshake Message");
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dissect::app::http::tests::tcp_frame;
+    use crate::dissect::link::testutil::{hex, run};
+    use crate::dissect::linktype::ETHERNET;
+
+    // Frame 4 and 6 of fixtures/live/tls.pcap (TCP payloads); expected values
+    // from tshark 4.0.17 on that capture.
+    #[test]
+    fn client_hello_fields() {
+        let mut p = hex("1603010000");
+        let mut body = Vec::new();
+        body.extend_from_slice(&[3, 3]);
+        body.extend((0u8..32).collect::<Vec<_>>());
+        body.push(0); // session id
+        body.extend_from_slice(&[0, 4, 0x13, 0x02, 0x13, 0x01, 1, 0]);
+        let mut ext = Vec::new();
+        ext.extend_from_slice(&hex("0000 0011 000f 00 000c 7777772e6c61622e74657374"));
+        ext.extend_from_slice(&hex("0010 000e 000c 02 6832 08 687474702f312e31"));
+        ext.extend_from_slice(&hex("002b 0005 04 0304 0303"));
+        body.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+        body.extend_from_slice(&ext);
+        let mut hs = vec![1, 0, 0, body.len() as u8];
+        hs.extend_from_slice(&body);
+        p[3..5].copy_from_slice(&(hs.len() as u16).to_be_bytes());
+        p.extend_from_slice(&hs);
+        let f = tcp_frame(40000, 8443, &p);
+        let o = run(ETHERNET, &f, f.len());
+        assert_eq!(o.protocols, "eth:ethertype:ip:tcp:tls");
+        assert_eq!(o.info, "Client Hello");
+        assert_eq!(o.get("tls.handshake.type"), "1");
+        assert_eq!(o.get("tls.handshake.ciphersuite"), "0x1302,0x1301");
+        assert_eq!(o.get("tls.handshake.extension.type"), "0,16,43");
+        assert_eq!(
+            o.get("tls.handshake.extensions_server_name"),
+            "www.lab.test"
+        );
+        assert_eq!(o.get("tls.handshake.extensions_alpn_str"), "h2,http/1.1");
+        assert_eq!(
+            o.get("tls.handshake.extensions.supported_version"),
+            "0x0304,0x0303"
+        );
+        // Only the first 60 bytes in this segment: not malformed, and (as
+        // tshark without reassembly) the incomplete record is not decoded.
+        let f = tcp_frame(40000, 443, &p[..60]);
+        let o = run(ETHERNET, &f, f.len());
+        assert!(!o.issue);
+        assert_eq!(o.protocols, "eth:ethertype:ip:tcp:tls");
+        assert_eq!(o.get("tls.handshake.cipher_suites_length"), "");
+        assert_eq!(super::pdu_len(&p[..60]), Some(p.len()));
+        assert_eq!(super::pdu_len(&p[..4]), None);
+    }
+
+    #[test]
+    fn several_records() {
+        // CCS, then an encrypted handshake record (TLS 1.2 frame 31 shape).
+        let p = hex("140303000101 1603030028 00000000000000009e2c1bcd6d2dc5e12a7c0b6f01b1b9bdc8ba0e4d8cb56f0b0bd17b92b10c3a6e0b1d2e3f4a5b6c7d");
+        let f = tcp_frame(443, 40000, &p);
+        let o = run(ETHERNET, &f, f.len());
+        assert_eq!(o.info, "Change Cipher Spec, Encrypted Handshake Message");
+        assert_eq!(o.get("tls.record.content_type"), "20,22");
+        assert_eq!(o.get("tls.handshake.type"), "");
+    }
+}
