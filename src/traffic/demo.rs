@@ -282,6 +282,7 @@ fn run_in_namespaces(opts: &DemoOptions) -> Result<DemoRun, DemoError> {
             interface: Some(interface.clone()),
             promisc: false,
             filter: Some(filter.clone()),
+            snaplen: snaplen(opts, mtu, offload_problem.is_some()),
             buffer_size: Some(RING_BYTES),
             ..Default::default()
         };
@@ -384,11 +385,17 @@ fn run_in_namespaces(opts: &DemoOptions) -> Result<DemoRun, DemoError> {
     if let Some(e) = captured.error {
         problems.push(format!("capture: {e}"));
     }
-    if captured.stats.dropped > 0 || captured.cut > 0 {
+    if captured.stats.dropped > 0 {
         problems.push(format!(
-            "the capture missed {} frames (kernel ring full) and kept no more than {MAX_FRAMES}: \
-             counts in this report may be short",
+            "the kernel dropped {} frames (the capture ring was full): counts in this report \
+             may be short",
             captured.stats.dropped
+        ));
+    }
+    if captured.cut > 0 {
+        problems.push(format!(
+            "only the first {MAX_FRAMES} frames were kept ({} more): counts may be short",
+            captured.cut
         ));
     }
     let mut events = log.lock().map(|l| l.clone()).unwrap_or_default();
@@ -418,6 +425,28 @@ fn run_in_namespaces(opts: &DemoOptions) -> Result<DemoRun, DemoError> {
         stats: captured.stats,
         problems,
     })
+}
+
+/// Bytes to capture per frame: the biggest frame this exchange can make,
+/// whole. A ring slot is as big as the snap length (up to the MTU), so a
+/// tight one lets the ring hold many more of the small segments a low MSS
+/// makes. With offloads on, GSO super-segments can reach 64 KiB: take all.
+fn snaplen(opts: &DemoOptions, mtu: Option<u32>, offloads_on: bool) -> i32 {
+    const FULL: i32 = 262_144;
+    if offloads_on {
+        return FULL;
+    }
+    // Echo reply: prefix + message; UDP adds its header.
+    let mut payload = opts.message.len() + super::ECHO_PREFIX.len() + 8;
+    if let Some(m) = opts.mss {
+        payload = payload.min(m as usize);
+    }
+    if let Some(m) = mtu {
+        payload = payload.min(m as usize);
+    }
+    // Link header + the longest IP (60 or 40 + 8) and TCP (60) headers.
+    let frame = 14 + 60 + 60 + payload;
+    i32::try_from(frame).map_or(FULL, |f| f.clamp(256, FULL))
 }
 
 /// Two namespaces joined by a veth pair: addresses, MTU, offloads off, up.
@@ -524,4 +553,73 @@ fn capture(
     }
     c.stats = src.stats();
     c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(t: Transport, n: usize, mss: Option<u32>) -> DemoOptions {
+        DemoOptions {
+            transport: t,
+            ipv6: false,
+            message: vec![b'x'; n],
+            mss,
+            veth: false,
+            pause: None,
+        }
+    }
+
+    #[test]
+    fn snap_length_holds_the_biggest_frame() {
+        // A 200-byte message: the 206-byte echo is the biggest payload.
+        assert_eq!(
+            snaplen(&opts(Transport::Tcp, 200, None), Some(65536), false),
+            14 + 120 + 214
+        );
+        // The MSS bounds every segment.
+        assert_eq!(
+            snaplen(
+                &opts(Transport::Tcp, 100_000, Some(536)),
+                Some(65536),
+                false
+            ),
+            14 + 120 + 536
+        );
+        // The MTU bounds every fragment.
+        assert_eq!(
+            snaplen(&opts(Transport::Udp, 3000, None), Some(1500), false),
+            14 + 120 + 1500
+        );
+        // GSO super-segments can be 64 KiB.
+        assert_eq!(
+            snaplen(&opts(Transport::Tcp, 100, None), Some(65536), true),
+            262_144
+        );
+    }
+
+    #[test]
+    fn usage_checks() {
+        assert!(matches!(
+            check(&opts(Transport::Udp, 10, Some(500))),
+            Err(DemoError::Usage(_))
+        ));
+        assert!(matches!(
+            check(&opts(Transport::Udp, 70_000, None)),
+            Err(DemoError::Usage(_))
+        ));
+        assert!(matches!(
+            check(&opts(Transport::Tcp, 0, None)),
+            Err(DemoError::Usage(_))
+        ));
+        assert!(check(&opts(Transport::Tcp, 4000, Some(536))).is_ok());
+    }
+
+    #[test]
+    fn filter_keeps_fragments_and_neighbour_discovery() {
+        let f = capture_filter(Transport::Udp);
+        assert!(f.starts_with("udp or arp or icmp or icmp6"));
+        assert!(f.contains("ip[6:2] & 0x3fff != 0"));
+        assert!(f.contains("ip6[6] == 44"));
+    }
 }

@@ -67,9 +67,20 @@ impl Out {
     }
 }
 
-/// Display columns of a string (every char counts one; the report uses no wide chars).
+/// Display columns of a string: ANSI colour codes count nothing, every
+/// other char one (the report uses no wide chars).
 fn cols(s: &str) -> usize {
-    s.chars().count()
+    let mut n = 0;
+    let mut esc = false;
+    for c in s.chars() {
+        match (esc, c) {
+            (false, '\x1b') => esc = true,
+            (true, 'm') => esc = false,
+            (true, _) => {}
+            (false, _) => n += 1,
+        }
+    }
+    n
 }
 
 /// Greedy word wrap; the first line may have a different width.
@@ -976,13 +987,12 @@ fn models(run: &DemoRun, rows: &[Row], eth: Option<&(String, String, u32)>, o: &
         "─".repeat(50)
     ));
     for (tcpip, osi, what, tier) in rows {
-        o.s.push_str("   ");
-        match tier {
-            Some(t) => o.paint(tier_color(t), &format!("{tcpip:<13}")),
-            None => o.s.push_str(&format!("{tcpip:<13}")),
-        }
+        let label = match tier {
+            Some(t) if o.color => format!("{}{tcpip:<13}{RESET}", tier_color(t)),
+            _ => format!("{tcpip:<13}"),
+        };
         o.wrapped(
-            &format!(" {osi:<16} "),
+            &format!("   {label} {osi:<16} "),
             &what,
             35,
             if tier.is_none() { Some(DIM) } else { None },
@@ -1109,7 +1119,7 @@ fn tcp_segments(a: &Analysis, who: &str, d: Dir, o: &mut Out) {
     let verdict = match st.computed() {
         Some(k) if k == observed => format!("equal: {k} computed, {observed} observed"),
         Some(k) => {
-            format!("NOT equal: {k} computed, {observed} observed — see the notes in the timeline")
+            format!("NOT equal: {k} computed, {observed} observed — see the notes in the timeline and at the end")
         }
         None => "nothing to compare".into(),
     };
@@ -1280,14 +1290,14 @@ fn ladder_label(a: &Analysis, f: &Facts) -> String {
 }
 
 fn arrow(label: &str, d: Dir) -> String {
-    let inner = LADDER - 2;
+    let inner = LADDER - 1;
     let text = format!(" {label} ");
     let fill = inner.saturating_sub(cols(&text));
     let left = 2.min(fill);
     match d {
         Dir::ToServer => format!("{}{}{}→", "─".repeat(left), text, "─".repeat(fill - left)),
         Dir::ToClient => format!("←{}{}{}", "─".repeat(fill - left), text, "─".repeat(left)),
-        Dir::Unknown => format!(" {}{}{} ", " ".repeat(left), text, " ".repeat(fill - left)),
+        Dir::Unknown => format!(" {}{}{}", " ".repeat(left), text, " ".repeat(fill - left)),
     }
 }
 
@@ -1530,4 +1540,38 @@ pub fn json_summary(run: &DemoRun, a: &Analysis) -> String {
             .join(",")
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_respects_both_widths() {
+        let w = wrap("aaa bbb ccc ddd eee", 8, 4);
+        assert_eq!(w, ["aaa", "bbb ccc", "ddd eee"]);
+        assert_eq!(wrap("", 10, 10), [""]);
+    }
+
+    #[test]
+    fn cols_ignores_colour_codes() {
+        assert_eq!(cols("\x1b[33mTCP\x1b[0m →"), 5);
+    }
+
+    #[test]
+    fn arrows_keep_their_width() {
+        for d in [Dir::ToServer, Dir::ToClient, Dir::Unknown] {
+            assert_eq!(cols(&arrow("[SYN] seq=0 len=0", d)), LADDER);
+        }
+        assert!(arrow("x", Dir::ToServer).ends_with('→'));
+        assert!(arrow("x", Dir::ToClient).starts_with('←'));
+    }
+
+    #[test]
+    fn tcp_flag_names_read_like_wireshark() {
+        assert_eq!(flag_names(0x012), "SYN, ACK");
+        assert_eq!(flag_names(0x011), "FIN, ACK");
+        assert_eq!(flag_names(0x018), "PSH, ACK");
+        assert_eq!(flag_names(0), "<none>");
+    }
 }
