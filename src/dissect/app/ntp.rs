@@ -1,18 +1,194 @@
-//! NTP (RFC 5905).
-//!
-//! Not decoded yet: the payload is shown as data.
+//! Network Time Protocol (RFC 5905): the 48-byte header of modes 1–5;
+//! control (6) and private (7) messages show their flags only.
 
-use crate::dissect::{data, Cx, FieldSink, Layer, Next, Packet};
+use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
+use std::io::Write as _;
 
-/// True when the payload starts like this protocol (content-based detection).
-pub fn looks_like(_payload: &[u8]) -> bool {
-    false
+const HEADER_LEN: usize = 48;
+/// Seconds from 1900-01-01 (NTP era 0) to 1970-01-01.
+const NTP_UNIX_OFFSET: i64 = 2_208_988_800;
+
+/// True when the payload starts like an NTP client/server header.
+pub fn looks_like(payload: &[u8]) -> bool {
+    payload.len() >= HEADER_LEN
+        && matches!(payload[0] & 7, 1..=5)
+        && (1..=4).contains(&((payload[0] >> 3) & 7))
 }
 
 pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
-    data::dissect(cx, off)
+    let end = cx.limit.max(off);
+    if !cx.push(Proto::Ntp, off, end, end) {
+        return Next::Done;
+    }
+    let b = cx.pkt.bytes(off..end);
+    let mode = b.first().map(|f| f & 7).unwrap_or(0);
+    if mode < 6 && b.len() < HEADER_LEN {
+        cx.short(Proto::Ntp, "NTP header cut short");
+    }
+    Next::Done
 }
 
-pub fn fields(_pkt: &Packet<'_>, _l: &Layer, _out: &mut dyn FieldSink) {}
+fn mode_name(m: u8) -> &'static str {
+    match m {
+        0 => "reserved",
+        1 => "symmetric active",
+        2 => "symmetric passive",
+        3 => "client",
+        4 => "server",
+        5 => "broadcast",
+        6 => "reserved for NTP control message",
+        _ => "reserved for private use",
+    }
+}
 
-pub fn info(_pkt: &Packet<'_>, _l: &Layer, _w: &mut Vec<u8>) {}
+pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
+    let o = l.start as usize;
+    let b = pkt.bytes(l.extent());
+    out.layer("ntp", "Network Time Protocol", l.extent());
+    let Some(&f) = b.first() else {
+        return;
+    };
+    out.put_note(
+        "ntp.flags",
+        "Flags",
+        Value::Hex(f as u64, 2),
+        o..o + 1,
+        mode_name(f & 7),
+    );
+    out.open("Flags", o..o + 1);
+    out.put(
+        "ntp.flags.li",
+        "Leap Indicator",
+        Value::U((f >> 6) as u64),
+        o..o + 1,
+    );
+    out.put(
+        "ntp.flags.vn",
+        "Version number",
+        Value::U(((f >> 3) & 7) as u64),
+        o..o + 1,
+    );
+    out.put("ntp.flags.mode", "Mode", Value::U((f & 7) as u64), o..o + 1);
+    out.close();
+    if f & 7 >= 6 || b.len() < HEADER_LEN {
+        return;
+    }
+    let u32at = |a: usize| u32::from_be_bytes([b[a], b[a + 1], b[a + 2], b[a + 3]]);
+    out.put(
+        "ntp.stratum",
+        "Peer Clock Stratum",
+        Value::U(b[1] as u64),
+        o + 1..o + 2,
+    );
+    out.put(
+        "ntp.ppoll",
+        "Peer Polling Interval",
+        Value::U(b[2] as u64),
+        o + 2..o + 3,
+    );
+    out.put(
+        "ntp.precision",
+        "Peer Clock Precision",
+        Value::U(b[3] as u64),
+        o + 3..o + 4,
+    );
+    out.put(
+        "ntp.rootdelay",
+        "Root Delay",
+        Value::U(u32at(4) as u64),
+        o + 4..o + 8,
+    );
+    out.put(
+        "ntp.rootdispersion",
+        "Root Dispersion",
+        Value::U(u32at(8) as u64),
+        o + 8..o + 12,
+    );
+    out.put(
+        "ntp.refid",
+        "Reference ID",
+        Value::Bytes(&b[12..16]),
+        o + 12..o + 16,
+    );
+    for (i, (name, label)) in [
+        ("ntp.reftime", "Reference Timestamp"),
+        ("ntp.org", "Origin Timestamp"),
+        ("ntp.rec", "Receive Timestamp"),
+        ("ntp.xmt", "Transmit Timestamp"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let at = 16 + 8 * i;
+        let mut buf = [0u8; 64];
+        let n = write_ntp_time(&mut buf, u32at(at), u32at(at + 4));
+        let s = std::str::from_utf8(&buf[..n]).unwrap_or("");
+        out.put(name, label, Value::Str(s), o + at..o + at + 8);
+    }
+}
+
+/// An NTP timestamp as tshark prints absolute times (`Apr 14, 2024
+/// 00:28:34.500000000 UTC`), or `NULL` for zero. Returns the length.
+fn write_ntp_time(buf: &mut [u8; 64], secs: u32, frac: u32) -> usize {
+    let mut w = std::io::Cursor::new(&mut buf[..]);
+    if secs == 0 && frac == 0 {
+        let _ = w.write_all(b"NULL");
+        return w.position() as usize;
+    }
+    let unix = secs as i64 - NTP_UNIX_OFFSET;
+    let nsec = ((frac as u64 * 1_000_000_000) >> 32) as u32;
+    let days = unix.div_euclid(86_400);
+    let sod = unix.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let _ = write!(
+        w,
+        "{} {:2}, {} {:02}:{:02}:{:02}.{:09} UTC",
+        MONTHS[(m as usize).saturating_sub(1).min(11)],
+        d,
+        y,
+        sod / 3600,
+        (sod / 60) % 60,
+        sod % 60,
+        nsec
+    );
+    w.position() as usize
+}
+
+/// Howard Hinnant's days-to-civil conversion (proleptic Gregorian).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
+    let Some(&f) = pkt.bytes(l.extent()).first() else {
+        return;
+    };
+    let _ = write!(w, "NTP Version {}, {}", (f >> 3) & 7, mode_name(f & 7));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ntp_time_format() {
+        // Expected values: tshark 4.0.17 on the same timestamps.
+        let mut b = [0u8; 64];
+        let n = write_ntp_time(&mut b, 0xe9c5a100, 0x12345678);
+        assert_eq!(&b[..n], b"Apr 14, 2024 00:25:36.071111110 UTC");
+        let n = write_ntp_time(&mut b, 0, 0);
+        assert_eq!(&b[..n], b"NULL");
+    }
+}

@@ -1232,11 +1232,12 @@ mod tests {
         let payload = b"abcdef".repeat(20);
         let s = Seg {
             payload: &payload,
-            ..seg(1015, 80, 100, 77, ACK | PSH)
+            // A port with no application decoder: the TCP summary is the Info.
+            ..seg(1015, 4242, 100, 77, ACK | PSH)
         };
         let fr = tcp4(C4, S4, &s);
         let (pkt, f, i) = one(&fr[..60], fr.len() as u32);
-        assert_eq!(i, "1015 → 80 [PSH, ACK] Seq=1 Ack=1 Win=1000 Len=120");
+        assert_eq!(i, "1015 → 4242 [PSH, ACK] Seq=1 Ack=1 Win=1000 Len=120");
         assert_eq!(f.get("tcp.len"), "120");
         assert_eq!(f.get("tcp.nxtseq"), "121");
         assert_eq!(f.get("tcp.payload"), "616263646566");
@@ -1248,12 +1249,12 @@ mod tests {
         let s = Seg {
             urp: 5,
             payload: b"hello",
-            ..seg(1007, 80, 100, 77, URG | ACK | PSH)
+            ..seg(1007, 4242, 100, 77, URG | ACK | PSH)
         };
         let (_, f, i) = one(&tcp4(C4, S4, &s), 0);
         assert_eq!(
             i,
-            "1007 → 80 [PSH, ACK, URG] Seq=1 Ack=1 Win=1000 Urg=5 Len=5"
+            "1007 → 4242 [PSH, ACK, URG] Seq=1 Ack=1 Win=1000 Urg=5 Len=5"
         );
         assert_eq!(f.get("tcp.flags.str"), "······UAP···");
         assert_eq!(f.get("tcp.window_size_scalefactor"), "-1");
