@@ -103,6 +103,15 @@ fn wrap(text: &str, width: usize, first_width: usize) -> Vec<String> {
     lines
 }
 
+/// "1 segment" / "4 segments".
+fn n(k: usize, one: &str, many: &str) -> String {
+    if k == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{k} {many}")
+    }
+}
+
 fn ms(nanos: i128) -> String {
     format!("{:+.3} ms", nanos as f64 / 1e6)
 }
@@ -204,7 +213,7 @@ pub fn summary(a: &Analysis, f: &Facts, long: bool) -> String {
             1 => {
                 let _ = write!(s, "ARP who has {tpa}? tell {spa}");
                 if long && f.eth.as_ref().is_some_and(|e| e.1 == "ff:ff:ff:ff:ff:ff") {
-                    s.push_str(", to everyone (broadcast)");
+                    s.push_str(" · sent to everyone (broadcast)");
                 }
             }
             2 => {
@@ -1094,7 +1103,10 @@ fn tcp_segments(a: &Analysis, who: &str, d: Dir, o: &mut Out) {
         (Some(k), Some(per)) => {
             o.wrapped(
                 "     computed  ",
-                &format!("k = ceil({sent} / {per}) = {k} segments, so {k} frames (the model)"),
+                &format!(
+                    "k = ceil({sent} / {per}) = {} (the model)",
+                    n(k, "segment, so one frame", "segments, so as many frames")
+                ),
                 15,
                 None,
             );
@@ -1109,7 +1121,12 @@ fn tcp_segments(a: &Analysis, who: &str, d: Dir, o: &mut Out) {
     o.wrapped(
         "     observed  ",
         &format!(
-            "{observed} segments in {observed} frames ({}), sizes {} = {bytes} bytes (the capture)",
+            "{} ({}), sizes {} = {bytes} bytes (the capture)",
+            n(
+                observed,
+                "segment in one frame",
+                "segments in as many frames"
+            ),
             frame_list(a, &st.segments),
             sizes(a, &st.segments)
         ),
