@@ -40,8 +40,8 @@ CAPTURE_EXTS = (".pcap", ".pcapng", ".cap")
 # Unlikely to occur inside a value: tshark joins multiple occurrences with it.
 AGGREGATOR = "\x1f"
 
-# tshark preferences. Reassembly is off because layerscope does not reassemble
-# yet: with it on, tshark moves fields of a PDU to the frame that completes it.
+# tshark preferences. Reassembly is off on both sides (layerscope gets
+# --no-reassembly): per-frame fields are compared frame by frame.
 TSHARK_PREFS = [
     ("ip.check_checksum", "TRUE"),  # layerscope verifies IPv4 header checksums
     ("tcp.relative_sequence_numbers", "TRUE"),  # layerscope prints relative tcp.seq
@@ -289,7 +289,7 @@ class CaptureResult:
 
 
 def run_layerscope(cfg, path: str, res: CaptureResult) -> list[dict] | None:
-    cmd = [cfg.layerscope, "read", "--format", "jsonl", "--no-progress", path]
+    cmd = [cfg.layerscope, "read", "--format", "jsonl", "--no-progress", "--no-reassembly", path]
     try:
         r = subprocess.run(
             cmd, capture_output=True, timeout=LS_TIMEOUT, env=cfg.env, stdin=subprocess.DEVNULL
@@ -561,7 +561,7 @@ def build_report(cfg, results: list[CaptureResult], notes: list[str], elapsed: f
     w(f"- tshark: {cfg.tshark_version}")
     shown = " ".join(a.replace(AGGREGATOR, "\\x1f") for a in cfg.tshark_base)
     w(f"- tshark command: `{shown} -r FILE -e frame.number -e FIELD…` (one pass, as layerscope)")
-    w("- tshark reassembly is **disabled** (layerscope does not reassemble yet): "
+    w("- reassembly is **disabled** on both sides (layerscope `--no-reassembly`): "
       + ", ".join(f"`{k}:{v}`" for k, v in cfg.prefs if v == "FALSE"))
     w("- both tools run with `TZ=UTC` (`frame.time` is local time in tshark)")
     w("- tshark options also set: " + ", ".join(f"`{k}:{v}`" for k, v in cfg.prefs if v != "FALSE"))

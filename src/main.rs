@@ -157,6 +157,18 @@ struct OutputArgs {
     /// When to colour output
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorArg,
+    /// Decode every frame alone: no IP defragmentation, no TCP reassembly
+    #[arg(long)]
+    no_reassembly: bool,
+    /// Cap on bytes held by TCP reassembly (oldest streams are evicted)
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    reassembly_max_bytes: usize,
+    /// Cap on bytes held in incomplete IP datagrams (oldest are evicted)
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
+    max_fragments_bytes: usize,
+    /// Drop reassembly state idle for this long (seconds of capture time)
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    reassembly_timeout: u64,
 }
 
 #[derive(Args)]
@@ -232,6 +244,12 @@ impl OutputArgs {
                 ColorArg::Auto => None,
                 ColorArg::Always => Some(true),
                 ColorArg::Never => Some(false),
+            },
+            reasm: layerscope::cmd::pipeline::ReasmOptions {
+                enabled: !self.no_reassembly,
+                tcp_max_bytes: self.reassembly_max_bytes,
+                frag_max_bytes: self.max_fragments_bytes,
+                timeout_secs: self.reassembly_timeout,
             },
         }
     }

@@ -68,6 +68,7 @@ pub fn run(opts: &CaptureOptions) -> i32 {
         Sink::new(out, &opts.output)
     };
     let mut pipe = Pipeline::new(sink, None, opts.count);
+    pipe.set_reassembly(opts.output.reasm);
     let deadline = opts.duration.map(|d| Instant::now() + d);
     let show_count = opts.quiet && io::stderr().is_terminal();
     let mut last_flush = Instant::now();
@@ -132,6 +133,9 @@ pub fn run(opts: &CaptureOptions) -> i32 {
         "{} packets captured\n{} packets received by filter\n{} packets dropped by kernel\n{} packets dropped by interface",
         pipe.number, st.received, st.dropped, st.if_dropped
     );
+    if let Some(s) = pipe.reassembly_summary() {
+        eprintln!("{s}");
+    }
     if let Some(path) = &opts.write {
         eprintln!("wrote {path}");
     }

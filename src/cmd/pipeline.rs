@@ -22,6 +22,29 @@ pub struct OutputOptions {
     pub fields: Option<Vec<String>>,
     /// Force colour on or off; None decides from the terminal and NO_COLOR.
     pub color: Option<bool>,
+    pub reasm: ReasmOptions,
+}
+
+/// Caps and switches for IP defragmentation and TCP reassembly.
+#[derive(Clone, Copy, Debug)]
+pub struct ReasmOptions {
+    /// Off: decode every frame alone (as tshark with reassembly disabled).
+    pub enabled: bool,
+    pub tcp_max_bytes: usize,
+    pub frag_max_bytes: usize,
+    /// Idle time of capture time after which state is dropped.
+    pub timeout_secs: u64,
+}
+
+impl Default for ReasmOptions {
+    fn default() -> Self {
+        ReasmOptions {
+            enabled: true,
+            tcp_max_bytes: crate::flow::tcp_reassembly::DEFAULT_MAX_BYTES,
+            frag_max_bytes: crate::flow::ip_defrag::DEFAULT_MAX_BYTES,
+            timeout_secs: 60,
+        }
+    }
 }
 
 /// A renderer behind one interface.
@@ -162,6 +185,9 @@ pub struct Pipeline<W: Write> {
     pub number: u64,
     pub first_ts: Option<Timestamp>,
     pub limit: Option<u64>,
+    pub reasm: ReasmOptions,
+    pub defrag: crate::flow::ip_defrag::Defrag,
+    pub tcp: crate::flow::tcp_reassembly::TcpReassembler,
 }
 
 impl<W: Write> Pipeline<W> {
@@ -173,7 +199,44 @@ impl<W: Write> Pipeline<W> {
             number: 0,
             first_ts: None,
             limit,
+            reasm: ReasmOptions::default(),
+            defrag: Default::default(),
+            tcp: Default::default(),
         }
+    }
+
+    /// Applies reassembly switches and caps (before the first frame).
+    pub fn set_reassembly(&mut self, o: ReasmOptions) {
+        let t = o.timeout_secs.min(1 << 32) as i128 * 1_000_000_000;
+        self.reasm = o;
+        self.defrag = crate::flow::ip_defrag::Defrag::new(o.frag_max_bytes, t);
+        self.tcp = crate::flow::tcp_reassembly::TcpReassembler::new(o.tcp_max_bytes, t);
+    }
+
+    /// The closing line about reassembly state dropped to stay under the
+    /// caps; None when nothing was dropped.
+    pub fn reassembly_summary(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        let mib = |b: usize| b as f64 / (1u64 << 20) as f64;
+        if self.tcp.evicted > 0 {
+            parts.push(format!(
+                "evicted {} TCP stream directions with pending data ({} over the cap of {} MiB, the rest idle > {} s)",
+                self.tcp.evicted,
+                self.tcp.evicted_for_cap,
+                mib(self.reasm.tcp_max_bytes),
+                self.reasm.timeout_secs
+            ));
+        }
+        if self.defrag.evicted > 0 {
+            parts.push(format!(
+                "evicted {} incomplete IP datagrams ({} over the cap of {} MiB, the rest older than {} s)",
+                self.defrag.evicted,
+                self.defrag.evicted_for_cap,
+                mib(self.reasm.frag_max_bytes),
+                self.reasm.timeout_secs
+            ));
+        }
+        (!parts.is_empty()).then(|| format!("layerscope: reassembly: {}", parts.join("; ")))
     }
 
     pub fn frame(&mut self, frame: &Frame<'_>) -> Result<Step, PipelineError> {
@@ -188,21 +251,81 @@ impl<W: Write> Pipeline<W> {
         self.number += 1;
         let first = *self.first_ts.get_or_insert(frame.ts);
         let mut pkt = dissect::dissect(frame, self.number, first);
+        if !self.reasm.enabled {
+            self.flows.observe(&mut pkt);
+            return finish(&mut self.sink, self.limit, self.number, pkt, true);
+        }
+        // A fragment that completes its datagram: decode the datagram.
+        let defrag = self.defrag.process(&pkt);
+        if let Some(d) = defrag {
+            pkt.layers.truncate(d.keep);
+            pkt.reassembled = self.defrag.buf();
+            pkt.reassembled_at = d.at as u32;
+            pkt.reasm_kind = Some(d.kind);
+            pkt.pieces = self.defrag.pieces();
+            dissect::dissect_reassembled(&mut pkt, dissect::Next::IpProto(d.proto, d.at));
+        }
         self.flows.observe(&mut pkt);
-        if pkt.flow.retransmission {
-            // As tshark: retransmitted bytes are not handed to the layers above.
-            if let Some(i) = pkt
+        if defrag.is_none() {
+            let o = self.tcp.process(&pkt);
+            let tcp_at = pkt
                 .layers
                 .iter()
-                .position(|l| l.proto == dissect::Proto::Tcp)
-            {
+                .position(|l| l.proto == dissect::Proto::Tcp);
+            if let (true, Some(i)) = (o.truncate, tcp_at) {
                 pkt.layers.truncate(i + 1);
             }
+            pkt.flow.pdu_part = o.pdu_part;
+            if let Some(at) = o.pdu_at {
+                pkt.reassembled = self.tcp.buf();
+                pkt.reassembled_at = at as u32;
+                pkt.reasm_kind = Some(dissect::ReasmKind::Tcp);
+                pkt.pieces = self.tcp.pieces();
+                dissect::dissect_reassembled(&mut pkt, dissect::Next::App(at));
+            }
+            if let Some((off, limit)) = o.frame_pdus {
+                dissect::dissect_from(
+                    &mut pkt,
+                    dissect::Src::Frame,
+                    dissect::Next::App(off),
+                    limit,
+                );
+            }
+            // The reassembler decided what the payload is: a retransmission
+            // it skipped keeps no application layers either.
+            return finish(
+                &mut self.sink,
+                self.limit,
+                self.number,
+                pkt,
+                o == Default::default(),
+            );
         }
-        self.sink.packet(&pkt).map_err(PipelineError::Io)?;
-        if self.limit.is_some_and(|l| self.number >= l) {
-            return Ok(Step::Stop);
-        }
-        Ok(Step::Continue)
+        finish(&mut self.sink, self.limit, self.number, pkt, true)
     }
+}
+
+/// Retransmission trimming, then the sink and the `-c` check.
+fn finish<W: Write>(
+    sink: &mut Sink<W>,
+    limit: Option<u64>,
+    number: u64,
+    mut pkt: Packet<'_>,
+    drop_retrans: bool,
+) -> Result<Step, PipelineError> {
+    if drop_retrans && pkt.flow.retransmission {
+        // As tshark: retransmitted bytes are not handed to the layers above.
+        if let Some(i) = pkt
+            .layers
+            .iter()
+            .position(|l| l.proto == dissect::Proto::Tcp)
+        {
+            pkt.layers.truncate(i + 1);
+        }
+    }
+    sink.packet(&pkt).map_err(PipelineError::Io)?;
+    if limit.is_some_and(|l| number >= l) {
+        return Ok(Step::Stop);
+    }
+    Ok(Step::Continue)
 }

@@ -29,6 +29,7 @@ pub fn run(opts: &ReadOptions) -> i32 {
 pub fn run_to<W: Write>(opts: &ReadOptions, out: W) -> i32 {
     let bpf = opts.bpf.as_deref().map(Bpf::new);
     let mut pipe = Pipeline::new(Sink::new(out, &opts.output), bpf, opts.count);
+    pipe.set_reassembly(opts.output.reasm);
     let show_progress = opts
         .progress
         .unwrap_or_else(|| io::stderr().is_terminal() && !io::stdout().is_terminal());
@@ -93,6 +94,9 @@ pub fn run_to<W: Write>(opts: &ReadOptions, out: W) -> i32 {
     }
     if let Err(e) = pipe.sink.flush() {
         return io_exit(e);
+    }
+    if let Some(s) = pipe.reassembly_summary() {
+        eprintln!("{s}");
     }
     code
 }

@@ -10,6 +10,27 @@
 //! - `dissect(cx, off) -> Next`: validate the header at `off`, push a layer;
 //! - `fields(pkt, layer, out)`: emit the layer's fields with byte ranges;
 //! - `info(pkt, layer, w)`: the short summary for the Info column.
+//!
+//! ## Reassembled data (IP fragments, TCP PDUs)
+//!
+//! Bytes that are not in the frame live in `Packet::reassembled`, and each
+//! layer says which buffer its offsets index (`Layer::src`). The
+//! reassembled buffer begins with a copy of the frame's headers (the IP
+//! header made whole), so *every* layer's offsets are valid in it; the
+//! rebuilt datagram/PDU starts at `Packet::reassembled_at`. Consequences:
+//! - `dissect(cx, off)`: read through `cx.rest(off)` / `cx.data()`, never
+//!   `cx.pkt.data` or `cx.pkt.bytes(..)`: the context knows which buffer is
+//!   being decoded (`cx.src`) and `cx.push` tags the layer with it.
+//! - `fields` / `info`: `layer_fields` and `layer_info` hand a reassembled
+//!   layer's decoder a view of the packet whose `data` *is* the reassembled
+//!   buffer (`Packet::view_for`), so `pkt.bytes(l.header())` keeps working,
+//!   and they shift field ranges so they index the rebuilt bytes.
+//! - Code that looks at a layer from outside its decoder (flow tracking,
+//!   sinks) uses `pkt.bytes_of(layer, range)`.
+//! - TCP framing: a protocol whose messages span segments exposes
+//!   `pdu_len(payload) -> Option<usize>`; `flow::tcp_reassembly` cuts the
+//!   stream with it and decodes a completed PDU from the reassembled buffer
+//!   via `dissect_reassembled(pkt, Next::App(at))`.
 
 pub mod app;
 pub mod data;
@@ -17,6 +38,7 @@ pub mod field;
 pub mod frame;
 pub mod link;
 pub mod net;
+pub mod reasm;
 pub mod transport;
 
 use arrayvec::ArrayVec;
@@ -195,10 +217,31 @@ impl Proto {
     }
 }
 
+/// Which buffer a layer's byte offsets index.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Src {
+    /// The captured frame (`Packet::data`).
+    #[default]
+    Frame,
+    /// The reassembled buffer (`Packet::reassembled`): a datagram rebuilt
+    /// from IP fragments or a PDU rebuilt from TCP segments.
+    Reassembled,
+}
+
+/// What a packet's reassembled buffer was rebuilt from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReasmKind {
+    Ipv4,
+    Ipv6,
+    Tcp,
+}
+
 /// One decoded layer: its protocol and where it sits in the frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Layer {
     pub proto: Proto,
+    /// The buffer `start..limit` index: the frame, or the reassembled bytes.
+    pub src: Src,
     /// First byte of the header.
     pub start: u32,
     /// One past the header's last byte (where the payload begins).
@@ -254,6 +297,9 @@ pub struct FlowNote {
     pub retransmission: bool,
     /// TCP analysis: sequence space before this segment was never seen.
     pub lost_segment: bool,
+    /// The segment's payload (or its tail) is part of a PDU that a later
+    /// segment completes (tshark's "[TCP segment of a reassembled PDU]").
+    pub pdu_part: bool,
 }
 
 /// A dissected frame. Reused from packet to packet to avoid allocation.
@@ -272,6 +318,18 @@ pub struct Packet<'a> {
     /// The first problem found, if any; decoding stops there.
     pub issue: Option<Issue>,
     pub flow: FlowNote,
+    /// Bytes rebuilt by reassembly, empty when none. Its first
+    /// `reassembled_at` bytes repeat the frame's headers (with the IP header
+    /// made whole: no fragment bits, length of the whole datagram), so the
+    /// outer layers' offsets are valid in it too and decoders read it as
+    /// they read a frame; the rebuilt datagram/PDU starts at `reassembled_at`.
+    pub reassembled: &'a [u8],
+    pub reassembled_at: u32,
+    /// What `reassembled` was rebuilt from (None when empty).
+    pub reasm_kind: Option<ReasmKind>,
+    /// Frame numbers of the fragments/segments it was rebuilt from, in
+    /// offset order (`ip.fragment`, `tcp.segment`).
+    pub pieces: &'a [u64],
 }
 
 impl<'a> Packet<'a> {
@@ -287,6 +345,46 @@ impl<'a> Packet<'a> {
             layers: ArrayVec::new(),
             issue: None,
             flow: FlowNote::default(),
+            reassembled: &[],
+            reassembled_at: 0,
+            reasm_kind: None,
+            pieces: &[],
+        }
+    }
+
+    /// The buffer a layer's offsets index.
+    #[inline]
+    pub fn src_data(&self, src: Src) -> &'a [u8] {
+        match src {
+            Src::Frame => self.data,
+            Src::Reassembled => self.reassembled,
+        }
+    }
+
+    /// Bytes of a range of `l`'s buffer (frame or reassembled), clipped
+    /// (never panics). Application decoders must read through this (not
+    /// `bytes`), since their layer may come from reassembled data.
+    #[inline]
+    pub fn bytes_of(&self, l: &Layer, r: Range<usize>) -> &'a [u8] {
+        let data = self.src_data(l.src);
+        let end = r.end.min(data.len());
+        let start = r.start.min(end);
+        &data[start..end]
+    }
+
+    /// The packet as a decoder of layer `l` should see it: for a layer of
+    /// reassembled data, `data` is the reassembled buffer (whose prefix
+    /// repeats the frame's headers, so every layer's offsets stay valid).
+    /// Lets decoders that read `pkt.bytes(..)` work on reassembled layers.
+    pub fn view_for(&self, l: &Layer) -> std::borrow::Cow<'_, Packet<'a>> {
+        match l.src {
+            Src::Frame => std::borrow::Cow::Borrowed(self),
+            Src::Reassembled => {
+                let mut v = self.clone();
+                v.data = self.reassembled;
+                v.wire_len = self.reassembled.len() as u32;
+                std::borrow::Cow::Owned(v)
+            }
         }
     }
 
@@ -353,7 +451,7 @@ impl<'a> Packet<'a> {
             })
             .filter(|l| matches!(l.proto, Proto::Tcp | Proto::Udp))?;
         // Both headers start with the two ports.
-        let b = self.bytes(l.start as usize..l.start as usize + 4);
+        let b = self.bytes_of(l, l.start as usize..l.start as usize + 4);
         if b.len() < 4 {
             return None;
         }
@@ -385,25 +483,33 @@ pub struct Cx<'p, 'a> {
     pub pkt: &'p mut Packet<'a>,
     /// One past the last byte the enclosing length fields allow.
     pub limit: usize,
+    /// The buffer being decoded: offsets and `rest`/`data` refer to it, and
+    /// pushed layers are tagged with it.
+    pub src: Src,
 }
 
 impl<'a> Cx<'_, 'a> {
+    /// The buffer being decoded (the frame, or the reassembled bytes).
     pub fn data(&self) -> &'a [u8] {
-        self.pkt.data
+        self.pkt.src_data(self.src)
     }
 
     /// Bytes from `off` up to the current limit (empty when out of range).
     pub fn rest(&self, off: usize) -> &'a [u8] {
-        self.pkt.bytes(off..self.limit)
+        let data = self.data();
+        let end = self.limit.min(data.len());
+        let start = off.min(end);
+        &data[start..end]
     }
 
     /// Records a layer. Returns false (and marks the packet) when the layer
     /// list is full, so a hostile nesting cannot grow without end.
     pub fn push(&mut self, proto: Proto, start: usize, end: usize, limit: usize) -> bool {
-        let cap = self.pkt.data.len();
+        let cap = self.data().len();
         let end = end.min(cap);
         let layer = Layer {
             proto,
+            src: self.src,
             start: start.min(end) as u32,
             end: end as u32,
             limit: limit.clamp(end, cap) as u32,
@@ -434,7 +540,7 @@ impl<'a> Cx<'_, 'a> {
     /// Marks a header that does not fit: truncated when the frame itself was
     /// cut by the snap length, malformed when the length fields lie.
     pub fn short(&mut self, proto: Proto, msg: &'static str) {
-        if (self.pkt.data.len() as u32) < self.pkt.wire_len {
+        if self.src == Src::Frame && (self.pkt.data.len() as u32) < self.pkt.wire_len {
             self.truncated(proto, msg);
         } else {
             self.malformed(proto, msg);
@@ -515,14 +621,43 @@ pub fn dissect_into(pkt: &mut Packet<'_>) {
     pkt.layers.clear();
     pkt.issue = None;
     let limit = pkt.data.len();
-    let mut cx = Cx { pkt, limit };
-    let mut next = match first_proto(cx.pkt.linktype, cx.pkt.data) {
+    let mut cx = Cx {
+        pkt,
+        limit,
+        src: Src::Frame,
+    };
+    let next = match first_proto(cx.pkt.linktype, cx.pkt.data) {
         Some(n) => n,
         None => {
             cx.push(Proto::Unsupported, 0, 0, limit);
             return;
         }
     };
+    run_chain(&mut cx, next);
+}
+
+/// Decodes `pkt.reassembled[pkt.reassembled_at..]` as `first` (a transport
+/// protocol for a defragmented datagram, an application protocol for a TCP
+/// PDU; `Next::App` to classify by content and port), appending its layers
+/// tagged `Src::Reassembled`. The caller sets `reassembled`,
+/// `reassembled_at`, `reasm_kind` and `pieces` first. A pending issue from
+/// the frame's own decoding is kept (first problem wins).
+pub fn dissect_reassembled(pkt: &mut Packet<'_>, first: Next) {
+    if pkt.reassembled.is_empty() {
+        return;
+    }
+    let limit = pkt.reassembled.len();
+    dissect_from(pkt, Src::Reassembled, first, limit);
+}
+
+/// Continues decoding `src` at `first`, bytes up to `limit`, appending
+/// layers (TCP reassembly uses it for the PDUs a segment holds whole).
+pub fn dissect_from(pkt: &mut Packet<'_>, src: Src, first: Next, limit: usize) {
+    let mut cx = Cx { pkt, limit, src };
+    run_chain(&mut cx, first);
+}
+
+fn run_chain(cx: &mut Cx<'_, '_>, mut next: Next) {
     // Each step pushes at most one layer or stops; the layer cap bounds the loop.
     for _ in 0..MAX_LAYERS + 1 {
         next = match next {
@@ -531,7 +666,7 @@ pub fn dissect_into(pkt: &mut Packet<'_>) {
                 Some(p) => Next::Proto(p, off),
                 None => Next::Proto(Proto::Data, off),
             },
-            Next::App(off) => Next::Proto(app::classify(cx.pkt, off, cx.limit), off),
+            Next::App(off) => Next::Proto(classify(cx, off), off),
             Next::IpProto(p, off) => match by_ip_proto(p) {
                 Some(p) => Next::Proto(p, off),
                 None => Next::Proto(Proto::Data, off),
@@ -542,15 +677,46 @@ pub fn dissect_into(pkt: &mut Packet<'_>) {
                     if off > cx.limit || cx.pkt.data.len() < cx.pkt.wire_len as usize {
                         cx.short(p, "header missing");
                     }
-                    // As tshark, a frame with no bytes still names its link layer.
-                    if cx.pkt.layers.is_empty() {
-                        cx.push(p, off, off, off);
+                    // As tshark, a header announced with no bytes left is still
+                    // named (`ipv6:icmpv6` for a zero payload length, `eth`
+                    // for a frame captured with no bytes).
+                    // IPv4 calls nothing for an empty payload; IPv6 hands
+                    // its next header the empty rest, which then fails.
+                    let after_ipv6 = cx.pkt.layers.last().is_some_and(|l| {
+                        matches!(
+                            l.proto,
+                            Proto::Ipv6
+                                | Proto::Ipv6HopOpts
+                                | Proto::Ipv6Routing
+                                | Proto::Ipv6Frag
+                                | Proto::Ipv6DstOpts
+                        )
+                    });
+                    if cx.pkt.layers.is_empty() || (off == cx.limit && after_ipv6) {
+                        let at = off.min(cx.limit);
+                        cx.push(p, at, at, at);
+                        if after_ipv6 {
+                            cx.malformed(p, "no bytes left for the next header");
+                        }
                     }
                     return;
                 }
-                dissect_one(&mut cx, p, off)
+                dissect_one(cx, p, off)
             }
         };
+    }
+}
+
+/// `app::classify` over the buffer being decoded: for reassembled bytes it
+/// sees the packet as `view_for` shows it.
+fn classify(cx: &Cx<'_, '_>, off: usize) -> Proto {
+    match cx.src {
+        Src::Frame => app::classify(cx.pkt, off, cx.limit),
+        Src::Reassembled => {
+            let mut v = cx.pkt.clone();
+            v.data = cx.pkt.reassembled;
+            app::classify(&v, off, cx.limit)
+        }
     }
 }
 
@@ -592,8 +758,23 @@ fn dissect_one(cx: &mut Cx<'_, '_>, p: Proto, off: usize) -> Next {
     }
 }
 
-/// Emits every field of one layer.
+/// Emits every field of one layer. A layer of reassembled data is decoded
+/// from the reassembled buffer, its byte ranges made relative to the
+/// rebuilt datagram/PDU.
 pub fn layer_fields(pkt: &Packet<'_>, layer: &Layer, out: &mut dyn FieldSink) {
+    if layer.src == Src::Reassembled {
+        let v = pkt.view_for(layer);
+        let mut shifted = reasm::Shifted {
+            inner: out,
+            by: pkt.reassembled_at as usize,
+        };
+        frame_layer_fields(&v, layer, &mut shifted);
+        return;
+    }
+    frame_layer_fields(pkt, layer, out);
+}
+
+fn frame_layer_fields(pkt: &Packet<'_>, layer: &Layer, out: &mut dyn FieldSink) {
     match layer.proto {
         Proto::Eth => link::eth::fields(pkt, layer, out),
         Proto::Vlan => link::vlan::fields(pkt, layer, out),
@@ -633,13 +814,26 @@ pub fn layer_fields(pkt: &Packet<'_>, layer: &Layer, out: &mut dyn FieldSink) {
 /// Emits the frame's fields, then every layer's, in wire order.
 pub fn all_fields(pkt: &Packet<'_>, out: &mut dyn FieldSink) {
     frame::fields(pkt, out);
-    for l in &pkt.layers {
+    let parent = reasm::parent_index(pkt);
+    for (i, l) in pkt.layers.iter().enumerate() {
         layer_fields(pkt, l, out);
+        if Some(i) == parent {
+            reasm::fields(pkt, out);
+        }
     }
 }
 
 /// Writes the Info text of one layer (empty when it has none).
 pub fn layer_info(pkt: &Packet<'_>, layer: &Layer, w: &mut Vec<u8>) {
+    if layer.src == Src::Reassembled {
+        let v = pkt.view_for(layer);
+        frame_layer_info(&v, layer, w);
+        return;
+    }
+    frame_layer_info(pkt, layer, w);
+}
+
+fn frame_layer_info(pkt: &Packet<'_>, layer: &Layer, w: &mut Vec<u8>) {
     match layer.proto {
         Proto::Arp => net::arp::info(pkt, layer, w),
         Proto::Ip => net::ipv4::info(pkt, layer, w),
@@ -682,6 +876,13 @@ pub fn layer_info(pkt: &Packet<'_>, layer: &Layer, w: &mut Vec<u8>) {
 /// transport header; the ICMP summary, not the quoted packet's, describes
 /// the frame.
 pub fn info(pkt: &Packet<'_>, w: &mut Vec<u8>) {
+    info_inner(pkt, w);
+    if pkt.flow.pdu_part {
+        w.extend_from_slice(b" [TCP segment of a reassembled PDU]");
+    }
+}
+
+fn info_inner(pkt: &Packet<'_>, w: &mut Vec<u8>) {
     if let Some(l) = pkt
         .layers
         .iter()

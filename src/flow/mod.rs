@@ -20,11 +20,13 @@
 //! counted, and a conversation seen again after eviction gets a new index.
 
 pub mod ftp_data;
+pub mod ip_defrag;
+pub mod tcp_reassembly;
 #[cfg(test)]
 pub(crate) mod testutil;
 
 use crate::dissect::transport::tcp::{self, TcpHeader, ACK, AE, CWR, ECE, FIN, RST, SYN};
-use crate::dissect::{Packet, Proto};
+use crate::dissect::{Packet, Proto, Src};
 use std::collections::hash_map::{Entry, RandomState};
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
@@ -318,6 +320,22 @@ impl FlowTracker {
     /// Fills `pkt.flow` from the packet's outermost TCP or UDP layer (keyed
     /// by its nearest enclosing IP header) and updates the table.
     pub fn observe(&mut self, pkt: &mut Packet<'_>) {
+        // A transport header rebuilt from fragments is read from the
+        // reassembled buffer, where every layer's offsets are valid.
+        let t = pkt
+            .layers
+            .iter()
+            .find(|l| matches!(l.proto, Proto::Tcp | Proto::Udp));
+        if let Some(t) = t.filter(|t| t.src == Src::Reassembled) {
+            let mut v = pkt.view_for(t).into_owned();
+            self.observe_here(&mut v);
+            pkt.flow = v.flow;
+            return;
+        }
+        self.observe_here(pkt);
+    }
+
+    fn observe_here(&mut self, pkt: &mut Packet<'_>) {
         pkt.flow = Default::default();
         let Some(ep) = endpoints(pkt) else { return };
         let t = pkt.layers[ep.idx];
@@ -729,6 +747,7 @@ mod tests {
             let mut cx = crate::dissect::Cx {
                 pkt: &mut pkt,
                 limit,
+                src: crate::dissect::Src::Frame,
             };
             cx.push(Proto::Eth, 0, 14, limit);
             cx.push(Proto::Ip, 14, 34, limit);

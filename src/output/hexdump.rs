@@ -2,13 +2,19 @@
 //! encapsulation is visible in the raw frame.
 
 use super::style::{tier_color, DIM, RESET};
-use crate::dissect::{Packet, Tier};
+use crate::dissect::{reasm, Packet, Src, Tier};
 
 /// The tier that owns each byte of the frame (`None`: padding or trailer).
 pub fn byte_owners(pkt: &Packet<'_>) -> Vec<Option<Tier>> {
-    let mut owners = vec![None; pkt.data.len()];
-    for l in &pkt.layers {
+    owners_of(pkt, Src::Frame, pkt.data.len(), 0)
+}
+
+/// Owners of the bytes of one buffer, shifted left by `skip`.
+fn owners_of(pkt: &Packet<'_>, src: Src, len: usize, skip: usize) -> Vec<Option<Tier>> {
+    let mut owners = vec![None; len];
+    for l in pkt.layers.iter().filter(|l| l.src == src) {
         let r = l.header();
+        let r = r.start.saturating_sub(skip)..r.end.saturating_sub(skip);
         let end = r.end.min(owners.len());
         for o in owners.iter_mut().take(end).skip(r.start) {
             *o = Some(l.proto.tier());
@@ -17,10 +23,21 @@ pub fn byte_owners(pkt: &Packet<'_>) -> Vec<Option<Tier>> {
     owners
 }
 
-/// Writes `pkt.data` as 16-byte lines: offset, hex, ASCII.
+/// Writes `pkt.data` as 16-byte lines: offset, hex, ASCII; then the
+/// reassembled bytes, if any, as a second block titled as Wireshark's tab
+/// ("Reassembled TCP (N bytes):").
 pub fn write(pkt: &Packet<'_>, color: bool, w: &mut Vec<u8>) {
     let owners = byte_owners(pkt);
     write_bytes(pkt.data, &owners, color, w);
+    let re = reasm::rebuilt(pkt);
+    if !re.is_empty() && pkt.reasm_kind.is_some() {
+        w.extend_from_slice(reasm::title(pkt).as_bytes());
+        w.extend_from_slice(b" (");
+        w.extend_from_slice(itoa::Buffer::new().format(re.len()).as_bytes());
+        w.extend_from_slice(b" bytes):\n");
+        let owners = owners_of(pkt, Src::Reassembled, re.len(), pkt.reassembled_at as usize);
+        write_bytes(re, &owners, color, w);
+    }
 }
 
 pub fn write_bytes(data: &[u8], owners: &[Option<Tier>], color: bool, w: &mut Vec<u8>) {

@@ -30,6 +30,9 @@ impl<'a> EthHeader<'a> {
 
 pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
     let Some(h) = EthHeader::new(cx.rest(off)) else {
+        // Named with what bytes there are, as tshark shows `eth`.
+        let end = cx.limit;
+        cx.push(Proto::Eth, off, end, end);
         cx.short(Proto::Eth, "Ethernet header cut short");
         return Next::Done;
     };
