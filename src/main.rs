@@ -29,6 +29,8 @@ enum Command {
     Serve(ServeArgs),
     /// Send messages to an echo server and print the replies
     Client(ClientArgs),
+    /// Watch one send() become frames: server, client and capture in private network namespaces
+    Demo(DemoArgs),
 }
 
 #[derive(Args)]
@@ -94,6 +96,36 @@ struct ClientArgs {
     /// Seconds to wait for the connection and each reply
     #[arg(long, value_name = "SECS", default_value_t = 5.0)]
     timeout: f64,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    #[command(flatten)]
+    transport: TransportArgs,
+    /// Use IPv6 (::1, or fd99::1 and fd99::2 with --veth)
+    #[arg(long)]
+    ipv6: bool,
+    /// Message to send
+    #[arg(long, conflicts_with = "size")]
+    message: Option<String>,
+    /// Send a message of N bytes instead (larger than the MSS to see segmentation)
+    #[arg(long, value_name = "N")]
+    size: Option<usize>,
+    /// TCP maximum segment size (TCP_MAXSEG on the client socket)
+    #[arg(long, value_name = "N")]
+    mss: Option<u32>,
+    /// Run across a veth pair between two namespaces (MTU 1500, real MACs, ARP/NDP)
+    #[arg(long)]
+    veth: bool,
+    /// Print the findings as one JSON object at the end (for tests and scripts)
+    #[arg(long)]
+    json_summary: bool,
+    /// When to colour output
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorArg,
+    /// Wait this many milliseconds before the client starts (for tests)
+    #[arg(long, hide = true, value_name = "MS")]
+    test_pause_ms: Option<u64>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -306,6 +338,32 @@ fn main() {
                     timeout: std::time::Duration::from_secs_f64(a.timeout),
                 },
                 a.explain,
+            )
+        }
+        Command::Demo(a) => {
+            use layerscope::traffic::client;
+            let t = a.transport.get();
+            let message = match (a.size, &a.message) {
+                (Some(n), _) => client::sized_message(n, t),
+                (None, Some(m)) => client::text_message(m, t),
+                (None, None) => client::text_message("hello, layers", t),
+            };
+            let color = match a.color {
+                ColorArg::Auto => None,
+                ColorArg::Always => Some(true),
+                ColorArg::Never => Some(false),
+            };
+            cmd::demo::run(
+                &layerscope::traffic::demo::DemoOptions {
+                    transport: t,
+                    ipv6: a.ipv6,
+                    message,
+                    mss: a.mss,
+                    veth: a.veth,
+                    pause: a.test_pause_ms.map(std::time::Duration::from_millis),
+                },
+                color,
+                a.json_summary,
             )
         }
     };

@@ -2,6 +2,7 @@
 //! structs; everything that does work lives here and below.
 
 pub mod capture;
+pub mod demo;
 pub mod interfaces;
 pub mod pipeline;
 pub mod privs;

@@ -20,6 +20,10 @@ pub struct LiveOptions {
     /// How often a blocked read returns to check for signals, deadlines and
     /// unflushed rows (see `LiveSource::next_frame`).
     pub timeout_ms: i32,
+    /// Kernel ring buffer in bytes (None: libpcap's default, 2 MiB). A ring
+    /// slot is as big as the MTU, so on lo (64 KiB) the default holds only
+    /// about 31 frames.
+    pub buffer_size: Option<i32>,
 }
 
 impl Default for LiveOptions {
@@ -30,6 +34,7 @@ impl Default for LiveOptions {
             promisc: true,
             filter: None,
             timeout_ms: 100,
+            buffer_size: None,
         }
     }
 }
@@ -169,14 +174,16 @@ impl LiveSource {
             None => default_interface()?,
         };
         let inactive = pcap::Capture::from_device(name.as_str()).map_err(|e| classify(&name, e))?;
-        let mut cap = inactive
+        let mut inactive = inactive
             .immediate_mode(true)
             .snaplen(opts.snaplen)
             .promisc(opts.promisc)
             .timeout(opts.timeout_ms)
-            .precision(pcap::Precision::Nano)
-            .open()
-            .map_err(|e| classify(&name, e))?;
+            .precision(pcap::Precision::Nano);
+        if let Some(b) = opts.buffer_size {
+            inactive = inactive.buffer_size(b);
+        }
+        let mut cap = inactive.open().map_err(|e| classify(&name, e))?;
         if let Some(expr) = &opts.filter {
             cap.filter(expr, true).map_err(|e| LiveError::BadFilter {
                 expr: expr.clone(),

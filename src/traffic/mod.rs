@@ -8,6 +8,7 @@
 //! capture.
 
 pub mod client;
+pub mod demo;
 pub mod explain;
 pub mod server;
 

@@ -1,0 +1,354 @@
+//! `layerscope demo`, run for real: it creates network namespaces, runs the
+//! echo server and client there and captures them, so these tests need root
+//! (CI runs as root). They fail, not skip, without it.
+//!
+//! Every assertion is on the demo's `--json-summary`, whose numbers come from
+//! the captured frames. The expected values are TCP/IP arithmetic, worked out
+//! by hand next to each test:
+//! - payload per TCP segment = min(MSS in SYN, MSS in SYN-ACK) − 12 bytes of
+//!   timestamp option (Linux sends timestamps on every data segment);
+//! - an IPv4 fragment carries at most floor((MTU − 20) / 8) × 8 bytes of IP
+//!   payload, an IPv6 fragment floor((MTU − 48) / 8) × 8.
+
+use serde_json::Value;
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, Once};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_layerscope");
+
+/// One demo at a time: they are cheap, but the machine is small and timing
+/// (delayed ACKs) is steadier alone.
+static SERIAL: Mutex<()> = Mutex::new(());
+static ETHTOOL: Once = Once::new();
+
+fn require_root() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "the demo tests create network namespaces and capture: run them as root \
+         (sudo -E cargo test --test demo)"
+    );
+}
+
+/// The demo turns offloads off with ethtool; without it the capture shows
+/// GSO super-segments and the segment counts differ. Install it when missing.
+fn ensure_ethtool() {
+    ETHTOOL.call_once(|| {
+        let have = || {
+            Command::new("ethtool")
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if !have() {
+            let _ = Command::new("apt-get")
+                .args(["install", "-y", "-qq", "--no-install-recommends", "ethtool"])
+                .env("DEBIAN_FRONTEND", "noninteractive")
+                .status();
+        }
+        assert!(
+            have(),
+            "ethtool is needed by the demo tests (apt-get install ethtool)"
+        );
+    });
+}
+
+fn netns_list() -> String {
+    let out = Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .expect("ip netns list");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs the demo and returns its JSON summary (the last line of stdout).
+fn demo(args: &[&str]) -> Value {
+    require_root();
+    ensure_ethtool();
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let out = Command::new(BIN)
+        .arg("demo")
+        .args(args)
+        .args(["--json-summary", "--color", "never"])
+        .output()
+        .expect("run layerscope demo");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "demo {args:?} failed ({}):\n{}\n{}",
+        out.status,
+        stdout,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let last = stdout.lines().last().unwrap_or("");
+    let v: Value =
+        serde_json::from_str(last).unwrap_or_else(|e| panic!("bad summary {last:?}: {e}"));
+    // Nothing left behind.
+    let list = netns_list();
+    for ns in v["namespaces"].as_array().expect("namespaces") {
+        let ns = ns.as_str().unwrap();
+        assert!(!list.contains(ns), "namespace {ns} still exists:\n{list}");
+    }
+    assert_eq!(v["offloads_off"], true, "offloads stayed on:\n{stdout}");
+    assert_eq!(v["problems"], serde_json::json!([]), "{stdout}");
+    v
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn assert_tcp_conversation(v: &Value, message_len: u64) {
+    assert_eq!(strings(&v["handshake"]), ["SYN", "SYN, ACK", "ACK"], "{v}");
+    assert_eq!(v["message_bytes"], message_len);
+    assert_eq!(v["client_payload_bytes"], message_len, "{v}");
+    assert_eq!(v["client_payload_matches"], true, "{v}");
+    // The echo: "echo: " + the message.
+    assert_eq!(v["server_payload_bytes"], message_len + 6, "{v}");
+    assert_eq!(v["fin_client"], true, "{v}");
+    assert_eq!(v["fin_server"], true, "{v}");
+    assert_eq!(v["fin_exchange"], true, "{v}");
+    assert_eq!(v["rst"], false, "{v}");
+}
+
+#[test]
+fn tcp_message_on_loopback() {
+    let v = demo(&["--message", "hello, layers"]);
+    assert_eq!(v["link"], "lo");
+    assert_eq!(v["interface"], "lo");
+    // "hello, layers" plus the newline that ends a message of the echo protocol.
+    assert_tcp_conversation(&v, 14);
+    assert_eq!(v["segments_observed"], 1);
+    assert_eq!(v["segments_computed"], 1);
+    assert_eq!(v["arp"], 0, "lo resolves nothing");
+}
+
+#[test]
+fn segments_4000_bytes_mss_536() {
+    // 536 − 12 = 524 bytes per segment; ceil(4000 / 524) = 8.
+    let v = demo(&["--size", "4000", "--mss", "536"]);
+    assert_tcp_conversation(&v, 4000);
+    assert_eq!(v["mss"], 536);
+    assert_eq!(v["payload_per_segment"], 524);
+    assert_eq!(v["segments_computed"], 8);
+    assert_eq!(v["segments_observed"], 8, "{v}");
+    assert_eq!(v["gso_super_segments"], 0);
+    // The reply, 4006 bytes, is segmented by the same MSS: ceil(4006 / 524) = 8.
+    assert_eq!(v["reply_segments_computed"], 8);
+    assert_eq!(v["reply_segments_observed"], 8);
+}
+
+#[test]
+fn segments_10000_bytes_mss_1000() {
+    // 1000 − 12 = 988; ceil(10000 / 988) = 11.
+    let v = demo(&["--size", "10000", "--mss", "1000"]);
+    assert_tcp_conversation(&v, 10000);
+    assert_eq!(v["payload_per_segment"], 988);
+    assert_eq!(v["segments_computed"], 11);
+    assert_eq!(v["segments_observed"], 11, "{v}");
+}
+
+#[test]
+fn segments_on_veth_with_the_path_mss() {
+    // MTU 1500 − 20 − 20 = MSS 1460 in both SYNs; 1460 − 12 = 1448;
+    // ceil(4380 / 1448) = 4.
+    let v = demo(&["--veth", "--size", "4380"]);
+    assert_eq!(v["link"], "veth");
+    assert_eq!(v["mtu"], 1500);
+    assert_tcp_conversation(&v, 4380);
+    assert_eq!(v["mss"], 1460);
+    assert_eq!(v["segments_computed"], 4);
+    assert_eq!(v["segments_observed"], 4, "{v}");
+    // A fresh namespace knows no MAC yet: ARP request and reply come first.
+    assert!(v["arp"].as_u64().unwrap() >= 2, "{v}");
+}
+
+#[test]
+fn udp_fragments_on_veth() {
+    // 3000 + 8 = 3008 bytes of IP payload; 1480 per fragment → 1480, 1480, 48.
+    let v = demo(&["--udp", "--veth", "--size", "3000"]);
+    assert_eq!(v["transport"], "udp");
+    assert_eq!(strings(&v["handshake"]), Vec::<String>::new());
+    assert_eq!(v["client_payload_bytes"], 3000);
+    assert_eq!(v["client_payload_matches"], true);
+    assert_eq!(v["fragments"], 3, "{v}");
+    let d = &v["datagrams"][0];
+    assert_eq!(d["direction"], "to_server");
+    assert_eq!(d["udp_length"], 3008);
+    assert_eq!(d["fragments_computed"], 3);
+    let frags = d["fragments"].as_array().expect("fragments");
+    let got: Vec<(u64, u64, bool)> = frags
+        .iter()
+        .map(|f| {
+            (
+                f["offset"].as_u64().unwrap(),
+                f["len"].as_u64().unwrap(),
+                f["mf"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [(0, 1480, true), (1480, 1480, true), (2960, 48, false)]
+    );
+}
+
+#[test]
+fn udp_small_datagram_is_not_fragmented() {
+    let v = demo(&["--udp", "--message", "one datagram"]);
+    assert_eq!(v["fragments"], 0);
+    assert_eq!(v["client_payload_bytes"], 12);
+    assert_eq!(v["client_payload_matches"], true);
+    assert_eq!(
+        v["datagrams"].as_array().map(Vec::len),
+        Some(2),
+        "request and reply: {v}"
+    );
+}
+
+#[test]
+fn tcp_ipv6_on_veth() {
+    let v = demo(&["--ipv6", "--veth", "--message", "over IPv6"]);
+    assert_eq!(v["ip_version"], 6);
+    assert_tcp_conversation(&v, 10);
+    // MTU 1500 − 40 − 20 = 1440.
+    assert_eq!(v["mss"], 1440);
+    // Neighbour solicitation and advertisement instead of ARP.
+    assert!(v["ndp"].as_u64().unwrap() >= 2, "{v}");
+    assert_eq!(v["arp"], 0);
+}
+
+#[test]
+fn tcp_ipv6_segments_on_loopback() {
+    // 600 − 12 = 588; ceil(3000 / 588) = 6.
+    let v = demo(&["--ipv6", "--size", "3000", "--mss", "600"]);
+    assert_tcp_conversation(&v, 3000);
+    assert_eq!(v["segments_computed"], 6);
+    assert_eq!(v["segments_observed"], 6, "{v}");
+}
+
+#[test]
+fn udp_ipv6_fragments_on_veth() {
+    // IPv6: 1500 − 40 − 8 = 1452 → 1448 per fragment; 3008 → 1448, 1448, 112.
+    let v = demo(&["--udp", "--ipv6", "--veth", "--size", "3000"]);
+    assert_eq!(v["fragments"], 3, "{v}");
+    let offs: Vec<u64> = v["datagrams"][0]["fragments"]
+        .as_array()
+        .expect("fragments")
+        .iter()
+        .map(|f| f["offset"].as_u64().unwrap())
+        .collect();
+    assert_eq!(offs, [0, 1448, 2896]);
+    assert_eq!(v["client_payload_bytes"], 3000);
+}
+
+#[test]
+fn report_fits_100_columns_and_names_both_models() {
+    require_root();
+    ensure_ethtool();
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let out = Command::new(BIN)
+        .args(["demo", "--veth", "--size", "3000", "--mss", "700"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run demo");
+    assert!(out.status.success());
+    let s = String::from_utf8_lossy(&out.stdout);
+    for l in s.lines() {
+        assert!(
+            l.chars().count() <= 100,
+            "line wider than 100 columns: {l:?}"
+        );
+    }
+    assert!(!s.contains('\x1b'), "colour without a terminal");
+    for needle in [
+        "1. Timeline",
+        "2. Encapsulation",
+        "3. Segmentation",
+        "4. Ladder",
+        "TCP/IP model",
+        "OSI model",
+        "3 network",
+        "connect(",
+        "[SYN]",
+        "[SYN, ACK]",
+        "equal: 5 computed, 5 observed",
+    ] {
+        assert!(s.contains(needle), "missing {needle:?} in:\n{s}");
+    }
+}
+
+#[test]
+fn udp_with_mss_is_a_usage_error() {
+    let out = Command::new(BIN)
+        .args(["demo", "--udp", "--mss", "500"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn without_root_it_exits_3_with_the_capture_message() {
+    require_root();
+    // The binary may sit under a directory an unprivileged user cannot
+    // enter: run a world-readable copy.
+    let copy = std::env::temp_dir().join(format!("layerscope-demo-test-{}", std::process::id()));
+    std::fs::copy(BIN, &copy).expect("copy binary");
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&copy)
+        .arg("demo")
+        .output()
+        .expect("setpriv");
+    let _ = std::fs::remove_file(&copy);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("no permission to capture"), "{err}");
+    assert!(err.contains("Run it as root"), "{err}");
+}
+
+#[test]
+fn ctrl_c_removes_the_namespaces() {
+    require_root();
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let child = Command::new(BIN)
+        .args(["demo", "--veth", "--test-pause-ms", "10000"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn demo");
+    let prefix = format!("lsdemo-{}-", child.id());
+    let start = Instant::now();
+    while netns_list().matches(&prefix).count() < 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "namespaces never appeared"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = netns_list();
+    assert!(
+        !list.contains(&prefix),
+        "namespaces left after Ctrl-C:\n{list}"
+    );
+}
