@@ -74,13 +74,25 @@ pub fn run(opts: &CaptureOptions) -> i32 {
     let mut last_flush = Instant::now();
     let mut code = exit::OK;
 
+    // Once asked to stop, keep reading what the kernel already holds (until
+    // a read finds nothing), so frames that arrived before the signal are
+    // not lost; bounded so a flood cannot keep us from stopping.
+    let mut draining: Option<Instant> = None;
     loop {
-        if stop.load(Ordering::Relaxed) || deadline.is_some_and(|d| Instant::now() >= d) {
+        if draining.is_none()
+            && (stop.load(Ordering::Relaxed) || deadline.is_some_and(|d| Instant::now() >= d))
+        {
+            draining = Some(Instant::now());
+        }
+        if draining.is_some_and(|t| t.elapsed() >= Duration::from_millis(500)) {
             break;
         }
         let frame = match src.next_frame() {
             Ok(Some(f)) => f,
             Ok(None) => {
+                if draining.is_some() {
+                    break;
+                }
                 // Read timeout: nothing arrived; show what we have.
                 if flush(&mut pipe).is_err() {
                     break;
