@@ -252,6 +252,7 @@ impl<W: Write> Pipeline<W> {
         let first = *self.first_ts.get_or_insert(frame.ts);
         let mut pkt = dissect::dissect(frame, self.number, first);
         if !self.reasm.enabled {
+            dissect::decode_first_fragment(&mut pkt);
             self.flows.observe(&mut pkt);
             return finish(&mut self.sink, self.limit, self.number, pkt, true);
         }

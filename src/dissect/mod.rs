@@ -62,6 +62,8 @@ pub enum Proto {
     /// IEEE 802.2 LLC (with SNAP).
     Llc,
     Mpls,
+    Ppp,
+    Nflog,
     Arp,
     Ip,
     Ipv6,
@@ -111,6 +113,8 @@ impl Proto {
             Proto::Null => "null",
             Proto::Llc => "llc",
             Proto::Mpls => "mpls",
+            Proto::Ppp => "ppp",
+            Proto::Nflog => "nflog",
             Proto::Arp => "arp",
             Proto::Ip => "ip",
             Proto::Ipv6 => "ipv6",
@@ -150,6 +154,8 @@ impl Proto {
             Proto::Null => "Null",
             Proto::Llc => "LLC",
             Proto::Mpls => "MPLS",
+            Proto::Ppp => "PPP",
+            Proto::Nflog => "NFLOG",
             Proto::Arp => "ARP",
             Proto::Ip => "IPv4",
             Proto::Ipv6 => "IPv6",
@@ -187,7 +193,9 @@ impl Proto {
             | Proto::Sll2
             | Proto::Null
             | Proto::Llc
-            | Proto::Mpls => Tier::Link,
+            | Proto::Mpls
+            | Proto::Ppp
+            | Proto::Nflog => Tier::Link,
             Proto::Unsupported => Tier::Link,
             Proto::Arp
             | Proto::Ip
@@ -565,6 +573,9 @@ pub mod linktype {
     pub const IPV4: u32 = 228;
     pub const IPV6: u32 = 229;
     pub const LINUX_SLL2: u32 = 276;
+    pub const PPP: u32 = 9;
+    pub const PPP_HDLC: u32 = 50;
+    pub const NFLOG: u32 = 239;
 }
 
 /// The first protocol of a frame of the given link type.
@@ -574,6 +585,8 @@ fn first_proto(linktype: u32, data: &[u8]) -> Option<Next> {
         linktype::NULL | linktype::LOOP => Next::Proto(Proto::Null, 0),
         linktype::LINUX_SLL => Next::Proto(Proto::Sll, 0),
         linktype::LINUX_SLL2 => Next::Proto(Proto::Sll2, 0),
+        linktype::PPP | linktype::PPP_HDLC => Next::Proto(Proto::Ppp, 0),
+        linktype::NFLOG => Next::Proto(Proto::Nflog, 0),
         linktype::IPV4 => Next::Proto(Proto::Ip, 0),
         linktype::IPV6 => Next::Proto(Proto::Ipv6, 0),
         // Raw IP: the version nibble says which.
@@ -659,6 +672,35 @@ pub fn dissect_reassembled(pkt: &mut Packet<'_>, first: Next) {
 
 /// Continues decoding `src` at `first`, bytes up to `limit`, appending
 /// layers (TCP reassembly uses it for the PDUs a segment holds whole).
+/// Without reassembly, a first fragment (offset 0, more to come) still
+/// carries the transport header: decode what it holds, as tshark does with
+/// defragmentation off. Later fragments stay data.
+pub fn decode_first_fragment(pkt: &mut Packet<'_>) {
+    let n = pkt.layers.len();
+    if n < 2 || pkt.layers[n - 1].proto != Proto::Data {
+        return;
+    }
+    let (frag, data) = (pkt.layers[n - 2], pkt.layers[n - 1]);
+    let h = pkt.bytes(frag.header());
+    let next = match frag.proto {
+        // IPv4: flags/offset at bytes 6..8, protocol at 9.
+        Proto::Ip if h.len() >= 10 && u16::from_be_bytes([h[6], h[7]]) & 0x3fff == 0x2000 => h[9],
+        // IPv6 fragment header: next header, then offset and M flag.
+        Proto::Ipv6Frag if h.len() >= 4 && u16::from_be_bytes([h[2], h[3]]) & 0xfff9 == 0x0001 => {
+            h[0]
+        }
+        _ => return,
+    };
+    pkt.layers.pop();
+    let limit = data.limit.max(data.end) as usize;
+    dissect_from(
+        pkt,
+        Src::Frame,
+        Next::IpProto(next, data.start as usize),
+        limit,
+    );
+}
+
 pub fn dissect_from(pkt: &mut Packet<'_>, src: Src, first: Next, limit: usize) {
     let mut cx = Cx { pkt, limit, src };
     run_chain(&mut cx, first);
@@ -736,6 +778,8 @@ fn dissect_one(cx: &mut Cx<'_, '_>, p: Proto, off: usize) -> Next {
         Proto::Null => link::null::dissect(cx, off),
         Proto::Llc => link::llc::dissect(cx, off),
         Proto::Mpls => link::mpls::dissect(cx, off),
+        Proto::Ppp => link::ppp::dissect(cx, off),
+        Proto::Nflog => link::nflog::dissect(cx, off),
         Proto::Arp => net::arp::dissect(cx, off),
         Proto::Ip => net::ipv4::dissect(cx, off),
         Proto::Ipv6 => net::ipv6::dissect(cx, off),
@@ -789,6 +833,8 @@ fn frame_layer_fields(pkt: &Packet<'_>, layer: &Layer, out: &mut dyn FieldSink) 
         Proto::Null => link::null::fields(pkt, layer, out),
         Proto::Llc => link::llc::fields(pkt, layer, out),
         Proto::Mpls => link::mpls::fields(pkt, layer, out),
+        Proto::Ppp => link::ppp::fields(pkt, layer, out),
+        Proto::Nflog => link::nflog::fields(pkt, layer, out),
         Proto::Arp => net::arp::fields(pkt, layer, out),
         Proto::Ip => net::ipv4::fields(pkt, layer, out),
         Proto::Ipv6 => net::ipv6::fields(pkt, layer, out),
@@ -865,7 +911,7 @@ fn frame_layer_info(pkt: &Packet<'_>, layer: &Layer, w: &mut Vec<u8>) {
         Proto::Eth | Proto::Vlan | Proto::Sll | Proto::Sll2 | Proto::Null | Proto::Llc => {
             link::eth::info(pkt, layer, w)
         }
-        Proto::Mpls => {}
+        Proto::Mpls | Proto::Ppp | Proto::Nflog => {}
         Proto::Ipv6HopOpts
         | Proto::Ipv6Routing
         | Proto::Ipv6Frag

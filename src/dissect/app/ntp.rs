@@ -130,45 +130,24 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
 /// An NTP timestamp as tshark prints absolute times (`Apr 14, 2024
 /// 00:28:34.500000000 UTC`), or `NULL` for zero. Returns the length.
 fn write_ntp_time(buf: &mut [u8; 64], secs: u32, frac: u32) -> usize {
-    let mut w = std::io::Cursor::new(&mut buf[..]);
+    let mut v = Vec::with_capacity(40);
     if secs == 0 && frac == 0 {
-        let _ = w.write_all(b"NULL");
-        return w.position() as usize;
+        v.extend_from_slice(b"NULL");
+    } else {
+        // RFC 4330 section 3: with the top bit clear the time is in era 1
+        // (from 2036-02-07), as Wireshark reads it.
+        let era = if secs & 0x8000_0000 == 0 {
+            1i64 << 32
+        } else {
+            0
+        };
+        let unix = secs as i64 + era - NTP_UNIX_OFFSET;
+        let nsec = ((frac as u64 * 1_000_000_000) >> 32) as u32;
+        crate::dissect::field::write_date(&mut v, unix, nsec);
     }
-    let unix = secs as i64 - NTP_UNIX_OFFSET;
-    let nsec = ((frac as u64 * 1_000_000_000) >> 32) as u32;
-    let days = unix.div_euclid(86_400);
-    let sod = unix.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let _ = write!(
-        w,
-        "{} {:2}, {} {:02}:{:02}:{:02}.{:09} UTC",
-        MONTHS[(m as usize).saturating_sub(1).min(11)],
-        d,
-        y,
-        sod / 3600,
-        (sod / 60) % 60,
-        sod % 60,
-        nsec
-    );
-    w.position() as usize
-}
-
-/// Howard Hinnant's days-to-civil conversion (proleptic Gregorian).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    let n = v.len().min(buf.len());
+    buf[..n].copy_from_slice(&v[..n]);
+    n
 }
 
 pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {

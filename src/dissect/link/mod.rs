@@ -6,7 +6,9 @@ use super::{FieldSink, Layer, Packet, Proto, SinkExt, Value};
 pub mod eth;
 pub mod llc;
 pub mod mpls;
+pub mod nflog;
 pub mod null;
+pub mod ppp;
 pub mod sll;
 pub mod vlan;
 

@@ -101,6 +101,10 @@ fn checksum_status(pkt: &Packet<'_>, l: &Layer) -> u64 {
     {
         return 2;
     }
+    // Nor one in a fragment: the checksum covers the whole datagram.
+    if l.src == crate::dissect::Src::Frame && crate::dissect::transport::tcp::fragmented(pkt, idx) {
+        return 2;
+    }
     let Some(ip) = pkt.layers[..idx]
         .iter()
         .rev()
