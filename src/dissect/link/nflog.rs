@@ -119,7 +119,7 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
                     vr.start + 2..vr.start + 3,
                 );
             }
-            4 | 5 | 6 | 7 => {
+            4..=7 => {
                 if let Some(x) = be32(v) {
                     let name = match ty {
                         4 => "nflog.ifindex_indev",
