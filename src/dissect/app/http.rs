@@ -27,7 +27,7 @@ pub(crate) struct Line {
 /// The line beginning at `at` in `b`, or None at the end of `b`.
 pub(crate) fn line_at(b: &[u8], at: usize) -> Option<Line> {
     let rest = b.get(at..).filter(|r| !r.is_empty())?;
-    match rest.iter().position(|&c| c == b'\r' || c == b'\n') {
+    match memchr::memchr2(b'\r', b'\n', rest) {
         Some(i) => {
             let end = at + i;
             let next = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') {
@@ -94,6 +94,11 @@ fn has_version(line: &[u8]) -> bool {
 
 /// True when the payload starts with an HTTP/1.x request or status line.
 pub fn looks_like(payload: &[u8]) -> bool {
+    // Every method and `HTTP/` start with a capital letter: reject the rest
+    // (most payloads) before looking for a line.
+    if !payload.first().is_some_and(u8::is_ascii_uppercase) {
+        return false;
+    }
     match line_at(payload, 0) {
         // Off the HTTP ports, require a version: `GET x` alone is too common.
         Some(l) => {
@@ -132,6 +137,10 @@ fn parse_head(b: &[u8]) -> Head {
         return h;
     };
     h.kind = first_line_kind(&b[first.start..first.end]);
+    if h.kind.is_none() {
+        // Not a message start: the caller treats it as body bytes.
+        return h;
+    }
     if h.kind == Some(Start::Response) {
         h.status = parse_u64(&b[9..12]).unwrap_or(0) as u16;
     }
@@ -234,15 +243,12 @@ pub fn pdu_len(payload: &[u8]) -> Option<usize> {
 /// tshark's test for a header-looking line in a continuation: printable
 /// characters up to a colon.
 fn header_like(line: &[u8]) -> bool {
-    for &c in line {
-        if !(0x20..0x7f).contains(&c) {
-            return false;
-        }
-        if c == b':' {
-            return true;
-        }
+    // A colon with only printable bytes before it (memchr first: body text
+    // rarely has a colon, and then nothing else needs looking at).
+    match memchr::memchr(b':', line) {
+        Some(colon) => line[..colon].iter().all(|c| (0x20..0x7f).contains(c)),
+        None => false,
     }
-    false
 }
 
 pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
