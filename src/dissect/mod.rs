@@ -33,6 +33,7 @@
 //!   via `dissect_reassembled(pkt, Next::App(at))`.
 
 pub mod app;
+pub mod bytes;
 pub mod data;
 pub mod field;
 pub mod frame;

@@ -93,10 +93,7 @@ impl Default for Defrag {
     }
 }
 
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    let x = b.get(at..at + 2)?;
-    Some(u16::from_be_bytes([x[0], x[1]]))
-}
+use crate::dissect::bytes::be16;
 
 /// Finds the fragment header of a packet whose decoding stopped at a
 /// fragment (the IP layer is last, or followed only by `Data`).

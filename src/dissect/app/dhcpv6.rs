@@ -97,12 +97,7 @@ fn walk(b: &[u8], o: usize, out: &mut dyn FieldSink, mut info: Option<&mut Vec<u
     options(b, 4, b.len(), o, out, info, 0)
 }
 
-fn be16(b: &[u8], a: usize) -> u16 {
-    u16::from_be_bytes([b[a], b[a + 1]])
-}
-fn be32(b: &[u8], a: usize) -> u32 {
-    u32::from_be_bytes([b[a], b[a + 1], b[a + 2], b[a + 3]])
-}
+use crate::dissect::bytes::{be16_or0 as be16, be32_or0 as be32};
 
 fn options(
     b: &[u8],

@@ -206,9 +206,7 @@ impl Msg<'_> {
 }
 
 /// Reads the flags word of a message at `off` (for `looks_like`-style checks).
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    b.get(at..at + 2).map(|x| u16::from_be_bytes([x[0], x[1]]))
-}
+use crate::dissect::bytes::be16;
 
 /// True when the layer below this one is TCP (length-prefixed messages).
 fn over_tcp(pkt: &Packet<'_>, before: usize) -> bool {

@@ -50,12 +50,10 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
     Next::Done
 }
 
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
-}
+use crate::dissect::bytes::be16;
 
 fn be24(b: &[u8], at: usize) -> Option<usize> {
-    Some(u32::from_be_bytes([0, *b.get(at)?, *b.get(at + 1)?, *b.get(at + 2)?]) as usize)
+    crate::dissect::bytes::be24(b, at).map(|v| v as usize)
 }
 
 fn handshake_name(t: u8) -> Option<&'static str> {

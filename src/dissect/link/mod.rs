@@ -48,10 +48,7 @@ pub(crate) fn prev_layer<'p>(pkt: &'p Packet<'_>, l: &Layer) -> Option<&'p Layer
 }
 
 /// Reads a big-endian u16 at `at` (None past the captured bytes).
-pub(crate) fn be16(data: &[u8], at: usize) -> Option<u16> {
-    let b = data.get(at..at.checked_add(2)?)?;
-    Some(u16::from_be_bytes([b[0], b[1]]))
-}
+pub(crate) use super::bytes::be16;
 
 /// Emits the bytes after a payload whose length is known (IP total length,
 /// ARP sizes, an 802.3 length) as Wireshark's `add_ethernet_trailer` does:

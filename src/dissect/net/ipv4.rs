@@ -8,14 +8,7 @@ pub const MIN_HEADER: usize = 20;
 
 // ---- byte readers shared by the network-layer decoders ----
 
-pub(crate) fn be16(b: &[u8], i: usize) -> Option<u16> {
-    Some(u16::from_be_bytes([*b.get(i)?, *b.get(i.checked_add(1)?)?]))
-}
-
-pub(crate) fn be32(b: &[u8], i: usize) -> Option<u32> {
-    let s = b.get(i..i.checked_add(4)?)?;
-    Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
-}
+pub(crate) use crate::dissect::bytes::{be16, be32};
 
 pub(crate) fn v4_at(b: &[u8], i: usize) -> Option<[u8; 4]> {
     b.get(i..i.checked_add(4)?)?.try_into().ok()

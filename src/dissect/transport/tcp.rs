@@ -48,19 +48,7 @@ const EXID_TFO: u16 = 0xf989;
 const EXID_ACC_ECN_0: u16 = 0xacc0;
 const EXID_ACC_ECN_1: u16 = 0xacc1;
 
-fn be16(b: &[u8], at: usize) -> u16 {
-    match b.get(at..at + 2) {
-        Some(x) => u16::from_be_bytes([x[0], x[1]]),
-        None => 0,
-    }
-}
-
-fn be32(b: &[u8], at: usize) -> u32 {
-    match b.get(at..at + 4) {
-        Some(x) => u32::from_be_bytes([x[0], x[1], x[2], x[3]]),
-        None => 0,
-    }
-}
+use crate::dissect::bytes::{be16_or0 as be16, be32_or0 as be32};
 
 fn be24(b: &[u8], at: usize) -> u32 {
     match b.get(at..at + 3) {

@@ -7,12 +7,7 @@ use std::io::Write as _;
 
 pub const HEADER_LEN: usize = 8;
 
-fn be16(b: &[u8], at: usize) -> u16 {
-    match b.get(at..at + 2) {
-        Some(x) => u16::from_be_bytes([x[0], x[1]]),
-        None => 0,
-    }
-}
+use crate::dissect::bytes::be16_or0 as be16;
 
 /// Read-only view of a UDP header; `new` refuses fewer than 8 bytes.
 #[derive(Clone, Copy)]
