@@ -45,6 +45,7 @@ fn serve(args: &[&str]) -> (Child, Vec<String>) {
         }
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("server did not start: {lines:?}");
 }
 
@@ -83,7 +84,7 @@ fn tcp_echo_with_explained_calls() {
     assert!(
         lines
             .iter()
-            .any(|l| l.contains(&format!("bind(fd ")) && l.contains(&addr)),
+            .any(|l| l.contains("bind(fd ") && l.contains(&addr)),
         "{lines:?}"
     );
     assert!(lines.iter().any(|l| l.contains("listen(fd ")), "{lines:?}");
