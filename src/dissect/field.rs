@@ -28,6 +28,9 @@ pub enum Value<'a> {
     Epoch(i64, u32),
     /// A duration in nanoseconds, printed as seconds with 9 decimals.
     Nanos(i128),
+    /// A floating-point value, printed in its shortest exact form (as tshark
+    /// prints FT_DOUBLE fields such as `icmp.resptime`, in milliseconds).
+    Float(f64),
     /// Absolute time printed as a UTC date, as tshark prints FT_ABSOLUTE_TIME
     /// (`Nov 25, 2026 03:24:52.000000000 UTC`).
     Date(i64, u32),
@@ -128,6 +131,7 @@ impl Value<'_> {
             Value::Epoch(sec, nsec) => write_secs(w, sec as i128 * 1_000_000_000 + nsec as i128),
             Value::Nanos(n) => write_secs(w, n),
             Value::Date(sec, nsec) => write_date(w, sec, nsec),
+            Value::Float(f) => write_g(w, f),
         }
     }
 
@@ -158,6 +162,23 @@ fn write_secs(w: &mut Vec<u8>, nanos: i128) {
         w.push(b'0');
     }
     w.extend_from_slice(&s);
+}
+
+/// Shortest exact digits in C's `%g` layout, as tshark prints doubles:
+/// `0.022812`, but `1e-06` below 1e-4 and `1e+17` from 1e17 on.
+pub fn write_g(w: &mut Vec<u8>, f: f64) {
+    let a = f.abs();
+    if f != 0.0 && f.is_finite() && !(1e-4..1e17).contains(&a) {
+        let s = format!("{f:e}");
+        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let (sign, digits) = match e.strip_prefix('-') {
+            Some(d) => ('-', d),
+            None => ('+', e),
+        };
+        let _ = write!(w, "{m}e{sign}{digits:0>2}");
+    } else {
+        let _ = write!(w, "{f}");
+    }
 }
 
 /// `Mon DD, YYYY HH:MM:SS.nnnnnnnnn UTC` (day space-padded, as tshark).
@@ -290,6 +311,10 @@ mod tests {
             "1120622255.938066000"
         );
         assert_eq!(s(Value::Nanos(56_000)), "0.000056000");
+        assert_eq!(s(Value::Float(0.022812)), "0.022812");
+        assert_eq!(s(Value::Float(0.000001)), "1e-06");
+        assert_eq!(s(Value::Float(2.5e-7)), "2.5e-07");
+        assert_eq!(s(Value::Float(0.0)), "0");
         assert_eq!(
             s(Value::Date(1795577092, 0)),
             "Nov 25, 2026 03:24:52.000000000 UTC"

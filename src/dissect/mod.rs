@@ -306,6 +306,10 @@ pub struct FlowNote {
     pub retransmission: bool,
     /// TCP analysis: sequence space before this segment was never seen.
     pub lost_segment: bool,
+    /// An echo reply: the frame number of its request.
+    pub resp_to: Option<u64>,
+    /// An echo reply: nanoseconds since its request.
+    pub resp_ns: Option<i128>,
     /// The segment's payload (or its tail) is part of a PDU that a later
     /// segment completes (tshark's "[TCP segment of a reassembled PDU]").
     pub pdu_part: bool,

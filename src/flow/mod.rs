@@ -19,6 +19,7 @@
 //! CLOCK second-chance approximation of least recently used) are evicted and
 //! counted, and a conversation seen again after eviction gets a new index.
 
+pub mod echo;
 pub mod ftp_data;
 pub mod ip_defrag;
 pub mod tcp_reassembly;
@@ -172,6 +173,8 @@ pub struct FlowTracker {
     next_tcp: u32,
     next_udp: u32,
     evicted: u64,
+    /// Ping requests waiting for their replies.
+    pub echo: echo::EchoPairs,
 }
 
 impl Default for FlowTracker {
@@ -265,6 +268,7 @@ impl FlowTracker {
             next_tcp: 0,
             next_udp: 0,
             evicted: 0,
+            echo: echo::EchoPairs::default(),
         }
     }
 
@@ -330,9 +334,10 @@ impl FlowTracker {
             let mut v = pkt.view_for(t).into_owned();
             self.observe_here(&mut v);
             pkt.flow = v.flow;
-            return;
+        } else {
+            self.observe_here(pkt);
         }
-        self.observe_here(pkt);
+        self.echo.observe(pkt);
     }
 
     fn observe_here(&mut self, pkt: &mut Packet<'_>) {

@@ -54,6 +54,63 @@ pub fn write_socket_pair(pkt: &Packet<'_>, w: &mut Vec<u8>) -> usize {
     w.len() - start - 2
 }
 
+/// For an ICMP error, the socket pair of the packet it quotes (`UDP
+/// 192.0.2.10:33434 → 198.51.100.20:12345`): which connection the error is
+/// about. Returns false when the packet quotes nothing.
+pub fn write_quoted_pair(pkt: &Packet<'_>, w: &mut Vec<u8>) -> bool {
+    let Some(icmp) = pkt
+        .layers
+        .iter()
+        .position(|l| matches!(l.proto, Proto::Icmp | Proto::Icmpv6))
+    else {
+        return false;
+    };
+    let inner = &pkt.layers[icmp + 1..];
+    let Some(ip) = inner
+        .iter()
+        .find(|l| matches!(l.proto, Proto::Ip | Proto::Ipv6))
+    else {
+        return false;
+    };
+    let h = pkt.bytes(ip.header());
+    let (s, d): (std::net::IpAddr, std::net::IpAddr) = match ip.proto {
+        Proto::Ip if h.len() >= 20 => (
+            std::net::Ipv4Addr::new(h[12], h[13], h[14], h[15]).into(),
+            std::net::Ipv4Addr::new(h[16], h[17], h[18], h[19]).into(),
+        ),
+        Proto::Ipv6 if h.len() >= 40 => {
+            let a: [u8; 16] = h[8..24].try_into().unwrap_or_default();
+            let b: [u8; 16] = h[24..40].try_into().unwrap_or_default();
+            (
+                std::net::Ipv6Addr::from(a).into(),
+                std::net::Ipv6Addr::from(b).into(),
+            )
+        }
+        _ => return false,
+    };
+    let t = inner
+        .iter()
+        .find(|l| matches!(l.proto, Proto::Tcp | Proto::Udp));
+    let ports = t.and_then(|t| {
+        let b = pkt.bytes(t.start as usize..t.start as usize + 4);
+        (b.len() == 4).then(|| {
+            (
+                u16::from_be_bytes([b[0], b[1]]),
+                u16::from_be_bytes([b[2], b[3]]),
+            )
+        })
+    });
+    if let Some(t) = t {
+        w.extend_from_slice(t.proto.display().as_bytes());
+        w.push(b' ');
+    }
+    let v6 = s.is_ipv6();
+    write_endpoint(w, s, ports.map(|p| p.0), v6);
+    w.extend_from_slice(" → ".as_bytes());
+    write_endpoint(w, d, ports.map(|p| p.1), v6);
+    true
+}
+
 fn write_endpoint(w: &mut Vec<u8>, a: std::net::IpAddr, port: Option<u16>, v6: bool) {
     match a {
         std::net::IpAddr::V4(a) => write_ipv4(w, a.octets()),

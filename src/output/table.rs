@@ -133,6 +133,12 @@ impl<W: Write> TableWriter<W> {
 
         self.scratch.clear();
         dissect::info(pkt, &mut self.scratch);
+        // An ICMP error names the connection it is about.
+        let mark = self.scratch.len();
+        self.scratch.extend_from_slice(b" for ");
+        if !super::write_quoted_pair(pkt, &mut self.scratch) {
+            self.scratch.truncate(mark);
+        }
         if let Some(issue) = pkt.issue {
             if !self.scratch.is_empty() {
                 self.scratch.push(b' ');

@@ -183,6 +183,17 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
                 Value::U(u16::from_le_bytes(seq) as u64),
                 at(6, 2),
             );
+            if t == 0 {
+                if let (Some(n), Some(ns)) = (pkt.flow.resp_to, pkt.flow.resp_ns) {
+                    out.put("icmp.resp_to", "Response To", Value::U(n), 0..0);
+                    out.put(
+                        "icmp.resptime",
+                        "Response Time (ms)",
+                        Value::Float(ns as f64 / 1e6),
+                        0..0,
+                    );
+                }
+            }
             let hdr = pkt.bytes(l.header());
             if matches!(t, 0 | 8) && hdr.len() >= 16 {
                 if let Some((sec, nsec)) = data_time(pkt, &hdr[8..]) {
@@ -426,6 +437,11 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
         if let Some(ttl) = ttl {
             w.extend_from_slice(b", ttl=");
             w.extend_from_slice(n.format(*ttl).as_bytes());
+        }
+        if let (0, Some(req)) = (t, pkt.flow.resp_to) {
+            w.extend_from_slice(b" (request in ");
+            w.extend_from_slice(n.format(req).as_bytes());
+            w.push(b')');
         }
     }
 }

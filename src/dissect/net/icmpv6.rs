@@ -352,6 +352,17 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
                     at(6, 2),
                 );
             }
+            if t == 129 {
+                if let (Some(n), Some(ns)) = (pkt.flow.resp_to, pkt.flow.resp_ns) {
+                    out.put("icmpv6.resp_to", "Response To", Value::U(n), 0..0);
+                    out.put(
+                        "icmpv6.resptime",
+                        "Response Time (ms)",
+                        Value::Float(ns as f64 / 1e6),
+                        0..0,
+                    );
+                }
+            }
         }
         130 if b.len() >= 28 => {
             // MLDv2 query (RFC 3810).
@@ -747,6 +758,11 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
             if let Some(h) = hlim {
                 w.extend_from_slice(b", hop limit=");
                 w.extend_from_slice(n.format(*h).as_bytes());
+            }
+            if let (129, Some(req)) = (t, pkt.flow.resp_to) {
+                w.extend_from_slice(b" (request in ");
+                w.extend_from_slice(n.format(req).as_bytes());
+                w.push(b')');
             }
         }
         135 => {
