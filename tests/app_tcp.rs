@@ -273,3 +273,20 @@ fn http_responses_are_reported_where_they_complete() {
     .collect();
     assert_eq!(got, want);
 }
+
+/// The data connection a PASV/EPSV reply announces is labelled ftp-data, as
+/// tshark labels frames 24, 42 and 79 of ftp.pcap (`-Y ftp-data`).
+#[test]
+fn ftp_data_connections_are_tied_to_their_control_connection() {
+    let p = live("ftp.pcap");
+    let data: Vec<u64> = p
+        .iter()
+        .filter(|x| {
+            x.get("frame.protocols")
+                .and_then(|v| v.as_str())
+                .is_some_and(|s| s.split(':').any(|p| p == "ftp-data"))
+        })
+        .filter_map(|x| x.get("frame.number")?.as_u64())
+        .collect();
+    assert_eq!(data, [24, 42, 79]);
+}

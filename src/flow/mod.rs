@@ -175,6 +175,8 @@ pub struct FlowTracker {
     evicted: u64,
     /// Ping requests waiting for their replies.
     pub echo: echo::EchoPairs,
+    /// Data-connection endpoints announced on FTP control connections.
+    pub ftp: ftp_data::FtpDataTable,
 }
 
 impl Default for FlowTracker {
@@ -269,6 +271,7 @@ impl FlowTracker {
             next_udp: 0,
             evicted: 0,
             echo: echo::EchoPairs::default(),
+            ftp: ftp_data::FtpDataTable::default(),
         }
     }
 
@@ -338,6 +341,37 @@ impl FlowTracker {
             self.observe_here(pkt);
         }
         self.echo.observe(pkt);
+        self.ftp_data(pkt);
+    }
+
+    /// FTP: a PASV/EPSV reply or PORT/EPRT command announces a data
+    /// endpoint; payload to or from it later is labelled ftp-data, as
+    /// tshark ties a data connection to its control connection.
+    fn ftp_data(&mut self, pkt: &mut Packet<'_>) {
+        if let Some(l) = pkt.layers.iter().find(|l| l.proto == Proto::Ftp) {
+            if let Some((ip, port)) = crate::dissect::app::ftp::announced(pkt, l) {
+                self.ftp.note(ip, port, pkt.flow.stream);
+            }
+            return;
+        }
+        if self.ftp.is_empty() {
+            return;
+        }
+        let Some(t) = pkt.layers.iter().position(|l| l.proto == Proto::Tcp) else {
+            return;
+        };
+        let Some(d) = pkt.layers[t + 1..]
+            .iter()
+            .position(|l| l.proto == Proto::Data)
+        else {
+            return;
+        };
+        let (Some((src, dst)), Some((sp, dp))) = (pkt.addrs(), pkt.ports()) else {
+            return;
+        };
+        if self.ftp.is_data(dst, dp) || self.ftp.is_data(src, sp) {
+            pkt.layers[t + 1 + d].proto = Proto::FtpData;
+        }
     }
 
     fn observe_here(&mut self, pkt: &mut Packet<'_>) {

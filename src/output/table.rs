@@ -12,7 +12,7 @@ const W_TIME: usize = 11;
 const W_LINK: usize = 8;
 const W_NET: usize = 6;
 const W_TRANS: usize = 6;
-const W_APP: usize = 6;
+const W_APP: usize = 8;
 const W_PAIR: usize = 44;
 const W_LEN: usize = 5;
 
