@@ -5,6 +5,7 @@ pub mod csv;
 pub mod detail;
 pub mod hexdump;
 pub mod json;
+pub mod services;
 pub mod style;
 pub mod table;
 

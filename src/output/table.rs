@@ -212,12 +212,22 @@ fn tier_name(pkt: &Packet<'_>, tier: Tier) -> &'static str {
             .map(|i| short_name(pkt.layers[i].proto))
             .unwrap_or("-"),
         Tier::Application => match transport {
-            Some(i) if matches!(pkt.layers[i].proto, Proto::Tcp | Proto::Udp) => pkt.layers
-                [i + 1..]
-                .iter()
-                .find(|l| l.proto.tier() == Tier::Application)
-                .map(|l| short_name(l.proto))
-                .unwrap_or("-"),
+            Some(i) if matches!(pkt.layers[i].proto, Proto::Tcp | Proto::Udp) => {
+                match pkt.layers[i + 1..]
+                    .iter()
+                    .find(|l| l.proto.tier() == Tier::Application)
+                {
+                    // Bytes no decoder claims: name the port's usual service.
+                    Some(l) if l.proto == Proto::Data => pkt
+                        .ports()
+                        .and_then(|(a, b)| {
+                            super::services::for_ports(pkt.layers[i].proto == Proto::Udp, a, b)
+                        })
+                        .unwrap_or("Data"),
+                    Some(l) => short_name(l.proto),
+                    None => "-",
+                }
+            }
             _ => "-",
         },
     }
