@@ -809,15 +809,10 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::ipv4::testutil::{decode, fuzz, hex};
+    use super::super::ipv4::testutil::{decode, fuzz, v6};
     use crate::dissect::{linktype, IssueKind};
 
     // Expected values come from tshark 4.0.17 (`-T fields`) on the same bytes.
-    const SRC_DST: &str = "20010db800000000000000000000000120010db8000000000000000000000002";
-
-    fn v6(first8: &str, rest: &str) -> Vec<u8> {
-        hex(&format!("{first8}{SRC_DST}{rest}"))
-    }
 
     #[test]
     fn echo() {

@@ -1063,6 +1063,13 @@ pub(crate) mod testutil {
         }
     }
 
+    /// An IPv6 packet: the first 8 header bytes, addresses 2001:db8::1 →
+    /// 2001:db8::2, then `rest`, all as hex.
+    pub fn v6(first8: &str, rest: &str) -> Vec<u8> {
+        const SRC_DST: &str = "20010db800000000000000000000000120010db8000000000000000000000002";
+        hex(&format!("{first8}{SRC_DST}{rest}"))
+    }
+
     pub fn hex(s: &str) -> Vec<u8> {
         let s: Vec<u8> = s.bytes().filter(|c| c.is_ascii_hexdigit()).collect();
         s.chunks(2)
