@@ -25,6 +25,8 @@ enum Command {
     Capture(CaptureArgs),
     /// List network interfaces, their state and addresses
     Interfaces,
+    /// One row per conversation (socket pair): packets and bytes each way, timing, TCP state
+    Flows(FlowsArgs),
     /// Run the echo server (TCP or UDP), narrating each socket call with --explain
     Serve(ServeArgs),
     /// Send messages to an echo server and print the replies
@@ -192,6 +194,49 @@ struct ReadArgs {
     output: OutputArgs,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum FlowFormatArg {
+    Table,
+    Jsonl,
+    Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SortArg {
+    Bytes,
+    Packets,
+    Start,
+    Duration,
+}
+
+#[derive(Args)]
+struct FlowsArgs {
+    /// Capture files (pcap or pcapng), read one after another; `-` is standard input
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// BPF filter expression, applied as tcpdump applies it
+    #[arg(short = 'f', long = "filter", value_name = "BPF")]
+    filter: Option<String>,
+    /// Output format
+    #[arg(long = "format", short = 'F', value_enum, default_value = "table")]
+    format: FlowFormatArg,
+    /// Row order
+    #[arg(long, value_enum, default_value = "start")]
+    sort: SortArg,
+    /// Cap on open conversations (the least recently active are closed early past it)
+    #[arg(long, value_name = "N", default_value_t = layerscope::flow::conversations::DEFAULT_MAX_OPEN)]
+    max_flows: usize,
+    /// Close conversations idle this long (seconds of capture time)
+    #[arg(long, value_name = "SECS", default_value_t = layerscope::flow::conversations::DEFAULT_IDLE_SECS)]
+    idle_timeout: u64,
+    /// Show a progress bar on standard error (default: when stderr is a terminal)
+    #[arg(long, overrides_with = "no_progress")]
+    progress: bool,
+    /// Never show a progress bar
+    #[arg(long)]
+    no_progress: bool,
+}
+
 #[derive(Args)]
 struct CaptureArgs {
     /// Interface to capture on (default: the first that is up and not loopback; `any` for all)
@@ -307,6 +352,33 @@ fn main() {
             })
         }
         Command::Interfaces => cmd::interfaces::run(),
+        Command::Flows(a) => {
+            use cmd::flows::{FlowFormat, FlowsOptions, SortKey};
+            cmd::flows::run(&FlowsOptions {
+                files: a.files,
+                format: match a.format {
+                    FlowFormatArg::Table => FlowFormat::Table,
+                    FlowFormatArg::Jsonl => FlowFormat::Jsonl,
+                    FlowFormatArg::Csv => FlowFormat::Csv,
+                },
+                sort: match a.sort {
+                    SortArg::Bytes => SortKey::Bytes,
+                    SortArg::Packets => SortKey::Packets,
+                    SortArg::Start => SortKey::Start,
+                    SortArg::Duration => SortKey::Duration,
+                },
+                bpf: a.filter,
+                max_open: a.max_flows,
+                idle_secs: a.idle_timeout,
+                progress: if a.no_progress {
+                    Some(false)
+                } else if a.progress {
+                    Some(true)
+                } else {
+                    None
+                },
+            })
+        }
         Command::Serve(a) => cmd::traffic::serve(
             layerscope::traffic::server::ServerOptions {
                 transport: a.transport.get(),

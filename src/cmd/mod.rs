@@ -3,6 +3,7 @@
 
 pub mod capture;
 pub mod demo;
+pub mod flows;
 pub mod interfaces;
 pub mod pipeline;
 pub mod privs;

@@ -1,0 +1,204 @@
+//! `layerscope flows` on the fixtures: exact conversation rows.
+//!
+//! Packets and bytes per direction come from tshark 4.0.17
+//! (`tshark -q -z conv,tcp -z conv,udp -r FILE`; its "->" columns are A→B,
+//! A being the sender of the first packet, "<-" are B→A), with exact byte
+//! counts where tshark shows kB from `tshark -T fields -e tcp.stream -e
+//! frame.len`. States and retransmissions were read from the tshark packet
+//! list (SYN/FIN/RST flags, tcp.analysis.retransmission).
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn fixture(name: &str) -> String {
+    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "fixtures", name]
+        .iter()
+        .collect();
+    p.to_string_lossy().into_owned()
+}
+
+fn flows(args: &[&str]) -> Vec<Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_layerscope"))
+        .arg("flows")
+        .args(["--format", "jsonl", "--no-progress"])
+        .args(args)
+        .output()
+        .expect("run layerscope");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json row"))
+        .collect()
+}
+
+/// (transport, stream, src:port, dst:port, pkts A→B, bytes A→B, pkts B→A, bytes B→A, state)
+type Expect<'a> = (&'a str, u64, &'a str, &'a str, u64, u64, u64, u64, &'a str);
+
+fn check(rows: &[Value], expect: &[Expect<'_>]) {
+    assert_eq!(rows.len(), expect.len(), "{rows:#?}");
+    for (r, e) in rows.iter().zip(expect) {
+        let src = format!("{}:{}", r["src"].as_str().unwrap(), r["sport"]);
+        let dst = format!("{}:{}", r["dst"].as_str().unwrap(), r["dport"]);
+        let got = (
+            r["transport"].as_str().unwrap(),
+            r["stream"].as_u64().unwrap(),
+            src.as_str(),
+            dst.as_str(),
+            r["packets_ab"].as_u64().unwrap(),
+            r["bytes_ab"].as_u64().unwrap(),
+            r["packets_ba"].as_u64().unwrap(),
+            r["bytes_ba"].as_u64().unwrap(),
+            r["state"].as_str().unwrap_or("-"),
+        );
+        assert_eq!(got, *e);
+    }
+}
+
+#[test]
+fn tcp_fixture_one_conversation() {
+    let rows = flows(&[&fixture("eth_ipv4_tcp.pcap")]);
+    check(
+        &rows,
+        &[(
+            "TCP",
+            0,
+            "192.0.2.10:49152",
+            "198.51.100.20:4242",
+            7,
+            499,
+            5,
+            418,
+            "closed",
+        )],
+    );
+    assert_eq!(rows[0]["retransmissions"], 1);
+    assert_eq!(rows[0]["duration"].as_f64(), Some(0.011));
+}
+
+#[test]
+fn http_four_connections() {
+    let rows = flows(&[&fixture("live/http.pcap")]);
+    let c = "10.99.0.1:80";
+    check(
+        &rows,
+        &[
+            ("TCP", 0, "10.99.0.2:45708", c, 7, 546, 5, 577, "closed"),
+            (
+                "TCP",
+                1,
+                "10.99.0.2:45710",
+                c,
+                22,
+                1543,
+                20,
+                23894,
+                "closed",
+            ),
+            ("TCP", 2, "10.99.0.2:45722", c, 7, 662, 5, 551, "closed"),
+            ("TCP", 3, "10.99.0.2:45726", c, 13, 1032, 10, 1075, "closed"),
+        ],
+    );
+    assert!(rows.iter().all(|r| r["app"] == "http"));
+    assert_eq!(rows[1]["rel_start"].as_f64(), Some(0.018556038));
+}
+
+#[test]
+fn dns_udp_and_tcp() {
+    let rows = flows(&[&fixture("live/dns.pcap")]);
+    let s = "10.99.0.1:53";
+    check(
+        &rows,
+        &[
+            ("UDP", 0, "10.99.0.2:48383", s, 1, 95, 1, 99, "-"),
+            ("UDP", 1, "10.99.0.2:32899", s, 1, 95, 1, 111, "-"),
+            ("UDP", 2, "10.99.0.2:60233", s, 1, 91, 1, 124, "-"),
+            ("UDP", 3, "10.99.0.2:58845", s, 1, 91, 1, 106, "-"),
+            ("UDP", 4, "10.99.0.2:55627", s, 1, 95, 1, 109, "-"),
+            ("UDP", 5, "10.99.0.2:38072", s, 1, 95, 1, 125, "-"),
+            ("UDP", 6, "10.99.0.2:60983", s, 1, 98, 1, 86, "-"),
+            ("UDP", 7, "10.99.0.2:54932", s, 1, 106, 1, 120, "-"),
+            ("UDP", 8, "10.99.0.2:42096", s, 1, 105, 1, 118, "-"),
+            ("TCP", 0, "10.99.0.2:38143", s, 6, 459, 4, 331, "closed"),
+        ],
+    );
+    assert!(rows.iter().all(|r| r["app"] == "dns"));
+}
+
+#[test]
+fn sort_by_bytes_and_filter() {
+    let rows = flows(&["--sort", "bytes", &fixture("live/http.pcap")]);
+    let streams: Vec<u64> = rows.iter().map(|r| r["stream"].as_u64().unwrap()).collect();
+    // Totals: 1123, 25437, 1213, 2107 bytes.
+    assert_eq!(streams, [1, 3, 2, 0]);
+    let rows = flows(&["-f", "port 45722", &fixture("live/http.pcap")]);
+    assert_eq!(rows.len(), 1);
+    // Stream indices count the packets that pass the filter.
+    assert_eq!(rows[0]["stream"], 0);
+    assert_eq!(rows[0]["sport"], 45722);
+}
+
+#[test]
+fn icmp_and_arp_by_addresses() {
+    // tshark -z conv,ip: 192.0.2.10 <-> 198.51.100.20 1 frame/74 bytes
+    // A→B, 2/149 B→A; 192.0.2.1 -> 192.0.2.10 1/82. The ICMP error quoting
+    // a UDP header is not a UDP conversation (tshark's conv,udp is empty).
+    let rows = flows(&[&fixture("icmp.pcap")]);
+    assert_eq!(rows.len(), 2);
+    let got: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["transport"].as_str().unwrap(),
+                r["src"].as_str().unwrap(),
+                r["dst"].as_str().unwrap(),
+                r["packets_ab"].as_u64().unwrap(),
+                r["bytes_ab"].as_u64().unwrap(),
+                r["packets_ba"].as_u64().unwrap(),
+                r["bytes_ba"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("ICMP", "192.0.2.10", "198.51.100.20", 1, 74, 2, 149),
+            ("ICMP", "192.0.2.1", "192.0.2.10", 1, 82, 0, 0),
+        ]
+    );
+    let rows = flows(&[&fixture("arp.pcap")]);
+    assert!(rows.iter().all(|r| r["transport"] == "ARP"));
+}
+
+#[test]
+fn cap_evicts_into_rows() {
+    let out = Command::new(env!("CARGO_BIN_EXE_layerscope"))
+        .args([
+            "flows",
+            "--format",
+            "jsonl",
+            "--no-progress",
+            "--max-flows",
+            "2",
+        ])
+        .arg(fixture("live/dns.pcap"))
+        .output()
+        .expect("run layerscope");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Every conversation is still a row, with every packet counted.
+    assert_eq!(rows.len(), 10);
+    let pkts: u64 = rows.iter().map(|r| r["packets"].as_u64().unwrap()).sum();
+    assert_eq!(pkts, 28);
+    assert!(rows.iter().any(|r| r["evicted"] == true));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("closed early"));
+}
