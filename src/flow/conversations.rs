@@ -61,6 +61,7 @@ impl TcpState {
 /// One conversation. Direction 0 is from the initiator (`a`) to `b`.
 #[derive(Clone, Debug)]
 pub struct Conversation {
+    key: Key,
     /// "TCP", "UDP", "ICMP", "ARP", or the IP protocol number.
     pub transport: &'static str,
     pub ip_proto: u8,
@@ -112,6 +113,30 @@ impl Conversation {
 
     pub fn total_bytes(&self) -> u64 {
         self.bytes[0] + self.bytes[1]
+    }
+
+    /// Folds a later piece of the same conversation into this one.
+    fn merge(&mut self, o: Conversation) {
+        // Direction 0 stays the initiator of the earlier piece.
+        let flip = usize::from(!(o.a == self.a && o.port_a == self.port_a));
+        for d in 0..2 {
+            self.packets[d ^ flip] += o.packets[d];
+            self.bytes[d ^ flip] += o.bytes[d];
+            self.fin[d ^ flip] |= o.fin[d];
+        }
+        if o.start.nanos_since(self.start) < 0 {
+            self.start = o.start;
+        }
+        if o.last.nanos_since(self.last) > 0 {
+            self.last = o.last;
+        }
+        self.app = self.app.or(o.app);
+        self.retransmissions += o.retransmissions;
+        self.syn |= o.syn;
+        self.synack |= o.synack;
+        self.handshake |= o.handshake;
+        self.rst |= o.rst;
+        self.evicted |= o.evicted;
     }
 
     /// Nanoseconds between the first and the last packet.
@@ -319,6 +344,7 @@ impl Conversations {
             self.evict_oldest();
         }
         let c = self.open.entry(key).or_insert_with(|| Conversation {
+            key,
             transport,
             ip_proto: proto,
             stream: ports.map(|p| p.2),
@@ -404,10 +430,23 @@ impl Conversations {
     }
 
     /// Ends the capture: every open conversation becomes a row; rows come
-    /// back in order of their first packet.
+    /// back in order of their first packet. Pieces of one conversation
+    /// closed early and seen again (same stream index, or same address pair)
+    /// are merged back into one row, so the counts match tshark's.
     pub fn finish(mut self) -> (Vec<Conversation>, u64) {
-        let mut rows = std::mem::take(&mut self.done);
-        rows.extend(self.open.drain().map(|(_, c)| c));
+        let mut pieces = std::mem::take(&mut self.done);
+        pieces.extend(self.open.drain().map(|(_, c)| c));
+        let mut at: HashMap<Key, usize> = HashMap::with_capacity(pieces.len());
+        let mut rows: Vec<Conversation> = Vec::with_capacity(pieces.len());
+        for c in pieces {
+            match at.get(&c.key) {
+                Some(&i) => rows[i].merge(c),
+                None => {
+                    at.insert(c.key, rows.len());
+                    rows.push(c);
+                }
+            }
+        }
         rows.sort_by(|x, y| {
             x.start
                 .nanos_since(y.start)
@@ -505,10 +544,13 @@ mod tests {
         // Idle past the timeout: everything open closes at the next sweep.
         feed(&mut c, &mut t, &udp_frame(5000, 53), 100);
         assert_eq!(c.open_len(), 1);
+        // A closed conversation seen again is merged back into its row.
+        feed(&mut c, &mut t, &udp_frame(1000, 53), 100);
         let (rows, evicted) = c.finish();
         assert_eq!(rows.len(), 21);
         assert_eq!(evicted, 20);
-        assert_eq!(rows.iter().map(|r| r.total_packets()).sum::<u64>(), 21);
+        assert_eq!(rows.iter().map(|r| r.total_packets()).sum::<u64>(), 22);
+        assert_eq!(rows[0].packets, [2, 0]);
         assert!(rows
             .iter()
             .all(|r| r.app == Some("dns") && r.tcp_state().is_none()));
