@@ -27,6 +27,8 @@ enum Command {
     Interfaces,
     /// One row per conversation (socket pair): packets and bytes each way, timing, TCP state
     Flows(FlowsArgs),
+    /// Protocol hierarchy, ports and endpoints
+    Stats(StatsArgs),
     /// Run the echo server (TCP or UDP), narrating each socket call with --explain
     Serve(ServeArgs),
     /// Send messages to an echo server and print the replies
@@ -238,6 +240,25 @@ struct FlowsArgs {
 }
 
 #[derive(Args)]
+struct StatsArgs {
+    /// Capture files (pcap or pcapng), read one after another; `-` is standard input
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// BPF filter expression, applied as tcpdump applies it
+    #[arg(short = 'f', long = "filter", value_name = "BPF")]
+    filter: Option<String>,
+    /// Cap on open conversations
+    #[arg(long, value_name = "N", default_value_t = layerscope::flow::conversations::DEFAULT_MAX_OPEN)]
+    max_flows: usize,
+    /// Close conversations idle this long (seconds of capture time)
+    #[arg(long, value_name = "SECS", default_value_t = layerscope::flow::conversations::DEFAULT_IDLE_SECS)]
+    idle_timeout: u64,
+    /// Never show a progress bar
+    #[arg(long)]
+    no_progress: bool,
+}
+
+#[derive(Args)]
 struct CaptureArgs {
     /// Interface to capture on (default: the first that is up and not loopback; `any` for all)
     #[arg(short = 'i', long = "interface", value_name = "IFACE")]
@@ -352,6 +373,13 @@ fn main() {
             })
         }
         Command::Interfaces => cmd::interfaces::run(),
+        Command::Stats(a) => cmd::stats::run(&cmd::stats::StatsOptions {
+            files: a.files,
+            bpf: a.filter,
+            max_open: a.max_flows,
+            idle_secs: a.idle_timeout,
+            progress: a.no_progress.then_some(false),
+        }),
         Command::Flows(a) => {
             use cmd::flows::{FlowFormat, FlowsOptions, SortKey};
             cmd::flows::run(&FlowsOptions {

@@ -202,3 +202,49 @@ fn cap_evicts_into_rows() {
     assert!(rows.iter().any(|r| r["evicted"] == true));
     assert!(String::from_utf8_lossy(&out.stderr).contains("closed early"));
 }
+
+fn stats(file: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_layerscope"))
+        .args(["stats", "--no-progress"])
+        .arg(fixture(file))
+        .output()
+        .expect("run layerscope");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf8")
+}
+
+#[test]
+fn stats_protocol_hierarchy_as_tshark() {
+    // `tshark -q -z io,phs -r fixtures/live/dns.pcap`, verbatim.
+    let s = stats("live/dns.pcap");
+    let expect = "\
+eth                                      frames:28 bytes:2659
+  ip                                     frames:28 bytes:2659
+    udp                                  frames:18 bytes:1869
+      dns                                frames:18 bytes:1869
+    tcp                                  frames:10 bytes:790
+      dns                                frames:2 bytes:246
+";
+    assert!(s.contains(expect), "{s}");
+    // Ports and endpoints from the same conversations as `flows`.
+    assert!(
+        s.contains("│ 53/udp │ dns     │ 18      │ 1869  │ 9           │"),
+        "{s}"
+    );
+    assert!(
+        s.contains("│ 53/tcp │ dns     │ 10      │ 790   │ 1           │"),
+        "{s}"
+    );
+    assert!(
+        s.contains("│ 10.99.0.1 │ 28      │ 2659  │ 10            │"),
+        "{s}"
+    );
+    // tshark: eth 89/29880, ip, tcp 89/29880, http 10/2009 (its text-lines
+    // and form children are not decoded by layerscope: `data` there).
+    let s = stats("live/http.pcap");
+    assert!(s.contains("    tcp                                  frames:89 bytes:29880\n      http                               frames:10 bytes:2009\n"), "{s}");
+}

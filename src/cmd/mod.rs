@@ -8,6 +8,7 @@ pub mod interfaces;
 pub mod pipeline;
 pub mod privs;
 pub mod read;
+pub mod stats;
 pub mod traffic;
 
 /// Process exit codes, shared by every command.
