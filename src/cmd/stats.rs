@@ -109,10 +109,13 @@ struct EndpointRow {
     convs: u64,
 }
 
+/// Service name, packets, bytes, connections.
+type PortAgg = (Option<&'static str>, u64, u64, u64);
+
 /// Ports by the responder's (service) port of each TCP/UDP conversation,
 /// busiest first.
 fn ports(rows: &[Conversation]) -> Vec<PortRow> {
-    let mut m: HashMap<(&'static str, u16), (Option<&'static str>, u64, u64, u64)> = HashMap::new();
+    let mut m: HashMap<(&'static str, u16), PortAgg> = HashMap::new();
     for c in rows {
         let (Some(pb), Some(_)) = (c.port_b, c.port_a) else {
             continue;
