@@ -29,6 +29,8 @@ enum Command {
     Flows(FlowsArgs),
     /// Protocol hierarchy, ports and endpoints
     Stats(StatsArgs),
+    /// The byte stream of one TCP (or UDP) conversation, both directions in order
+    Follow(FollowArgs),
     /// Run the echo server (TCP or UDP), narrating each socket call with --explain
     Serve(ServeArgs),
     /// Send messages to an echo server and print the replies
@@ -240,6 +242,34 @@ struct FlowsArgs {
 }
 
 #[derive(Args)]
+struct FollowArgs {
+    /// Capture files (pcap or pcapng), read one after another; `-` is standard input
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// Stream index (tcp.stream, or udp.stream with --udp)
+    #[arg(long, value_name = "N")]
+    stream: u32,
+    /// Follow a UDP stream
+    #[arg(long)]
+    udp: bool,
+    /// Text, non-printable bytes as '.' (the default)
+    #[arg(long, conflicts_with_all = ["hex", "raw"])]
+    ascii: bool,
+    /// Hex dump
+    #[arg(long, conflicts_with = "raw")]
+    hex: bool,
+    /// The payload bytes themselves, both directions concatenated
+    #[arg(long)]
+    raw: bool,
+    /// BPF filter expression, applied as tcpdump applies it
+    #[arg(short = 'f', long = "filter", value_name = "BPF")]
+    filter: Option<String>,
+    /// When to colour output (client red, server blue)
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorArg,
+}
+
+#[derive(Args)]
 struct StatsArgs {
     /// Capture files (pcap or pcapng), read one after another; `-` is standard input
     #[arg(required = true, value_name = "FILE")]
@@ -373,6 +403,27 @@ fn main() {
             })
         }
         Command::Interfaces => cmd::interfaces::run(),
+        Command::Follow(a) => {
+            use cmd::follow::{FollowMode, FollowOptions};
+            cmd::follow::run(&FollowOptions {
+                files: a.files,
+                stream: a.stream,
+                udp: a.udp,
+                mode: if a.hex {
+                    FollowMode::Hex
+                } else if a.raw {
+                    FollowMode::Raw
+                } else {
+                    FollowMode::Ascii
+                },
+                bpf: a.filter,
+                color: match a.color {
+                    ColorArg::Auto => None,
+                    ColorArg::Always => Some(true),
+                    ColorArg::Never => Some(false),
+                },
+            })
+        }
         Command::Stats(a) => cmd::stats::run(&cmd::stats::StatsOptions {
             files: a.files,
             bpf: a.filter,

@@ -248,3 +248,100 @@ eth                                      frames:28 bytes:2659
     let s = stats("live/http.pcap");
     assert!(s.contains("    tcp                                  frames:89 bytes:29880\n      http                               frames:10 bytes:2009\n"), "{s}");
 }
+
+fn follow(args: &[&str]) -> Vec<u8> {
+    let out = Command::new(env!("CARGO_BIN_EXE_layerscope"))
+        .arg("follow")
+        .args(["--color", "never"])
+        .args(args)
+        .output()
+        .expect("run layerscope");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Client and server byte totals from the chunk length lines of ascii mode
+/// (server lines start with a tab), as tshark prints them.
+fn byte_counts(text: &str) -> (usize, usize) {
+    let mut c = (0, 0);
+    // Split on '\n' only: the chunks' own '\r's count as bytes.
+    let mut lines = text
+        .split('\n')
+        .skip_while(|l| !l.starts_with("Node 1:"))
+        .skip(1);
+    while let Some(l) = lines.next() {
+        let (server, n) = match l.strip_prefix('\t') {
+            Some(n) => (true, n),
+            None => (false, l),
+        };
+        let Ok(n) = n.parse::<usize>() else { break };
+        if server {
+            c.1 += n;
+        } else {
+            c.0 += n;
+        }
+        // Skip the chunk's text: count bytes until n are consumed.
+        let mut seen = 0;
+        while seen < n {
+            let Some(t) = lines.next() else { break };
+            seen += t.len() + 1;
+        }
+        // The newline tshark adds after a chunk that ended in one.
+        if seen == n {
+            lines.next();
+        }
+    }
+    c
+}
+
+#[test]
+fn follow_http_streams_as_tshark() {
+    // Client/server bytes per stream of `tshark -q -z follow,tcp,raw,N -r
+    // fixtures/live/http.pcap`.
+    let expect = [(76, 239), (83, 22566), (192, 213), (166, 407)];
+    let f = fixture("live/http.pcap");
+    for (i, e) in expect.iter().enumerate() {
+        let n = i.to_string();
+        let raw = follow(&["--stream", &n, "--raw", &f]);
+        assert_eq!(raw.len(), e.0 + e.1, "stream {i}");
+        let text = String::from_utf8(follow(&["--stream", &n, &f])).unwrap();
+        assert_eq!(byte_counts(&text), *e, "stream {i}");
+    }
+    // Stream 0 in full, as tshark prints it.
+    let text = String::from_utf8(follow(&["--stream", "0", &f])).unwrap();
+    assert!(text.starts_with(
+        "\n===================================================================\n\
+         Follow: tcp,ascii\nFilter: tcp.stream eq 0\nNode 0: 10.99.0.2:45708\n\
+         Node 1: 10.99.0.1:80\n76\nGET / HTTP/1.1\r\nHost: www.lab.test\r\n"
+    ));
+    assert!(text.ends_with(
+        "\t77\n<html><head><title>lab</title></head><body>Hello from the lab.</body></html>\n\n\
+         ===================================================================\n"
+    ));
+    // Hex mode, first line (tshark's `follow,tcp,hex,0`).
+    let hex = String::from_utf8(follow(&["--stream", "0", "--hex", &f])).unwrap();
+    assert!(hex.contains(
+        "\n00000000  47 45 54 20 2f 20 48 54  54 50 2f 31 2e 31 0d 0a  GET / HT TP/1.1..\n"
+    ));
+    assert!(hex.contains("\t000000A0  0d 0a                                             ..\n"));
+}
+
+#[test]
+fn follow_udp_stream() {
+    // tshark -q -z follow,udp,raw,0 -r fixtures/live/dns.pcap: 53 + 57 bytes.
+    let raw = follow(&["--udp", "--stream", "0", "--raw", &fixture("live/dns.pcap")]);
+    assert_eq!(raw.len(), 53 + 57);
+}
+
+#[test]
+fn follow_missing_stream_fails() {
+    let out = Command::new(env!("CARGO_BIN_EXE_layerscope"))
+        .args(["follow", "--stream", "99", &fixture("live/http.pcap")])
+        .output()
+        .expect("run layerscope");
+    assert!(!out.status.success());
+}

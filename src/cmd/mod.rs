@@ -4,6 +4,7 @@
 pub mod capture;
 pub mod demo;
 pub mod flows;
+pub mod follow;
 pub mod interfaces;
 pub mod pipeline;
 pub mod privs;
