@@ -25,6 +25,12 @@ enum Command {
     Capture(CaptureArgs),
     /// List network interfaces, their state and addresses
     Interfaces,
+    /// One row per conversation (socket pair): packets and bytes each way, timing, TCP state
+    Flows(FlowsArgs),
+    /// Protocol hierarchy, ports and endpoints
+    Stats(StatsArgs),
+    /// The byte stream of one TCP (or UDP) conversation, both directions in order
+    Follow(FollowArgs),
     /// Run the echo server (TCP or UDP), narrating each socket call with --explain
     Serve(ServeArgs),
     /// Send messages to an echo server and print the replies
@@ -192,6 +198,96 @@ struct ReadArgs {
     output: OutputArgs,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum FlowFormatArg {
+    Table,
+    Jsonl,
+    Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SortArg {
+    Bytes,
+    Packets,
+    Start,
+    Duration,
+}
+
+#[derive(Args)]
+struct FlowsArgs {
+    /// Capture files (pcap or pcapng), read one after another; `-` is standard input
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// BPF filter expression, applied as tcpdump applies it
+    #[arg(short = 'f', long = "filter", value_name = "BPF")]
+    filter: Option<String>,
+    /// Output format
+    #[arg(long = "format", short = 'F', value_enum, default_value = "table")]
+    format: FlowFormatArg,
+    /// Row order
+    #[arg(long, value_enum, default_value = "start")]
+    sort: SortArg,
+    /// Cap on open conversations (the least recently active are closed early past it)
+    #[arg(long, value_name = "N", default_value_t = layerscope::flow::conversations::DEFAULT_MAX_OPEN)]
+    max_flows: usize,
+    /// Close conversations idle this long (seconds of capture time)
+    #[arg(long, value_name = "SECS", default_value_t = layerscope::flow::conversations::DEFAULT_IDLE_SECS)]
+    idle_timeout: u64,
+    /// Show a progress bar on standard error (default: when stderr is a terminal)
+    #[arg(long, overrides_with = "no_progress")]
+    progress: bool,
+    /// Never show a progress bar
+    #[arg(long)]
+    no_progress: bool,
+}
+
+#[derive(Args)]
+struct FollowArgs {
+    /// Capture files (pcap or pcapng), read one after another; `-` is standard input
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// Stream index (tcp.stream, or udp.stream with --udp)
+    #[arg(long, value_name = "N")]
+    stream: u32,
+    /// Follow a UDP stream
+    #[arg(long)]
+    udp: bool,
+    /// Text, non-printable bytes as '.' (the default)
+    #[arg(long, conflicts_with_all = ["hex", "raw"])]
+    ascii: bool,
+    /// Hex dump
+    #[arg(long, conflicts_with = "raw")]
+    hex: bool,
+    /// The payload bytes themselves, both directions concatenated
+    #[arg(long)]
+    raw: bool,
+    /// BPF filter expression, applied as tcpdump applies it
+    #[arg(short = 'f', long = "filter", value_name = "BPF")]
+    filter: Option<String>,
+    /// When to colour output (client red, server blue)
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorArg,
+}
+
+#[derive(Args)]
+struct StatsArgs {
+    /// Capture files (pcap or pcapng), read one after another; `-` is standard input
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// BPF filter expression, applied as tcpdump applies it
+    #[arg(short = 'f', long = "filter", value_name = "BPF")]
+    filter: Option<String>,
+    /// Cap on open conversations
+    #[arg(long, value_name = "N", default_value_t = layerscope::flow::conversations::DEFAULT_MAX_OPEN)]
+    max_flows: usize,
+    /// Close conversations idle this long (seconds of capture time)
+    #[arg(long, value_name = "SECS", default_value_t = layerscope::flow::conversations::DEFAULT_IDLE_SECS)]
+    idle_timeout: u64,
+    /// Never show a progress bar
+    #[arg(long)]
+    no_progress: bool,
+}
+
 #[derive(Args)]
 struct CaptureArgs {
     /// Interface to capture on (default: the first that is up and not loopback; `any` for all)
@@ -307,6 +403,61 @@ fn main() {
             })
         }
         Command::Interfaces => cmd::interfaces::run(),
+        Command::Follow(a) => {
+            use cmd::follow::{FollowMode, FollowOptions};
+            cmd::follow::run(&FollowOptions {
+                files: a.files,
+                stream: a.stream,
+                udp: a.udp,
+                mode: if a.hex {
+                    FollowMode::Hex
+                } else if a.raw {
+                    FollowMode::Raw
+                } else {
+                    FollowMode::Ascii
+                },
+                bpf: a.filter,
+                color: match a.color {
+                    ColorArg::Auto => None,
+                    ColorArg::Always => Some(true),
+                    ColorArg::Never => Some(false),
+                },
+            })
+        }
+        Command::Stats(a) => cmd::stats::run(&cmd::stats::StatsOptions {
+            files: a.files,
+            bpf: a.filter,
+            max_open: a.max_flows,
+            idle_secs: a.idle_timeout,
+            progress: a.no_progress.then_some(false),
+        }),
+        Command::Flows(a) => {
+            use cmd::flows::{FlowFormat, FlowsOptions, SortKey};
+            cmd::flows::run(&FlowsOptions {
+                files: a.files,
+                format: match a.format {
+                    FlowFormatArg::Table => FlowFormat::Table,
+                    FlowFormatArg::Jsonl => FlowFormat::Jsonl,
+                    FlowFormatArg::Csv => FlowFormat::Csv,
+                },
+                sort: match a.sort {
+                    SortArg::Bytes => SortKey::Bytes,
+                    SortArg::Packets => SortKey::Packets,
+                    SortArg::Start => SortKey::Start,
+                    SortArg::Duration => SortKey::Duration,
+                },
+                bpf: a.filter,
+                max_open: a.max_flows,
+                idle_secs: a.idle_timeout,
+                progress: if a.no_progress {
+                    Some(false)
+                } else if a.progress {
+                    Some(true)
+                } else {
+                    None
+                },
+            })
+        }
         Command::Serve(a) => cmd::traffic::serve(
             layerscope::traffic::server::ServerOptions {
                 transport: a.transport.get(),

@@ -3,10 +3,13 @@
 
 pub mod capture;
 pub mod demo;
+pub mod flows;
+pub mod follow;
 pub mod interfaces;
 pub mod pipeline;
 pub mod privs;
 pub mod read;
+pub mod stats;
 pub mod traffic;
 
 /// Process exit codes, shared by every command.

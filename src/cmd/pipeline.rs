@@ -47,6 +47,9 @@ impl Default for ReasmOptions {
     }
 }
 
+/// A consumer of decoded packets.
+pub type PacketFn = Box<dyn FnMut(&Packet<'_>) -> io::Result<()>>;
+
 /// A renderer behind one interface.
 pub enum Sink<W: Write> {
     Table(TableWriter<W>),
@@ -55,6 +58,8 @@ pub enum Sink<W: Write> {
     Detail(DetailWriter<W>),
     /// Print nothing per packet (`-q`).
     Quiet,
+    /// Hand each packet to a consumer (flows, stats, follow).
+    Each(PacketFn),
 }
 
 impl<W: Write> Sink<W> {
@@ -75,6 +80,7 @@ impl<W: Write> Sink<W> {
             Sink::Csv(c) => c.row(pkt),
             Sink::Detail(d) => d.packet(pkt),
             Sink::Quiet => Ok(()),
+            Sink::Each(f) => f(pkt),
         }
     }
 
@@ -84,7 +90,7 @@ impl<W: Write> Sink<W> {
             Sink::Jsonl(j) => j.flush(),
             Sink::Csv(c) => c.flush(),
             Sink::Detail(d) => d.flush(),
-            Sink::Quiet => Ok(()),
+            Sink::Quiet | Sink::Each(_) => Ok(()),
         }
     }
 }

@@ -33,8 +33,14 @@ pub fn run_to<W: Write>(opts: &ReadOptions, out: W) -> i32 {
     let show_progress = opts
         .progress
         .unwrap_or_else(|| io::stderr().is_terminal() && !io::stdout().is_terminal());
+    drive(&mut pipe, &opts.files, show_progress)
+}
+
+/// Feeds every frame of `files` through `pipe`, with a progress bar when
+/// asked; returns the exit code.
+pub fn drive<W: Write>(pipe: &mut Pipeline<W>, files: &[String], show_progress: bool) -> i32 {
     let mut code = exit::OK;
-    'files: for path in &opts.files {
+    'files: for path in files {
         let mut src = match FileSource::open(path) {
             Ok(s) => s,
             Err(e) => {

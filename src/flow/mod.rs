@@ -19,6 +19,7 @@
 //! CLOCK second-chance approximation of least recently used) are evicted and
 //! counted, and a conversation seen again after eviction gets a new index.
 
+pub mod conversations;
 pub mod echo;
 pub mod ftp_data;
 pub mod ip_defrag;

@@ -1,0 +1,227 @@
+//! `layerscope stats`: protocol hierarchy (as `tshark -q -z io,phs`), then
+//! ports and endpoints tables built from the conversations.
+
+use super::exit;
+use super::pipeline::{Bpf, Pipeline, ReasmOptions, Sink};
+use crate::dissect::Packet;
+use crate::flow::conversations::{port_service, Conversation, Conversations};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::io::{self, IsTerminal, Write};
+use std::net::IpAddr;
+use std::rc::Rc;
+use tabled::settings::Style;
+use tabled::{Table, Tabled};
+
+#[derive(Clone, Debug, Default)]
+pub struct StatsOptions {
+    pub files: Vec<String>,
+    pub bpf: Option<String>,
+    pub max_open: usize,
+    pub idle_secs: u64,
+    pub progress: Option<bool>,
+}
+
+struct Node {
+    name: &'static str,
+    frames: u64,
+    bytes: u64,
+    children: Vec<usize>,
+}
+
+/// Packets and bytes per protocol per position in the layer stack.
+#[derive(Default)]
+pub struct Hierarchy {
+    nodes: Vec<Node>,
+    roots: Vec<usize>,
+}
+
+impl Hierarchy {
+    pub fn observe(&mut self, pkt: &Packet<'_>) {
+        let mut parent: Option<usize> = None;
+        let bytes = pkt.wire_len as u64;
+        for l in &pkt.layers {
+            let name = l.proto.filter_name();
+            let list = match parent {
+                Some(p) => &self.nodes[p].children,
+                None => &self.roots,
+            };
+            let found = list.iter().copied().find(|&i| self.nodes[i].name == name);
+            let i = match found {
+                Some(i) => i,
+                None => {
+                    let i = self.nodes.len();
+                    self.nodes.push(Node {
+                        name,
+                        frames: 0,
+                        bytes: 0,
+                        children: Vec::new(),
+                    });
+                    match parent {
+                        Some(p) => self.nodes[p].children.push(i),
+                        None => self.roots.push(i),
+                    }
+                    i
+                }
+            };
+            self.nodes[i].frames += 1;
+            self.nodes[i].bytes += bytes;
+            parent = Some(i);
+        }
+    }
+
+    /// The tree as tshark's `io,phs` prints it (name column 40 wide).
+    pub fn write<W: Write>(&self, out: &mut W) -> io::Result<()> {
+        let mut stack: Vec<(usize, usize)> = self.roots.iter().rev().map(|&i| (i, 0)).collect();
+        while let Some((i, depth)) = stack.pop() {
+            let n = &self.nodes[i];
+            let label = format!("{}{}", "  ".repeat(depth), n.name);
+            writeln!(out, "{label:<40} frames:{} bytes:{}", n.frames, n.bytes)?;
+            stack.extend(n.children.iter().rev().map(|&c| (c, depth + 1)));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Tabled)]
+struct PortRow {
+    #[tabled(rename = "Port")]
+    port: String,
+    #[tabled(rename = "Service")]
+    service: String,
+    #[tabled(rename = "Packets")]
+    packets: u64,
+    #[tabled(rename = "Bytes")]
+    bytes: u64,
+    #[tabled(rename = "Connections")]
+    conns: u64,
+}
+
+#[derive(Tabled)]
+struct EndpointRow {
+    #[tabled(rename = "Address")]
+    addr: String,
+    #[tabled(rename = "Packets")]
+    packets: u64,
+    #[tabled(rename = "Bytes")]
+    bytes: u64,
+    #[tabled(rename = "Conversations")]
+    convs: u64,
+}
+
+/// Service name, packets, bytes, connections.
+type PortAgg = (Option<&'static str>, u64, u64, u64);
+
+/// Ports by the responder's (service) port of each TCP/UDP conversation,
+/// busiest first.
+fn ports(rows: &[Conversation]) -> Vec<PortRow> {
+    let mut m: HashMap<(&'static str, u16), PortAgg> = HashMap::new();
+    for c in rows {
+        let (Some(pb), Some(_)) = (c.port_b, c.port_a) else {
+            continue;
+        };
+        let e = m.entry((c.transport, pb)).or_insert((None, 0, 0, 0));
+        e.0 = e.0.or(port_service(c.ip_proto, pb)).or(c.app);
+        e.1 += c.total_packets();
+        e.2 += c.total_bytes();
+        e.3 += 1;
+    }
+    let mut v: Vec<_> = m.into_iter().collect();
+    v.sort_by(|a, b| b.1 .2.cmp(&a.1 .2).then(a.0.cmp(&b.0)));
+    v.into_iter()
+        .map(|((t, p), (svc, packets, bytes, conns))| PortRow {
+            port: format!("{p}/{}", t.to_ascii_lowercase()),
+            service: svc.unwrap_or("-").to_string(),
+            packets,
+            bytes,
+            conns,
+        })
+        .collect()
+}
+
+/// Every address with the traffic of the conversations it takes part in,
+/// busiest first.
+fn endpoints(rows: &[Conversation]) -> Vec<EndpointRow> {
+    let mut m: HashMap<IpAddr, (u64, u64, u64)> = HashMap::new();
+    for c in rows {
+        let mut add = |a: IpAddr| {
+            let e = m.entry(a).or_default();
+            e.0 += c.total_packets();
+            e.1 += c.total_bytes();
+            e.2 += 1;
+        };
+        add(c.a);
+        if c.b != c.a {
+            add(c.b);
+        }
+    }
+    let mut v: Vec<_> = m.into_iter().collect();
+    v.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(a.0.cmp(&b.0)));
+    v.into_iter()
+        .map(|(a, (packets, bytes, convs))| EndpointRow {
+            addr: a.to_string(),
+            packets,
+            bytes,
+            convs,
+        })
+        .collect()
+}
+
+pub fn run(opts: &StatsOptions) -> i32 {
+    let stdout = io::stdout().lock();
+    run_to(opts, io::BufWriter::new(stdout))
+}
+
+pub fn run_to<W: Write>(opts: &StatsOptions, mut out: W) -> i32 {
+    let progress = opts
+        .progress
+        .unwrap_or_else(|| io::stderr().is_terminal() && !io::stdout().is_terminal());
+    let state = Rc::new(RefCell::new((
+        Hierarchy::default(),
+        Conversations::new(opts.max_open, opts.idle_secs),
+    )));
+    let s2 = Rc::clone(&state);
+    let sink = Sink::Each(Box::new(move |pkt| {
+        let mut s = s2.borrow_mut();
+        s.0.observe(pkt);
+        s.1.observe(pkt);
+        Ok(())
+    }));
+    let mut pipe: Pipeline<io::Sink> = Pipeline::new(sink, opts.bpf.as_deref().map(Bpf::new), None);
+    pipe.set_reassembly(ReasmOptions::default());
+    let code = super::read::drive(&mut pipe, &opts.files, progress);
+    drop(pipe);
+    if code == exit::USAGE {
+        return code;
+    }
+    let Ok(state) = Rc::try_unwrap(state) else {
+        return exit::INPUT;
+    };
+    let (phs, convs) = state.into_inner();
+    let (rows, evicted) = convs.finish();
+    let written = (|| {
+        writeln!(out, "Protocol hierarchy")?;
+        phs.write(&mut out)?;
+        writeln!(out)?;
+        writeln!(out, "Ports (TCP/UDP, by the responder's port)")?;
+        let mut t = Table::new(ports(&rows));
+        t.with(Style::sharp());
+        writeln!(out, "{t}")?;
+        writeln!(out)?;
+        writeln!(out, "Endpoints")?;
+        let mut t = Table::new(endpoints(&rows));
+        t.with(Style::sharp());
+        writeln!(out, "{t}")?;
+        out.flush()
+    })();
+    if let Err(e) = written {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            eprintln!("layerscope: write error: {e}");
+            return exit::INPUT;
+        }
+    }
+    if evicted > 0 {
+        eprintln!("layerscope: stats: {evicted} conversations closed early (cap or idle timeout)");
+    }
+    code
+}

@@ -1,0 +1,558 @@
+//! Conversations: one record per socket pair (TCP/UDP by the stream index
+//! `FlowTracker` assigned, other IP traffic by address pair and protocol,
+//! ARP by its addresses), with packets and bytes per direction, timing, the
+//! TCP state and retransmissions, as `tshark -z conv,tcp` / Zeek's conn.log.
+//!
+//! Bounded: past `max_open` open conversations, or after `idle` of capture
+//! time without a packet, a conversation is closed early and becomes a
+//! finished row (counted in `evicted`), so memory for open state stays
+//! under the cap whatever the capture holds.
+
+use crate::dissect::transport::tcp::{ACK, FIN, RST, SYN};
+use crate::dissect::{Packet, Proto, Tier};
+use crate::source::Timestamp;
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+/// Default cap on open conversations.
+pub const DEFAULT_MAX_OPEN: usize = 500_000;
+/// Default idle timeout, in seconds of capture time.
+pub const DEFAULT_IDLE_SECS: u64 = 600;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Key {
+    /// Transport protocol number (6 or 17) and stream index.
+    Stream(u8, u32),
+    /// Another IP protocol between two addresses (canonical order).
+    Ip(u8, IpAddr, IpAddr),
+    /// ARP between two protocol addresses (canonical order).
+    Arp([u8; 4], [u8; 4]),
+}
+
+/// The TCP life of a conversation, as far as the capture shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TcpState {
+    /// SYN seen, handshake not (yet) complete.
+    Attempt,
+    /// SYN, SYN-ACK and ACK seen; no FIN or RST.
+    Established,
+    /// No handshake in the capture (started earlier), no FIN or RST.
+    Midstream,
+    /// FIN seen from both sides.
+    Closed,
+    /// FIN from one side only.
+    HalfClosed,
+    Reset,
+}
+
+impl TcpState {
+    pub fn name(self) -> &'static str {
+        match self {
+            TcpState::Attempt => "attempt",
+            TcpState::Established => "established",
+            TcpState::Midstream => "open",
+            TcpState::Closed => "closed",
+            TcpState::HalfClosed => "half-closed",
+            TcpState::Reset => "reset",
+        }
+    }
+}
+
+/// One conversation. Direction 0 is from the initiator (`a`) to `b`.
+#[derive(Clone, Debug)]
+pub struct Conversation {
+    key: Key,
+    /// "TCP", "UDP", "ICMP", "ARP", or the IP protocol number.
+    pub transport: &'static str,
+    pub ip_proto: u8,
+    pub stream: Option<u32>,
+    pub a: IpAddr,
+    pub b: IpAddr,
+    pub port_a: Option<u16>,
+    pub port_b: Option<u16>,
+    /// First application protocol seen (filter name), else from a well-known port.
+    pub app: Option<&'static str>,
+    pub packets: [u64; 2],
+    pub bytes: [u64; 2],
+    pub start: Timestamp,
+    pub last: Timestamp,
+    pub retransmissions: u64,
+    syn: bool,
+    synack: bool,
+    handshake: bool,
+    fin: [bool; 2],
+    rst: bool,
+    /// Closed early to stay under the cap or because it was idle.
+    pub evicted: bool,
+}
+
+impl Conversation {
+    /// The TCP state; None for other transports.
+    pub fn tcp_state(&self) -> Option<TcpState> {
+        if self.ip_proto != 6 || self.transport != "TCP" {
+            return None;
+        }
+        Some(if self.rst {
+            TcpState::Reset
+        } else if self.fin[0] && self.fin[1] {
+            TcpState::Closed
+        } else if self.fin[0] || self.fin[1] {
+            TcpState::HalfClosed
+        } else if self.handshake {
+            TcpState::Established
+        } else if self.syn || self.synack {
+            TcpState::Attempt
+        } else {
+            TcpState::Midstream
+        })
+    }
+
+    pub fn total_packets(&self) -> u64 {
+        self.packets[0] + self.packets[1]
+    }
+
+    pub fn total_bytes(&self) -> u64 {
+        self.bytes[0] + self.bytes[1]
+    }
+
+    /// Folds a later piece of the same conversation into this one.
+    fn merge(&mut self, o: Conversation) {
+        // Direction 0 stays the initiator of the earlier piece.
+        let flip = usize::from(!(o.a == self.a && o.port_a == self.port_a));
+        for d in 0..2 {
+            self.packets[d ^ flip] += o.packets[d];
+            self.bytes[d ^ flip] += o.bytes[d];
+            self.fin[d ^ flip] |= o.fin[d];
+        }
+        if o.start.nanos_since(self.start) < 0 {
+            self.start = o.start;
+        }
+        if o.last.nanos_since(self.last) > 0 {
+            self.last = o.last;
+        }
+        self.app = self.app.or(o.app);
+        self.retransmissions += o.retransmissions;
+        self.syn |= o.syn;
+        self.synack |= o.synack;
+        self.handshake |= o.handshake;
+        self.rst |= o.rst;
+        self.evicted |= o.evicted;
+    }
+
+    /// Nanoseconds between the first and the last packet.
+    pub fn duration_nanos(&self) -> i128 {
+        self.last.nanos_since(self.start).max(0)
+    }
+}
+
+/// Aggregates packets (after `FlowTracker::observe`) into conversations.
+pub struct Conversations {
+    open: HashMap<Key, Conversation, super::FlowHasherBuilder>,
+    /// Conversations that ended (evicted, or finished at `finish`), in the
+    /// order they were closed.
+    pub done: Vec<Conversation>,
+    max_open: usize,
+    idle_nanos: i128,
+    /// Conversations closed early (cap or idle timeout).
+    pub evicted: u64,
+    /// Capture time of the last idle sweep.
+    last_sweep: Option<Timestamp>,
+}
+
+impl Default for Conversations {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_OPEN, DEFAULT_IDLE_SECS)
+    }
+}
+
+fn mapped(b: &[u8]) -> Option<[u8; 4]> {
+    b.get(..4)?.try_into().ok()
+}
+
+/// Well-known port names for conversations no dissector named.
+pub fn port_service(proto: u8, port: u16) -> Option<&'static str> {
+    Some(match (proto, port) {
+        (6, 20) => "ftp-data",
+        (6, 21) => "ftp",
+        (6, 22) => "ssh",
+        (6, 23) => "telnet",
+        (6, 25) => "smtp",
+        (_, 53) => "dns",
+        (17, 67) | (17, 68) => "dhcp",
+        (_, 80) | (_, 8080) => "http",
+        (17, 123) => "ntp",
+        (6, 110) => "pop3",
+        (6, 143) => "imap",
+        (17, 137) => "nbns",
+        (17, 138) => "nbdgm",
+        (6, 139) => "nbss",
+        (17, 161) | (17, 162) => "snmp",
+        (6, 179) => "bgp",
+        (_, 443) => "tls",
+        (6, 445) => "smb",
+        (17, 514) => "syslog",
+        (17, 546) | (17, 547) => "dhcpv6",
+        (6, 993) => "imaps",
+        (6, 995) => "pop3s",
+        (_, 1900) => "ssdp",
+        (6, 3306) => "mysql",
+        (6, 3389) => "rdp",
+        (6, 5432) => "pgsql",
+        (_, 5353) => "mdns",
+        (_, 5355) => "llmnr",
+        (6, 6379) => "redis",
+        _ => return None,
+    })
+}
+
+impl Conversations {
+    pub fn new(max_open: usize, idle_secs: u64) -> Self {
+        Conversations {
+            open: HashMap::with_hasher(super::FlowHasherBuilder::random()),
+            done: Vec::new(),
+            max_open: max_open.max(1),
+            idle_nanos: idle_secs.min(1 << 32) as i128 * 1_000_000_000,
+            evicted: 0,
+            last_sweep: None,
+        }
+    }
+
+    /// Conversations open now.
+    pub fn open_len(&self) -> usize {
+        self.open.len()
+    }
+
+    /// Adds one packet.
+    pub fn observe(&mut self, pkt: &Packet<'_>) {
+        self.sweep(pkt.ts);
+        // An ICMP error quoting a UDP header belongs to the ICMP pair, as
+        // in tshark's conversation tables.
+        let transport = pkt.transport().map(|l| l.proto);
+        if let Some(s) = pkt
+            .flow
+            .stream
+            .filter(|_| matches!(transport, Some(Proto::Tcp | Proto::Udp)))
+        {
+            self.observe_stream(pkt, s);
+        } else if let Some((_, l)) = pkt.find(Proto::Arp) {
+            let s = l.start as usize;
+            // Ethernet/IPv4 ARP: sender PA at 14, target PA at 24.
+            let (Some(spa), Some(tpa)) = (
+                mapped(pkt.bytes(s + 14..s + 18)),
+                mapped(pkt.bytes(s + 24..s + 28)),
+            ) else {
+                return;
+            };
+            let key = if spa <= tpa {
+                Key::Arp(spa, tpa)
+            } else {
+                Key::Arp(tpa, spa)
+            };
+            let (a, b) = (Ipv4Addr::from(spa).into(), Ipv4Addr::from(tpa).into());
+            self.add(pkt, key, "ARP", 0, a, b, None);
+        } else if let Some((src, dst)) = pkt.addrs() {
+            let proto = ip_proto(pkt);
+            let transport = match proto {
+                1 => "ICMP",
+                58 => "ICMPv6",
+                6 => "TCP",
+                17 => "UDP",
+                2 => "IGMP",
+                _ => "IP",
+            };
+            let key = if src <= dst {
+                Key::Ip(proto, src, dst)
+            } else {
+                Key::Ip(proto, dst, src)
+            };
+            self.add(pkt, key, transport, proto, src, dst, None);
+        }
+    }
+
+    fn observe_stream(&mut self, pkt: &Packet<'_>, stream: u32) {
+        let Some(t) = pkt
+            .layers
+            .iter()
+            .find(|l| matches!(l.proto, Proto::Tcp | Proto::Udp))
+        else {
+            return;
+        };
+        let proto = if t.proto == Proto::Tcp { 6 } else { 17 };
+        let (Some((src, dst)), Some((sp, dp))) = (pkt.addrs(), pkt.ports()) else {
+            return;
+        };
+        let name = if proto == 6 { "TCP" } else { "UDP" };
+        let Some(dir) = self.add(
+            pkt,
+            Key::Stream(proto, stream),
+            name,
+            proto,
+            src,
+            dst,
+            Some((sp, dp, stream)),
+        ) else {
+            return;
+        };
+        let Some(c) = self.open.get_mut(&Key::Stream(proto, stream)) else {
+            return;
+        };
+        if c.app.is_none() {
+            c.app = pkt
+                .layers
+                .iter()
+                .find(|l| l.proto.tier() == Tier::Application && l.proto != Proto::Data)
+                .map(|l| l.proto.filter_name());
+        }
+        if proto == 6 {
+            let h = pkt.bytes_of(t, t.start as usize..t.start as usize + 14);
+            if h.len() >= 14 {
+                let flags = u16::from_be_bytes([h[12], h[13]]) & 0x0fff;
+                if flags & (SYN | ACK) == SYN {
+                    c.syn = true;
+                } else if flags & (SYN | ACK) == SYN | ACK {
+                    c.synack = true;
+                } else if flags & ACK != 0 && c.syn && c.synack && dir == 0 {
+                    c.handshake = true;
+                }
+                if flags & FIN != 0 {
+                    c.fin[dir] = true;
+                }
+                if flags & RST != 0 {
+                    c.rst = true;
+                }
+            }
+            if pkt.flow.retransmission {
+                c.retransmissions += 1;
+            }
+        }
+    }
+
+    /// Counts the packet in its conversation (opening one if needed);
+    /// returns the direction (0: from the initiator).
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        pkt: &Packet<'_>,
+        key: Key,
+        transport: &'static str,
+        proto: u8,
+        src: IpAddr,
+        dst: IpAddr,
+        ports: Option<(u16, u16, u32)>,
+    ) -> Option<usize> {
+        if !self.open.contains_key(&key) && self.open.len() >= self.max_open {
+            self.evict_oldest();
+        }
+        let c = self.open.entry(key).or_insert_with(|| Conversation {
+            key,
+            transport,
+            ip_proto: proto,
+            stream: ports.map(|p| p.2),
+            a: src,
+            b: dst,
+            port_a: ports.map(|p| p.0),
+            port_b: ports.map(|p| p.1),
+            app: None,
+            packets: [0; 2],
+            bytes: [0; 2],
+            start: pkt.ts,
+            last: pkt.ts,
+            retransmissions: 0,
+            syn: false,
+            synack: false,
+            handshake: false,
+            fin: [false; 2],
+            rst: false,
+            evicted: false,
+        });
+        let dir = match ports {
+            Some((sp, _, _)) => usize::from(!(src == c.a && Some(sp) == c.port_a)),
+            None => usize::from(src != c.a),
+        };
+        c.packets[dir] += 1;
+        c.bytes[dir] += pkt.wire_len as u64;
+        if pkt.ts.nanos_since(c.last) > 0 {
+            c.last = pkt.ts;
+        }
+        Some(dir)
+    }
+
+    /// Closes conversations idle longer than the timeout (at most once a
+    /// second of capture time, so the scan stays cheap).
+    fn sweep(&mut self, now: Timestamp) {
+        let due = match self.last_sweep {
+            None => true,
+            Some(t) => now.nanos_since(t) >= 1_000_000_000,
+        };
+        if !due {
+            return;
+        }
+        self.last_sweep = Some(now);
+        let idle = self.idle_nanos;
+        if self.open.is_empty() {
+            return;
+        }
+        let stale: Vec<Key> = self
+            .open
+            .iter()
+            .filter(|(_, c)| now.nanos_since(c.last) > idle)
+            .map(|(k, _)| *k)
+            .collect();
+        for k in stale {
+            self.close(&k, true);
+        }
+    }
+
+    /// At the cap: closes the least recently active eighth (one scan pays
+    /// for many new conversations).
+    fn evict_oldest(&mut self) {
+        let n = (self.open.len() / 8).max(1);
+        let mut lasts: Vec<(Timestamp, Key)> =
+            self.open.iter().map(|(k, c)| (c.last, *k)).collect();
+        let n = n.min(lasts.len());
+        if n == 0 {
+            return;
+        }
+        lasts.select_nth_unstable_by(n - 1, |x, y| x.0.nanos_since(y.0).cmp(&0));
+        for (_, k) in lasts.into_iter().take(n) {
+            self.close(&k, true);
+        }
+    }
+
+    fn close(&mut self, k: &Key, evicted: bool) {
+        if let Some(mut c) = self.open.remove(k) {
+            c.evicted = evicted;
+            if evicted {
+                self.evicted += 1;
+            }
+            self.done.push(c);
+        }
+    }
+
+    /// Ends the capture: every open conversation becomes a row; rows come
+    /// back in order of their first packet. Pieces of one conversation
+    /// closed early and seen again (same stream index, or same address pair)
+    /// are merged back into one row, so the counts match tshark's.
+    pub fn finish(mut self) -> (Vec<Conversation>, u64) {
+        let mut pieces = std::mem::take(&mut self.done);
+        pieces.extend(self.open.drain().map(|(_, c)| c));
+        let mut at: HashMap<Key, usize> = HashMap::with_capacity(pieces.len());
+        let mut rows: Vec<Conversation> = Vec::with_capacity(pieces.len());
+        for c in pieces {
+            match at.get(&c.key) {
+                Some(&i) => rows[i].merge(c),
+                None => {
+                    at.insert(c.key, rows.len());
+                    rows.push(c);
+                }
+            }
+        }
+        rows.sort_by(|x, y| {
+            x.start
+                .nanos_since(y.start)
+                .cmp(&0)
+                .then(x.stream.cmp(&y.stream))
+        });
+        for c in &mut rows {
+            if c.app.is_none() {
+                if let (Some(pa), Some(pb)) = (c.port_a, c.port_b) {
+                    c.app = port_service(c.ip_proto, pb).or_else(|| port_service(c.ip_proto, pa));
+                }
+            }
+        }
+        (rows, self.evicted)
+    }
+}
+
+/// The IP protocol of the outermost IP header's payload (IPv6 extension
+/// headers skipped as the dissector did).
+fn ip_proto(pkt: &Packet<'_>) -> u8 {
+    let Some(i) = pkt
+        .layers
+        .iter()
+        .position(|l| matches!(l.proto, Proto::Ip | Proto::Ipv6))
+    else {
+        return 0;
+    };
+    let next = pkt.layers.get(i + 1..).unwrap_or(&[]).iter().find(|l| {
+        !matches!(
+            l.proto,
+            Proto::Ipv6HopOpts
+                | Proto::Ipv6Routing
+                | Proto::Ipv6Frag
+                | Proto::Ipv6DstOpts
+                | Proto::Ah
+        )
+    });
+    match next.map(|l| l.proto) {
+        Some(Proto::Icmp) => 1,
+        Some(Proto::Icmpv6) => 58,
+        Some(Proto::Tcp) => 6,
+        Some(Proto::Udp) => 17,
+        _ => {
+            let l = pkt.layers[i];
+            if l.proto == Proto::Ip {
+                pkt.bytes(l.start as usize + 9..l.start as usize + 10)
+                    .first()
+                    .copied()
+                    .unwrap_or(0)
+            } else {
+                pkt.bytes(l.start as usize + 6..l.start as usize + 7)
+                    .first()
+                    .copied()
+                    .unwrap_or(0)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Frame;
+
+    fn udp_frame(sport: u16, dport: u16) -> Vec<u8> {
+        let b = etherparse::PacketBuilder::ethernet2([1; 6], [2; 6])
+            .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+            .udp(sport, dport);
+        let mut v = Vec::new();
+        b.write(&mut v, &[0u8; 4]).unwrap();
+        v
+    }
+
+    fn feed(c: &mut Conversations, t: &mut crate::flow::FlowTracker, bytes: &[u8], sec: i64) {
+        let f = Frame {
+            ts: Timestamp { sec, nsec: 0 },
+            wire_len: bytes.len() as u32,
+            linktype: 1,
+            interface: 0,
+            bytes,
+        };
+        let mut p = crate::dissect::dissect(&f, 1, Timestamp::default());
+        t.observe(&mut p);
+        c.observe(&p);
+    }
+
+    #[test]
+    fn cap_and_idle_close_into_rows() {
+        let mut c = Conversations::new(4, 10);
+        let mut t = crate::flow::FlowTracker::default();
+        for i in 0..20u16 {
+            feed(&mut c, &mut t, &udp_frame(1000 + i, 53), 0);
+        }
+        assert!(c.open_len() <= 4);
+        // Idle past the timeout: everything open closes at the next sweep.
+        feed(&mut c, &mut t, &udp_frame(5000, 53), 100);
+        assert_eq!(c.open_len(), 1);
+        // A closed conversation seen again is merged back into its row.
+        feed(&mut c, &mut t, &udp_frame(1000, 53), 100);
+        let (rows, evicted) = c.finish();
+        assert_eq!(rows.len(), 21);
+        assert_eq!(evicted, 20);
+        assert_eq!(rows.iter().map(|r| r.total_packets()).sum::<u64>(), 22);
+        assert_eq!(rows[0].packets, [2, 0]);
+        assert!(rows
+            .iter()
+            .all(|r| r.app == Some("dns") && r.tcp_state().is_none()));
+    }
+}
