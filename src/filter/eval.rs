@@ -76,7 +76,8 @@ impl Filter {
             }
             Ast::Or(a, b) => Node::Or(Box::new(self.node(src, *a)?), Box::new(self.node(src, *b)?)),
             Ast::Test(t) => {
-                // As Wireshark 3.6+: `a != b` is `!(a == b)`.
+                // As tshark 4.0: `a != b` holds when the field occurs and
+                // no occurrence equals b (absent fields do not match).
                 let negate = matches!(t.rel, Rel::Cmp("!=", _));
                 let leaf = leaf(src, &t)?;
                 let name = match self.names.iter().position(|n| *n == t.field) {
@@ -89,7 +90,13 @@ impl Filter {
                 self.leaves.push(Leaf { name, ..leaf });
                 let n = Node::Leaf(self.leaves.len() - 1);
                 if negate {
-                    Node::Not(Box::new(n))
+                    self.leaves.push(Leaf {
+                        name,
+                        slice: None,
+                        pred: Pred::Exists,
+                    });
+                    let exists = Node::Leaf(self.leaves.len() - 1);
+                    Node::And(Box::new(exists), Box::new(Node::Not(Box::new(n))))
                 } else {
                     n
                 }
@@ -318,14 +325,14 @@ fn leaf(src: &str, t: &Test) -> Result<Leaf, FilterError> {
         }
         Rel::Cmp(op, l) => {
             let c = typed(l)?;
-            if matches!(c, Const::V4(_, p) if p < 32) || matches!(c, Const::V6(_, p) if p < 128) {
-                if !matches!(*op, "==" | "!=") {
-                    return Err(FilterError::new(
-                        src,
-                        l.pos(),
-                        "a subnet can only be compared with '==' or '!='",
-                    ));
-                }
+            let subnet =
+                matches!(c, Const::V4(_, p) if p < 32) || matches!(c, Const::V6(_, p) if p < 128);
+            if subnet && !matches!(*op, "==" | "!=") {
+                return Err(FilterError::new(
+                    src,
+                    l.pos(),
+                    "a subnet can only be compared with '==' or '!='",
+                ));
             }
             match *op {
                 "==" | "!=" => Pred::Eq(c),

@@ -114,3 +114,121 @@ fn levenshtein(a: &str, b: &str) -> usize {
     }
     prev[b.len()]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(expr: &str) -> String {
+        Filter::compile(expr).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_failure() {
+        assert_eq!(
+            err("tcp.port == "),
+            "tcp.port == \n            ^ expected a value after '=='"
+        );
+        assert_eq!(
+            err("tcp and (udp"),
+            "tcp and (udp\n            ^ expected ')'"
+        );
+        assert_eq!(
+            err("tcp udp"),
+            "tcp udp\n    ^ expected 'and', 'or' or the end of the filter"
+        );
+        assert_eq!(err("tcp)"), "tcp)\n   ^ unmatched ')'");
+        assert_eq!(
+            err("tcp &&"),
+            "tcp &&\n      ^ expected a field or protocol name"
+        );
+        assert_eq!(
+            err("http.host == \"abc"),
+            "http.host == \"abc\n             ^ unterminated string: expected '\"'"
+        );
+        assert_eq!(
+            err("tcp.port in 80"),
+            "tcp.port in 80\n            ^ expected '{' after 'in'"
+        );
+        assert_eq!(
+            err("ip.src # 1"),
+            "ip.src # 1\n       ^ unexpected character '#'"
+        );
+        assert_eq!(
+            err(""),
+            "\n^ empty filter: expected a field or protocol name"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_suggest_near_names() {
+        assert_eq!(
+            err("ip.scr == 1.2.3.4"),
+            "ip.scr == 1.2.3.4\n^ \"ip.scr\" is not a known field or protocol; did you mean ip.src?"
+        );
+        assert_eq!(
+            err("tcp && tcp.prot == 80"),
+            "tcp && tcp.prot == 80\n       ^ \"tcp.prot\" is not a known field or protocol; did you mean tcp.port?"
+        );
+        assert_eq!(
+            err("zzzzzzzzzzzz"),
+            "zzzzzzzzzzzz\n^ \"zzzzzzzzzzzz\" is not a known field or protocol"
+        );
+    }
+
+    #[test]
+    fn type_errors_say_what_was_expected() {
+        assert_eq!(
+            err("ip.src == \"abc\""),
+            "ip.src == \"abc\"\n          ^ ip.src expects an IPv4 address or subnet (10.0.0.1, 10.0.0.0/8)"
+        );
+        assert_eq!(
+            err("tcp.port == 8o"),
+            "tcp.port == 8o\n            ^ tcp.port expects an unsigned integer"
+        );
+        assert_eq!(
+            err("eth.src == 00:11:22"),
+            "eth.src == 00:11:22\n           ^ eth.src expects a MAC address (00:11:22:33:44:55)"
+        );
+        assert_eq!(
+            err("tcp == 1"),
+            "tcp == 1\n^ tcp is a protocol: it can only be tested for presence"
+        );
+        assert_eq!(
+            err("ip.ttl contains 01"),
+            "ip.ttl contains 01\n                ^ 'contains' needs a string or bytes field; ip.ttl expects an unsigned integer"
+        );
+        assert_eq!(
+            err("ip.src < 10.0.0.0/8"),
+            "ip.src < 10.0.0.0/8\n         ^ a subnet can only be compared with '==' or '!='"
+        );
+        assert_eq!(
+            err("eth.src[0;3] == 00"),
+            "eth.src[0;3] == 00\n       ^ invalid slice: expected [start:length], [start-end], [start] or [start:]"
+        );
+    }
+
+    #[test]
+    fn accepted_forms_compile() {
+        for f in [
+            "tcp.port in {80 443 8000..8100}",
+            "tcp.port in {80, 443, 8000..8100}",
+            "http.request.method == \"GET\" && ip.dst == 10.99.0.0/24",
+            "tcp.payload contains 47:45:54",
+            "eth.src[0:3] == 02:00:5e",
+            "eth.src[1-2] == 00:5e",
+            "http.host matches \"(?i)EXAMPLE\\\\.com$\"",
+            "not tcp || !(udp.port ne 53) and ftp-data",
+            "ip.ttl ge 0x40 and ipv6.addr == fe80::/10",
+            "frame.time_relative < 1.5 && frame.number > 3 && frame.len <= 1514",
+            "tcp.flags.syn == true and tcp.flags.ack == 0",
+            "http.host == \"a\\x41\\101\\\"\"",
+        ] {
+            assert!(
+                Filter::compile(f).is_ok(),
+                "{f}: {:?}",
+                Filter::compile(f).err()
+            );
+        }
+    }
+}
