@@ -6,6 +6,7 @@
 
 pub mod cmd;
 pub mod dissect;
+pub mod filter;
 pub mod flow;
 pub mod output;
 pub mod source;

@@ -163,6 +163,10 @@ struct OutputArgs {
     /// When to colour output
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorArg,
+    /// Display filter in Wireshark's language, applied after decoding
+    /// (e.g. 'http.request.method == "GET" && ip.dst == 10.0.0.0/8')
+    #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+    display_filter: Option<String>,
     /// Decode every frame alone: no IP defragmentation, no TCP reassembly
     #[arg(long)]
     no_reassembly: bool,
@@ -341,6 +345,7 @@ impl OutputArgs {
                 ColorArg::Always => Some(true),
                 ColorArg::Never => Some(false),
             },
+            display: self.display_filter.clone(),
             reasm: layerscope::cmd::pipeline::ReasmOptions {
                 enabled: !self.no_reassembly,
                 tcp_max_bytes: self.reassembly_max_bytes,
@@ -364,6 +369,19 @@ fn main() {
             std::process::exit(code);
         }
     };
+    // A bad display filter fails before any packet is read or captured.
+    if let Command::Read(ReadArgs { output, .. }) | Command::Capture(CaptureArgs { output, .. }) =
+        &cli.command
+    {
+        if let Some(Err(e)) = output
+            .display_filter
+            .as_deref()
+            .map(layerscope::filter::Filter::compile)
+        {
+            eprintln!("layerscope: invalid display filter:\n{e}");
+            std::process::exit(exit::USAGE);
+        }
+    }
     let code = match cli.command {
         Command::Read(a) => cmd::read::run(&cmd::read::ReadOptions {
             files: a.files,

@@ -69,6 +69,10 @@ pub fn run(opts: &CaptureOptions) -> i32 {
     };
     let mut pipe = Pipeline::new(sink, None, opts.count);
     pipe.set_reassembly(opts.output.reasm);
+    if let Err(e) = pipe.set_display_filter(opts.output.display.as_deref()) {
+        eprintln!("{e}");
+        return super::exit::USAGE;
+    }
     let deadline = opts.duration.map(|d| Instant::now() + d);
     let show_count = opts.quiet && io::stderr().is_terminal();
     let mut last_flush = Instant::now();

@@ -23,6 +23,8 @@ pub struct OutputOptions {
     /// Force colour on or off; None decides from the terminal and NO_COLOR.
     pub color: Option<bool>,
     pub reasm: ReasmOptions,
+    /// `-Y`: display filter (already checked by the CLI).
+    pub display: Option<String>,
 }
 
 /// Caps and switches for IP defragmentation and TCP reassembly.
@@ -194,6 +196,8 @@ pub struct Pipeline<W: Write> {
     pub reasm: ReasmOptions,
     pub defrag: crate::flow::ip_defrag::Defrag,
     pub tcp: crate::flow::tcp_reassembly::TcpReassembler,
+    /// `-Y`: display filter, applied after flow state, before the sink.
+    pub display: Option<crate::filter::Filter>,
 }
 
 impl<W: Write> Pipeline<W> {
@@ -208,7 +212,20 @@ impl<W: Write> Pipeline<W> {
             reasm: ReasmOptions::default(),
             defrag: Default::default(),
             tcp: Default::default(),
+            display: None,
         }
+    }
+
+    /// Compiles the `-Y` filter; the error is printed as the CLI prints it.
+    pub fn set_display_filter(&mut self, expr: Option<&str>) -> Result<(), String> {
+        self.display = match expr {
+            Some(e) => Some(
+                crate::filter::Filter::compile(e)
+                    .map_err(|e| format!("layerscope: invalid display filter:\n{e}"))?,
+            ),
+            None => None,
+        };
+        Ok(())
     }
 
     /// Applies reassembly switches and caps (before the first frame).
@@ -260,7 +277,14 @@ impl<W: Write> Pipeline<W> {
         if !self.reasm.enabled {
             dissect::decode_first_fragment(&mut pkt);
             self.flows.observe(&mut pkt);
-            return finish(&mut self.sink, self.limit, self.number, pkt, true);
+            return finish(
+                &mut self.sink,
+                self.display.as_mut(),
+                self.limit,
+                self.number,
+                pkt,
+                true,
+            );
         }
         // A fragment that completes its datagram: decode the datagram.
         let defrag = self.defrag.process(&pkt);
@@ -302,19 +326,28 @@ impl<W: Write> Pipeline<W> {
             // it skipped keeps no application layers either.
             return finish(
                 &mut self.sink,
+                self.display.as_mut(),
                 self.limit,
                 self.number,
                 pkt,
                 o == Default::default(),
             );
         }
-        finish(&mut self.sink, self.limit, self.number, pkt, true)
+        finish(
+            &mut self.sink,
+            self.display.as_mut(),
+            self.limit,
+            self.number,
+            pkt,
+            true,
+        )
     }
 }
 
 /// Retransmission trimming, then the sink and the `-c` check.
 fn finish<W: Write>(
     sink: &mut Sink<W>,
+    display: Option<&mut crate::filter::Filter>,
     limit: Option<u64>,
     number: u64,
     mut pkt: Packet<'_>,
@@ -330,7 +363,10 @@ fn finish<W: Write>(
             pkt.layers.truncate(i + 1);
         }
     }
-    sink.packet(&pkt).map_err(PipelineError::Io)?;
+    // Frames the display filter drops keep their numbers, as in Wireshark.
+    if display.is_none_or(|f| f.matches(&pkt)) {
+        sink.packet(&pkt).map_err(PipelineError::Io)?;
+    }
     if limit.is_some_and(|l| number >= l) {
         return Ok(Step::Stop);
     }

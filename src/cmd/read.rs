@@ -30,6 +30,10 @@ pub fn run_to<W: Write>(opts: &ReadOptions, out: W) -> i32 {
     let bpf = opts.bpf.as_deref().map(Bpf::new);
     let mut pipe = Pipeline::new(Sink::new(out, &opts.output), bpf, opts.count);
     pipe.set_reassembly(opts.output.reasm);
+    if let Err(e) = pipe.set_display_filter(opts.output.display.as_deref()) {
+        eprintln!("{e}");
+        return super::exit::USAGE;
+    }
     let show_progress = opts
         .progress
         .unwrap_or_else(|| io::stderr().is_terminal() && !io::stdout().is_terminal());

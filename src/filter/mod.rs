@@ -1,0 +1,234 @@
+//! Wireshark display filters (`-Y`) over layerscope's decoded fields.
+//!
+//! A filter is parsed and typed once against the field registry
+//! ([`fields::FIELDS`]); per packet, a [`crate::dissect::FieldSink`] looks only
+//! at the fields the filter names and compares typed values, never strings.
+
+mod eval;
+pub mod fields;
+mod lexer;
+mod parser;
+
+pub use eval::Filter;
+
+/// The type of a field, as `tshark -G fields` classifies it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldType {
+    /// A protocol: only tested for presence.
+    Proto,
+    Uint,
+    Int,
+    Bool,
+    Ipv4,
+    Ipv6,
+    Mac,
+    Str,
+    Bytes,
+    RelTime,
+    AbsTime,
+    Float,
+}
+
+impl FieldType {
+    /// What a value of this type looks like, for type errors.
+    pub fn expected(self) -> &'static str {
+        match self {
+            FieldType::Proto => "nothing (a protocol is only tested for presence)",
+            FieldType::Uint => "an unsigned integer",
+            FieldType::Int => "an integer",
+            FieldType::Bool => "a boolean (1, 0, true or false)",
+            FieldType::Ipv4 => "an IPv4 address or subnet (10.0.0.1, 10.0.0.0/8)",
+            FieldType::Ipv6 => "an IPv6 address or subnet (2001:db8::1, 2001:db8::/32)",
+            FieldType::Mac => "a MAC address (00:11:22:33:44:55)",
+            FieldType::Str => "a string (\"text\")",
+            FieldType::Bytes => "a byte sequence (47:45:54) or a string",
+            FieldType::RelTime => "a time in seconds (1.5)",
+            FieldType::AbsTime => "an absolute time (not supported in comparisons)",
+            FieldType::Float => "a number",
+        }
+    }
+}
+
+/// The type of a known field, or None.
+pub fn field_type(name: &str) -> Option<FieldType> {
+    fields::FIELDS
+        .binary_search_by(|(n, _)| n.cmp(&name))
+        .ok()
+        .map(|i| fields::FIELDS[i].1)
+}
+
+/// A filter that does not compile: the message and the offset it is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilterError {
+    pub expr: String,
+    pub pos: usize,
+    pub msg: String,
+}
+
+impl FilterError {
+    pub fn new(expr: &str, pos: usize, msg: &str) -> Self {
+        FilterError {
+            expr: expr.to_string(),
+            pos,
+            msg: msg.to_string(),
+        }
+    }
+}
+
+/// The expression, then a caret under the failing position and the message.
+impl std::fmt::Display for FilterError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let col = self
+            .expr
+            .get(..self.pos.min(self.expr.len()))
+            .map_or(0, |s| s.chars().count());
+        write!(f, "{}\n{}^ {}", self.expr, " ".repeat(col), self.msg)
+    }
+}
+
+impl std::error::Error for FilterError {}
+
+/// Known names nearest to `name` by edit distance, best first (at most 3).
+pub fn suggest(name: &str) -> Vec<&'static str> {
+    let limit = (name.len() / 3).clamp(2, 4);
+    let mut best: Vec<(usize, &'static str)> = fields::FIELDS
+        .iter()
+        .map(|(n, _)| (levenshtein(name, n), *n))
+        .filter(|(d, _)| *d <= limit)
+        .collect();
+    best.sort();
+    best.into_iter().take(3).map(|(_, n)| n).collect()
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(expr: &str) -> String {
+        Filter::compile(expr).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_failure() {
+        assert_eq!(
+            err("tcp.port == "),
+            "tcp.port == \n            ^ expected a value after '=='"
+        );
+        assert_eq!(
+            err("tcp and (udp"),
+            "tcp and (udp\n            ^ expected ')'"
+        );
+        assert_eq!(
+            err("tcp udp"),
+            "tcp udp\n    ^ expected 'and', 'or' or the end of the filter"
+        );
+        assert_eq!(err("tcp)"), "tcp)\n   ^ unmatched ')'");
+        assert_eq!(
+            err("tcp &&"),
+            "tcp &&\n      ^ expected a field or protocol name"
+        );
+        assert_eq!(
+            err("http.host == \"abc"),
+            "http.host == \"abc\n             ^ unterminated string: expected '\"'"
+        );
+        assert_eq!(
+            err("tcp.port in 80"),
+            "tcp.port in 80\n            ^ expected '{' after 'in'"
+        );
+        assert_eq!(
+            err("ip.src # 1"),
+            "ip.src # 1\n       ^ unexpected character '#'"
+        );
+        assert_eq!(
+            err(""),
+            "\n^ empty filter: expected a field or protocol name"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_suggest_near_names() {
+        assert_eq!(
+            err("ip.scr == 1.2.3.4"),
+            "ip.scr == 1.2.3.4\n^ \"ip.scr\" is not a known field or protocol; did you mean ip.src?"
+        );
+        assert_eq!(
+            err("tcp && tcp.prot == 80"),
+            "tcp && tcp.prot == 80\n       ^ \"tcp.prot\" is not a known field or protocol; did you mean tcp.port?"
+        );
+        assert_eq!(
+            err("zzzzzzzzzzzz"),
+            "zzzzzzzzzzzz\n^ \"zzzzzzzzzzzz\" is not a known field or protocol"
+        );
+    }
+
+    #[test]
+    fn type_errors_say_what_was_expected() {
+        assert_eq!(
+            err("ip.src == \"abc\""),
+            "ip.src == \"abc\"\n          ^ ip.src expects an IPv4 address or subnet (10.0.0.1, 10.0.0.0/8)"
+        );
+        assert_eq!(
+            err("tcp.port == 8o"),
+            "tcp.port == 8o\n            ^ tcp.port expects an unsigned integer"
+        );
+        assert_eq!(
+            err("eth.src == 00:11:22"),
+            "eth.src == 00:11:22\n           ^ eth.src expects a MAC address (00:11:22:33:44:55)"
+        );
+        assert_eq!(
+            err("tcp == 1"),
+            "tcp == 1\n^ tcp is a protocol: it can only be tested for presence"
+        );
+        assert_eq!(
+            err("ip.ttl contains 01"),
+            "ip.ttl contains 01\n                ^ 'contains' needs a string or bytes field; ip.ttl expects an unsigned integer"
+        );
+        assert_eq!(
+            err("ip.src < 10.0.0.0/8"),
+            "ip.src < 10.0.0.0/8\n         ^ a subnet can only be compared with '==' or '!='"
+        );
+        assert_eq!(
+            err("eth.src[0;3] == 00"),
+            "eth.src[0;3] == 00\n       ^ invalid slice: expected [start:length], [start-end], [start] or [start:]"
+        );
+    }
+
+    #[test]
+    fn accepted_forms_compile() {
+        for f in [
+            "tcp.port in {80 443 8000..8100}",
+            "tcp.port in {80, 443, 8000..8100}",
+            "http.request.method == \"GET\" && ip.dst == 10.99.0.0/24",
+            "tcp.payload contains 47:45:54",
+            "eth.src[0:3] == 02:00:5e",
+            "eth.src[1-2] == 00:5e",
+            "http.host matches \"(?i)EXAMPLE\\\\.com$\"",
+            "not tcp || !(udp.port ne 53) and ftp-data",
+            "ip.ttl ge 0x40 and ipv6.addr == fe80::/10",
+            "frame.time_relative < 1.5 && frame.number > 3 && frame.len <= 1514",
+            "tcp.flags.syn == true and tcp.flags.ack == 0",
+            "http.host == \"a\\x41\\101\\\"\"",
+        ] {
+            assert!(
+                Filter::compile(f).is_ok(),
+                "{f}: {:?}",
+                Filter::compile(f).err()
+            );
+        }
+    }
+}
