@@ -202,6 +202,43 @@ struct ReadArgs {
     output: OutputArgs,
 }
 
+/// Source options of the commands that aggregate packets (`flows`, `stats`, `follow`).
+#[derive(Args)]
+struct SourceArgs {
+    /// Capture files (pcap or pcapng), read one after another; `-` is standard input
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// BPF filter expression, applied as tcpdump applies it (e.g. 'tcp port 80')
+    #[arg(short = 'f', long = "filter", value_name = "BPF")]
+    filter: Option<String>,
+    /// Display filter in Wireshark's language: only matching packets count
+    #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+    display_filter: Option<String>,
+    /// Show a progress bar on standard error (default: when stderr is a terminal and stdout is not)
+    #[arg(long, overrides_with = "no_progress")]
+    progress: bool,
+    /// Never show a progress bar
+    #[arg(long)]
+    no_progress: bool,
+}
+
+impl SourceArgs {
+    fn options(&self) -> cmd::SourceOptions {
+        cmd::SourceOptions {
+            files: self.files.clone(),
+            bpf: self.filter.clone(),
+            display: self.display_filter.clone(),
+            progress: if self.no_progress {
+                Some(false)
+            } else if self.progress {
+                Some(true)
+            } else {
+                None
+            },
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum FlowFormatArg {
     Table,
@@ -219,12 +256,8 @@ enum SortArg {
 
 #[derive(Args)]
 struct FlowsArgs {
-    /// Capture files (pcap or pcapng), read one after another; `-` is standard input
-    #[arg(required = true, value_name = "FILE")]
-    files: Vec<String>,
-    /// BPF filter expression, applied as tcpdump applies it
-    #[arg(short = 'f', long = "filter", value_name = "BPF")]
-    filter: Option<String>,
+    #[command(flatten)]
+    source: SourceArgs,
     /// Output format
     #[arg(long = "format", short = 'F', value_enum, default_value = "table")]
     format: FlowFormatArg,
@@ -237,19 +270,12 @@ struct FlowsArgs {
     /// Close conversations idle this long (seconds of capture time)
     #[arg(long, value_name = "SECS", default_value_t = layerscope::flow::conversations::DEFAULT_IDLE_SECS)]
     idle_timeout: u64,
-    /// Show a progress bar on standard error (default: when stderr is a terminal)
-    #[arg(long, overrides_with = "no_progress")]
-    progress: bool,
-    /// Never show a progress bar
-    #[arg(long)]
-    no_progress: bool,
 }
 
 #[derive(Args)]
 struct FollowArgs {
-    /// Capture files (pcap or pcapng), read one after another; `-` is standard input
-    #[arg(required = true, value_name = "FILE")]
-    files: Vec<String>,
+    #[command(flatten)]
+    source: SourceArgs,
     /// Stream index (tcp.stream, or udp.stream with --udp)
     #[arg(long, value_name = "N")]
     stream: u32,
@@ -265,9 +291,6 @@ struct FollowArgs {
     /// The payload bytes themselves, both directions concatenated
     #[arg(long)]
     raw: bool,
-    /// BPF filter expression, applied as tcpdump applies it
-    #[arg(short = 'f', long = "filter", value_name = "BPF")]
-    filter: Option<String>,
     /// When to colour output (client red, server blue)
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorArg,
@@ -275,21 +298,14 @@ struct FollowArgs {
 
 #[derive(Args)]
 struct StatsArgs {
-    /// Capture files (pcap or pcapng), read one after another; `-` is standard input
-    #[arg(required = true, value_name = "FILE")]
-    files: Vec<String>,
-    /// BPF filter expression, applied as tcpdump applies it
-    #[arg(short = 'f', long = "filter", value_name = "BPF")]
-    filter: Option<String>,
+    #[command(flatten)]
+    source: SourceArgs,
     /// Cap on open conversations
     #[arg(long, value_name = "N", default_value_t = layerscope::flow::conversations::DEFAULT_MAX_OPEN)]
     max_flows: usize,
     /// Close conversations idle this long (seconds of capture time)
     #[arg(long, value_name = "SECS", default_value_t = layerscope::flow::conversations::DEFAULT_IDLE_SECS)]
     idle_timeout: u64,
-    /// Never show a progress bar
-    #[arg(long)]
-    no_progress: bool,
 }
 
 #[derive(Args)]
@@ -370,14 +386,17 @@ fn main() {
         }
     };
     // A bad display filter fails before any packet is read or captured.
-    if let Command::Read(ReadArgs { output, .. }) | Command::Capture(CaptureArgs { output, .. }) =
-        &cli.command
+    let display = match &cli.command {
+        Command::Read(ReadArgs { output, .. }) | Command::Capture(CaptureArgs { output, .. }) => {
+            output.display_filter.as_deref()
+        }
+        Command::Flows(FlowsArgs { source, .. })
+        | Command::Stats(StatsArgs { source, .. })
+        | Command::Follow(FollowArgs { source, .. }) => source.display_filter.as_deref(),
+        _ => None,
+    };
     {
-        if let Some(Err(e)) = output
-            .display_filter
-            .as_deref()
-            .map(layerscope::filter::Filter::compile)
-        {
+        if let Some(Err(e)) = display.map(layerscope::filter::Filter::compile) {
             eprintln!("layerscope: invalid display filter:\n{e}");
             std::process::exit(exit::USAGE);
         }
@@ -424,7 +443,7 @@ fn main() {
         Command::Follow(a) => {
             use cmd::follow::{FollowMode, FollowOptions};
             cmd::follow::run(&FollowOptions {
-                files: a.files,
+                source: a.source.options(),
                 stream: a.stream,
                 udp: a.udp,
                 mode: if a.hex {
@@ -434,7 +453,6 @@ fn main() {
                 } else {
                     FollowMode::Ascii
                 },
-                bpf: a.filter,
                 color: match a.color {
                     ColorArg::Auto => None,
                     ColorArg::Always => Some(true),
@@ -443,16 +461,14 @@ fn main() {
             })
         }
         Command::Stats(a) => cmd::stats::run(&cmd::stats::StatsOptions {
-            files: a.files,
-            bpf: a.filter,
+            source: a.source.options(),
             max_open: a.max_flows,
             idle_secs: a.idle_timeout,
-            progress: a.no_progress.then_some(false),
         }),
         Command::Flows(a) => {
             use cmd::flows::{FlowFormat, FlowsOptions, SortKey};
             cmd::flows::run(&FlowsOptions {
-                files: a.files,
+                source: a.source.options(),
                 format: match a.format {
                     FlowFormatArg::Table => FlowFormat::Table,
                     FlowFormatArg::Jsonl => FlowFormat::Jsonl,
@@ -464,16 +480,8 @@ fn main() {
                     SortArg::Start => SortKey::Start,
                     SortArg::Duration => SortKey::Duration,
                 },
-                bpf: a.filter,
                 max_open: a.max_flows,
                 idle_secs: a.idle_timeout,
-                progress: if a.no_progress {
-                    Some(false)
-                } else if a.progress {
-                    Some(true)
-                } else {
-                    None
-                },
             })
         }
         Command::Serve(a) => cmd::traffic::serve(

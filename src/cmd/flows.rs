@@ -1,11 +1,11 @@
 //! `layerscope flows`: one row per conversation, as `tshark -z conv,tcp`.
 
 use super::exit;
-use super::pipeline::{Bpf, Pipeline, ReasmOptions, Sink};
+use super::pipeline::{Pipeline, ReasmOptions, Sink};
 use crate::flow::conversations::{Conversation, Conversations};
 use crate::source::Timestamp;
 use std::cell::RefCell;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::rc::Rc;
 use tabled::settings::Style;
 use tabled::{Table, Tabled};
@@ -31,27 +31,23 @@ pub enum SortKey {
 
 #[derive(Clone, Debug)]
 pub struct FlowsOptions {
-    pub files: Vec<String>,
+    pub source: super::SourceOptions,
     pub format: FlowFormat,
     pub sort: SortKey,
-    pub bpf: Option<String>,
     /// Cap on open conversations.
     pub max_open: usize,
     /// Idle timeout, seconds of capture time.
     pub idle_secs: u64,
-    pub progress: Option<bool>,
 }
 
 impl Default for FlowsOptions {
     fn default() -> Self {
         FlowsOptions {
-            files: Vec::new(),
+            source: Default::default(),
             format: FlowFormat::Table,
             sort: SortKey::Start,
-            bpf: None,
             max_open: crate::flow::conversations::DEFAULT_MAX_OPEN,
             idle_secs: crate::flow::conversations::DEFAULT_IDLE_SECS,
-            progress: None,
         }
     }
 }
@@ -65,11 +61,9 @@ pub fn run(opts: &FlowsOptions) -> i32 {
 /// Reads the files into conversations; the rows in first-packet order, the
 /// evictions, the capture's first timestamp and the exit code.
 pub fn collect(
-    files: &[String],
-    bpf: Option<&str>,
+    source: &super::SourceOptions,
     max_open: usize,
     idle_secs: u64,
-    progress: bool,
 ) -> (Vec<Conversation>, u64, Option<Timestamp>, i32) {
     let convs = Rc::new(RefCell::new(Conversations::new(max_open, idle_secs)));
     let c2 = Rc::clone(&convs);
@@ -77,11 +71,13 @@ pub fn collect(
         c2.borrow_mut().observe(pkt);
         Ok(())
     }));
-    let mut pipe: Pipeline<io::Sink> = Pipeline::new(sink, bpf.map(Bpf::new), None);
     // Reassembly on, as tshark's defaults: a fragmented datagram counts in
     // its transport conversation once, and application PDUs name the protocol.
-    pipe.set_reassembly(ReasmOptions::default());
-    let code = super::read::drive(&mut pipe, files, progress);
+    let mut pipe: Pipeline<io::Sink> = match source.pipeline(sink, ReasmOptions::default()) {
+        Ok(p) => p,
+        Err(code) => return (Vec::new(), 0, None, code),
+    };
+    let code = super::read::drive(&mut pipe, &source.files, source.show_progress());
     let first = pipe.first_ts;
     drop(pipe);
     let convs = Rc::try_unwrap(convs)
@@ -93,16 +89,7 @@ pub fn collect(
 
 /// `run` writing to any output (tests use a buffer).
 pub fn run_to<W: Write>(opts: &FlowsOptions, mut out: W) -> i32 {
-    let progress = opts
-        .progress
-        .unwrap_or_else(|| io::stderr().is_terminal() && !io::stdout().is_terminal());
-    let (mut rows, evicted, first, code) = collect(
-        &opts.files,
-        opts.bpf.as_deref(),
-        opts.max_open,
-        opts.idle_secs,
-        progress,
-    );
+    let (mut rows, evicted, first, code) = collect(&opts.source, opts.max_open, opts.idle_secs);
     if code == exit::USAGE {
         return code;
     }

@@ -6,7 +6,7 @@
 //! gap fills (and is flushed as it is at the end of the capture).
 
 use super::exit;
-use super::pipeline::{Bpf, Pipeline, ReasmOptions, Sink};
+use super::pipeline::{Pipeline, ReasmOptions, Sink};
 use crate::dissect::{transport::tcp, Packet, Proto};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -22,11 +22,10 @@ pub enum FollowMode {
 
 #[derive(Clone, Debug)]
 pub struct FollowOptions {
-    pub files: Vec<String>,
+    pub source: super::SourceOptions,
     pub stream: u32,
     pub udp: bool,
     pub mode: FollowMode,
-    pub bpf: Option<String>,
     pub color: Option<bool>,
 }
 
@@ -242,13 +241,16 @@ pub fn run_to<W: Write>(opts: &FollowOptions, mut out: W, color: bool) -> i32 {
         f2.borrow_mut().observe(pkt);
         Ok(())
     }));
-    let mut pipe: Pipeline<io::Sink> = Pipeline::new(sink, opts.bpf.as_deref().map(Bpf::new), None);
     // Sequence order is rebuilt here; the dissector's reassembly is not needed.
-    pipe.set_reassembly(ReasmOptions {
+    let reasm = ReasmOptions {
         enabled: false,
         ..Default::default()
-    });
-    let code = super::read::drive(&mut pipe, &opts.files, false);
+    };
+    let mut pipe: Pipeline<io::Sink> = match opts.source.pipeline(sink, reasm) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let code = super::read::drive(&mut pipe, &opts.source.files, opts.source.show_progress());
     drop(pipe);
     if code == exit::USAGE {
         return code;

@@ -2,12 +2,12 @@
 //! ports and endpoints tables built from the conversations.
 
 use super::exit;
-use super::pipeline::{Bpf, Pipeline, ReasmOptions, Sink};
+use super::pipeline::{Pipeline, ReasmOptions, Sink};
 use crate::dissect::Packet;
 use crate::flow::conversations::{port_service, Conversation, Conversations};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::net::IpAddr;
 use std::rc::Rc;
 use tabled::settings::Style;
@@ -15,11 +15,9 @@ use tabled::{Table, Tabled};
 
 #[derive(Clone, Debug, Default)]
 pub struct StatsOptions {
-    pub files: Vec<String>,
-    pub bpf: Option<String>,
+    pub source: super::SourceOptions,
     pub max_open: usize,
     pub idle_secs: u64,
-    pub progress: Option<bool>,
 }
 
 struct Node {
@@ -173,9 +171,6 @@ pub fn run(opts: &StatsOptions) -> i32 {
 }
 
 pub fn run_to<W: Write>(opts: &StatsOptions, mut out: W) -> i32 {
-    let progress = opts
-        .progress
-        .unwrap_or_else(|| io::stderr().is_terminal() && !io::stdout().is_terminal());
     let state = Rc::new(RefCell::new((
         Hierarchy::default(),
         Conversations::new(opts.max_open, opts.idle_secs),
@@ -187,9 +182,11 @@ pub fn run_to<W: Write>(opts: &StatsOptions, mut out: W) -> i32 {
         s.1.observe(pkt);
         Ok(())
     }));
-    let mut pipe: Pipeline<io::Sink> = Pipeline::new(sink, opts.bpf.as_deref().map(Bpf::new), None);
-    pipe.set_reassembly(ReasmOptions::default());
-    let code = super::read::drive(&mut pipe, &opts.files, progress);
+    let mut pipe: Pipeline<io::Sink> = match opts.source.pipeline(sink, ReasmOptions::default()) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let code = super::read::drive(&mut pipe, &opts.source.files, opts.source.show_progress());
     drop(pipe);
     if code == exit::USAGE {
         return code;
