@@ -59,6 +59,11 @@ pub trait FieldSink {
     /// Opens a subtree (flags, options) under the last field or layer.
     fn open(&mut self, _label: &str, _range: Range<usize>) {}
     fn close(&mut self) {}
+    /// Whether layer titles and labels are shown; a sink that only reads
+    /// values (a display filter) says no, and decoders skip formatting them.
+    fn tree(&self) -> bool {
+        true
+    }
 }
 
 /// Convenience for dissectors: `out.put("ip.ttl", "Time to Live", Value::U(64), 22..23)`.

@@ -105,6 +105,45 @@ pub enum Tier {
 }
 
 impl Proto {
+    /// Every variant, in declaration order (`ALL[p as usize] == p`).
+    pub const ALL: [Proto; 35] = [
+        Proto::Eth,
+        Proto::Vlan,
+        Proto::Sll,
+        Proto::Sll2,
+        Proto::Null,
+        Proto::Llc,
+        Proto::Mpls,
+        Proto::Ppp,
+        Proto::Nflog,
+        Proto::Arp,
+        Proto::Ip,
+        Proto::Ipv6,
+        Proto::Ipv6HopOpts,
+        Proto::Ipv6Routing,
+        Proto::Ipv6Frag,
+        Proto::Ipv6DstOpts,
+        Proto::Ah,
+        Proto::Icmp,
+        Proto::Icmpv6,
+        Proto::Tcp,
+        Proto::Udp,
+        Proto::Data,
+        Proto::Dns,
+        Proto::Mdns,
+        Proto::Llmnr,
+        Proto::Dhcp,
+        Proto::Dhcpv6,
+        Proto::Ntp,
+        Proto::Http,
+        Proto::Tls,
+        Proto::Ftp,
+        Proto::FtpData,
+        Proto::Telnet,
+        Proto::Ssh,
+        Proto::Unsupported,
+    ];
+
     /// Wireshark's protocol filter name (used in `frame.protocols`).
     pub fn filter_name(self) -> &'static str {
         match self {

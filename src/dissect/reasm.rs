@@ -26,8 +26,14 @@ impl Shifted<'_> {
 impl FieldSink for Shifted<'_> {
     fn layer(&mut self, name: &'static str, title: &str, range: Range<usize>) {
         let r = self.shift(range);
+        if !self.inner.tree() {
+            return self.inner.layer(name, title, r);
+        }
         let t = format!("{title} [reassembled]");
         self.inner.layer(name, &t, r);
+    }
+    fn tree(&self) -> bool {
+        self.inner.tree()
     }
     fn field(&mut self, f: &Field<'_>) {
         let mut g = f.clone();

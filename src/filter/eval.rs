@@ -2,7 +2,7 @@
 
 use super::parser::{parse, Ast, Lit, Rel, Test};
 use super::{field_type, suggest, FieldType, FilterError};
-use crate::dissect::{self, Field, FieldSink, Packet, Value};
+use crate::dissect::{Field, FieldSink, Packet, Value};
 use std::cmp::Ordering;
 use std::ops::Range;
 
@@ -52,6 +52,8 @@ pub struct Filter {
     leaves: Vec<Leaf>,
     root: Node,
     hits: Vec<bool>,
+    scope: super::scope::Scope,
+    lens: u64,
 }
 
 impl Filter {
@@ -62,9 +64,17 @@ impl Filter {
             leaves: Vec::new(),
             root: Node::Leaf(0),
             hits: Vec::new(),
+            scope: super::scope::Scope::new(&[]),
+            lens: 0,
         };
         f.root = f.node(src, ast)?;
         f.hits = vec![false; f.leaves.len()];
+        f.scope = super::scope::Scope::new(&f.names);
+        f.lens = f
+            .names
+            .iter()
+            .map(|n| if n.len() < 64 { 1u64 << n.len() } else { 0 })
+            .fold(0, |a, b| a | b);
         Ok(f)
     }
 
@@ -109,10 +119,11 @@ impl Filter {
         self.hits.iter_mut().for_each(|h| *h = false);
         let mut sink = Sink {
             names: &self.names,
+            lens: self.lens,
             leaves: &self.leaves,
             hits: &mut self.hits,
         };
-        dissect::all_fields(pkt, &mut sink);
+        self.scope.fields(pkt, &mut sink);
         eval(&self.root, &self.hits)
     }
 }
@@ -128,17 +139,27 @@ fn eval(n: &Node, hits: &[bool]) -> bool {
 
 struct Sink<'f> {
     names: &'f [String],
+    /// Bit n set when some name is n bytes long (names of 64 bytes or more always pass).
+    lens: u64,
     leaves: &'f [Leaf],
     hits: &'f mut [bool],
 }
 
 impl Sink<'_> {
     fn name_index(&self, name: &str) -> Option<usize> {
+        // Most fields are not named by the filter: reject them by length first.
+        if name.len() < 64 && self.lens & (1 << name.len()) == 0 {
+            return None;
+        }
         self.names.iter().position(|n| n == name)
     }
 }
 
 impl FieldSink for Sink<'_> {
+    fn tree(&self) -> bool {
+        false
+    }
+
     fn layer(&mut self, name: &'static str, _title: &str, _range: Range<usize>) {
         if let Some(ni) = self.name_index(name) {
             for (i, l) in self.leaves.iter().enumerate() {

@@ -8,6 +8,7 @@ mod eval;
 pub mod fields;
 mod lexer;
 mod parser;
+pub mod scope;
 
 pub use eval::Filter;
 

@@ -424,11 +424,13 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let (sport, dport) = (be16(b, 0), be16(b, 2));
     let v = view(pkt, l);
     let mut title = ArrayString::<128>::new();
-    let _ = write!(
-        title,
-        "Transmission Control Protocol, Src Port: {sport}, Dst Port: {dport}"
-    );
-    if let Some(v) = &v {
+    if out.tree() {
+        let _ = write!(
+            title,
+            "Transmission Control Protocol, Src Port: {sport}, Dst Port: {dport}"
+        );
+    }
+    if let (Some(v), true) = (&v, out.tree()) {
         let _ = write!(title, ", Seq: {}", v.seq);
         if v.flags & ACK != 0 && v.h.header_len() >= MIN_HEADER {
             let _ = write!(title, ", Ack: {}", v.ack);
@@ -567,7 +569,9 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     );
     let fr = o + 12..o + 14;
     let mut names = ArrayString::<96>::new();
-    write_flag_names(&mut names, f, v.ace);
+    if out.tree() {
+        write_flag_names(&mut names, f, v.ace);
+    }
     out.put_note(
         "tcp.flags",
         "Flags",

@@ -137,10 +137,12 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     }
     let (sport, dport) = (be16(b, 0), be16(b, 2));
     let mut title = arrayvec::ArrayString::<96>::new();
-    let _ = std::fmt::Write::write_fmt(
-        &mut title,
-        format_args!("User Datagram Protocol, Src Port: {sport}, Dst Port: {dport}"),
-    );
+    if out.tree() {
+        let _ = std::fmt::Write::write_fmt(
+            &mut title,
+            format_args!("User Datagram Protocol, Src Port: {sport}, Dst Port: {dport}"),
+        );
+    }
     out.layer("udp", &title, l.header());
     out.put(
         "udp.srcport",

@@ -1,0 +1,160 @@
+//! Which parts of a packet a filter has to look at.
+//!
+//! Generating every field of every layer costs more than decoding the
+//! packet did, so a filter visits only the layers that can emit the fields
+//! it names: `tcp.port == 443` never formats an Ethernet or DNS field. A
+//! layer whose protocol is only tested for presence is reported without
+//! generating its fields at all.
+
+use crate::dissect::{self, FieldSink, IssueKind, Packet, Proto};
+
+/// Field-name prefixes a layer of protocol `p` emits besides its own filter
+/// name. Kept in step with the decoders by the `emitted_prefixes_are_listed`
+/// test, which walks every field of every fixture.
+pub fn also_emits(p: Proto) -> &'static [&'static str] {
+    match p {
+        Proto::Vlan => &["eth", "ieee8021ad", "ieee8021ah"],
+        Proto::Sll | Proto::Sll2 => &["eth"],
+        Proto::Ipv6 => &["ip"],
+        Proto::Ipv6HopOpts | Proto::Ipv6Routing | Proto::Ipv6Frag | Proto::Ipv6DstOpts => &["ipv6"],
+        Proto::Mdns | Proto::Llmnr => &["dns"],
+        Proto::Tcp => &["mptcp"],
+        _ => &[],
+    }
+}
+
+/// The first dot-separated part of a field name (`tcp` of `tcp.port`).
+fn prefix(name: &str) -> &str {
+    name.split('.').next().unwrap_or(name)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Visit {
+    Skip,
+    /// Only the protocol's presence is tested.
+    Presence,
+    Fields,
+}
+
+/// What to visit, decided once per protocol when the filter compiles.
+#[derive(Debug)]
+pub struct Scope {
+    /// Indexed by `Proto as usize`.
+    visit: Vec<Visit>,
+    frame: bool,
+    reasm: bool,
+    issue: bool,
+}
+
+impl Scope {
+    /// The scope of a filter naming `names` (fields and bare protocols).
+    pub fn new(names: &[String]) -> Self {
+        let wants_prefix = |p: &str| names.iter().any(|n| n != p && prefix(n) == p);
+        let bare = |p: &str| names.iter().any(|n| n == p);
+        let visit = Proto::ALL
+            .iter()
+            .map(|&p| {
+                let own = p.filter_name();
+                // `ipv6.hopopts` is itself a dotted name: its fields start with it.
+                let fields = names
+                    .iter()
+                    .any(|n| n != own && n.starts_with(own) && n[own.len()..].starts_with('.'))
+                    || (!own.contains('.') && wants_prefix(own))
+                    || also_emits(p)
+                        .iter()
+                        .any(|a| wants_prefix(a) || (bare(a) && *a != own));
+                if fields {
+                    Visit::Fields
+                } else if bare(own) {
+                    Visit::Presence
+                } else {
+                    Visit::Skip
+                }
+            })
+            .collect();
+        Scope {
+            visit,
+            frame: names.iter().any(|n| prefix(n) == "frame"),
+            reasm: names
+                .iter()
+                .any(|n| matches!(prefix(n), "ip" | "ipv6" | "tcp") && n.contains('.')),
+            issue: names
+                .iter()
+                .any(|n| n == "_ws.malformed" || n == "_ws.short"),
+        }
+    }
+
+    /// Hands `out` the fields of `pkt` that the filter can use, in the order
+    /// `dissect::all_fields` would.
+    pub fn fields(&self, pkt: &Packet<'_>, out: &mut dyn FieldSink) {
+        if self.frame {
+            dissect::frame::fields(pkt, out);
+        }
+        let parent = if self.reasm {
+            dissect::reasm::parent_index(pkt)
+        } else {
+            None
+        };
+        for (i, l) in pkt.layers.iter().enumerate() {
+            match self.visit.get(l.proto as usize) {
+                Some(Visit::Skip) => {}
+                Some(Visit::Presence) => {
+                    out.layer(l.proto.filter_name(), "", l.start as usize..l.end as usize)
+                }
+                // A protocol missing from `Proto::ALL` is visited in full.
+                Some(Visit::Fields) | None => dissect::layer_fields(pkt, l, out),
+            }
+            if Some(i) == parent {
+                dissect::reasm::fields(pkt, out);
+            }
+        }
+        if self.issue {
+            if let Some(issue) = &pkt.issue {
+                let name = match issue.kind {
+                    IssueKind::Malformed => "_ws.malformed",
+                    IssueKind::Truncated => "_ws.short",
+                };
+                out.layer(name, "", 0..0);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_lists_every_protocol_at_its_index() {
+        for (i, p) in Proto::ALL.iter().enumerate() {
+            assert_eq!(*p as usize, i, "{p:?}");
+        }
+        assert_eq!(Proto::ALL.last(), Some(&Proto::Unsupported));
+    }
+
+    fn scope(names: &[&str]) -> Scope {
+        Scope::new(&names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn visits_only_what_the_names_need() {
+        let s = scope(&["tcp.port"]);
+        assert_eq!(s.visit[Proto::Tcp as usize], Visit::Fields);
+        assert_eq!(s.visit[Proto::Eth as usize], Visit::Skip);
+        assert_eq!(s.visit[Proto::Dns as usize], Visit::Skip);
+        assert!(!s.frame && s.reasm && !s.issue);
+        let s = scope(&["dns", "ipv6.addr", "frame.len"]);
+        assert_eq!(s.visit[Proto::Dns as usize], Visit::Presence);
+        assert_eq!(s.visit[Proto::Http as usize], Visit::Skip);
+        assert_eq!(s.visit[Proto::Ipv6 as usize], Visit::Fields);
+        assert_eq!(s.visit[Proto::Ipv6Routing as usize], Visit::Fields);
+        assert!(s.frame);
+        let s = scope(&["dns.qry.name", "eth.src", "mptcp"]);
+        assert_eq!(s.visit[Proto::Mdns as usize], Visit::Fields);
+        assert_eq!(s.visit[Proto::Sll as usize], Visit::Fields);
+        assert_eq!(s.visit[Proto::Tcp as usize], Visit::Fields);
+        let s = scope(&["ipv6.routing.type"]);
+        assert_eq!(s.visit[Proto::Ipv6Routing as usize], Visit::Fields);
+        assert_eq!(s.visit[Proto::Tcp as usize], Visit::Skip);
+    }
+}

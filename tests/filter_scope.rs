@@ -1,0 +1,96 @@
+//! A display filter only generates the fields of layers that can carry the
+//! names it uses (`filter::scope`). That is right only while every decoder
+//! emits fields under its own protocol name or a prefix listed in
+//! `scope::also_emits`: this walks every field of every fixture (and of the
+//! shared corpus when it is beside the project) to keep the list true.
+
+use layerscope::cmd::pipeline::{Pipeline, Sink};
+use layerscope::dissect::{self, Field, FieldSink, Proto};
+use layerscope::filter::scope::also_emits;
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::rc::Rc;
+
+struct Check<'a> {
+    proto: Proto,
+    bad: &'a mut BTreeSet<String>,
+}
+
+impl Check<'_> {
+    fn allowed(&self, name: &str) -> bool {
+        let own = self.proto.filter_name();
+        let first = name.split('.').next().unwrap_or(name);
+        name == own
+            || name.strip_prefix(own).is_some_and(|r| r.starts_with('.'))
+            || also_emits(self.proto).contains(&first)
+    }
+}
+
+impl FieldSink for Check<'_> {
+    fn layer(&mut self, name: &'static str, _t: &str, _r: std::ops::Range<usize>) {
+        if !self.allowed(name) {
+            self.bad.insert(format!("{:?} layer {name}", self.proto));
+        }
+    }
+    fn field(&mut self, f: &Field<'_>) {
+        if !self.allowed(f.name) {
+            self.bad
+                .insert(format!("{:?} field {}", self.proto, f.name));
+        }
+    }
+}
+
+fn captures(dir: &Path, out: &mut Vec<String>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            captures(&p, out);
+        } else if p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+            [".pcap", ".pcapng", ".cap", ".trace"]
+                .iter()
+                .any(|x| n.ends_with(x))
+        }) {
+            out.push(p.to_string_lossy().into_owned());
+        }
+    }
+}
+
+#[test]
+fn emitted_prefixes_are_listed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    captures(&root.join("fixtures"), &mut files);
+    let fixtures = files.len();
+    captures(&root.join("../shared/corpus"), &mut files);
+    assert!(fixtures >= 20, "fixtures missing: {fixtures}");
+    let bad = Rc::new(RefCell::new(BTreeSet::new()));
+    let seen = Rc::new(RefCell::new(0u64));
+    for f in &files {
+        let (b2, s2) = (Rc::clone(&bad), Rc::clone(&seen));
+        let sink = Sink::Each(Box::new(move |pkt| {
+            let mut bad = b2.borrow_mut();
+            for l in &pkt.layers {
+                *s2.borrow_mut() += 1;
+                let mut c = Check {
+                    proto: l.proto,
+                    bad: &mut bad,
+                };
+                dissect::layer_fields(pkt, l, &mut c);
+            }
+            Ok(())
+        }));
+        let mut pipe: Pipeline<std::io::Sink> = Pipeline::new(sink, None, None);
+        // Damaged corpus files end with an error after their good packets.
+        let _ = layerscope::cmd::read::drive(&mut pipe, std::slice::from_ref(f), false);
+    }
+    assert!(*seen.borrow() > 1000, "too few layers walked");
+    let bad = bad.borrow();
+    assert!(
+        bad.is_empty(),
+        "fields outside their protocol's prefix, add them to scope::also_emits: {bad:?}"
+    );
+}
