@@ -3,12 +3,11 @@
 use super::exit;
 use super::pipeline::{Pipeline, ReasmOptions, Sink};
 use crate::flow::conversations::{Conversation, Conversations};
+use crate::output::grid::Grid;
 use crate::source::Timestamp;
 use std::cell::RefCell;
 use std::io::{self, Write};
 use std::rc::Rc;
-use tabled::settings::Style;
-use tabled::{Table, Tabled};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FlowFormat {
@@ -96,7 +95,7 @@ pub fn run_to<W: Write>(opts: &FlowsOptions, mut out: W) -> i32 {
     sort(&mut rows, opts.sort);
     let first = first.unwrap_or_default();
     let written = match opts.format {
-        FlowFormat::Table => write_table(&mut out, &rows, first),
+        FlowFormat::Table => write_table(&mut out, &rows, first, None),
         FlowFormat::Jsonl => rows
             .iter()
             .try_for_each(|c| writeln!(out, "{}", json_row(c, first))),
@@ -127,86 +126,82 @@ pub fn sort(rows: &mut [Conversation], key: SortKey) {
     }
 }
 
-fn secs(n: i128) -> String {
-    let neg = n < 0;
-    let n = n.unsigned_abs();
-    format!(
-        "{}{}.{:09}",
-        if neg { "-" } else { "" },
-        n / 1_000_000_000,
-        n % 1_000_000_000
-    )
-}
+/// Columns of the flows table (right-aligned when numeric).
+const COLUMNS: [(&str, bool); 12] = [
+    ("Stream", true),
+    ("Proto", false),
+    ("Initiator", false),
+    ("Responder", false),
+    ("Pkts →", true),
+    ("Bytes →", true),
+    ("Pkts ←", true),
+    ("Bytes ←", true),
+    ("Start", true),
+    ("Duration", true),
+    ("State", false),
+    ("Retrans", true),
+];
 
-fn endpoint(a: std::net::IpAddr, p: Option<u16>) -> String {
-    match (a, p) {
-        (std::net::IpAddr::V6(v), Some(p)) => format!("[{v}]:{p}"),
-        (a, Some(p)) => format!("{a}:{p}"),
-        (a, None) => a.to_string(),
+struct Proto<'c>(&'c Conversation);
+
+impl std::fmt::Display for Proto<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.app {
+            Some(app) => write!(f, "{}/{}", self.0.transport, app),
+            None => f.write_str(self.0.transport),
+        }
     }
 }
 
-#[derive(Tabled)]
-struct Row {
-    #[tabled(rename = "Stream")]
-    stream: String,
-    #[tabled(rename = "Proto")]
-    proto: String,
-    #[tabled(rename = "Initiator")]
-    a: String,
-    #[tabled(rename = "Responder")]
-    b: String,
-    #[tabled(rename = "Pkts →")]
-    pab: u64,
-    #[tabled(rename = "Bytes →")]
-    bab: u64,
-    #[tabled(rename = "Pkts ←")]
-    pba: u64,
-    #[tabled(rename = "Bytes ←")]
-    bba: u64,
-    #[tabled(rename = "Start")]
-    start: String,
-    #[tabled(rename = "Duration")]
-    duration: String,
-    #[tabled(rename = "State")]
-    state: String,
-    #[tabled(rename = "Retrans")]
-    retrans: u64,
-}
+struct Endpoint(std::net::IpAddr, Option<u16>);
 
-fn proto_label(c: &Conversation) -> String {
-    match c.app {
-        Some(app) => format!("{}/{}", c.transport, app),
-        None => c.transport.to_string(),
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.0, self.1) {
+            (std::net::IpAddr::V6(v), Some(p)) => write!(f, "[{v}]:{p}"),
+            (a, Some(p)) => write!(f, "{a}:{p}"),
+            (a, None) => write!(f, "{a}"),
+        }
     }
 }
 
-fn write_table<W: Write>(out: &mut W, rows: &[Conversation], first: Timestamp) -> io::Result<()> {
-    let rows: Vec<Row> = rows
-        .iter()
-        .map(|c| Row {
-            stream: c
-                .stream
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| "-".into()),
-            proto: proto_label(c),
-            a: endpoint(c.a, c.port_a),
-            b: endpoint(c.b, c.port_b),
-            pab: c.packets[0],
-            bab: c.bytes[0],
-            pba: c.packets[1],
-            bba: c.bytes[1],
-            start: secs(c.start.nanos_since(first)),
-            duration: secs(c.duration_nanos()),
-            state: c.tcp_state().map(|s| s.name()).unwrap_or("-").into(),
-            retrans: c.retransmissions,
-        })
-        .collect();
-    let n = rows.len();
-    let mut t = Table::new(rows);
-    t.with(Style::sharp());
-    writeln!(out, "{t}")?;
-    writeln!(out, "{n} conversations")
+struct Secs(i128);
+
+impl std::fmt::Display for Secs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.unsigned_abs();
+        let sign = if self.0 < 0 { "-" } else { "" };
+        write!(f, "{sign}{}.{:09}", n / 1_000_000_000, n % 1_000_000_000)
+    }
+}
+
+/// The flows table; `limit` shows only the first rows.
+pub fn write_table<W: Write>(
+    out: &mut W,
+    rows: &[Conversation],
+    first: Timestamp,
+    limit: Option<usize>,
+) -> io::Result<()> {
+    let mut g = Grid::new(&COLUMNS);
+    for c in rows.iter().take(limit.unwrap_or(usize::MAX)) {
+        match c.stream {
+            Some(s) => g.cell(s),
+            None => g.cell("-"),
+        }
+        g.cell(Proto(c));
+        g.cell(Endpoint(c.a, c.port_a));
+        g.cell(Endpoint(c.b, c.port_b));
+        g.cell(c.packets[0]);
+        g.cell(c.bytes[0]);
+        g.cell(c.packets[1]);
+        g.cell(c.bytes[1]);
+        g.cell(Secs(c.start.nanos_since(first)));
+        g.cell(Secs(c.duration_nanos()));
+        g.cell(c.tcp_state().map(|s| s.name()).unwrap_or("-"));
+        g.cell(c.retransmissions);
+    }
+    g.write(out, None)?;
+    writeln!(out, "{} conversations", rows.len())
 }
 
 fn json_str(s: &str) -> String {
@@ -246,9 +241,9 @@ pub fn json_row(c: &Conversation, first: Timestamp) -> String {
         c.bytes[1],
         c.total_packets(),
         c.total_bytes(),
-        secs(c.start.nanos_since(Timestamp::default())),
-        secs(c.start.nanos_since(first)),
-        secs(c.duration_nanos()),
+        Secs(c.start.nanos_since(Timestamp::default())),
+        Secs(c.start.nanos_since(first)),
+        Secs(c.duration_nanos()),
         c.tcp_state().map(|s| json_str(s.name())).unwrap_or_else(|| "null".into()),
         c.retransmissions,
         c.evicted,
@@ -272,8 +267,8 @@ fn write_csv<W: Write>(out: &mut W, rows: &[Conversation], first: Timestamp) -> 
             c.bytes[0],
             c.packets[1],
             c.bytes[1],
-            secs(c.start.nanos_since(first)),
-            secs(c.duration_nanos()),
+            Secs(c.start.nanos_since(first)),
+            Secs(c.duration_nanos()),
             c.tcp_state().map(|s| s.name()).unwrap_or(""),
             c.retransmissions,
         )?;

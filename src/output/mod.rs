@@ -3,6 +3,7 @@
 pub mod collect;
 pub mod csv;
 pub mod detail;
+pub mod grid;
 pub mod hexdump;
 pub mod json;
 pub mod services;
