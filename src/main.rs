@@ -364,6 +364,7 @@ impl OutputArgs {
             display: self.display_filter.clone(),
             reasm: layerscope::cmd::pipeline::ReasmOptions {
                 enabled: !self.no_reassembly,
+                tcp: true,
                 tcp_max_bytes: self.reassembly_max_bytes,
                 frag_max_bytes: self.max_fragments_bytes,
                 timeout_secs: self.reassembly_timeout,

@@ -70,9 +70,15 @@ pub fn collect(
         c2.borrow_mut().observe(pkt);
         Ok(())
     }));
-    // Reassembly on, as tshark's defaults: a fragmented datagram counts in
-    // its transport conversation once, and application PDUs name the protocol.
-    let mut pipe: Pipeline<io::Sink> = match source.pipeline(sink, ReasmOptions::default()) {
+    // IP defragmentation on, as tshark's default: a fragmented datagram
+    // counts in its transport conversation once. TCP reassembly changes no
+    // count, and the first segment of a PDU names its protocol, so it runs
+    // only when a display filter may test fields of reassembled PDUs.
+    let reasm = ReasmOptions {
+        tcp: source.display.is_some(),
+        ..Default::default()
+    };
+    let mut pipe: Pipeline<io::Sink> = match source.pipeline(sink, reasm) {
         Ok(p) => p,
         Err(code) => return (Vec::new(), 0, None, code),
     };

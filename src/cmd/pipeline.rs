@@ -32,6 +32,8 @@ pub struct OutputOptions {
 pub struct ReasmOptions {
     /// Off: decode every frame alone (as tshark with reassembly disabled).
     pub enabled: bool,
+    /// TCP reassembly (with `enabled`); off, IP defragmentation still runs.
+    pub tcp: bool,
     pub tcp_max_bytes: usize,
     pub frag_max_bytes: usize,
     /// Idle time of capture time after which state is dropped.
@@ -42,6 +44,7 @@ impl Default for ReasmOptions {
     fn default() -> Self {
         ReasmOptions {
             enabled: true,
+            tcp: true,
             tcp_max_bytes: crate::flow::tcp_reassembly::DEFAULT_MAX_BYTES,
             frag_max_bytes: crate::flow::ip_defrag::DEFAULT_MAX_BYTES,
             timeout_secs: 60,
@@ -297,7 +300,7 @@ impl<W: Write> Pipeline<W> {
             dissect::dissect_reassembled(&mut pkt, dissect::Next::IpProto(d.proto, d.at));
         }
         self.flows.observe(&mut pkt);
-        if defrag.is_none() {
+        if defrag.is_none() && self.reasm.tcp {
             let o = self.tcp.process(&pkt);
             let tcp_at = pkt
                 .layers
