@@ -282,7 +282,7 @@ impl Conversations {
             return;
         };
         let name = if proto == 6 { "TCP" } else { "UDP" };
-        let Some(dir) = self.add(
+        let (c, dir) = self.add(
             pkt,
             Key::Stream(proto, stream),
             name,
@@ -290,12 +290,7 @@ impl Conversations {
             src,
             dst,
             Some((sp, dp, stream)),
-        ) else {
-            return;
-        };
-        let Some(c) = self.open.get_mut(&Key::Stream(proto, stream)) else {
-            return;
-        };
+        );
         if c.app.is_none() {
             c.app = pkt
                 .layers
@@ -328,7 +323,7 @@ impl Conversations {
     }
 
     /// Counts the packet in its conversation (opening one if needed);
-    /// returns the direction (0: from the initiator).
+    /// returns it and the direction (0: from the initiator).
     #[allow(clippy::too_many_arguments)]
     fn add(
         &mut self,
@@ -339,7 +334,7 @@ impl Conversations {
         src: IpAddr,
         dst: IpAddr,
         ports: Option<(u16, u16, u32)>,
-    ) -> Option<usize> {
+    ) -> (&mut Conversation, usize) {
         if !self.open.contains_key(&key) && self.open.len() >= self.max_open {
             self.evict_oldest();
         }
@@ -374,15 +369,17 @@ impl Conversations {
         if pkt.ts.nanos_since(c.last) > 0 {
             c.last = pkt.ts;
         }
-        Some(dir)
+        (c, dir)
     }
 
-    /// Closes conversations idle longer than the timeout (at most once a
-    /// second of capture time, so the scan stays cheap).
+    /// Closes conversations idle longer than the timeout. The scan runs
+    /// once an eighth of the timeout (at least a second) of capture time has
+    /// passed, so it stays cheap and a conversation closes within 9/8 of it.
     fn sweep(&mut self, now: Timestamp) {
+        let every = (self.idle_nanos / 8).max(1_000_000_000);
         let due = match self.last_sweep {
             None => true,
-            Some(t) => now.nanos_since(t) >= 1_000_000_000,
+            Some(t) => now.nanos_since(t) >= every,
         };
         if !due {
             return;
@@ -436,17 +433,25 @@ impl Conversations {
     pub fn finish(mut self) -> (Vec<Conversation>, u64) {
         let mut pieces = std::mem::take(&mut self.done);
         pieces.extend(self.open.drain().map(|(_, c)| c));
-        let mut at: HashMap<Key, usize> = HashMap::with_capacity(pieces.len());
-        let mut rows: Vec<Conversation> = Vec::with_capacity(pieces.len());
-        for c in pieces {
-            match at.get(&c.key) {
-                Some(&i) => rows[i].merge(c),
-                None => {
-                    at.insert(c.key, rows.len());
-                    rows.push(c);
+        let rows = if self.evicted == 0 {
+            // Nothing closed early: every key occurs once.
+            pieces
+        } else {
+            let mut at: HashMap<Key, usize, super::FlowHasherBuilder> =
+                HashMap::with_capacity_and_hasher(pieces.len(), super::FlowHasherBuilder::random());
+            let mut rows: Vec<Conversation> = Vec::with_capacity(pieces.len());
+            for c in pieces {
+                match at.get(&c.key) {
+                    Some(&i) => rows[i].merge(c),
+                    None => {
+                        at.insert(c.key, rows.len());
+                        rows.push(c);
+                    }
                 }
             }
-        }
+            rows
+        };
+        let mut rows = rows;
         rows.sort_by(|x, y| {
             x.start
                 .nanos_since(y.start)

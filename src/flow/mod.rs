@@ -29,7 +29,7 @@ pub(crate) mod testutil;
 
 use crate::dissect::transport::tcp::{self, TcpHeader, ACK, AE, CWR, ECE, FIN, RST, SYN};
 use crate::dissect::{Packet, Proto, Src};
-use std::collections::hash_map::{Entry, RandomState};
+use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 
@@ -411,11 +411,12 @@ impl FlowTracker {
             self.convs.insert(ep.key, Conv::new(s));
             self.order.push_back(ep.key);
         }
+        let Some(c) = self.convs.get_mut(&ep.key) else {
+            return;
+        };
+        c.used |= existed;
         if t.proto == Proto::Udp {
-            if let Some(c) = self.convs.get_mut(&ep.key) {
-                c.used |= existed;
-                pkt.flow.stream = Some(c.stream);
-            }
+            pkt.flow.stream = Some(c.stream);
             return;
         }
         // A TCP header cut inside its fixed part: the stream is all we know.
@@ -427,21 +428,12 @@ impl FlowTracker {
         let (fwd, rev) = (ep.dir, 1 - ep.dir);
 
         // Port reuse: a pure SYN with a new ISN opens a new stream.
-        let reused = match self.convs.get(&ep.key) {
-            Some(c) => flags & (SYN | ACK) == SYN && c.dir[fwd].base.is_some_and(|b| b != seq),
-            None => false,
-        };
-        if reused {
-            let s = self.next_stream(6);
-            if let Some(c) = self.convs.get_mut(&ep.key) {
-                *c = Conv::new(s);
-            }
+        if flags & (SYN | ACK) == SYN && c.dir[fwd].base.is_some_and(|b| b != seq) {
+            let s = self.next_tcp;
+            self.next_tcp = s.wrapping_add(1);
+            *c = Conv::new(s);
+            c.used = true;
         }
-        let Entry::Occupied(mut e) = self.convs.entry(ep.key) else {
-            return;
-        };
-        let c = e.get_mut();
-        c.used |= existed;
         if flags & (SYN | ACK) == SYN | ACK && c.dir[fwd].base.is_some_and(|b| b != seq) {
             c.dir[fwd].base = Some(seq);
         }
