@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test suite: formatting, lints, unit and integration tests, the corpus
 # robustness run, the tshark conformance run (every field, tcp.stream and
-# udp.stream included) and the flows run (conversations vs tshark -z conv).
+# udp.stream included) and the flows runs (conversations vs tshark -z conv
+# and vs Zeek's conn.log baselines).
 # Needs libpcap-dev, tshark and tcpdump (scripts/setup.sh installs them) and
 # root for the live tests.
 set -euo pipefail
@@ -25,4 +26,8 @@ fi
 if [ -f scripts/flows_conformance.py ]; then
   echo "== flows conformance (tshark -z conv)"
   python3 scripts/flows_conformance.py --layerscope "$bin"
+fi
+if [ -f scripts/connlog_compare.py ]; then
+  echo "== flows vs Zeek conn.log"
+  python3 scripts/connlog_compare.py --strict --layerscope "$bin"
 fi
