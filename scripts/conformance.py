@@ -578,6 +578,19 @@ def build_report(cfg, results: list[CaptureResult], notes: list[str], elapsed: f
       f"{total.only_ts} only in tshark; {total.coverage} values where tshark decoded a "
       f"protocol layerscope has no decoder for)")
     w("")
+    # Stream indices are compared like any field; named here because the
+    # flows command and `follow` rest on them.
+    streams = []
+    for f in ("tcp.stream", "udp.stream"):
+        s = fields.get(f)
+        if s is not None:
+            streams.append(f"`{f}` {s.agree} of {s.compared} agree ({s.disagree} unknown, "
+                           f"{s.known} known disagreements; {s.only_ls} only in layerscope, "
+                           f"{s.only_ts} only in tshark)")
+    if streams:
+        w("Stream indices: " + "; ".join(streams) + ". Conversations built on them: "
+          "`scripts/flows_conformance.py`.")
+        w("")
     w(f"**Result: {'FAIL' if failed else 'PASS'}**"
       + (f" — {total.disagree} unknown disagreement(s)" if total.disagree else "")
       + (f", {len(crashes)} crash(es)" if crashes else "")

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The test suite: formatting, lints, unit and integration tests, the corpus
-# robustness run and the tshark conformance run. Needs libpcap-dev, tshark
-# and tcpdump (scripts/setup.sh installs them) and root for the live tests.
+# robustness run, the tshark conformance run (every field, tcp.stream and
+# udp.stream included) and the flows runs (conversations vs tshark -z conv
+# and vs Zeek's conn.log baselines).
+# Needs libpcap-dev, tshark and tcpdump (scripts/setup.sh installs them) and
+# root for the live tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,4 +22,12 @@ fi
 if [ -f scripts/conformance.py ]; then
   echo "== tshark conformance"
   python3 scripts/conformance.py --layerscope "$bin"
+fi
+if [ -f scripts/flows_conformance.py ]; then
+  echo "== flows conformance (tshark -z conv)"
+  python3 scripts/flows_conformance.py --layerscope "$bin"
+fi
+if [ -f scripts/connlog_compare.py ]; then
+  echo "== flows vs Zeek conn.log"
+  python3 scripts/connlog_compare.py --strict --layerscope "$bin"
 fi

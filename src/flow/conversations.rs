@@ -232,6 +232,7 @@ impl Conversations {
             .flow
             .stream
             .filter(|_| matches!(transport, Some(Proto::Tcp | Proto::Udp)))
+            .filter(|_| !bogus_tcp_header(pkt))
         {
             self.observe_stream(pkt, s);
         } else if let Some((_, l)) = pkt.find(Proto::Arp) {
@@ -270,15 +271,16 @@ impl Conversations {
     }
 
     fn observe_stream(&mut self, pkt: &Packet<'_>, stream: u32) {
-        let Some(t) = pkt
+        let Some(ti) = pkt
             .layers
             .iter()
-            .find(|l| matches!(l.proto, Proto::Tcp | Proto::Udp))
+            .position(|l| matches!(l.proto, Proto::Tcp | Proto::Udp))
         else {
             return;
         };
+        let t = &pkt.layers[ti];
         let proto = if t.proto == Proto::Tcp { 6 } else { 17 };
-        let (Some((src, dst)), Some((sp, dp))) = (pkt.addrs(), pkt.ports()) else {
+        let (Some((src, dst)), Some((sp, dp))) = (transport_addrs(pkt, ti), pkt.ports()) else {
             return;
         };
         let name = if proto == 6 { "TCP" } else { "UDP" };
@@ -469,6 +471,66 @@ impl Conversations {
     }
 }
 
+/// A TCP header whose data offset is under 20 bytes: tshark counts no
+/// conversation for it (its TCP tap is never reached), and it is no valid
+/// segment, so it only counts in its address pair's row.
+fn bogus_tcp_header(pkt: &Packet<'_>) -> bool {
+    let Some(t) = pkt.layers.iter().find(|l| l.proto == Proto::Tcp) else {
+        return false;
+    };
+    let b = pkt.bytes_of(t, t.start as usize + 12..t.start as usize + 13);
+    b.first().is_some_and(|&off| off >> 4 < 5)
+}
+
+/// The addresses a transport header belongs to, as tshark's conversations
+/// (and RFC 8200 8.1's pseudo-header) see them: those of its nearest
+/// enclosing IP header (the inner one in a tunnel), the destination being
+/// the final one a routing header names (as IPv4's source route already
+/// is), the source a Mobile IPv6 Home Address option's (RFC 6275 6.3).
+fn transport_addrs(pkt: &Packet<'_>, ti: usize) -> Option<(IpAddr, IpAddr)> {
+    use crate::dissect::net::{ipv4, ipv6};
+    let (ii, ip) = pkt
+        .layers
+        .get(..ti)?
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, l)| matches!(l.proto, Proto::Ip | Proto::Ipv6))?;
+    if ip.proto == Proto::Ip {
+        return ipv4::addrs(pkt, ip).map(|(s, d)| (s.into(), d.into()));
+    }
+    let (mut src, _) = ipv6::addrs(pkt, ip)?;
+    let dst = ipv6::final_dst(pkt, ii, ti)?;
+    for x in pkt.layers.get(ii + 1..ti)? {
+        if x.proto == Proto::Ipv6DstOpts {
+            if let Some(a) = home_address(pkt.bytes(x.header())) {
+                src = a.into();
+            }
+        }
+    }
+    Some((src.into(), IpAddr::from(std::net::Ipv6Addr::from(dst))))
+}
+
+/// The Home Address option (type 0xc9, 16 bytes) of a Destination Options
+/// header.
+fn home_address(h: &[u8]) -> Option<[u8; 16]> {
+    let mut i = 2;
+    while i < h.len() {
+        let ty = h[i];
+        if ty == 0 {
+            i += 1;
+            continue;
+        }
+        let len = *h.get(i + 1)? as usize;
+        let body = h.get(i + 2..i + 2 + len)?;
+        if ty == 0xc9 && len == 16 {
+            return body.try_into().ok();
+        }
+        i += 2 + len;
+    }
+    None
+}
+
 /// The IP protocol of the outermost IP header's payload (IPv6 extension
 /// headers skipped as the dissector did).
 fn ip_proto(pkt: &Packet<'_>) -> u8 {
@@ -536,6 +598,71 @@ mod tests {
         let mut p = crate::dissect::dissect(&f, 1, Timestamp::default());
         t.observe(&mut p);
         c.observe(&p);
+    }
+
+    fn rows_of(frames: &[Vec<u8>]) -> Vec<Conversation> {
+        let mut c = Conversations::default();
+        let mut t = crate::flow::FlowTracker::default();
+        for f in frames {
+            feed(&mut c, &mut t, f, 0);
+        }
+        c.finish().0
+    }
+
+    /// Ethernet + IPv6 (2001:db8::1 -> 2001:db8::2) + `ext` (whose first
+    /// byte's header type is `nxt`) + UDP `sport` -> 53.
+    fn v6_udp(nxt: u8, ext: &[u8], sport: u16) -> Vec<u8> {
+        let mut v = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x86, 0xdd];
+        let plen = (ext.len() + 8) as u16;
+        v.extend_from_slice(&[0x60, 0, 0, 0]);
+        v.extend_from_slice(&plen.to_be_bytes());
+        v.extend_from_slice(&[nxt, 64]);
+        v.extend_from_slice(&[0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        v.extend_from_slice(&[0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+        v.extend_from_slice(ext);
+        v.extend_from_slice(&sport.to_be_bytes());
+        v.extend_from_slice(&[0, 53, 0, 8, 0, 0]);
+        v
+    }
+
+    const FINAL: [u8; 16] = [0x20, 1, 0x0d, 0xb8, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9];
+
+    #[test]
+    fn routing_header_final_destination_and_home_address() {
+        // Type 0 routing header, one segment left: the conversation is
+        // with the final destination, as tshark's (rows of
+        // ipv6-routing-header.pcap, ipv6-hbh-routing0.pcap).
+        let mut rh = vec![17, 2, 0, 1, 0, 0, 0, 0];
+        rh.extend_from_slice(&FINAL);
+        // Destination options with a Home Address: it is the source.
+        let mut dopt = vec![17, 2, 1, 2, 0, 0, 0xc9, 16];
+        dopt.extend_from_slice(&FINAL);
+        let rows = rows_of(&[v6_udp(43, &rh, 1000), v6_udp(60, &dopt, 1001)]);
+        let ep = |r: &Conversation| (r.a.to_string(), r.b.to_string(), r.stream);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            ep(&rows[0]),
+            ("2001:db8::1".into(), "2001:db8:9::9".into(), Some(0))
+        );
+        assert_eq!(
+            ep(&rows[1]),
+            ("2001:db8:9::9".into(), "2001:db8::2".into(), Some(1))
+        );
+    }
+
+    #[test]
+    fn bogus_tcp_header_length_is_no_tcp_conversation() {
+        // Data offset 4 (16 bytes): tshark's conv,tcp leaves it out
+        // (fixtures/malformed.pcap frame 4); it counts in its address pair.
+        let mut v = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
+        v.extend_from_slice(&[0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0]);
+        v.extend_from_slice(&[192, 0, 2, 1, 192, 0, 2, 2]);
+        v.extend_from_slice(&[0x04, 0xd2, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x40, 0x02]);
+        v.extend_from_slice(&[0xff, 0xff, 0, 0, 0, 0]);
+        let rows = rows_of(&[v]);
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].transport, rows[0].stream), ("TCP", None));
+        assert_eq!(rows[0].port_a, None);
     }
 
     #[test]
