@@ -82,6 +82,8 @@ pub fn collect(
         Ok(p) => p,
         Err(code) => return (Vec::new(), 0, None, code),
     };
+    // Stream numbering is bounded by the same cap as the conversations.
+    pipe.flows = crate::flow::FlowTracker::new(max_open);
     let code = super::read::drive(&mut pipe, &source.files, source.show_progress());
     let first = pipe.first_ts;
     drop(pipe);
@@ -116,7 +118,7 @@ pub fn run_to<W: Write>(opts: &FlowsOptions, mut out: W) -> i32 {
     }
     if evicted > 0 {
         eprintln!(
-            "layerscope: flows: {evicted} conversations closed early (cap of {} open, or idle > {} s); each is a row of its own",
+            "layerscope: flows: {evicted} conversations closed early (cap of {} open, or idle > {} s); a conversation seen again continues in its row",
             opts.max_open, opts.idle_secs
         );
     }

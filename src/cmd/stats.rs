@@ -186,6 +186,8 @@ pub fn run_to<W: Write>(opts: &StatsOptions, mut out: W) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
+    // Stream numbering is bounded by the same cap as the conversations.
+    pipe.flows = crate::flow::FlowTracker::new(opts.max_open);
     let code = super::read::drive(&mut pipe, &opts.source.files, opts.source.show_progress());
     drop(pipe);
     if code == exit::USAGE {

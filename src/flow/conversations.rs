@@ -19,7 +19,7 @@ pub const DEFAULT_MAX_OPEN: usize = 500_000;
 /// Default idle timeout, in seconds of capture time.
 pub const DEFAULT_IDLE_SECS: u64 = 600;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Key {
     /// Transport protocol number (6 or 17) and stream index.
     Stream(u8, u32),
@@ -116,7 +116,7 @@ impl Conversation {
     }
 
     /// Folds a later piece of the same conversation into this one.
-    fn merge(&mut self, o: Conversation) {
+    fn merge(&mut self, o: &Conversation) {
         // Direction 0 stays the initiator of the earlier piece.
         let flip = usize::from(!(o.a == self.a && o.port_a == self.port_a));
         for d in 0..2 {
@@ -435,25 +435,21 @@ impl Conversations {
     pub fn finish(mut self) -> (Vec<Conversation>, u64) {
         let mut pieces = std::mem::take(&mut self.done);
         pieces.extend(self.open.drain().map(|(_, c)| c));
-        let rows = if self.evicted == 0 {
-            // Nothing closed early: every key occurs once.
-            pieces
-        } else {
-            let mut at: HashMap<Key, usize, super::FlowHasherBuilder> =
-                HashMap::with_capacity_and_hasher(pieces.len(), super::FlowHasherBuilder::random());
-            let mut rows: Vec<Conversation> = Vec::with_capacity(pieces.len());
-            for c in pieces {
-                match at.get(&c.key) {
-                    Some(&i) => rows[i].merge(c),
-                    None => {
-                        at.insert(c.key, rows.len());
-                        rows.push(c);
-                    }
+        if self.evicted > 0 {
+            // Pieces of one key side by side, earliest first, folded in place
+            // (no second copy of the rows: there may be millions).
+            pieces.sort_unstable_by(|x, y| {
+                x.key.cmp(&y.key).then(x.start.nanos_since(y.start).cmp(&0))
+            });
+            pieces.dedup_by(|later, first| {
+                let same = later.key == first.key;
+                if same {
+                    first.merge(later);
                 }
-            }
-            rows
-        };
-        let mut rows = rows;
+                same
+            });
+        }
+        let mut rows = pieces;
         rows.sort_by(|x, y| {
             x.start
                 .nanos_since(y.start)

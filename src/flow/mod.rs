@@ -34,7 +34,7 @@ use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 
 /// Default cap on tracked conversations.
-pub const DEFAULT_MAX_ENTRIES: usize = 1 << 20;
+pub const DEFAULT_MAX_ENTRIES: usize = conversations::DEFAULT_MAX_OPEN;
 
 /// A direction-free conversation key: the two endpoints in canonical order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
