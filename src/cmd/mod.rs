@@ -6,6 +6,7 @@ pub mod demo;
 pub mod flows;
 pub mod follow;
 pub mod interfaces;
+pub mod live;
 pub mod pipeline;
 pub mod privs;
 pub mod read;
