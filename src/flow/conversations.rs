@@ -601,6 +601,100 @@ mod tests {
         c.observe(&p);
     }
 
+    fn tcp_frame(from_client: bool, flags: (bool, bool, bool, bool)) -> Vec<u8> {
+        let (syn, ack, fin, rst) = flags;
+        let (src, dst, sp, dp) = if from_client {
+            ([10, 0, 0, 1], [10, 0, 0, 2], 40000, 80)
+        } else {
+            ([10, 0, 0, 2], [10, 0, 0, 1], 80, 40000)
+        };
+        let mut b = etherparse::PacketBuilder::ethernet2([1; 6], [2; 6])
+            .ipv4(src, dst, 64)
+            .tcp(sp, dp, if from_client { 100 } else { 500 }, 1024);
+        if syn {
+            b = b.syn();
+        }
+        if ack {
+            b = b.ack(1);
+        }
+        if fin {
+            b = b.fin();
+        }
+        if rst {
+            b = b.rst();
+        }
+        let mut v = Vec::new();
+        b.write(&mut v, &[]).unwrap();
+        v
+    }
+
+    #[test]
+    fn ended_tcp_closes_after_linger_and_drains() {
+        let mut c = Conversations::new(100, 600);
+        c.close_ended_after(std::time::Duration::from_secs(2));
+        let mut t = crate::flow::FlowTracker::default();
+        feed(
+            &mut c,
+            &mut t,
+            &tcp_frame(true, (true, false, false, false)),
+            10,
+        );
+        feed(
+            &mut c,
+            &mut t,
+            &tcp_frame(false, (true, true, false, false)),
+            10,
+        );
+        feed(
+            &mut c,
+            &mut t,
+            &tcp_frame(true, (false, true, true, false)),
+            10,
+        );
+        feed(
+            &mut c,
+            &mut t,
+            &tcp_frame(false, (false, true, true, false)),
+            10,
+        );
+        // Inside the linger: the last ACK still counts in the same row.
+        c.tick(Timestamp { sec: 11, nsec: 0 });
+        assert_eq!(c.drain_closed().count(), 0);
+        feed(
+            &mut c,
+            &mut t,
+            &tcp_frame(true, (false, true, false, false)),
+            11,
+        );
+        c.tick(Timestamp { sec: 14, nsec: 0 });
+        let closed: Vec<Conversation> = c.drain_closed().collect();
+        assert_eq!(closed.len(), 1);
+        assert_eq!(closed[0].packets, [3, 2]);
+        assert_eq!(closed[0].tcp_state(), Some(TcpState::Closed));
+        assert!(!closed[0].evicted);
+        assert_eq!(closed[0].app, Some("http"));
+        assert_eq!(c.open_len(), 0);
+        let (rows, evicted) = c.finish();
+        assert_eq!((rows.len(), evicted), (0, 0));
+    }
+
+    #[test]
+    fn files_keep_ended_tcp_open_until_finish() {
+        let mut c = Conversations::new(100, 600);
+        let mut t = crate::flow::FlowTracker::default();
+        feed(
+            &mut c,
+            &mut t,
+            &tcp_frame(true, (false, true, false, true)),
+            10,
+        );
+        c.tick(Timestamp { sec: 100, nsec: 0 });
+        assert_eq!(c.drain_closed().count(), 0);
+        assert_eq!(c.open_len(), 1);
+        let (rows, _) = c.finish();
+        assert_eq!(rows[0].tcp_state(), Some(TcpState::Reset));
+    }
+
     #[test]
     fn cap_and_idle_close_into_rows() {
         let mut c = Conversations::new(4, 10);
