@@ -233,6 +233,10 @@ struct SourceArgs {
     /// Do not put the interface into promiscuous mode (live)
     #[arg(short = 'p', long)]
     no_promisc: bool,
+    /// Kernel capture buffer in KiB (live) [default: 32768: counts must not
+    /// miss bursts, and on lo libpcap's 2 MiB holds only ~31 frames]
+    #[arg(short = 'B', long, value_name = "KIB")]
+    buffer_size: Option<u32>,
     /// User to become once the capture is open (live; default: the sudo caller)
     #[arg(short = 'Z', long, value_name = "NAME")]
     user: Option<String>,
@@ -253,9 +257,12 @@ impl SourceArgs {
             && (self.duration.is_some()
                 || self.snaplen.is_some()
                 || self.no_promisc
+                || self.buffer_size.is_some()
                 || self.user.is_some())
         {
-            eprintln!("layerscope: --duration, -s, -p and -Z apply to a live capture (-i IFACE)");
+            eprintln!(
+                "layerscope: --duration, -s, -p, -B and -Z apply to a live capture (-i IFACE)"
+            );
             std::process::exit(exit::USAGE);
         }
         let live = self
@@ -266,6 +273,12 @@ impl SourceArgs {
                 snaplen: self.snaplen.unwrap_or(262_144),
                 promisc: !self.no_promisc,
                 filter: self.filter.clone(),
+                buffer_size: Some(
+                    self.buffer_size
+                        .unwrap_or(32 << 10)
+                        .saturating_mul(1024)
+                        .min(i32::MAX as u32) as i32,
+                ),
                 ..Default::default()
             });
         cmd::SourceOptions {

@@ -85,7 +85,10 @@ pub fn collect(
         Ok(p) => p,
         Err(code) => return (Vec::new(), 0, None, code),
     };
-    let code = source.drive(&mut pipe, TICK, |_, _| Ok(()));
+    let code = match source.drive(&mut pipe, TICK, |_, _| Ok(())) {
+        Ok(c) => c,
+        Err(c) => return (Vec::new(), 0, None, c),
+    };
     let first = pipe.first_ts;
     drop(pipe);
     let convs = Rc::try_unwrap(convs)
@@ -97,6 +100,9 @@ pub fn collect(
 
 /// `run` writing to any output (tests use a buffer).
 pub fn run_to<W: Write>(opts: &FlowsOptions, mut out: W) -> i32 {
+    if opts.source.is_live() {
+        return run_live(opts, out, false);
+    }
     let (mut rows, evicted, first, code) = collect(&opts.source, opts.max_open, opts.idle_secs);
     if code == exit::USAGE {
         return code;
@@ -179,7 +185,7 @@ pub fn run_live<W: Write>(opts: &FlowsOptions, mut out: W, refresh: bool) -> i32
     let mut screen = super::live::Screen::new();
     let started = std::time::Instant::now();
     let mut last_draw: Option<std::time::Instant> = None;
-    let code = opts.source.drive(&mut pipe, TICK, |pipe, why| {
+    let code = match opts.source.drive(&mut pipe, TICK, |pipe, why| {
         if why == Tick::Stop {
             // Back to the normal screen before the closing counters.
             return screen.end(&mut out);
@@ -211,7 +217,10 @@ pub fn run_live<W: Write>(opts: &FlowsOptions, mut out: W, refresh: bool) -> i32
             screen.draw(&mut out, &text)?;
         }
         Ok(())
-    });
+    }) {
+        Ok(c) => c,
+        Err(c) => return c,
+    };
     let first = pipe.first_ts.unwrap_or_default();
     drop(pipe);
     let Ok(convs) = Rc::try_unwrap(convs) else {

@@ -251,9 +251,13 @@ pub fn run_to<W: Write>(opts: &FollowOptions, mut out: W, color: bool) -> i32 {
         Err(code) => return code,
     };
     // Live (-i): collected until the capture stops, then printed.
-    let code = opts
+    let code = match opts
         .source
-        .drive(&mut pipe, std::time::Duration::from_secs(1), |_, _| Ok(()));
+        .drive(&mut pipe, std::time::Duration::from_secs(1), |_, _| Ok(()))
+    {
+        Ok(c) => c,
+        Err(c) => return c,
+    };
     drop(pipe);
     if code == exit::USAGE {
         return code;

@@ -77,28 +77,26 @@ impl SourceOptions {
     /// the live capture until it stops. On a live capture `tick` runs about
     /// every `every` (and when reads find nothing), so a command can redraw
     /// or emit what it has, and once when it stops; files never tick.
-    /// Returns the exit code.
+    /// Returns the exit code; Err when the capture could not start at all
+    /// (the reason is printed; the command should print nothing more).
     pub fn drive<W: std::io::Write>(
         &self,
         pipe: &mut pipeline::Pipeline<W>,
         every: std::time::Duration,
         tick: impl FnMut(&mut pipeline::Pipeline<W>, live::Tick) -> std::io::Result<()>,
-    ) -> i32 {
+    ) -> Result<i32, i32> {
         let Some(live) = &self.live else {
-            return read::drive(pipe, &self.files, self.show_progress());
+            return Ok(read::drive(pipe, &self.files, self.show_progress()));
         };
         let mut opts = live.clone();
         opts.filter = self.bpf.clone();
-        let mut session = match live::Session::start(&opts, self.user.as_deref(), |_| Ok(())) {
-            Ok(s) => s,
-            Err(code) => return code,
-        };
+        let mut session = live::Session::start(&opts, self.user.as_deref(), |_| Ok(()))?;
         let code = session.run(pipe, self.duration, every, tick);
         session.summary(pipe.number);
         if let Some(s) = pipe.reassembly_summary() {
             eprintln!("{s}");
         }
-        code
+        Ok(code)
     }
 
     pub fn is_live(&self) -> bool {

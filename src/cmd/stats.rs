@@ -220,7 +220,7 @@ pub fn run_live_to<W: Write>(opts: &StatsOptions, mut out: W, refresh: bool) -> 
     let mut screen = super::live::Screen::new();
     let started = Instant::now();
     let mut last_draw: Option<Instant> = None;
-    let code = opts
+    let driven = opts
         .source
         .drive(&mut pipe, Duration::from_millis(100), |pipe, why| {
             if why == super::live::Tick::Stop {
@@ -247,6 +247,10 @@ pub fn run_live_to<W: Write>(opts: &StatsOptions, mut out: W, refresh: bool) -> 
             screen.draw(&mut out, &String::from_utf8_lossy(&buf))
         });
     drop(pipe);
+    let code = match driven {
+        Ok(c) => c,
+        Err(c) => return c,
+    };
     if code == exit::USAGE {
         return code;
     }
