@@ -544,3 +544,82 @@ fn usage_errors() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn idle_udp_closes_by_the_wall_clock_while_nothing_arrives() {
+    require_root();
+    let us = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let up = us.local_addr().unwrap().port();
+    let mut live = Live::spawn(&[
+        "flows",
+        "-i",
+        "lo",
+        "-f",
+        &format!("udp port {up}"),
+        "--format",
+        "jsonl",
+        "--idle-timeout",
+        "1",
+        "--duration",
+        "8",
+    ]);
+    live.wait_ready();
+    let (cport, _) = udp_exchange(us, 1, 10, 10);
+    // No packet after the exchange: only the wall-clock tick can close it.
+    let (_, l) = live
+        .line(Duration::from_secs(5))
+        .expect("idle conversation not closed within 5 s");
+    assert!(live.running());
+    let r = json(&l);
+    assert_eq!(r["sport"].as_u64(), Some(cport as u64), "{r}");
+    assert_eq!(
+        (r["packets"].as_u64(), r["evicted"].as_bool()),
+        (Some(2), Some(true))
+    );
+    live.signal("TERM");
+    let (code, rest, stderr) = live.finish(Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(rest.is_empty(), "{rest:#?}");
+    assert!(stderr.contains("1 conversations closed early"), "{stderr}");
+}
+
+/// On a terminal (`script` gives it one) the view is redrawn in place on
+/// the alternate screen; the full table follows on the normal screen.
+#[test]
+fn terminal_view_refreshes_then_prints_the_table() {
+    require_root();
+    let us = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let up = us.local_addr().unwrap().port();
+    let bin = common::bin();
+    let cmd = format!(
+        "stty rows 10 cols 200; exec {} flows -i lo -f 'udp port {up}' --duration 3",
+        bin.display()
+    );
+    let mut p = Proc::spawn_cmd(
+        Command::new("script")
+            .args(["-qefc", &cmd, "/dev/null"])
+            .env_remove("SUDO_UID")
+            .env_remove("SUDO_GID"),
+    );
+    thread::sleep(Duration::from_millis(800));
+    let (cport, _) = udp_exchange(us, 2, 10, 10);
+    let d = p.wait(Duration::from_secs(15));
+    assert_eq!(d.code(), Some(0), "{}{}", d.stdout, d.stderr);
+    let out = d.stdout;
+    let (view, after) = out
+        .split_once("\x1b[?1049l")
+        .unwrap_or_else(|| panic!("no alternate screen: {out:?}"));
+    assert!(view.contains("\x1b[?1049h"), "{view:?}");
+    let frames = view.matches("\x1b[Hlayerscope flows on lo: ").count();
+    assert!(frames >= 2, "{frames} redraws: {view:?}");
+    assert!(
+        view.contains("4 packets, 1 conversations (1 open)"),
+        "{view:?}"
+    );
+    // Each line of a frame fits the 10-line terminal.
+    let last = view.rsplit("\x1b[H").next().unwrap_or("");
+    assert!(last.split("\r\n").count() <= 10, "{last:?}");
+    assert!(!after.contains('\x1b'), "{after:?}");
+    assert!(after.contains(&format!("127.0.0.1:{cport}")), "{after:?}");
+    assert!(after.trim_end().ends_with("1 conversations"), "{after:?}");
+}
