@@ -595,7 +595,7 @@ fn terminal_view_refreshes_then_prints_the_table() {
         "stty rows 10 cols 200; exec {} flows -i lo -f 'udp port {up}' --duration 3",
         bin.display()
     );
-    let mut p = Proc::spawn_cmd(
+    let p = Proc::spawn_cmd(
         Command::new("script")
             .args(["-qefc", &cmd, "/dev/null"])
             .env_remove("SUDO_UID")
