@@ -206,11 +206,40 @@ struct ReadArgs {
 #[derive(Args)]
 struct SourceArgs {
     /// Capture files (pcap or pcapng), read one after another; `-` is standard input
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(required_unless_present = "interface", value_name = "FILE")]
     files: Vec<String>,
-    /// BPF filter expression, applied as tcpdump applies it (e.g. 'tcp port 80')
+    /// Capture live from this interface instead of reading files (needs root
+    /// or cap_net_raw,cap_net_admin; `any` for all)
+    #[arg(
+        short = 'i',
+        long = "interface",
+        value_name = "IFACE",
+        conflicts_with = "files"
+    )]
+    interface: Option<String>,
+    /// BPF filter expression, applied as tcpdump applies it (e.g. 'tcp port 80');
+    /// compiled into the kernel with -i
     #[arg(short = 'f', long = "filter", value_name = "BPF")]
     filter: Option<String>,
+    /// Stop after N packets
+    #[arg(short = 'c', long = "count", value_name = "N")]
+    count: Option<u64>,
+    /// Stop a live capture after this many seconds
+    #[arg(long, value_name = "SECS")]
+    duration: Option<f64>,
+    /// Bytes to capture per frame (live) [default: 262144]
+    #[arg(short = 's', long, value_name = "N")]
+    snaplen: Option<i32>,
+    /// Do not put the interface into promiscuous mode (live)
+    #[arg(short = 'p', long)]
+    no_promisc: bool,
+    /// Kernel capture buffer in KiB (live) [default: 32768: counts must not
+    /// miss bursts, and on lo libpcap's 2 MiB holds only ~31 frames]
+    #[arg(short = 'B', long, value_name = "KIB")]
+    buffer_size: Option<u32>,
+    /// User to become once the capture is open (live; default: the sudo caller)
+    #[arg(short = 'Z', long, value_name = "NAME")]
+    user: Option<String>,
     /// Display filter in Wireshark's language: only matching packets count
     #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
     display_filter: Option<String>,
@@ -224,8 +253,40 @@ struct SourceArgs {
 
 impl SourceArgs {
     fn options(&self) -> cmd::SourceOptions {
+        if self.interface.is_none()
+            && (self.duration.is_some()
+                || self.snaplen.is_some()
+                || self.no_promisc
+                || self.buffer_size.is_some()
+                || self.user.is_some())
+        {
+            eprintln!(
+                "layerscope: --duration, -s, -p, -B and -Z apply to a live capture (-i IFACE)"
+            );
+            std::process::exit(exit::USAGE);
+        }
+        let live = self
+            .interface
+            .as_ref()
+            .map(|i| layerscope::source::live::LiveOptions {
+                interface: Some(i.clone()),
+                snaplen: self.snaplen.unwrap_or(262_144),
+                promisc: !self.no_promisc,
+                filter: self.filter.clone(),
+                buffer_size: Some(
+                    self.buffer_size
+                        .unwrap_or(32 << 10)
+                        .saturating_mul(1024)
+                        .min(i32::MAX as u32) as i32,
+                ),
+                ..Default::default()
+            });
         cmd::SourceOptions {
             files: self.files.clone(),
+            live,
+            user: self.user.clone(),
+            count: self.count,
+            duration: duration_arg(self.duration),
             bpf: self.filter.clone(),
             display: self.display_filter.clone(),
             progress: if self.no_progress {
@@ -261,9 +322,9 @@ struct FlowsArgs {
     /// Output format
     #[arg(long = "format", short = 'F', value_enum, default_value = "table")]
     format: FlowFormatArg,
-    /// Row order
-    #[arg(long, value_enum, default_value = "start")]
-    sort: SortArg,
+    /// Row order [default: start; bytes with -i]
+    #[arg(long, value_enum)]
+    sort: Option<SortArg>,
     /// Cap on open conversations (the least recently active are closed early past it)
     #[arg(long, value_name = "N", default_value_t = layerscope::flow::conversations::DEFAULT_MAX_OPEN)]
     max_flows: usize,
@@ -373,6 +434,17 @@ impl OutputArgs {
     }
 }
 
+/// `--duration`, checked (exits with a usage error).
+fn duration_arg(d: Option<f64>) -> Option<std::time::Duration> {
+    match d {
+        Some(d) if !(d.is_finite() && d > 0.0 && d < 1e12) => {
+            eprintln!("layerscope: --duration must be a positive number of seconds");
+            std::process::exit(exit::USAGE);
+        }
+        d => d.map(std::time::Duration::from_secs_f64),
+    }
+}
+
 fn main() {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -417,13 +489,7 @@ fn main() {
             },
         }),
         Command::Capture(a) => {
-            let duration = match a.duration {
-                Some(d) if !(d.is_finite() && d > 0.0) => {
-                    eprintln!("layerscope: --duration must be a positive number of seconds");
-                    std::process::exit(exit::USAGE);
-                }
-                d => d.map(std::time::Duration::from_secs_f64),
-            };
+            let duration = duration_arg(a.duration);
             cmd::capture::run(&cmd::capture::CaptureOptions {
                 live: layerscope::source::live::LiveOptions {
                     interface: a.interface,
@@ -476,10 +542,13 @@ fn main() {
                     FlowFormatArg::Csv => FlowFormat::Csv,
                 },
                 sort: match a.sort {
-                    SortArg::Bytes => SortKey::Bytes,
-                    SortArg::Packets => SortKey::Packets,
-                    SortArg::Start => SortKey::Start,
-                    SortArg::Duration => SortKey::Duration,
+                    Some(SortArg::Bytes) => SortKey::Bytes,
+                    Some(SortArg::Packets) => SortKey::Packets,
+                    Some(SortArg::Start) => SortKey::Start,
+                    Some(SortArg::Duration) => SortKey::Duration,
+                    // Live: the busiest on top, as `top` does.
+                    None if a.source.interface.is_some() => SortKey::Bytes,
+                    None => SortKey::Start,
                 },
                 max_open: a.max_flows,
                 idle_secs: a.idle_timeout,

@@ -1,6 +1,7 @@
 //! `layerscope flows`: one row per conversation, as `tshark -z conv,tcp`.
 
 use super::exit;
+use super::live::Tick;
 use super::pipeline::{Pipeline, ReasmOptions, Sink};
 use crate::flow::conversations::{Conversation, Conversations};
 use crate::output::grid::Grid;
@@ -8,6 +9,7 @@ use crate::source::Timestamp;
 use std::cell::RefCell;
 use std::io::{self, Write};
 use std::rc::Rc;
+use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FlowFormat {
@@ -53,8 +55,14 @@ impl Default for FlowsOptions {
 
 /// Runs `flows`; returns the process exit code.
 pub fn run(opts: &FlowsOptions) -> i32 {
+    use std::io::IsTerminal;
+    let refresh = io::stdout().is_terminal();
     let stdout = io::stdout().lock();
-    run_to(opts, io::BufWriter::with_capacity(256 * 1024, stdout))
+    let out = io::BufWriter::with_capacity(256 * 1024, stdout);
+    if opts.source.is_live() {
+        return run_live(opts, out, refresh);
+    }
+    run_to(opts, out)
 }
 
 /// Reads the files into conversations; the rows in first-packet order, the
@@ -84,7 +92,10 @@ pub fn collect(
     };
     // Stream numbering is bounded by the same cap as the conversations.
     pipe.flows = crate::flow::FlowTracker::new(max_open);
-    let code = super::read::drive(&mut pipe, &source.files, source.show_progress());
+    let code = match source.drive(&mut pipe, TICK, |_, _| Ok(())) {
+        Ok(c) => c,
+        Err(c) => return (Vec::new(), 0, None, c),
+    };
     let first = pipe.first_ts;
     drop(pipe);
     let convs = Rc::try_unwrap(convs)
@@ -96,6 +107,9 @@ pub fn collect(
 
 /// `run` writing to any output (tests use a buffer).
 pub fn run_to<W: Write>(opts: &FlowsOptions, mut out: W) -> i32 {
+    if opts.source.is_live() {
+        return run_live(opts, out, false);
+    }
     let (mut rows, evicted, first, code) = collect(&opts.source, opts.max_open, opts.idle_secs);
     if code == exit::USAGE {
         return code;
@@ -103,7 +117,7 @@ pub fn run_to<W: Write>(opts: &FlowsOptions, mut out: W) -> i32 {
     sort(&mut rows, opts.sort);
     let first = first.unwrap_or_default();
     let written = match opts.format {
-        FlowFormat::Table => write_table(&mut out, &rows, first, None),
+        FlowFormat::Table => write_table(&mut out, &rows, first),
         FlowFormat::Jsonl => rows
             .iter()
             .try_for_each(|c| writeln!(out, "{}", json_row(c, first))),
@@ -116,13 +130,175 @@ pub fn run_to<W: Write>(opts: &FlowsOptions, mut out: W) -> i32 {
             return exit::INPUT;
         }
     }
+    report_evicted(opts, evicted);
+    code
+}
+
+fn report_evicted(opts: &FlowsOptions, evicted: u64) {
     if evicted > 0 {
         eprintln!(
             "layerscope: flows: {evicted} conversations closed early (cap of {} open, or idle > {} s); a conversation seen again continues in its row",
             opts.max_open, opts.idle_secs
         );
     }
+}
+
+/// How often a live capture looks at its conversations (closed ones to
+/// emit, idle ones to close by the wall clock).
+const TICK: Duration = Duration::from_millis(100);
+/// How often the live view is redrawn.
+const REDRAW: Duration = Duration::from_secs(1);
+/// How long an ended TCP conversation waits for its last ACKs before its
+/// jsonl line is written (a packet after it would start a new line).
+pub const CLOSE_LINGER: Duration = Duration::from_secs(2);
+
+/// The wall clock as a capture timestamp (live frames are stamped with it).
+pub fn wall_clock() -> Timestamp {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Timestamp {
+        sec: d.as_secs().min(i64::MAX as u64) as i64,
+        nsec: d.subsec_nanos(),
+    }
+}
+
+/// `flows -i`: a view refreshed in place on a terminal (`refresh`), or with
+/// `--format jsonl` a line per conversation as it closes; the full rows
+/// when the capture stops.
+pub fn run_live<W: Write>(opts: &FlowsOptions, mut out: W, refresh: bool) -> i32 {
+    let stream = opts.format == FlowFormat::Jsonl;
+    let refresh = refresh && opts.format == FlowFormat::Table;
+    let mut convs = Conversations::new(opts.max_open, opts.idle_secs);
+    if stream {
+        convs.close_ended_after(CLOSE_LINGER);
+    }
+    let convs = Rc::new(RefCell::new(convs));
+    let c2 = Rc::clone(&convs);
+    let sink = Sink::Each(Box::new(move |pkt| {
+        c2.borrow_mut().observe(pkt);
+        Ok(())
+    }));
+    let mut pipe: Pipeline<io::Sink> = match opts.source.pipeline(sink, ReasmOptions::default()) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let iface = opts
+        .source
+        .live
+        .as_ref()
+        .and_then(|l| l.interface.clone())
+        .unwrap_or_default();
+    let mut screen = super::live::Screen::new();
+    let started = std::time::Instant::now();
+    let mut last_draw: Option<std::time::Instant> = None;
+    let code = match opts.source.drive(&mut pipe, TICK, |pipe, why| {
+        if why == Tick::Stop {
+            // Back to the normal screen before the closing counters.
+            return screen.end(&mut out);
+        }
+        let mut c = convs.borrow_mut();
+        c.tick(wall_clock());
+        let first = pipe.first_ts.unwrap_or_default();
+        if stream {
+            let mut any = false;
+            for conv in c.drain_closed() {
+                writeln!(out, "{}", json_row(&conv, first))?;
+                any = true;
+            }
+            if any {
+                out.flush()?;
+            }
+        }
+        if refresh && last_draw.is_none_or(|t| t.elapsed() >= REDRAW) {
+            last_draw = Some(std::time::Instant::now());
+            let (rows, _) = super::live::Screen::size();
+            let status = format!(
+                "layerscope flows on {iface}: {} packets, {} conversations ({} open), {} elapsed; Ctrl-C: stop and print all",
+                pipe.number,
+                c.iter().count(),
+                c.open_len(),
+                super::live::elapsed(started.elapsed())
+            );
+            let text = live_view(&c, opts.sort, first, rows, &status)?;
+            screen.draw(&mut out, &text)?;
+        }
+        Ok(())
+    }) {
+        Ok(c) => c,
+        Err(c) => return c,
+    };
+    let first = pipe.first_ts.unwrap_or_default();
+    drop(pipe);
+    let Ok(convs) = Rc::try_unwrap(convs) else {
+        return exit::INPUT;
+    };
+    let mut convs = convs.into_inner();
+    let mut written = Ok(());
+    if stream {
+        // Closed since the last tick, then the ones still open.
+        written = convs
+            .drain_closed()
+            .try_for_each(|c| writeln!(out, "{}", json_row(&c, first)));
+    }
+    let (mut rows, evicted) = convs.finish();
+    sort(&mut rows, opts.sort);
+    let written = written
+        .and_then(|()| match opts.format {
+            FlowFormat::Table => write_table(&mut out, &rows, first),
+            FlowFormat::Jsonl => rows
+                .iter()
+                .try_for_each(|c| writeln!(out, "{}", json_row(c, first))),
+            FlowFormat::Csv => write_csv(&mut out, &rows, first),
+        })
+        .and_then(|()| out.flush());
+    if let Err(e) = written {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            eprintln!("layerscope: write error: {e}");
+            return exit::INPUT;
+        }
+    }
+    report_evicted(opts, evicted);
     code
+}
+
+fn order(a: &Conversation, b: &Conversation, key: SortKey) -> std::cmp::Ordering {
+    match key {
+        SortKey::Start => a.start.nanos_since(b.start).cmp(&0),
+        SortKey::Bytes => b.total_bytes().cmp(&a.total_bytes()),
+        SortKey::Packets => b.total_packets().cmp(&a.total_packets()),
+        SortKey::Duration => b.duration_nanos().cmp(&a.duration_nanos()),
+    }
+}
+
+/// The status line over the top rows that fit `height` lines.
+fn live_view(
+    convs: &Conversations,
+    key: SortKey,
+    first: Timestamp,
+    height: usize,
+    status: &str,
+) -> io::Result<String> {
+    // Status line, then the table's borders and header (4 lines).
+    let n = height.saturating_sub(5).max(1);
+    let mut all: Vec<&Conversation> = convs.iter().collect();
+    if all.len() > n {
+        all.select_nth_unstable_by(n - 1, |a, b| order(a, b, key));
+        all.truncate(n);
+    }
+    all.sort_by(|a, b| order(a, b, key));
+    let top: Vec<Conversation> = all.into_iter().cloned().collect();
+    let mut buf = Vec::with_capacity(4096);
+    writeln!(buf, "{status}")?;
+    write_table(&mut buf, &top, first)?;
+    // write_table ends with its own count of rows: the status line has the total.
+    let mut text = String::from_utf8_lossy(&buf).into_owned();
+    let body = text
+        .trim_end_matches('\n')
+        .rfind('\n')
+        .unwrap_or(text.len());
+    text.truncate(body);
+    Ok(text)
 }
 
 pub fn sort(rows: &mut [Conversation], key: SortKey) {
@@ -183,15 +359,14 @@ impl std::fmt::Display for Secs {
     }
 }
 
-/// The flows table; `limit` shows only the first rows.
+/// The flows table.
 pub fn write_table<W: Write>(
     out: &mut W,
     rows: &[Conversation],
     first: Timestamp,
-    limit: Option<usize>,
 ) -> io::Result<()> {
     let mut g = Grid::new(&COLUMNS);
-    for c in rows.iter().take(limit.unwrap_or(usize::MAX)) {
+    for c in rows {
         match c.stream {
             Some(s) => g.cell(s),
             None => g.cell("-"),
@@ -208,7 +383,7 @@ pub fn write_table<W: Write>(
         g.cell(c.tcp_state().map(|s| s.name()).unwrap_or("-"));
         g.cell(c.retransmissions);
     }
-    g.write(out, None)?;
+    g.write(out)?;
     writeln!(out, "{} conversations", rows.len())
 }
 

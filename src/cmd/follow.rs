@@ -250,7 +250,14 @@ pub fn run_to<W: Write>(opts: &FollowOptions, mut out: W, color: bool) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let code = super::read::drive(&mut pipe, &opts.source.files, opts.source.show_progress());
+    // Live (-i): collected until the capture stops, then printed.
+    let code = match opts
+        .source
+        .drive(&mut pipe, std::time::Duration::from_secs(1), |_, _| Ok(()))
+    {
+        Ok(c) => c,
+        Err(c) => return c,
+    };
     drop(pipe);
     if code == exit::USAGE {
         return code;

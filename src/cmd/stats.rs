@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::net::IpAddr;
 use std::rc::Rc;
+use std::time::{Duration, Instant};
 use tabled::settings::Style;
 use tabled::{Table, Tabled};
 
@@ -112,7 +113,7 @@ type PortAgg = (Option<&'static str>, u64, u64, u64);
 
 /// Ports by the responder's (service) port of each TCP/UDP conversation,
 /// busiest first.
-fn ports(rows: &[Conversation]) -> Vec<PortRow> {
+fn ports(rows: &[&Conversation]) -> Vec<PortRow> {
     let mut m: HashMap<(&'static str, u16), PortAgg> = HashMap::new();
     for c in rows {
         let (Some(pb), Some(_)) = (c.port_b, c.port_a) else {
@@ -139,7 +140,7 @@ fn ports(rows: &[Conversation]) -> Vec<PortRow> {
 
 /// Every address with the traffic of the conversations it takes part in,
 /// busiest first.
-fn endpoints(rows: &[Conversation]) -> Vec<EndpointRow> {
+fn endpoints(rows: &[&Conversation]) -> Vec<EndpointRow> {
     let mut m: HashMap<IpAddr, (u64, u64, u64)> = HashMap::new();
     for c in rows {
         let mut add = |a: IpAddr| {
@@ -166,11 +167,35 @@ fn endpoints(rows: &[Conversation]) -> Vec<EndpointRow> {
 }
 
 pub fn run(opts: &StatsOptions) -> i32 {
+    use std::io::IsTerminal;
+    let refresh = opts.source.is_live() && io::stdout().is_terminal();
     let stdout = io::stdout().lock();
-    run_to(opts, io::BufWriter::new(stdout))
+    run_live_to(opts, io::BufWriter::new(stdout), refresh)
 }
 
-pub fn run_to<W: Write>(opts: &StatsOptions, mut out: W) -> i32 {
+pub fn run_to<W: Write>(opts: &StatsOptions, out: W) -> i32 {
+    run_live_to(opts, out, false)
+}
+
+/// The report: hierarchy, then ports and endpoints.
+fn write_report<W: Write>(out: &mut W, phs: &Hierarchy, rows: &[&Conversation]) -> io::Result<()> {
+    writeln!(out, "Protocol hierarchy")?;
+    phs.write(out)?;
+    writeln!(out)?;
+    writeln!(out, "Ports (TCP/UDP, by the responder's port)")?;
+    let mut t = Table::new(ports(rows));
+    t.with(Style::sharp());
+    writeln!(out, "{t}")?;
+    writeln!(out)?;
+    writeln!(out, "Endpoints")?;
+    let mut t = Table::new(endpoints(rows));
+    t.with(Style::sharp());
+    writeln!(out, "{t}")
+}
+
+/// `run_to`; with `refresh` (a live capture on a terminal) the report is
+/// also redrawn in place about once a second, cut to the terminal's height.
+pub fn run_live_to<W: Write>(opts: &StatsOptions, mut out: W, refresh: bool) -> i32 {
     let state = Rc::new(RefCell::new((
         Hierarchy::default(),
         Conversations::new(opts.max_open, opts.idle_secs),
@@ -188,8 +213,46 @@ pub fn run_to<W: Write>(opts: &StatsOptions, mut out: W) -> i32 {
     };
     // Stream numbering is bounded by the same cap as the conversations.
     pipe.flows = crate::flow::FlowTracker::new(opts.max_open);
-    let code = super::read::drive(&mut pipe, &opts.source.files, opts.source.show_progress());
+    let iface = opts
+        .source
+        .live
+        .as_ref()
+        .and_then(|l| l.interface.clone())
+        .unwrap_or_default();
+    let mut screen = super::live::Screen::new();
+    let started = Instant::now();
+    let mut last_draw: Option<Instant> = None;
+    let driven = opts
+        .source
+        .drive(&mut pipe, Duration::from_millis(100), |pipe, why| {
+            if why == super::live::Tick::Stop {
+                // Back to the normal screen before the closing counters.
+                return screen.end(&mut out);
+            }
+            let mut s = state.borrow_mut();
+            s.1.tick(super::flows::wall_clock());
+            if !refresh || last_draw.is_some_and(|t| t.elapsed() < Duration::from_secs(1)) {
+                return Ok(());
+            }
+            last_draw = Some(Instant::now());
+            let rows: Vec<&Conversation> = s.1.iter().collect();
+            let mut buf = Vec::with_capacity(4096);
+            writeln!(
+                buf,
+                "layerscope stats on {iface}: {} packets, {} conversations ({} open), {} elapsed; Ctrl-C: stop and print all",
+                pipe.number,
+                rows.len(),
+                s.1.open_len(),
+                super::live::elapsed(started.elapsed())
+            )?;
+            write_report(&mut buf, &s.0, &rows)?;
+            screen.draw(&mut out, &String::from_utf8_lossy(&buf))
+        });
     drop(pipe);
+    let code = match driven {
+        Ok(c) => c,
+        Err(c) => return c,
+    };
     if code == exit::USAGE {
         return code;
     }
@@ -198,21 +261,8 @@ pub fn run_to<W: Write>(opts: &StatsOptions, mut out: W) -> i32 {
     };
     let (phs, convs) = state.into_inner();
     let (rows, evicted) = convs.finish();
-    let written = (|| {
-        writeln!(out, "Protocol hierarchy")?;
-        phs.write(&mut out)?;
-        writeln!(out)?;
-        writeln!(out, "Ports (TCP/UDP, by the responder's port)")?;
-        let mut t = Table::new(ports(&rows));
-        t.with(Style::sharp());
-        writeln!(out, "{t}")?;
-        writeln!(out)?;
-        writeln!(out, "Endpoints")?;
-        let mut t = Table::new(endpoints(&rows));
-        t.with(Style::sharp());
-        writeln!(out, "{t}")?;
-        out.flush()
-    })();
+    let rows: Vec<&Conversation> = rows.iter().collect();
+    let written = write_report(&mut out, &phs, &rows).and_then(|()| out.flush());
     if let Err(e) = written {
         if e.kind() != io::ErrorKind::BrokenPipe {
             eprintln!("layerscope: write error: {e}");

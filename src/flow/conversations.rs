@@ -139,6 +139,21 @@ impl Conversation {
         self.evicted |= o.evicted;
     }
 
+    /// A TCP conversation that a FIN from both sides or an RST ended.
+    fn ended(&self) -> bool {
+        self.ip_proto == 6 && (self.rst || (self.fin[0] && self.fin[1]))
+    }
+
+    /// No dissector named the application: a well-known port may.
+    fn fill_app(&mut self) {
+        if self.app.is_none() {
+            if let (Some(pa), Some(pb)) = (self.port_a, self.port_b) {
+                self.app =
+                    port_service(self.ip_proto, pb).or_else(|| port_service(self.ip_proto, pa));
+            }
+        }
+    }
+
     /// Nanoseconds between the first and the last packet.
     pub fn duration_nanos(&self) -> i128 {
         self.last.nanos_since(self.start).max(0)
@@ -157,6 +172,11 @@ pub struct Conversations {
     pub evicted: u64,
     /// Capture time of the last idle sweep.
     last_sweep: Option<Timestamp>,
+    /// Live mode: how long a TCP conversation that ended (FIN both ways,
+    /// or RST) stays open for its last ACKs before it is closed.
+    linger_nanos: Option<i128>,
+    /// TCP conversations that ended and wait out the linger.
+    ending: Vec<Key>,
 }
 
 impl Default for Conversations {
@@ -214,7 +234,57 @@ impl Conversations {
             idle_nanos: idle_secs.min(1 << 32) as i128 * 1_000_000_000,
             evicted: 0,
             last_sweep: None,
+            linger_nanos: None,
+            ending: Vec::new(),
         }
+    }
+
+    /// Closes TCP conversations that ended (FIN from both sides, or RST)
+    /// `linger` after their last packet, at `tick`, so a live capture can
+    /// report them as they end (`drain_closed`). Off by default: a file's
+    /// rows are only needed at `finish`.
+    pub fn close_ended_after(&mut self, linger: std::time::Duration) {
+        self.linger_nanos = Some(linger.as_nanos().min(i128::MAX as u128) as i128);
+        self.ending.reserve(64);
+    }
+
+    /// Time passes without packets (a live capture's clock): closes idle
+    /// conversations and ended ones past the linger.
+    pub fn tick(&mut self, now: Timestamp) {
+        self.sweep(now);
+        let Some(linger) = self.linger_nanos else {
+            return;
+        };
+        let mut i = 0;
+        while i < self.ending.len() {
+            let k = self.ending[i];
+            match self.open.get(&k) {
+                Some(c) if c.ended() && now.nanos_since(c.last) <= linger => i += 1,
+                Some(c) if c.ended() => {
+                    self.ending.swap_remove(i);
+                    self.close(&k, false);
+                }
+                // Closed meanwhile (idle), or a new piece that has not ended.
+                _ => {
+                    self.ending.swap_remove(i);
+                }
+            }
+        }
+    }
+
+    /// Conversations closed since the last call (ended, idle, or evicted at
+    /// the cap), in the order they closed.
+    pub fn drain_closed(&mut self) -> impl Iterator<Item = Conversation> + '_ {
+        self.done.drain(..).map(|mut c| {
+            c.fill_app();
+            c
+        })
+    }
+
+    /// Every conversation so far, open or closed (pieces not merged), for
+    /// a live view.
+    pub fn iter(&self) -> impl Iterator<Item = &Conversation> {
+        self.open.values().chain(self.done.iter())
     }
 
     /// Conversations open now.
@@ -284,6 +354,8 @@ impl Conversations {
             return;
         };
         let name = if proto == 6 { "TCP" } else { "UDP" };
+        let linger = self.linger_nanos.is_some();
+        let mut ended_now = false;
         let (c, dir) = self.add(
             pkt,
             Key::Stream(proto, stream),
@@ -311,16 +383,19 @@ impl Conversations {
                 } else if flags & ACK != 0 && c.syn && c.synack && dir == 0 {
                     c.handshake = true;
                 }
-                if flags & FIN != 0 {
-                    c.fin[dir] = true;
-                }
-                if flags & RST != 0 {
-                    c.rst = true;
+                if flags & (FIN | RST) != 0 {
+                    let was = c.ended();
+                    c.fin[dir] |= flags & FIN != 0;
+                    c.rst |= flags & RST != 0;
+                    ended_now = !was && c.ended() && linger;
                 }
             }
             if pkt.flow.retransmission {
                 c.retransmissions += 1;
             }
+        }
+        if ended_now {
+            self.ending.push(Key::Stream(proto, stream));
         }
     }
 
@@ -457,11 +532,7 @@ impl Conversations {
                 .then(x.stream.cmp(&y.stream))
         });
         for c in &mut rows {
-            if c.app.is_none() {
-                if let (Some(pa), Some(pb)) = (c.port_a, c.port_b) {
-                    c.app = port_service(c.ip_proto, pb).or_else(|| port_service(c.ip_proto, pa));
-                }
-            }
+            c.fill_app();
         }
         (rows, self.evicted)
     }
@@ -659,6 +730,100 @@ mod tests {
         assert_eq!(rows.len(), 1);
         assert_eq!((rows[0].transport, rows[0].stream), ("TCP", None));
         assert_eq!(rows[0].port_a, None);
+    }
+
+    fn tcp_frame(from_client: bool, flags: (bool, bool, bool, bool)) -> Vec<u8> {
+        let (syn, ack, fin, rst) = flags;
+        let (src, dst, sp, dp) = if from_client {
+            ([10, 0, 0, 1], [10, 0, 0, 2], 40000, 80)
+        } else {
+            ([10, 0, 0, 2], [10, 0, 0, 1], 80, 40000)
+        };
+        let mut b = etherparse::PacketBuilder::ethernet2([1; 6], [2; 6])
+            .ipv4(src, dst, 64)
+            .tcp(sp, dp, if from_client { 100 } else { 500 }, 1024);
+        if syn {
+            b = b.syn();
+        }
+        if ack {
+            b = b.ack(1);
+        }
+        if fin {
+            b = b.fin();
+        }
+        if rst {
+            b = b.rst();
+        }
+        let mut v = Vec::new();
+        b.write(&mut v, &[]).unwrap();
+        v
+    }
+
+    #[test]
+    fn ended_tcp_closes_after_linger_and_drains() {
+        let mut c = Conversations::new(100, 600);
+        c.close_ended_after(std::time::Duration::from_secs(2));
+        let mut t = crate::flow::FlowTracker::default();
+        feed(
+            &mut c,
+            &mut t,
+            &tcp_frame(true, (true, false, false, false)),
+            10,
+        );
+        feed(
+            &mut c,
+            &mut t,
+            &tcp_frame(false, (true, true, false, false)),
+            10,
+        );
+        feed(
+            &mut c,
+            &mut t,
+            &tcp_frame(true, (false, true, true, false)),
+            10,
+        );
+        feed(
+            &mut c,
+            &mut t,
+            &tcp_frame(false, (false, true, true, false)),
+            10,
+        );
+        // Inside the linger: the last ACK still counts in the same row.
+        c.tick(Timestamp { sec: 11, nsec: 0 });
+        assert_eq!(c.drain_closed().count(), 0);
+        feed(
+            &mut c,
+            &mut t,
+            &tcp_frame(true, (false, true, false, false)),
+            11,
+        );
+        c.tick(Timestamp { sec: 14, nsec: 0 });
+        let closed: Vec<Conversation> = c.drain_closed().collect();
+        assert_eq!(closed.len(), 1);
+        assert_eq!(closed[0].packets, [3, 2]);
+        assert_eq!(closed[0].tcp_state(), Some(TcpState::Closed));
+        assert!(!closed[0].evicted);
+        assert_eq!(closed[0].app, Some("http"));
+        assert_eq!(c.open_len(), 0);
+        let (rows, evicted) = c.finish();
+        assert_eq!((rows.len(), evicted), (0, 0));
+    }
+
+    #[test]
+    fn files_keep_ended_tcp_open_until_finish() {
+        let mut c = Conversations::new(100, 600);
+        let mut t = crate::flow::FlowTracker::default();
+        feed(
+            &mut c,
+            &mut t,
+            &tcp_frame(true, (false, true, false, true)),
+            10,
+        );
+        c.tick(Timestamp { sec: 100, nsec: 0 });
+        assert_eq!(c.drain_closed().count(), 0);
+        assert_eq!(c.open_len(), 1);
+        let (rows, _) = c.finish();
+        assert_eq!(rows[0].tcp_state(), Some(TcpState::Reset));
     }
 
     #[test]
