@@ -343,8 +343,8 @@ impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (self.0, self.1) {
             (std::net::IpAddr::V6(v), Some(p)) => write!(f, "[{v}]:{p}"),
-            (a, Some(p)) => write!(f, "{a}:{p}"),
-            (a, None) => write!(f, "{a}"),
+            (a, Some(p)) => write!(f, "{}:{p}", Addr(a)),
+            (a, None) => write!(f, "{}", Addr(a)),
         }
     }
 }
@@ -354,8 +354,43 @@ struct Secs(i128);
 impl std::fmt::Display for Secs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let n = self.0.unsigned_abs();
-        let sign = if self.0 < 0 { "-" } else { "" };
-        write!(f, "{sign}{}.{:09}", n / 1_000_000_000, n % 1_000_000_000)
+        if self.0 < 0 {
+            f.write_str("-")?;
+        }
+        let mut b = itoa::Buffer::new();
+        f.write_str(b.format(n / 1_000_000_000))?;
+        let frac = b.format((n % 1_000_000_000) as u32 + 1_000_000_000);
+        // "1xxxxxxxxx": the nine digits after the leading 1 are the zero-padded fraction.
+        f.write_str(".")?;
+        f.write_str(&frac[1..])
+    }
+}
+
+/// An address, IPv4 without the general formatter's padding machinery.
+struct Addr(std::net::IpAddr);
+
+impl std::fmt::Display for Addr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            std::net::IpAddr::V4(a) => {
+                let mut w = Vec::with_capacity(15);
+                crate::dissect::field::write_ipv4(&mut w, a.octets());
+                f.write_str(std::str::from_utf8(&w).unwrap_or(""))
+            }
+            a => write!(f, "{a}"),
+        }
+    }
+}
+
+/// A number, or nothing.
+struct Opt<T>(Option<T>);
+
+impl<T: itoa::Integer> std::fmt::Display for Opt<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(v) => f.write_str(itoa::Buffer::new().format(v)),
+            None => Ok(()),
+        }
     }
 }
 
@@ -439,13 +474,13 @@ fn write_csv<W: Write>(out: &mut W, rows: &[Conversation], first: Timestamp) -> 
         writeln!(
             out,
             "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            c.stream.map(|s| s.to_string()).unwrap_or_default(),
+            Opt(c.stream),
             c.transport,
             c.app.unwrap_or(""),
-            c.a,
-            c.port_a.map(|s| s.to_string()).unwrap_or_default(),
-            c.b,
-            c.port_b.map(|s| s.to_string()).unwrap_or_default(),
+            Addr(c.a),
+            Opt(c.port_a),
+            Addr(c.b),
+            Opt(c.port_b),
             c.packets[0],
             c.bytes[0],
             c.packets[1],

@@ -524,13 +524,25 @@ impl Conversations {
                 same
             });
         }
-        let mut rows = pieces;
-        rows.sort_by(|x, y| {
-            x.start
-                .nanos_since(y.start)
+        // Ordered through a small key array: moving the rows themselves
+        // while sorting cost more than building them.
+        let mut order: Vec<(Timestamp, Option<u32>, usize)> = pieces
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.start, c.stream, i))
+            .collect();
+        order.sort_unstable_by(|x, y| {
+            x.0.nanos_since(y.0)
                 .cmp(&0)
-                .then(x.stream.cmp(&y.stream))
+                .then(x.1.cmp(&y.1))
+                .then(x.2.cmp(&y.2))
         });
+        let mut slots: Vec<Option<Conversation>> = pieces.into_iter().map(Some).collect();
+        let mut rows: Vec<Conversation> = order
+            .iter()
+            .filter_map(|&(_, _, i)| slots.get_mut(i).and_then(Option::take))
+            .collect();
+        drop(slots);
         for c in &mut rows {
             c.fill_app();
         }
