@@ -208,6 +208,52 @@ mod tests {
         );
     }
 
+    /// Whether `expr` matches the frame (link type `lt`), decoded alone.
+    fn hit(expr: &str, lt: u32, bytes: &[u8]) -> bool {
+        let fr = crate::source::Frame {
+            ts: Default::default(),
+            wire_len: bytes.len() as u32,
+            linktype: lt,
+            interface: 0,
+            bytes,
+        };
+        let pkt = crate::dissect::dissect(&fr, 1, Default::default());
+        Filter::compile(expr).unwrap().matches(&pkt)
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        crate::dissect::link::testutil::hex(s)
+    }
+
+    #[test]
+    fn protocol_tests_follow_tshark_trees() {
+        use crate::dissect::linktype::{IPV4, RAW};
+        // IPv6 on LINKTYPE_IPV4 (tcpdump LINKTYPE_IPV4_invalid.pcap): tshark
+        // lists ip:ipv6 in frame.protocols, but only `ipv6` matches.
+        let v6 =
+            hex("6000000000003b4020010db800000000000000000000000126200000fe0000000000000000000009");
+        assert!(!hit("ip", IPV4, &v6));
+        assert!(hit("ipv6 && ip.version == 6", IPV4, &v6));
+        // A 3-byte DNS message (zeek ipv6-hbh-routing0.pcap): no dns tree in
+        // tshark 4.0.17 below 4 bytes (ID and flags are read first).
+        let udp = |n: &str| {
+            let plen = n.len() / 2;
+            hex(&format!(
+                "45000000000100004011000000000000000000000035003500{:02x}0000{n}",
+                8 + plen
+            ))
+        };
+        let mut short = udp("123401");
+        let mut four = udp("12340100");
+        for f in [&mut short, &mut four] {
+            let tot = (f.len() as u16).to_be_bytes();
+            f[2..4].copy_from_slice(&tot);
+        }
+        assert!(!hit("dns", RAW, &short));
+        assert!(hit("udp.port == 53 && !dns", RAW, &short));
+        assert!(hit("dns", RAW, &four));
+    }
+
     #[test]
     fn accepted_forms_compile() {
         for f in [
