@@ -158,6 +158,18 @@ mod tests {
             err(""),
             "\n^ empty filter: expected a field or protocol name"
         );
+        assert_eq!(
+            err("tcp.port in {80..}"),
+            "tcp.port in {80..}\n             ^ expected a range 'low..high'"
+        );
+        assert_eq!(
+            err("tcp.port in {}"),
+            "tcp.port in {}\n             ^ expected at least one value in the set"
+        );
+        assert_eq!(
+            err("eth.src[0:3 == 00"),
+            "eth.src[0:3 == 00\n       ^ unclosed '[': expected ']'"
+        );
     }
 
     #[test]
@@ -171,6 +183,10 @@ mod tests {
             "tcp && tcp.prot == 80\n       ^ \"tcp.prot\" is not a known field or protocol; did you mean tcp.port?"
         );
         assert_eq!(
+            err("tcp.flags.sin == 1"),
+            "tcp.flags.sin == 1\n^ \"tcp.flags.sin\" is not a known field or protocol; did you mean tcp.flags.fin, tcp.flags.syn, tcp.flags.str?"
+        );
+        assert_eq!(
             err("zzzzzzzzzzzz"),
             "zzzzzzzzzzzz\n^ \"zzzzzzzzzzzz\" is not a known field or protocol"
         );
@@ -181,6 +197,14 @@ mod tests {
         assert_eq!(
             err("ip.src == \"abc\""),
             "ip.src == \"abc\"\n          ^ ip.src expects an IPv4 address or subnet (10.0.0.1, 10.0.0.0/8)"
+        );
+        assert_eq!(
+            err("ip.dst == 300.1.1.1"),
+            "ip.dst == 300.1.1.1\n          ^ ip.dst expects an IPv4 address or subnet (10.0.0.1, 10.0.0.0/8)"
+        );
+        assert_eq!(
+            err("http.host matches \"(\""),
+            "http.host matches \"(\"\n                  ^ invalid regular expression: error: unclosed group"
         );
         assert_eq!(
             err("tcp.port == 8o"),
