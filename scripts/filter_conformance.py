@@ -60,11 +60,11 @@ FILTERS = [
     # quote an IP header: ip.src occurs twice)
     "ip.addr == 10.0.0.0/8", "ip.src == 192.168.0.0/16", "ip.dst == 255.255.255.255",
     "ip.addr == 127.0.0.1", "ip.src != 10.0.0.0/8", "ipv6.addr == fe80::/10",
-    "ipv6.dst == ff02::1", "ipv6.src == ::1", "ip.src > 100.0.0.0",
+    "ipv6.dst == ff02::1", "ipv6.src == ::", "ip.src > 100.0.0.0",
     "ip.addr != 192.0.2.10", "ipv6.addr == 2001:db8::/32", "icmp && ip.src == 198.51.100.20",
     "ip.dst == 198.51.100.20 && !(tcp || udp)", "icmp.type == 3 && udp.dstport >= 33434",
     # MACs, slices, bytes
-    "eth.dst == ff:ff:ff:ff:ff:ff", "eth.addr == ff:ff:ff:ff:ff:ff", "eth.src[0:3] == 00:00:0c",
+    "eth.dst == ff:ff:ff:ff:ff:ff", "eth.addr == ff:ff:ff:ff:ff:ff", "eth.src[0:3] == 24:84:3f",
     "eth.src[0:3] == 00:00:5e", "eth.addr == 00:00:5e:00:53:01", "eth.src[-1] == 01",
     "eth.dst[0] == 01", "eth.src[0:1] == 00", "eth.type == 0x86dd", "eth.type == 0x0806",
     "tcp.payload contains 47:45:54", "tcp.payload contains \"HTTP\"", "udp.payload[0:2] == 00:00",
@@ -72,13 +72,13 @@ FILTERS = [
     # strings (with escapes), contains, matches
     "http.request.method == \"GET\"", "http.request.method == GET", "http.request.method != \"GET\"",
     "http.request.method == \"\\x47ET\"", "http.request.method == \"\\107ET\"",
-    "http.host contains \"www\"", "http.request.uri matches \"\\\\.(gif|jpg|png)$\"",
-    "http.user_agent matches \"(?i)mozilla\"", "http.server contains \"Apache\"",
+    "http.host contains \"www\"", "http.request.uri matches \"\\\\.(gif|jpg|png|html?|txt)$\"",
+    "http.user_agent matches \"(?i)(mozilla|curl|wget)\"", "http.server contains \"Apache\"",
     "dns.qry.name contains \"google\"", "dns.qry.name matches \"^www\\\\.\"",
-    "dns.qry.name == \"www.google.com\"", "dns.qry.name matches \"(?i)ARPA$\"",
+    "dns.qry.name == \"example.com\"", "dns.qry.name matches \"(?i)ARPA$\"",
     "dns.qry.name contains \"\\x2e\"",
     "ftp.request.command == \"USER\"", "tls.handshake.type == 1",
-    "tls.handshake.extensions_server_name contains \"com\"",
+    "tls.handshake.extensions_server_name contains \".\"",
     # time
     "frame.time_relative < 1", "frame.time_relative >= 10.5", "frame.time_relative > 0.5",
     # combinations and precedence

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test suite: formatting, lints, unit and integration tests, the corpus
-# robustness run and the tshark conformance run. Needs libpcap-dev, tshark
+# robustness run, the tshark field conformance run and the display-filter
+# conformance run. Needs libpcap-dev, tshark
 # and tcpdump (scripts/setup.sh installs them) and root for the live tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +20,8 @@ fi
 if [ -f scripts/conformance.py ]; then
   echo "== tshark conformance"
   python3 scripts/conformance.py --layerscope "$bin"
+fi
+if [ -f scripts/filter_conformance.py ]; then
+  echo "== display-filter conformance (tshark -Y)"
+  python3 scripts/filter_conformance.py --layerscope "$bin"
 fi
