@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test suite: formatting, lints, unit and integration tests, the corpus
 # robustness run, the tshark conformance run (every field, tcp.stream and
-# udp.stream included) and the flows runs (conversations vs tshark -z conv
-# and vs Zeek's conn.log baselines).
+# udp.stream included), the flows runs (conversations vs tshark -z conv and
+# vs Zeek's conn.log baselines) and the display-filter run (vs tshark -Y).
 # Needs libpcap-dev, tshark and tcpdump (scripts/setup.sh installs them) and
 # root for the live tests.
 set -euo pipefail
@@ -30,4 +30,8 @@ fi
 if [ -f scripts/connlog_compare.py ]; then
   echo "== flows vs Zeek conn.log"
   python3 scripts/connlog_compare.py --strict --layerscope "$bin"
+fi
+if [ -f scripts/filter_conformance.py ]; then
+  echo "== display-filter conformance (tshark -Y)"
+  python3 scripts/filter_conformance.py --layerscope "$bin"
 fi

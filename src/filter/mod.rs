@@ -159,6 +159,18 @@ mod tests {
             err(""),
             "\n^ empty filter: expected a field or protocol name"
         );
+        assert_eq!(
+            err("tcp.port in {80..}"),
+            "tcp.port in {80..}\n             ^ expected a range 'low..high'"
+        );
+        assert_eq!(
+            err("tcp.port in {}"),
+            "tcp.port in {}\n             ^ expected at least one value in the set"
+        );
+        assert_eq!(
+            err("eth.src[0:3 == 00"),
+            "eth.src[0:3 == 00\n       ^ unclosed '[': expected ']'"
+        );
     }
 
     #[test]
@@ -172,6 +184,10 @@ mod tests {
             "tcp && tcp.prot == 80\n       ^ \"tcp.prot\" is not a known field or protocol; did you mean tcp.port?"
         );
         assert_eq!(
+            err("tcp.flags.sin == 1"),
+            "tcp.flags.sin == 1\n^ \"tcp.flags.sin\" is not a known field or protocol; did you mean tcp.flags.fin, tcp.flags.syn, tcp.flags.str?"
+        );
+        assert_eq!(
             err("zzzzzzzzzzzz"),
             "zzzzzzzzzzzz\n^ \"zzzzzzzzzzzz\" is not a known field or protocol"
         );
@@ -182,6 +198,14 @@ mod tests {
         assert_eq!(
             err("ip.src == \"abc\""),
             "ip.src == \"abc\"\n          ^ ip.src expects an IPv4 address or subnet (10.0.0.1, 10.0.0.0/8)"
+        );
+        assert_eq!(
+            err("ip.dst == 300.1.1.1"),
+            "ip.dst == 300.1.1.1\n          ^ ip.dst expects an IPv4 address or subnet (10.0.0.1, 10.0.0.0/8)"
+        );
+        assert_eq!(
+            err("http.host matches \"(\""),
+            "http.host matches \"(\"\n                  ^ invalid regular expression: error: unclosed group"
         );
         assert_eq!(
             err("tcp.port == 8o"),
@@ -207,6 +231,52 @@ mod tests {
             err("eth.src[0;3] == 00"),
             "eth.src[0;3] == 00\n       ^ invalid slice: expected [start:length], [start-end], [start] or [start:]"
         );
+    }
+
+    /// Whether `expr` matches the frame (link type `lt`), decoded alone.
+    fn hit(expr: &str, lt: u32, bytes: &[u8]) -> bool {
+        let fr = crate::source::Frame {
+            ts: Default::default(),
+            wire_len: bytes.len() as u32,
+            linktype: lt,
+            interface: 0,
+            bytes,
+        };
+        let pkt = crate::dissect::dissect(&fr, 1, Default::default());
+        Filter::compile(expr).unwrap().matches(&pkt)
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        crate::dissect::link::testutil::hex(s)
+    }
+
+    #[test]
+    fn protocol_tests_follow_tshark_trees() {
+        use crate::dissect::linktype::{IPV4, RAW};
+        // IPv6 on LINKTYPE_IPV4 (tcpdump LINKTYPE_IPV4_invalid.pcap): tshark
+        // lists ip:ipv6 in frame.protocols, but only `ipv6` matches.
+        let v6 =
+            hex("6000000000003b4020010db800000000000000000000000126200000fe0000000000000000000009");
+        assert!(!hit("ip", IPV4, &v6));
+        assert!(hit("ipv6 && ip.version == 6", IPV4, &v6));
+        // A 3-byte DNS message (zeek ipv6-hbh-routing0.pcap): no dns tree in
+        // tshark 4.0.17 below 4 bytes (ID and flags are read first).
+        let udp = |n: &str| {
+            let plen = n.len() / 2;
+            hex(&format!(
+                "45000000000100004011000000000000000000000035003500{:02x}0000{n}",
+                8 + plen
+            ))
+        };
+        let mut short = udp("123401");
+        let mut four = udp("12340100");
+        for f in [&mut short, &mut four] {
+            let tot = (f.len() as u16).to_be_bytes();
+            f[2..4].copy_from_slice(&tot);
+        }
+        assert!(!hit("dns", RAW, &short));
+        assert!(hit("udp.port == 53 && !dns", RAW, &short));
+        assert!(hit("dns", RAW, &four));
     }
 
     #[test]

@@ -271,9 +271,15 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         Proto::Llmnr => "Link-local Multicast Name Resolution",
         _ => "Domain Name System",
     };
+    let tcp = over_tcp(pkt, before);
+    if !tcp && l.extent().len() < 4 {
+        // tshark reads the ID and flags before it adds its tree item: a
+        // shorter message is in frame.protocols, but `dns` does not match.
+        return;
+    }
     out.layer(l.proto.filter_name(), title, l.extent());
     let mut msg_off = o;
-    if over_tcp(pkt, before) {
+    if tcp {
         let Some(len) = be16(pkt.data, o) else {
             return;
         };

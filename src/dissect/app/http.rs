@@ -54,7 +54,7 @@ pub(crate) fn line_at(b: &[u8], at: usize) -> Option<Line> {
 fn starts_method(b: &[u8]) -> Option<usize> {
     METHODS
         .iter()
-        .find(|m| b.len() > m.len() && b.starts_with(m) && b[m.len()] == b' ')
+        .find(|m| b.starts_with(m) && b.get(m.len()).is_none_or(|&c| c == b' '))
         .map(|m| m.len())
 }
 
@@ -77,14 +77,9 @@ fn first_line_kind(line: &[u8]) -> Option<Start> {
         }
         return None;
     }
-    let m = starts_method(line)?;
-    // METHOD SP URI SP HTTP/1.x
-    let rest = &line[m + 1..];
-    match rest.iter().rposition(|&c| c == b' ') {
-        Some(sp) => (sp > 0 && is_version(&rest[sp + 1..])).then_some(Start::Request),
-        // HTTP/0.9 simple request `GET /path`, which tshark also accepts.
-        None => (!rest.is_empty()).then_some(Start::Request),
-    }
+    // As tshark: a known method as the first word makes a request, whatever
+    // follows (`GET /path`, HTTP/0.9, down to a bare `GET` cut short).
+    starts_method(line).map(|_| Start::Request)
 }
 
 /// True when a request line ends in an HTTP version (not HTTP/0.9).
@@ -361,12 +356,13 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let r = |s: usize, e: usize| o + s..o + e;
     if kind == Start::Request {
         let m = starts_method(fl).unwrap_or(0);
-        let sp = if has_version(fl) {
-            fl.iter().rposition(|&c| c == b' ').unwrap_or(fl.len())
-        } else {
-            fl.len()
-        };
-        let uri = &fl[(m + 1).min(sp)..sp];
+        // METHOD SP URI [SP VERSION]: the URI ends at the next space.
+        let u = (m + 1).min(fl.len());
+        let sp = fl[u..]
+            .iter()
+            .position(|&c| c == b' ')
+            .map_or(fl.len(), |i| u + i);
+        let uri = &fl[u..sp];
         out.open("request line", r(first.start, first.next));
         if let Some(s) = text(&fl[..m]) {
             out.put(
@@ -377,12 +373,7 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
             );
         }
         if let Some(s) = text(uri) {
-            out.put(
-                "http.request.uri",
-                "Request URI",
-                Value::Str(s),
-                r(m + 1, sp),
-            );
+            out.put("http.request.uri", "Request URI", Value::Str(s), r(u, sp));
         }
         if let Some(s) = text(&fl[(sp + 1).min(fl.len())..]).filter(|_| sp < fl.len()) {
             out.put(
@@ -580,6 +571,27 @@ pub(crate) mod tests {
         assert_eq!(o.get("http.request.uri"), "/bad.html");
         assert_eq!(o.get("http.request.version"), "");
         assert!(!looks_like(b"GET /bad.html\r\n"));
+    }
+
+    #[test]
+    fn request_line_cut_short_or_odd() {
+        // tshark 4.0.17 with desegmentation off, on these payloads to port 80
+        // (and zeek ipv4/fragmented-4.pcap frame 2: a first fragment "GET ").
+        for (p, uri, version) in [
+            (&b"GET "[..], "", ""),
+            (b"GET", "", ""),
+            (b"GET  \r\n", "", ""),
+            (b"GET /a b c\r\n", "/a", "b c"),
+        ] {
+            let o = go(40000, 80, p);
+            assert_eq!(o.protocols, "eth:ethertype:ip:tcp:http", "{p:?}");
+            assert_eq!(o.get("http.request.method"), "GET", "{p:?}");
+            assert_eq!(o.get("http.request.uri"), uri, "{p:?}");
+            assert_eq!(o.get("http.request.version"), version, "{p:?}");
+        }
+        // Not a method word: continuation data, as tshark.
+        let o = go(40000, 80, b"GETX /a\r\n");
+        assert_eq!(o.get("http.request.method"), "");
     }
 
     #[test]

@@ -12,6 +12,7 @@ const ALERT: u8 = 21;
 const HANDSHAKE: u8 = 22;
 const APP_DATA: u8 = 23;
 const HEARTBEAT: u8 = 24;
+const CLIENT_HELLO: u8 = 1;
 
 /// SHA-256("HelloRetryRequest"): a ServerHello with this random is an HRR.
 const HRR_RANDOM: [u8; 32] = [
@@ -117,7 +118,12 @@ fn walk(b: &[u8], mut f: impl FnMut(Item)) {
                 b.get(h).is_some_and(|&t| handshake_name(t).is_some())
                     && be24(b, h + 1).is_some_and(|l| h + 4 + l <= rec_end)
             };
-            if after_ccs || !plausible(body) {
+            // TLS 1.3 middlebox compatibility: a client sends CCS, then its
+            // second ClientHello (after a HelloRetryRequest) in clear text.
+            // One whole ClientHello filling the record is no encrypted Finished.
+            let second_hello = b.get(body) == Some(&CLIENT_HELLO)
+                && be24(b, body + 1).is_some_and(|l| body + 4 + l == rec_end);
+            if (after_ccs && !second_hello) || !plausible(body) {
                 f(Item::EncryptedHandshake);
             } else {
                 let mut h = body;
@@ -601,5 +607,17 @@ mod tests {
         assert_eq!(o.info, "Change Cipher Spec, Encrypted Handshake Message");
         assert_eq!(o.get("tls.record.content_type"), "20,22");
         assert_eq!(o.get("tls.handshake.type"), "");
+    }
+
+    #[test]
+    fn client_hello_after_ccs_is_clear() {
+        // TLS 1.3 middlebox-compatible retry (zeek tls/hrr.pcap frame 8
+        // shape): tshark 4.0.17 shows the ClientHello after the CCS.
+        let p = hex("140303000101 160303002f 0100002b 0303 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f 00 00021301 0100 0000");
+        let f = tcp_frame(40000, 443, &p);
+        let o = run(ETHERNET, &f, f.len());
+        assert_eq!(o.get("tls.record.content_type"), "20,22");
+        assert_eq!(o.get("tls.handshake.type"), "1");
+        assert_eq!(o.get("tls.handshake.ciphersuite"), "0x1301");
     }
 }

@@ -628,12 +628,13 @@ fn options(out: &mut dyn FieldSink, opts: &[u8], o: usize) {
 pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let o = l.start as usize;
     let b = header(pkt, l);
-    out.layer("ip", "Internet Protocol Version 4", l.header());
-    let at = |i: usize, n: usize| o + i..o + i + n;
     let Some(&v0) = b.first() else {
-        // An IPv6 packet where IPv4 was expected: IPv6 shows the version.
+        // An IPv6 packet where IPv4 was expected: tshark lists ip in
+        // frame.protocols but adds no ip tree (so the filter `ip` fails).
         return;
     };
+    out.layer("ip", "Internet Protocol Version 4", l.header());
+    let at = |i: usize, n: usize| o + i..o + i + n;
     out.put(
         "ip.version",
         "Version",
