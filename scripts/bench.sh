@@ -39,6 +39,15 @@ run "tcpdump -nn -r" tcpdump -nn -r "$pcap"
 if [ -z "${BENCH_SKIP_TSHARK:-}" ]; then
   run "tshark -n -r" tshark -n -r "$pcap"
 fi
+# Display filter: a filtered read must not be slower than an unfiltered one.
+run "layerscope read -Y tcp.port==443" "$bin" read --no-progress -Y 'tcp.port == 443' "$pcap"
+run "tshark -Y tcp.port==443" tshark -n -r "$pcap" -Y 'tcp.port == 443'
+# Conversations: one row per TCP/UDP conversation.
+run "layerscope flows" "$bin" flows --no-progress "$pcap"
+run "layerscope flows (csv)" "$bin" flows --no-progress --format csv "$pcap"
+run "tshark -z conv,tcp,udp" tshark -n -q -r "$pcap" -z conv,tcp -z conv,udp
+run "layerscope stats" "$bin" stats --no-progress "$pcap"
+run "tshark -z io,phs" tshark -n -q -r "$pcap" -z io,phs
 echo
 ratio() { echo "scale=1; ${secs[$2]} / ${secs[$1]}" | bc -l; }
 echo "layerscope table vs tcpdump: $(ratio 'layerscope read (table)' 'tcpdump -nn -r')x faster"
@@ -46,3 +55,7 @@ echo "layerscope jsonl vs tcpdump: $(ratio 'layerscope read (jsonl)' 'tcpdump -n
 if [ -z "${BENCH_SKIP_TSHARK:-}" ]; then
   echo "layerscope table vs tshark:  $(ratio 'layerscope read (table)' 'tshark -n -r')x faster"
 fi
+echo "read -Y vs unfiltered read:  $(ratio 'layerscope read -Y tcp.port==443' 'layerscope read (table)')x (1.0 or more: the filter costs nothing)"
+echo "read -Y vs tshark -Y:        $(ratio 'layerscope read -Y tcp.port==443' 'tshark -Y tcp.port==443')x faster"
+echo "flows vs tshark conv:        $(ratio 'layerscope flows' 'tshark -z conv,tcp,udp')x faster (csv: $(ratio 'layerscope flows (csv)' 'tshark -z conv,tcp,udp')x)"
+echo "stats vs tshark io,phs:      $(ratio 'layerscope stats' 'tshark -z io,phs')x faster"

@@ -3,8 +3,8 @@
 //! Generating every field of every layer costs more than decoding the
 //! packet did, so a filter visits only the layers that can emit the fields
 //! it names: `tcp.port == 443` never formats an Ethernet or DNS field. A
-//! layer whose protocol is only tested for presence is reported without
-//! generating its fields at all.
+//! protocol tested for presence still runs its decoder's field pass, since
+//! some decoders add no tree item for bytes tshark would not either.
 
 use crate::dissect::{self, FieldSink, IssueKind, Packet, Proto};
 
@@ -31,8 +31,6 @@ fn prefix(name: &str) -> &str {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Visit {
     Skip,
-    /// Only the protocol's presence is tested.
-    Presence,
     Fields,
 }
 
@@ -63,10 +61,8 @@ impl Scope {
                     || also_emits(p)
                         .iter()
                         .any(|a| wants_prefix(a) || (bare(a) && *a != own));
-                if fields {
+                if fields || bare(own) {
                     Visit::Fields
-                } else if bare(own) {
-                    Visit::Presence
                 } else {
                     Visit::Skip
                 }
@@ -98,9 +94,6 @@ impl Scope {
         for (i, l) in pkt.layers.iter().enumerate() {
             match self.visit.get(l.proto as usize) {
                 Some(Visit::Skip) => {}
-                Some(Visit::Presence) => {
-                    out.layer(l.proto.filter_name(), "", l.start as usize..l.end as usize)
-                }
                 // A protocol missing from `Proto::ALL` is visited in full.
                 Some(Visit::Fields) | None => dissect::layer_fields(pkt, l, out),
             }
@@ -144,7 +137,7 @@ mod tests {
         assert_eq!(s.visit[Proto::Dns as usize], Visit::Skip);
         assert!(!s.frame && s.reasm && !s.issue);
         let s = scope(&["dns", "ipv6.addr", "frame.len"]);
-        assert_eq!(s.visit[Proto::Dns as usize], Visit::Presence);
+        assert_eq!(s.visit[Proto::Dns as usize], Visit::Fields);
         assert_eq!(s.visit[Proto::Http as usize], Visit::Skip);
         assert_eq!(s.visit[Proto::Ipv6 as usize], Visit::Fields);
         assert_eq!(s.visit[Proto::Ipv6Routing as usize], Visit::Fields);
