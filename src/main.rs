@@ -243,7 +243,7 @@ struct SourceArgs {
     /// Display filter in Wireshark's language: only matching packets count
     #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
     display_filter: Option<String>,
-    /// Show a progress bar on standard error (default: when stderr is a terminal and stdout is not)
+    /// Show a progress bar on standard error while reading files (default: when stderr is a terminal)
     #[arg(long, overrides_with = "no_progress")]
     progress: bool,
     /// Never show a progress bar

@@ -67,10 +67,12 @@ impl SourceOptions {
         Ok(pipe)
     }
 
+    /// These commands print only once the input is read, so the bar may
+    /// share a terminal with standard output.
     pub fn show_progress(&self) -> bool {
         use std::io::IsTerminal;
         self.progress
-            .unwrap_or_else(|| std::io::stderr().is_terminal() && !std::io::stdout().is_terminal())
+            .unwrap_or_else(|| std::io::stderr().is_terminal())
     }
 
     /// Feeds every frame through `pipe`: the files one after another, or
