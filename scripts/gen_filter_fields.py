@@ -70,6 +70,9 @@ src = open("src/dissect/mod.rs").read()
 m = _re.search(r"fn filter_name\(self\).*?\n    }\n", src, _re.S)
 for n in _re.findall(r'=> "([a-z0-9_.\-]+)"', m.group(0) if m else ""):
     names.add(n)
+# Layer names decoders emit besides their protocol's (`ieee8021ad` from vlan).
+for path in glob.glob("src/dissect/**/*.rs", recursive=True):
+    names |= set(_re.findall(r'\.layer\(\s*"([a-z0-9_.\-]+)"', open(path).read()))
 rows = []
 for n in sorted(names):
     if n in types:

@@ -2,10 +2,12 @@
 //! names it uses (`filter::scope`). That is right only while every decoder
 //! emits fields under its own protocol name or a prefix listed in
 //! `scope::also_emits`: this walks every field of every fixture (and of the
-//! shared corpus when it is beside the project) to keep the list true.
+//! shared corpus when it is beside the project) to keep the list true, and
+//! checks that display filters know every field name a decoder emits.
 
 use layerscope::cmd::pipeline::{Pipeline, Sink};
 use layerscope::dissect::{self, Field, FieldSink, Proto};
+use layerscope::filter::field_type;
 use layerscope::filter::scope::also_emits;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -32,11 +34,33 @@ impl FieldSink for Check<'_> {
         if !self.allowed(name) {
             self.bad.insert(format!("{:?} layer {name}", self.proto));
         }
+        if field_type(name).is_none() {
+            self.bad
+                .insert(format!("{name} unknown to display filters"));
+        }
     }
     fn field(&mut self, f: &Field<'_>) {
         if !self.allowed(f.name) {
             self.bad
                 .insert(format!("{:?} field {}", self.proto, f.name));
+        }
+    }
+}
+
+/// Every field of the packet, frame and reassembly trees included, must be
+/// a name display filters know.
+struct Known<'a>(&'a mut BTreeSet<String>);
+
+impl FieldSink for Known<'_> {
+    fn layer(&mut self, name: &'static str, _t: &str, _r: std::ops::Range<usize>) {
+        if field_type(name).is_none() {
+            self.0.insert(format!("{name} unknown to display filters"));
+        }
+    }
+    fn field(&mut self, f: &Field<'_>) {
+        if field_type(f.name).is_none() {
+            self.0
+                .insert(format!("{} unknown to display filters", f.name));
         }
     }
 }
@@ -81,6 +105,7 @@ fn emitted_prefixes_are_listed() {
                 };
                 dissect::layer_fields(pkt, l, &mut c);
             }
+            dissect::all_fields(pkt, &mut Known(&mut bad));
             Ok(())
         }));
         let mut pipe: Pipeline<std::io::Sink> = Pipeline::new(sink, None, None);
@@ -91,6 +116,6 @@ fn emitted_prefixes_are_listed() {
     let bad = bad.borrow();
     assert!(
         bad.is_empty(),
-        "fields outside their protocol's prefix, add them to scope::also_emits: {bad:?}"
+        "fields outside their protocol's prefix (list them in scope::also_emits) or unknown to filters (regenerate src/filter/fields.rs with scripts/gen_filter_fields.py): {bad:?}"
     );
 }
