@@ -232,15 +232,15 @@ eth                                      frames:28 bytes:2659
     assert!(s.contains(expect), "{s}");
     // Ports and endpoints from the same conversations as `flows`.
     assert!(
-        s.contains("│ 53/udp │ dns     │ 18      │ 1869  │ 9           │"),
+        s.contains("│ 53/udp │ dns     │      18 │  1869 │           9 │"),
         "{s}"
     );
     assert!(
-        s.contains("│ 53/tcp │ dns     │ 10      │ 790   │ 1           │"),
+        s.contains("│ 53/tcp │ dns     │      10 │   790 │           1 │"),
         "{s}"
     );
     assert!(
-        s.contains("│ 10.99.0.1 │ 28      │ 2659  │ 10            │"),
+        s.contains("│ 10.99.0.1 │      28 │  2659 │            10 │"),
         "{s}"
     );
     // tshark: eth 89/29880, ip, tcp 89/29880, http 10/2009 (its text-lines

@@ -426,7 +426,7 @@ fn stats_live_with_count_and_user_drop() {
     assert!(
         lines
             .iter()
-            .any(|l| l.contains(&format!("│ {up}/udp ")) && l.contains(&format!("│ {bytes} "))),
+            .any(|l| l.contains(&format!("│ {up}/udp ")) && l.contains(&format!(" {bytes} │"))),
         "no port row for {up}/udp:\n{text}"
     );
 }

@@ -5,14 +5,13 @@ use super::exit;
 use super::pipeline::{Pipeline, ReasmOptions, Sink};
 use crate::dissect::Packet;
 use crate::flow::conversations::{port_service, Conversation, Conversations};
+use crate::output::grid::Grid;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::net::IpAddr;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
-use tabled::settings::Style;
-use tabled::{Table, Tabled};
 
 #[derive(Clone, Debug, Default)]
 pub struct StatsOptions {
@@ -82,29 +81,18 @@ impl Hierarchy {
     }
 }
 
-#[derive(Tabled)]
 struct PortRow {
-    #[tabled(rename = "Port")]
     port: String,
-    #[tabled(rename = "Service")]
     service: String,
-    #[tabled(rename = "Packets")]
     packets: u64,
-    #[tabled(rename = "Bytes")]
     bytes: u64,
-    #[tabled(rename = "Connections")]
     conns: u64,
 }
 
-#[derive(Tabled)]
 struct EndpointRow {
-    #[tabled(rename = "Address")]
     addr: String,
-    #[tabled(rename = "Packets")]
     packets: u64,
-    #[tabled(rename = "Bytes")]
     bytes: u64,
-    #[tabled(rename = "Conversations")]
     convs: u64,
 }
 
@@ -183,14 +171,36 @@ fn write_report<W: Write>(out: &mut W, phs: &Hierarchy, rows: &[&Conversation]) 
     phs.write(out)?;
     writeln!(out)?;
     writeln!(out, "Ports (TCP/UDP, by the responder's port)")?;
-    let mut t = Table::new(ports(rows));
-    t.with(Style::sharp());
-    writeln!(out, "{t}")?;
+    let mut g = Grid::new(&[
+        ("Port", false),
+        ("Service", false),
+        ("Packets", true),
+        ("Bytes", true),
+        ("Connections", true),
+    ]);
+    for r in ports(rows) {
+        g.cell(r.port);
+        g.cell(r.service);
+        g.cell(r.packets);
+        g.cell(r.bytes);
+        g.cell(r.conns);
+    }
+    g.write(out)?;
     writeln!(out)?;
     writeln!(out, "Endpoints")?;
-    let mut t = Table::new(endpoints(rows));
-    t.with(Style::sharp());
-    writeln!(out, "{t}")
+    let mut g = Grid::new(&[
+        ("Address", false),
+        ("Packets", true),
+        ("Bytes", true),
+        ("Conversations", true),
+    ]);
+    for r in endpoints(rows) {
+        g.cell(r.addr);
+        g.cell(r.packets);
+        g.cell(r.bytes);
+        g.cell(r.convs);
+    }
+    g.write(out)
 }
 
 /// `run_to`; with `refresh` (a live capture on a terminal) the report is
