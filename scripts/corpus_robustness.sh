@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Robustness run: `layerscope read` over every capture in the corpus and
-# fixtures, in every output format, plus byte-flipped and truncated copies of
-# each capture, so the file readers and decoders meet hostile input.
+# fixtures, in every output format and with a display filter, and `flows`,
+# `stats` and `follow` over each, plus byte-flipped and truncated copies of
+# each capture, so the file readers, decoders, filters and flow tables meet
+# hostile input.
 #
 # A run fails on a panic (exit 101 or "panicked" on stderr), a timeout, or an
 # exit code other than 0 (ok) or 2 (input error). Output goes to /dev/null.
@@ -123,9 +125,18 @@ while IFS= read -r -d '' f; do CAPS+=("$f"); done < <(find "$WORK/mutants" -type
 run_one() {
     local f="$1" err rc reason fmt
     err="$(mktemp "$WORK/err.XXXXXX")"
-    for fmt in table jsonl csv "detail -x"; do
+    local runs=(
+        "read --color never --format table"
+        "read --color never --format jsonl"
+        "read --color never --format csv"
+        "read --color never --format detail -x"
+        "flows --format jsonl"
+        "stats"
+        "follow --stream 0 --hex"
+    )
+    for fmt in "${runs[@]}"; do
         # shellcheck disable=SC2086
-        timeout -k 5 "$TIMEOUT" "$LS" read --no-progress --color never --format $fmt "$f" \
+        timeout -k 5 "$TIMEOUT" "$LS" $fmt --no-progress "$f" \
             </dev/null >/dev/null 2>"$err"
         rc=$?
         reason=""
@@ -137,17 +148,27 @@ run_one() {
             reason="exit $rc: $(head -c 300 "$err" | tr '\n' ' ')"
         fi
         if [ -n "$reason" ]; then
-            printf 'FAIL\t%s\t--format %s\t%s\n' "$reason" "$fmt" "$f"
+            printf 'FAIL\t%s\t%s\t%s\n' "$reason" "$fmt" "$f"
         else
             printf 'ok\n'
         fi
     done
+    # A display filter over every field of hostile packets.
+    timeout -k 5 "$TIMEOUT" "$LS" read --no-progress --format csv \
+        -Y 'tcp.port in {80, 443} || dns.qry.name matches "(?i)a" || eth.src[0:3] == 00:00:0c || frame.len > 100 || _ws.malformed' \
+        "$f" </dev/null >/dev/null 2>"$err"
+    rc=$?
+    if [ $rc -eq 124 ] || [ $rc -eq 137 ] || [ $rc -eq 101 ] || grep -q "panicked" "$err" || { [ $rc -ne 0 ] && [ $rc -ne 2 ]; }; then
+        printf 'FAIL\t%s\t%s\t%s\n' "exit $rc: $(head -c 300 "$err" | tr '\n' ' ')" "read -Y" "$f"
+    else
+        printf 'ok\n'
+    fi
     rm -f "$err"
 }
 export -f run_one
 export LS WORK TIMEOUT
 
-echo "corpus_robustness: $LS on ${#CAPS[@]} files ($MUTANTS mutants per capture, seed $SEED), 4 formats, $JOBS jobs" >&2
+echo "corpus_robustness: $LS on ${#CAPS[@]} files ($MUTANTS mutants per capture, seed $SEED), 8 runs each, $JOBS jobs" >&2
 START=$(date +%s)
 printf '%s\0' "${CAPS[@]}" | xargs -0 -n 1 -P "$JOBS" bash -c 'run_one "$1"' _ > "$WORK/results"
 
@@ -157,7 +178,7 @@ if [ "$FAILED" -gt 0 ]; then
     KEEP=1
     echo "Failures:"
     grep '^FAIL' "$WORK/results" | sort -t $'\t' -k4,4 -k3,3 | awk -F'\t' '{printf "  %s  %s\n      %s\n", $4, $3, $2}'
-    echo "(mutants kept in $WORK/mutants; rerun one with: $LS read --format jsonl FILE)"
+    echo "(mutants kept in $WORK/mutants; rerun one with the command shown and FILE)"
 fi
 echo "$PASSED passed, $FAILED failed ($(( $(date +%s) - START )) s)"
 [ "$FAILED" -eq 0 ]
