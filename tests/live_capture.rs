@@ -260,6 +260,41 @@ fn lo_udp_ipv4_with_count() {
 }
 
 #[test]
+fn lo_display_filter_keeps_matching_packets_and_their_numbers() {
+    require_root();
+    let server = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let p = server.local_addr().unwrap().port();
+    let mut cap = Proc::spawn(&[
+        "capture",
+        "-i",
+        "lo",
+        "-f",
+        &format!("udp port {p}"),
+        "-Y",
+        "udp.payload contains \"keep\" && udp.length > 12",
+        "--format",
+        "jsonl",
+        "-c",
+        "6",
+    ]);
+    cap.wait_ready();
+    let client = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    // Frames 1..6: keep-me, drop, keep (too short), drop, keep-me, drop.
+    for m in ["keep-me", "drop-me", "keep", "nope", "keep-me", "none"] {
+        client.send_to(m.as_bytes(), ("127.0.0.1", p)).unwrap();
+        let mut b = [0u8; 64];
+        let _ = server.recv_from(&mut b).unwrap();
+    }
+    // -c counts frames captured, as tshark's -c counts frames read.
+    let done = cap.wait(Duration::from_secs(15));
+    assert_eq!(done.code(), Some(0), "stderr:\n{}", done.stderr);
+    let rows = done.rows();
+    let numbers: Vec<u64> = rows.iter().map(|r| num(r, "frame.number")).collect();
+    assert_eq!(numbers, vec![1, 5], "{rows:#?}");
+    assert!(rows.iter().all(|r| port(r, "udp.dstport") == p));
+}
+
+#[test]
 fn lo_ipv6_tcp_and_udp() {
     require_root();
     let l = tcp_listener(V6);
