@@ -328,6 +328,13 @@ impl FlowTracker {
     /// Fills `pkt.flow` from the packet's outermost TCP or UDP layer (keyed
     /// by its nearest enclosing IP header) and updates the table.
     pub fn observe(&mut self, pkt: &mut Packet<'_>) {
+        self.observe_transport(pkt);
+        self.ftp_data(pkt);
+    }
+
+    /// `observe` without its last step (FTP data labelling), for a packet
+    /// whose application layers are not decoded yet; `observe_app` follows.
+    pub fn observe_transport(&mut self, pkt: &mut Packet<'_>) {
         // A transport header rebuilt from fragments is read from the
         // reassembled buffer, where every layer's offsets are valid.
         let t = pkt
@@ -342,7 +349,16 @@ impl FlowTracker {
             self.observe_here(pkt);
         }
         self.echo.observe(pkt);
+    }
+
+    /// The rest of `observe` once the application layers are decoded.
+    pub fn observe_app(&mut self, pkt: &mut Packet<'_>) {
         self.ftp_data(pkt);
+    }
+
+    /// Some FTP data endpoint is announced: every payload may be ftp-data.
+    pub fn wants_app(&self) -> bool {
+        !self.ftp.is_empty()
     }
 
     /// FTP: a PASV/EPSV reply or PORT/EPRT command announces a data
