@@ -288,10 +288,12 @@ impl<W: Write> Pipeline<W> {
             && self.display.is_none()
             && self.reasm.enabled
             && !self.reasm.tcp;
-        let (mut pkt, mut pending) = if lazy {
-            dissect::dissect_to_app(frame, self.number, first)
+        let mut pkt = Packet::new(frame, self.number, first);
+        let mut pending = if lazy {
+            dissect::dissect_to_app(&mut pkt)
         } else {
-            (dissect::dissect(frame, self.number, first), None)
+            dissect::dissect_into(&mut pkt);
+            None
         };
         if !self.reasm.enabled {
             dissect::decode_first_fragment(&mut pkt);
@@ -301,7 +303,7 @@ impl<W: Write> Pipeline<W> {
                 self.display.as_mut(),
                 self.limit,
                 self.number,
-                pkt,
+                &mut pkt,
                 true,
             );
         }
@@ -367,7 +369,7 @@ impl<W: Write> Pipeline<W> {
                 self.display.as_mut(),
                 self.limit,
                 self.number,
-                pkt,
+                &mut pkt,
                 o == Default::default(),
             );
         }
@@ -376,7 +378,7 @@ impl<W: Write> Pipeline<W> {
             self.display.as_mut(),
             self.limit,
             self.number,
-            pkt,
+            &mut pkt,
             true,
         )
     }
@@ -405,7 +407,7 @@ fn finish<W: Write>(
     display: Option<&mut crate::filter::Filter>,
     limit: Option<u64>,
     number: u64,
-    mut pkt: Packet<'_>,
+    pkt: &mut Packet<'_>,
     drop_retrans: bool,
 ) -> Result<Step, PipelineError> {
     if drop_retrans && pkt.flow.retransmission {
@@ -419,8 +421,8 @@ fn finish<W: Write>(
         }
     }
     // Frames the display filter drops keep their numbers, as in Wireshark.
-    if display.is_none_or(|f| f.matches(&pkt)) {
-        sink.packet(&pkt).map_err(PipelineError::Io)?;
+    if display.is_none_or(|f| f.matches(pkt)) {
+        sink.packet(pkt).map_err(PipelineError::Io)?;
     }
     if limit.is_some_and(|l| number >= l) {
         return Ok(Step::Stop);

@@ -684,26 +684,23 @@ pub fn dissect<'a>(frame: &Frame<'a>, number: u64, first_ts: Timestamp) -> Packe
 /// returns that point (offset, limit) to finish later with
 /// `dissect_from(.., Src::Frame, Next::App(off), limit)`: `flows` decodes
 /// application layers only on packets whose conversation still needs them.
-pub fn dissect_to_app<'a>(
-    frame: &Frame<'a>,
-    number: u64,
-    first_ts: Timestamp,
-) -> (Packet<'a>, Option<(usize, usize)>) {
-    let mut pkt = Packet::new(frame, number, first_ts);
+/// (Filling a packet made by `Packet::new`, which saves moving it.)
+pub fn dissect_to_app(pkt: &mut Packet<'_>) -> Option<(usize, usize)> {
+    pkt.layers.clear();
+    pkt.issue = None;
     let limit = pkt.data.len();
     let mut cx = Cx {
-        pkt: &mut pkt,
+        pkt,
         limit,
         src: Src::Frame,
     };
-    let pending = match first_proto(cx.pkt.linktype, cx.pkt.data) {
+    match first_proto(cx.pkt.linktype, cx.pkt.data) {
         Some(next) => run_chain_until(&mut cx, next, true),
         None => {
             cx.push(Proto::Unsupported, 0, 0, limit);
             None
         }
-    };
-    (pkt, pending)
+    }
 }
 
 /// Runs the dissector chain over `pkt.data`, filling `pkt.layers`.
