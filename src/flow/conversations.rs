@@ -430,7 +430,8 @@ impl Conversations {
         dst: IpAddr,
         ports: Option<(u16, u16, u32)>,
     ) -> (&mut Conversation, usize) {
-        if !self.open.contains_key(&key) && self.open.len() >= self.max_open {
+        // The length first: below the cap, one lookup per packet.
+        if self.open.len() >= self.max_open && !self.open.contains_key(&key) {
             self.evict_oldest();
         }
         let c = self.open.entry(key).or_insert_with(|| Conversation {
