@@ -92,6 +92,10 @@ pub fn collect(
     };
     // Stream numbering is bounded by the same cap as the conversations.
     pipe.flows = crate::flow::FlowTracker::new(max_open);
+    // A conversation's name comes from its first application layer: later
+    // packets need none decoded.
+    let c3 = Rc::clone(&convs);
+    pipe.app_gate = Some(Box::new(move |pkt| c3.borrow().needs_app(pkt)));
     let code = match source.drive(&mut pipe, TICK, |_, _| Ok(())) {
         Ok(c) => c,
         Err(c) => return (Vec::new(), 0, None, c),

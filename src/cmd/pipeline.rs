@@ -201,7 +201,14 @@ pub struct Pipeline<W: Write> {
     pub tcp: crate::flow::tcp_reassembly::TcpReassembler,
     /// `-Y`: display filter, applied after flow state, before the sink.
     pub display: Option<crate::filter::Filter>,
+    /// Set by a sink that reads application layers only while it lacks
+    /// them (`flows`): says whether a packet's must be decoded. FTP control
+    /// and data labelling still get theirs.
+    pub app_gate: Option<AppGate>,
 }
+
+/// Whether a packet's application layers are wanted (see `Pipeline::app_gate`).
+pub type AppGate = Box<dyn FnMut(&Packet<'_>) -> bool>;
 
 impl<W: Write> Pipeline<W> {
     pub fn new(sink: Sink<W>, bpf: Option<Bpf>, limit: Option<u64>) -> Self {
@@ -216,6 +223,7 @@ impl<W: Write> Pipeline<W> {
             defrag: Default::default(),
             tcp: Default::default(),
             display: None,
+            app_gate: None,
         }
     }
 
@@ -276,7 +284,17 @@ impl<W: Write> Pipeline<W> {
         }
         self.number += 1;
         let first = *self.first_ts.get_or_insert(frame.ts);
-        let mut pkt = dissect::dissect(frame, self.number, first);
+        let lazy = self.app_gate.is_some()
+            && self.display.is_none()
+            && self.reasm.enabled
+            && !self.reasm.tcp;
+        let mut pkt = Packet::new(frame, self.number, first);
+        let mut pending = if lazy {
+            dissect::dissect_to_app(&mut pkt)
+        } else {
+            dissect::dissect_into(&mut pkt);
+            None
+        };
         if !self.reasm.enabled {
             dissect::decode_first_fragment(&mut pkt);
             self.flows.observe(&mut pkt);
@@ -285,7 +303,7 @@ impl<W: Write> Pipeline<W> {
                 self.display.as_mut(),
                 self.limit,
                 self.number,
-                pkt,
+                &mut pkt,
                 true,
             );
         }
@@ -298,8 +316,27 @@ impl<W: Write> Pipeline<W> {
             pkt.reasm_kind = Some(d.kind);
             pkt.pieces = self.defrag.pieces();
             dissect::dissect_reassembled(&mut pkt, dissect::Next::IpProto(d.proto, d.at));
+            pending = None;
         }
-        self.flows.observe(&mut pkt);
+        if let (Some((off, limit)), Some(gate)) = (pending, self.app_gate.as_mut()) {
+            self.flows.observe_transport(&mut pkt);
+            // A retransmission's application layers are dropped in
+            // `finish`, after FTP has seen them.
+            if self.flows.wants_app()
+                || ftp_control(&pkt)
+                || (!pkt.flow.retransmission && gate(&pkt))
+            {
+                dissect::dissect_from(
+                    &mut pkt,
+                    dissect::Src::Frame,
+                    dissect::Next::App(off),
+                    limit,
+                );
+            }
+            self.flows.observe_app(&mut pkt);
+        } else {
+            self.flows.observe(&mut pkt);
+        }
         if defrag.is_none() && self.reasm.tcp {
             let o = self.tcp.process(&pkt);
             let tcp_at = pkt
@@ -332,7 +369,7 @@ impl<W: Write> Pipeline<W> {
                 self.display.as_mut(),
                 self.limit,
                 self.number,
-                pkt,
+                &mut pkt,
                 o == Default::default(),
             );
         }
@@ -341,10 +378,27 @@ impl<W: Write> Pipeline<W> {
             self.display.as_mut(),
             self.limit,
             self.number,
-            pkt,
+            &mut pkt,
             true,
         )
     }
+}
+
+/// A TCP payload `app::classify` may name FTP (port 21 either side), whose
+/// commands announce data connections.
+fn ftp_control(pkt: &Packet<'_>) -> bool {
+    let Some(t) = pkt
+        .layers
+        .iter()
+        .rev()
+        .find(|l| matches!(l.proto, dissect::Proto::Tcp | dissect::Proto::Udp))
+    else {
+        return false;
+    };
+    let b = pkt.bytes(t.start as usize..t.start as usize + 4);
+    t.proto == dissect::Proto::Tcp
+        && b.len() == 4
+        && (u16::from_be_bytes([b[0], b[1]]) == 21 || u16::from_be_bytes([b[2], b[3]]) == 21)
 }
 
 /// Retransmission trimming, then the sink and the `-c` check.
@@ -353,7 +407,7 @@ fn finish<W: Write>(
     display: Option<&mut crate::filter::Filter>,
     limit: Option<u64>,
     number: u64,
-    mut pkt: Packet<'_>,
+    pkt: &mut Packet<'_>,
     drop_retrans: bool,
 ) -> Result<Step, PipelineError> {
     if drop_retrans && pkt.flow.retransmission {
@@ -367,8 +421,8 @@ fn finish<W: Write>(
         }
     }
     // Frames the display filter drops keep their numbers, as in Wireshark.
-    if display.is_none_or(|f| f.matches(&pkt)) {
-        sink.packet(&pkt).map_err(PipelineError::Io)?;
+    if display.is_none_or(|f| f.matches(pkt)) {
+        sink.packet(pkt).map_err(PipelineError::Io)?;
     }
     if limit.is_some_and(|l| number >= l) {
         return Ok(Step::Stop);

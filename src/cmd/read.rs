@@ -2,9 +2,11 @@
 
 use super::exit;
 use super::pipeline::{Bpf, OutputOptions, Pipeline, PipelineError, Sink, Step};
-use crate::source::file::FileSource;
+use crate::source::file::{FileSource, SourceError};
+use crate::source::Frame;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{self, IsTerminal, Write};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 
 #[derive(Clone, Debug)]
 pub struct ReadOptions {
@@ -44,8 +46,8 @@ pub fn run_to<W: Write>(opts: &ReadOptions, out: W) -> i32 {
 /// asked; returns the exit code.
 pub fn drive<W: Write>(pipe: &mut Pipeline<W>, files: &[String], show_progress: bool) -> i32 {
     let mut code = exit::OK;
-    'files: for path in files {
-        let mut src = match FileSource::open(path) {
+    for path in files {
+        let src = match FileSource::open(path) {
             Ok(s) => s,
             Err(e) => {
                 let _ = pipe.sink.flush();
@@ -55,47 +57,18 @@ pub fn drive<W: Write>(pipe: &mut Pipeline<W>, files: &[String], show_progress: 
             }
         };
         let bar = progress_bar(show_progress, src.total_len(), path);
-        let started = std::time::Instant::now();
-        let number_at_start = pipe.number;
-        let mut since_tick = 0u32;
-        loop {
-            let frame = match src.next_frame() {
-                Ok(Some(f)) => f,
-                Ok(None) => break,
-                Err(e) => {
-                    let _ = pipe.sink.flush();
-                    if let Some(b) = &bar {
-                        b.abandon();
-                    }
-                    eprintln!("layerscope: {}: {}", display_name(path), e);
-                    code = exit::INPUT;
-                    break 'files;
-                }
-            };
-            match pipe.frame(&frame) {
-                Ok(Step::Continue) => {}
-                Ok(Step::Stop) => break 'files,
-                Err(PipelineError::Filter(msg)) => {
-                    let _ = pipe.sink.flush();
-                    eprintln!("layerscope: {msg}");
-                    return exit::USAGE;
-                }
-                Err(PipelineError::Io(e)) => return io_exit(e),
-            }
-            since_tick += 1;
-            if since_tick == 4096 {
-                since_tick = 0;
+        match drive_file(pipe, src, bar.as_ref(), path) {
+            FileEnd::Done => {}
+            FileEnd::Stop => break,
+            FileEnd::Exit(c) => return c,
+            FileEnd::Error(e) => {
+                let _ = pipe.sink.flush();
                 if let Some(b) = &bar {
-                    b.set_position(src.bytes_read());
-                    let secs = started.elapsed().as_secs_f64().max(1e-3);
-                    let n = pipe.number - number_at_start;
-                    b.set_message(format!(
-                        "{} {} pkts {:.0} pkt/s",
-                        display_name(path),
-                        n,
-                        n as f64 / secs
-                    ));
+                    b.abandon();
                 }
+                eprintln!("layerscope: {}: {}", display_name(path), e);
+                code = exit::INPUT;
+                break;
             }
         }
         if let Some(b) = bar {
@@ -109,6 +82,164 @@ pub fn drive<W: Write>(pipe: &mut Pipeline<W>, files: &[String], show_progress: 
         eprintln!("{s}");
     }
     code
+}
+
+/// How one file's frames ended.
+enum FileEnd {
+    Done,
+    /// `-c` reached: no further file.
+    Stop,
+    /// Return this exit code at once.
+    Exit(i32),
+    /// The file is unreadable past the frames already handed on.
+    Error(SourceError),
+}
+
+/// Frames copied out of the reader's buffer, so a second thread can do the
+/// read() calls and record parsing while this one dissects.
+#[derive(Default)]
+struct Batch {
+    data: Vec<u8>,
+    frames: Vec<Meta>,
+    bytes_read: u64,
+    /// The last batch: the file ended (with `err` if it ended badly).
+    done: bool,
+    err: Option<SourceError>,
+}
+
+struct Meta {
+    ts: crate::source::Timestamp,
+    wire_len: u32,
+    linktype: u32,
+    interface: u32,
+    at: usize,
+    len: usize,
+}
+
+/// Frame bytes per batch: small enough to stay in cache between the threads.
+const BATCH_BYTES: usize = 256 * 1024;
+const BATCH_FRAMES: usize = 4096;
+
+/// The reader thread: parses records into batches, reusing the buffers the
+/// consumer hands back (fresh pages would cost page faults).
+fn produce(mut src: FileSource, tx: SyncSender<Batch>, spent: Receiver<Batch>) {
+    loop {
+        let mut b = spent.try_recv().unwrap_or_else(|_| Batch {
+            data: Vec::with_capacity(BATCH_BYTES + 65536),
+            frames: Vec::with_capacity(BATCH_FRAMES),
+            ..Default::default()
+        });
+        b.data.clear();
+        b.frames.clear();
+        while b.data.len() < BATCH_BYTES && b.frames.len() < BATCH_FRAMES {
+            match src.next_frame() {
+                Ok(Some(f)) => {
+                    b.frames.push(Meta {
+                        ts: f.ts,
+                        wire_len: f.wire_len,
+                        linktype: f.linktype,
+                        interface: f.interface,
+                        at: b.data.len(),
+                        len: f.bytes.len(),
+                    });
+                    b.data.extend_from_slice(f.bytes);
+                }
+                Ok(None) => {
+                    b.done = true;
+                    break;
+                }
+                Err(e) => {
+                    b.done = true;
+                    b.err = Some(e);
+                    break;
+                }
+            }
+        }
+        b.bytes_read = src.bytes_read();
+        let done = b.done;
+        // A consumer that stopped (-c, write error) drops its end.
+        if tx.send(b).is_err() || done {
+            return;
+        }
+    }
+}
+
+fn drive_file<W: Write>(
+    pipe: &mut Pipeline<W>,
+    src: FileSource,
+    bar: Option<&ProgressBar>,
+    path: &str,
+) -> FileEnd {
+    let (tx, rx) = sync_channel::<Batch>(4);
+    let (spent_tx, spent_rx) = channel::<Batch>();
+    std::thread::scope(|s| {
+        s.spawn(move || produce(src, tx, spent_rx));
+        let end = consume(pipe, &rx, &spent_tx, bar, path);
+        // Unblocks a reader waiting to send before the scope joins it.
+        drop(rx);
+        end
+    })
+}
+
+fn consume<W: Write>(
+    pipe: &mut Pipeline<W>,
+    rx: &Receiver<Batch>,
+    spent: &Sender<Batch>,
+    bar: Option<&ProgressBar>,
+    path: &str,
+) -> FileEnd {
+    let started = std::time::Instant::now();
+    let number_at_start = pipe.number;
+    let mut since_tick = 0u32;
+    // The reader ends every file with a `done` batch; a closed channel
+    // without one means it died, and what came is all there is.
+    while let Ok(mut b) = rx.recv() {
+        for m in &b.frames {
+            let Some(bytes) = b.data.get(m.at..m.at + m.len) else {
+                continue;
+            };
+            let frame = Frame {
+                ts: m.ts,
+                wire_len: m.wire_len,
+                linktype: m.linktype,
+                interface: m.interface,
+                bytes,
+            };
+            match pipe.frame(&frame) {
+                Ok(Step::Continue) => {}
+                Ok(Step::Stop) => return FileEnd::Stop,
+                Err(PipelineError::Filter(msg)) => {
+                    let _ = pipe.sink.flush();
+                    eprintln!("layerscope: {msg}");
+                    return FileEnd::Exit(exit::USAGE);
+                }
+                Err(PipelineError::Io(e)) => return FileEnd::Exit(io_exit(e)),
+            }
+            since_tick += 1;
+            if since_tick == 4096 {
+                since_tick = 0;
+                if let Some(bar) = bar {
+                    bar.set_position(b.bytes_read);
+                    let secs = started.elapsed().as_secs_f64().max(1e-3);
+                    let n = pipe.number - number_at_start;
+                    bar.set_message(format!(
+                        "{} {} pkts {:.0} pkt/s",
+                        display_name(path),
+                        n,
+                        n as f64 / secs
+                    ));
+                }
+            }
+        }
+        if let Some(e) = b.err.take() {
+            return FileEnd::Error(e);
+        }
+        if b.done {
+            return FileEnd::Done;
+        }
+        let _ = spent.send(b);
+    }
+    FileEnd::Done
 }
 
 fn display_name(path: &str) -> &str {

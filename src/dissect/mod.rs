@@ -680,6 +680,29 @@ pub fn dissect<'a>(frame: &Frame<'a>, number: u64, first_ts: Timestamp) -> Packe
     pkt
 }
 
+/// As `dissect`, but stops where a TCP/UDP payload would be classified and
+/// returns that point (offset, limit) to finish later with
+/// `dissect_from(.., Src::Frame, Next::App(off), limit)`: `flows` decodes
+/// application layers only on packets whose conversation still needs them.
+/// (Filling a packet made by `Packet::new`, which saves moving it.)
+pub fn dissect_to_app(pkt: &mut Packet<'_>) -> Option<(usize, usize)> {
+    pkt.layers.clear();
+    pkt.issue = None;
+    let limit = pkt.data.len();
+    let mut cx = Cx {
+        pkt,
+        limit,
+        src: Src::Frame,
+    };
+    match first_proto(cx.pkt.linktype, cx.pkt.data) {
+        Some(next) => run_chain_until(&mut cx, next, true),
+        None => {
+            cx.push(Proto::Unsupported, 0, 0, limit);
+            None
+        }
+    }
+}
+
 /// Runs the dissector chain over `pkt.data`, filling `pkt.layers`.
 pub fn dissect_into(pkt: &mut Packet<'_>) {
     pkt.layers.clear();
@@ -750,11 +773,22 @@ pub fn dissect_from(pkt: &mut Packet<'_>, src: Src, first: Next, limit: usize) {
     run_chain(&mut cx, first);
 }
 
-fn run_chain(cx: &mut Cx<'_, '_>, mut next: Next) {
+fn run_chain(cx: &mut Cx<'_, '_>, next: Next) {
+    run_chain_until(cx, next, false);
+}
+
+/// The chain; with `stop_at_app`, returns (offset, limit) of the first
+/// payload to classify instead of decoding it.
+fn run_chain_until(
+    cx: &mut Cx<'_, '_>,
+    mut next: Next,
+    stop_at_app: bool,
+) -> Option<(usize, usize)> {
     // Each step pushes at most one layer or stops; the layer cap bounds the loop.
     for _ in 0..MAX_LAYERS + 1 {
         next = match next {
-            Next::Done => return,
+            Next::Done => return None,
+            Next::App(off) if stop_at_app => return Some((off, cx.limit)),
             Next::Ethertype(t, off) => match by_ethertype(t) {
                 Some(p) => Next::Proto(p, off),
                 None => Next::Proto(Proto::Data, off),
@@ -792,12 +826,13 @@ fn run_chain(cx: &mut Cx<'_, '_>, mut next: Next) {
                             cx.malformed(p, "no bytes left for the next header");
                         }
                     }
-                    return;
+                    return None;
                 }
                 dissect_one(cx, p, off)
             }
         };
     }
+    None
 }
 
 /// `app::classify` over the buffer being decoded: for reassembled bytes it

@@ -292,6 +292,24 @@ impl Conversations {
         self.open.len()
     }
 
+    /// Whether `observe` would look at the packet's application layers: its
+    /// TCP/UDP conversation has no application name yet (or may be closed
+    /// as idle first, so a new piece starts without one).
+    pub fn needs_app(&self, pkt: &Packet<'_>) -> bool {
+        let Some(s) = pkt.flow.stream else {
+            return false;
+        };
+        let proto = match pkt.transport().map(|l| l.proto) {
+            Some(Proto::Tcp) => 6,
+            Some(Proto::Udp) => 17,
+            _ => return false,
+        };
+        match self.open.get(&Key::Stream(proto, s)) {
+            Some(c) => c.app.is_none() || pkt.ts.nanos_since(c.last) > self.idle_nanos,
+            None => true,
+        }
+    }
+
     /// Adds one packet.
     pub fn observe(&mut self, pkt: &Packet<'_>) {
         self.sweep(pkt.ts);
@@ -412,7 +430,8 @@ impl Conversations {
         dst: IpAddr,
         ports: Option<(u16, u16, u32)>,
     ) -> (&mut Conversation, usize) {
-        if !self.open.contains_key(&key) && self.open.len() >= self.max_open {
+        // The length first: below the cap, one lookup per packet.
+        if self.open.len() >= self.max_open && !self.open.contains_key(&key) {
             self.evict_oldest();
         }
         let c = self.open.entry(key).or_insert_with(|| Conversation {

@@ -29,6 +29,7 @@ pub(crate) mod testutil;
 
 use crate::dissect::transport::tcp::{self, TcpHeader, ACK, AE, CWR, ECE, FIN, RST, SYN};
 use crate::dissect::{Packet, Proto, Src};
+use std::collections::hash_map::Entry;
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
@@ -328,6 +329,13 @@ impl FlowTracker {
     /// Fills `pkt.flow` from the packet's outermost TCP or UDP layer (keyed
     /// by its nearest enclosing IP header) and updates the table.
     pub fn observe(&mut self, pkt: &mut Packet<'_>) {
+        self.observe_transport(pkt);
+        self.ftp_data(pkt);
+    }
+
+    /// `observe` without its last step (FTP data labelling), for a packet
+    /// whose application layers are not decoded yet; `observe_app` follows.
+    pub fn observe_transport(&mut self, pkt: &mut Packet<'_>) {
         // A transport header rebuilt from fragments is read from the
         // reassembled buffer, where every layer's offsets are valid.
         let t = pkt
@@ -342,7 +350,16 @@ impl FlowTracker {
             self.observe_here(pkt);
         }
         self.echo.observe(pkt);
+    }
+
+    /// The rest of `observe` once the application layers are decoded.
+    pub fn observe_app(&mut self, pkt: &mut Packet<'_>) {
         self.ftp_data(pkt);
+    }
+
+    /// Some FTP data endpoint is announced: every payload may be ftp-data.
+    pub fn wants_app(&self) -> bool {
+        !self.ftp.is_empty()
     }
 
     /// FTP: a PASV/EPSV reply or PORT/EPRT command announces a data
@@ -404,17 +421,40 @@ impl FlowTracker {
             None
         };
         // A new conversation earns its second chance only when seen again.
-        let existed = self.convs.contains_key(&ep.key);
-        if !existed {
-            self.make_room();
-            let s = self.next_stream(ep.key.proto);
-            self.convs.insert(ep.key, Conv::new(s));
-            self.order.push_back(ep.key);
-        }
-        let Some(c) = self.convs.get_mut(&ep.key) else {
-            return;
+        let c = if self.convs.len() < self.max_entries {
+            // Room without eviction: one lookup.
+            match self.convs.entry(ep.key) {
+                Entry::Occupied(o) => {
+                    let c = o.into_mut();
+                    c.used = true;
+                    c
+                }
+                Entry::Vacant(v) => {
+                    let n = if ep.key.proto == 6 {
+                        &mut self.next_tcp
+                    } else {
+                        &mut self.next_udp
+                    };
+                    let s = *n;
+                    *n = n.wrapping_add(1);
+                    self.order.push_back(ep.key);
+                    v.insert(Conv::new(s))
+                }
+            }
+        } else {
+            let existed = self.convs.contains_key(&ep.key);
+            if !existed {
+                self.make_room();
+                let s = self.next_stream(ep.key.proto);
+                self.convs.insert(ep.key, Conv::new(s));
+                self.order.push_back(ep.key);
+            }
+            let Some(c) = self.convs.get_mut(&ep.key) else {
+                return;
+            };
+            c.used |= existed;
+            c
         };
-        c.used |= existed;
         if t.proto == Proto::Udp {
             pkt.flow.stream = Some(c.stream);
             return;

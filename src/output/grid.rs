@@ -35,7 +35,7 @@ impl Grid {
         let start = self.text.len();
         let _ = write!(self.text, "{v}");
         let col = self.ends.len() % self.headers.len().max(1);
-        let w = self.text[start..].chars().count();
+        let w = width(&self.text[start..]);
         if let Some(m) = self.widths.get_mut(col) {
             *m = (*m).max(w);
         }
@@ -58,24 +58,26 @@ impl Grid {
         writeln!(out, "{line}")
     }
 
+    /// One row, built in `line` (reused across rows: one allocation per table).
     fn line<'s, W: Write>(
         &self,
         out: &mut W,
+        line: &mut String,
         cells: impl Iterator<Item = &'s str>,
         header: bool,
     ) -> io::Result<()> {
-        let mut line = String::with_capacity(128);
+        line.clear();
         line.push('│');
         for (i, c) in cells.enumerate() {
             let w = self.widths.get(i).copied().unwrap_or(0);
-            let pad = w.saturating_sub(c.chars().count());
+            let pad = w.saturating_sub(width(c));
             line.push(' ');
             if self.right.get(i).copied().unwrap_or(false) && !header {
-                line.extend(std::iter::repeat_n(' ', pad));
+                spaces(line, pad);
                 line.push_str(c);
             } else {
                 line.push_str(c);
-                line.extend(std::iter::repeat_n(' ', pad));
+                spaces(line, pad);
             }
             line.push_str(" │");
         }
@@ -85,8 +87,9 @@ impl Grid {
 
     pub fn write<W: Write>(&self, out: &mut W) -> io::Result<()> {
         let n = self.headers.len().max(1);
+        let mut line = String::with_capacity(256);
         self.rule(out, "┌", "┬", "┐")?;
-        self.line(out, self.headers.iter().copied(), true)?;
+        self.line(out, &mut line, self.headers.iter().copied(), true)?;
         self.rule(out, "├", "┼", "┤")?;
         let mut start = 0;
         for r in 0..self.rows() {
@@ -96,9 +99,27 @@ impl Grid {
                 start = e;
                 s
             });
-            self.line(out, cells, false)?;
+            self.line(out, &mut line, cells, false)?;
         }
         self.rule(out, "└", "┴", "┘")
+    }
+}
+
+/// Width in characters (most cells are ASCII: their length).
+fn width(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
+fn spaces(line: &mut String, mut n: usize) {
+    const SP: &str = "                                ";
+    while n > 0 {
+        let k = n.min(SP.len());
+        line.push_str(&SP[..k]);
+        n -= k;
     }
 }
 
