@@ -160,9 +160,116 @@ impl Conversation {
     }
 }
 
+/// The open conversations. TCP and UDP ones (nearly all) are found by their
+/// stream index in a plain array, without hashing; the rest by key. Rows
+/// stay packed in one vector (a removal moves the last row into the gap).
+struct Table {
+    rows: Vec<Conversation>,
+    /// TCP, UDP: stream index → row + 1 (0: none open).
+    by_stream: [Vec<u32>; 2],
+    others: HashMap<Key, u32, super::FlowHasherBuilder>,
+}
+
+impl Default for Table {
+    fn default() -> Self {
+        Table {
+            rows: Vec::new(),
+            by_stream: Default::default(),
+            others: HashMap::with_hasher(super::FlowHasherBuilder::random()),
+        }
+    }
+}
+
+impl Table {
+    fn row(&self, k: &Key) -> Option<usize> {
+        match *k {
+            Key::Stream(p, s) => self.by_stream[usize::from(p == 17)]
+                .get(s as usize)
+                .and_then(|&v| v.checked_sub(1))
+                .map(|v| v as usize),
+            _ => self.others.get(k).map(|&v| v as usize),
+        }
+    }
+
+    fn set_row(&mut self, k: Key, row: Option<usize>) {
+        let v = row.map_or(0, |r| r as u32 + 1);
+        match k {
+            Key::Stream(p, s) => {
+                let m = &mut self.by_stream[usize::from(p == 17)];
+                if m.len() <= s as usize {
+                    if v == 0 {
+                        return;
+                    }
+                    m.resize(s as usize + 1, 0);
+                }
+                m[s as usize] = v;
+            }
+            _ if v == 0 => {
+                self.others.remove(&k);
+            }
+            _ => {
+                self.others.insert(k, v - 1);
+            }
+        }
+    }
+
+    fn get(&self, k: &Key) -> Option<&Conversation> {
+        self.row(k).and_then(|r| self.rows.get(r))
+    }
+
+    fn contains_key(&self, k: &Key) -> bool {
+        self.row(k).is_some()
+    }
+
+    fn get_or_insert_with(
+        &mut self,
+        k: Key,
+        f: impl FnOnce() -> Conversation,
+    ) -> &mut Conversation {
+        let r = match self.row(&k) {
+            Some(r) => r,
+            None => {
+                self.rows.push(f());
+                let r = self.rows.len() - 1;
+                self.set_row(k, Some(r));
+                r
+            }
+        };
+        &mut self.rows[r]
+    }
+
+    fn remove(&mut self, k: &Key) -> Option<Conversation> {
+        let r = self.row(k)?;
+        self.set_row(*k, None);
+        let c = self.rows.swap_remove(r);
+        if let Some(moved) = self.rows.get(r).map(|m| m.key) {
+            self.set_row(moved, Some(r));
+        }
+        Some(c)
+    }
+
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    fn values(&self) -> std::slice::Iter<'_, Conversation> {
+        self.rows.iter()
+    }
+
+    fn drain(&mut self) -> Vec<Conversation> {
+        self.by_stream = Default::default();
+        self.others.clear();
+        std::mem::take(&mut self.rows)
+    }
+}
+
 /// Aggregates packets (after `FlowTracker::observe`) into conversations.
 pub struct Conversations {
-    open: HashMap<Key, Conversation, super::FlowHasherBuilder>,
+    open: Table,
     /// Conversations that ended (evicted, or finished at `finish`), in the
     /// order they were closed.
     pub done: Vec<Conversation>,
@@ -228,7 +335,7 @@ pub fn port_service(proto: u8, port: u16) -> Option<&'static str> {
 impl Conversations {
     pub fn new(max_open: usize, idle_secs: u64) -> Self {
         Conversations {
-            open: HashMap::with_hasher(super::FlowHasherBuilder::random()),
+            open: Table::default(),
             done: Vec::new(),
             max_open: max_open.max(1),
             idle_nanos: idle_secs.min(1 << 32) as i128 * 1_000_000_000,
@@ -434,7 +541,7 @@ impl Conversations {
         if self.open.len() >= self.max_open && !self.open.contains_key(&key) {
             self.evict_oldest();
         }
-        let c = self.open.entry(key).or_insert_with(|| Conversation {
+        let c = self.open.get_or_insert_with(key, || Conversation {
             key,
             transport,
             ip_proto: proto,
@@ -487,9 +594,9 @@ impl Conversations {
         }
         let stale: Vec<Key> = self
             .open
-            .iter()
-            .filter(|(_, c)| now.nanos_since(c.last) > idle)
-            .map(|(k, _)| *k)
+            .values()
+            .filter(|c| now.nanos_since(c.last) > idle)
+            .map(|c| c.key)
             .collect();
         for k in stale {
             self.close(&k, true);
@@ -501,7 +608,7 @@ impl Conversations {
     fn evict_oldest(&mut self) {
         let n = (self.open.len() / 8).max(1);
         let mut lasts: Vec<(Timestamp, Key)> =
-            self.open.iter().map(|(k, c)| (c.last, *k)).collect();
+            self.open.values().map(|c| (c.last, c.key)).collect();
         let n = n.min(lasts.len());
         if n == 0 {
             return;
@@ -528,7 +635,7 @@ impl Conversations {
     /// are merged back into one row, so the counts match tshark's.
     pub fn finish(mut self) -> (Vec<Conversation>, u64) {
         let mut pieces = std::mem::take(&mut self.done);
-        pieces.extend(self.open.drain().map(|(_, c)| c));
+        pieces.append(&mut self.open.drain());
         if self.evicted > 0 {
             // Pieces of one key side by side, earliest first, folded in place
             // (no second copy of the rows: there may be millions).
