@@ -19,14 +19,24 @@ pkts=$("$bin" read --format csv -e frame.number --no-progress "$pcap" | tail -n 
 size=$(stat -c %s "$pcap")
 cat "$pcap" > /dev/null   # same warm page cache for every tool
 
+# Runs under three seconds are timed BENCH_REPEAT times (default 3) and the best
+# kept, so a moment of load on a shared machine does not decide the figure;
+# longer runs average such noise out and are timed once.
 declare -A secs rss
 run() { # name, command...
   local name="$1"; shift
-  local t tf
+  local t tf best="" i
   tf=$(mktemp)
-  /usr/bin/time -o "$tf" -f "%e %M" "$@" > /dev/null 2>/dev/null || true
-  t=$(tail -n 1 "$tf")
+  for ((i = 0; i < ${BENCH_REPEAT:-3}; i++)); do
+    # The host may reclaim page cache between runs: warm it for every run.
+    cat "$pcap" > /dev/null
+    /usr/bin/time -o "$tf" -f "%e %M" "$@" > /dev/null 2>/dev/null || true
+    t=$(tail -n 1 "$tf")
+    if [ -z "$best" ] || [ "$(echo "${t% *} < ${best% *}" | bc -l)" = 1 ]; then best=$t; fi
+    [ "$(echo "${t% *} >= 3" | bc -l)" = 1 ] && break
+  done
   rm -f "$tf"
+  t=$best
   secs[$name]=${t% *}; rss[$name]=${t#* }
   printf '%-28s %8.2f s %12.0f pkt/s %8.1f MB peak RSS\n' "$name" "${secs[$name]}" \
     "$(echo "$pkts / ${secs[$name]}" | bc -l)" "$(echo "${rss[$name]} / 1024" | bc -l)"
