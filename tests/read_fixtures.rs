@@ -2684,3 +2684,46 @@ fn field_list_limits_the_keys() {
         ],
     );
 }
+
+#[test]
+fn a_pipe_is_read_as_it_arrives_and_count_stops_without_eof() {
+    // The writer keeps the pipe open after the capture, as `tcpdump -w -`
+    // does: `-c 3` must print three packets and exit without waiting.
+    let bytes = std::fs::read(fixture("live/http.pcap")).expect("read fixture");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_layerscope"))
+        .args([
+            "read",
+            "--format",
+            "csv",
+            "-e",
+            "frame.number",
+            "-c",
+            "3",
+            "-",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn layerscope");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(&bytes).expect("write capture");
+    stdin.flush().expect("flush");
+    let started = std::time::Instant::now();
+    let mut status = None;
+    while started.elapsed() < std::time::Duration::from_secs(10) {
+        if let Some(s) = child.try_wait().expect("wait") {
+            status = Some(s);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    drop(stdin);
+    let Some(status) = status else {
+        let _ = child.kill();
+        panic!("read -c 3 - waited for the end of the pipe");
+    };
+    let out = child.wait_with_output().expect("output");
+    assert_eq!(status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "frame.number\n1\n2\n3\n");
+}

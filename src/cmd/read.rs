@@ -57,7 +57,13 @@ pub fn drive<W: Write>(pipe: &mut Pipeline<W>, files: &[String], show_progress: 
             }
         };
         let bar = progress_bar(show_progress, src.total_len(), path);
-        match drive_file(pipe, src, bar.as_ref(), path) {
+        // Regular files are read on a second thread; pipes frame by frame.
+        let end = if src.total_len().is_some() {
+            drive_file(pipe, src, bar.as_ref(), path)
+        } else {
+            drive_direct(pipe, src, bar.as_ref(), path)
+        };
+        match end {
             FileEnd::Done => {}
             FileEnd::Stop => break,
             FileEnd::Exit(c) => return c,
@@ -181,6 +187,83 @@ fn drive_file<W: Write>(
     })
 }
 
+/// Progress for one file: packets so far, updated every 4096 frames.
+struct Progress<'b> {
+    bar: Option<&'b ProgressBar>,
+    path: &'b str,
+    started: std::time::Instant,
+    number_at_start: u64,
+    since_tick: u32,
+}
+
+impl<'b> Progress<'b> {
+    fn new(bar: Option<&'b ProgressBar>, path: &'b str, number_at_start: u64) -> Self {
+        Progress {
+            bar,
+            path,
+            started: std::time::Instant::now(),
+            number_at_start,
+            since_tick: 0,
+        }
+    }
+
+    fn tick(&mut self, number: u64, bytes_read: u64) {
+        self.since_tick += 1;
+        if self.since_tick < 4096 {
+            return;
+        }
+        self.since_tick = 0;
+        if let Some(bar) = self.bar {
+            bar.set_position(bytes_read);
+            let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+            let n = number - self.number_at_start;
+            bar.set_message(format!(
+                "{} {} pkts {:.0} pkt/s",
+                display_name(self.path),
+                n,
+                n as f64 / secs
+            ));
+        }
+    }
+}
+
+/// One frame through the pipeline; Some when the file's run ends here.
+fn step<W: Write>(pipe: &mut Pipeline<W>, frame: &Frame<'_>) -> Option<FileEnd> {
+    match pipe.frame(frame) {
+        Ok(Step::Continue) => None,
+        Ok(Step::Stop) => Some(FileEnd::Stop),
+        Err(PipelineError::Filter(msg)) => {
+            let _ = pipe.sink.flush();
+            eprintln!("layerscope: {msg}");
+            Some(FileEnd::Exit(exit::USAGE))
+        }
+        Err(PipelineError::Io(e)) => Some(FileEnd::Exit(io_exit(e))),
+    }
+}
+
+/// A pipe or standard input: frames are handed on as they arrive (a
+/// batch would wait for bytes a live writer has not sent yet), and `-c`
+/// stops without waiting for more input.
+fn drive_direct<W: Write>(
+    pipe: &mut Pipeline<W>,
+    mut src: FileSource,
+    bar: Option<&ProgressBar>,
+    path: &str,
+) -> FileEnd {
+    let mut progress = Progress::new(bar, path, pipe.number);
+    loop {
+        let frame = match src.next_frame() {
+            Ok(Some(f)) => f,
+            Ok(None) => return FileEnd::Done,
+            Err(e) => return FileEnd::Error(e),
+        };
+        if let Some(end) = step(pipe, &frame) {
+            return end;
+        }
+        progress.tick(pipe.number, src.bytes_read());
+    }
+}
+
 fn consume<W: Write>(
     pipe: &mut Pipeline<W>,
     rx: &Receiver<Batch>,
@@ -188,9 +271,7 @@ fn consume<W: Write>(
     bar: Option<&ProgressBar>,
     path: &str,
 ) -> FileEnd {
-    let started = std::time::Instant::now();
-    let number_at_start = pipe.number;
-    let mut since_tick = 0u32;
+    let mut progress = Progress::new(bar, path, pipe.number);
     // The reader ends every file with a `done` batch; a closed channel
     // without one means it died, and what came is all there is.
     while let Ok(mut b) = rx.recv() {
@@ -205,31 +286,10 @@ fn consume<W: Write>(
                 interface: m.interface,
                 bytes,
             };
-            match pipe.frame(&frame) {
-                Ok(Step::Continue) => {}
-                Ok(Step::Stop) => return FileEnd::Stop,
-                Err(PipelineError::Filter(msg)) => {
-                    let _ = pipe.sink.flush();
-                    eprintln!("layerscope: {msg}");
-                    return FileEnd::Exit(exit::USAGE);
-                }
-                Err(PipelineError::Io(e)) => return FileEnd::Exit(io_exit(e)),
+            if let Some(end) = step(pipe, &frame) {
+                return end;
             }
-            since_tick += 1;
-            if since_tick == 4096 {
-                since_tick = 0;
-                if let Some(bar) = bar {
-                    bar.set_position(b.bytes_read);
-                    let secs = started.elapsed().as_secs_f64().max(1e-3);
-                    let n = pipe.number - number_at_start;
-                    bar.set_message(format!(
-                        "{} {} pkts {:.0} pkt/s",
-                        display_name(path),
-                        n,
-                        n as f64 / secs
-                    ));
-                }
-            }
+            progress.tick(pipe.number, b.bytes_read);
         }
         if let Some(e) = b.err.take() {
             return FileEnd::Error(e);
