@@ -179,7 +179,13 @@ fn drive_file<W: Write>(
     let (tx, rx) = sync_channel::<Batch>(4);
     let (spent_tx, spent_rx) = channel::<Batch>();
     std::thread::scope(|s| {
-        s.spawn(move || produce(src, tx, spent_rx));
+        // Named, so profilers and `top -H` tell it from the decoder.
+        let reader = std::thread::Builder::new()
+            .name("ls-reader".into())
+            .spawn_scoped(s, move || produce(src, tx, spent_rx));
+        if let Err(e) = reader {
+            return FileEnd::Error(SourceError::Io(e));
+        }
         let end = consume(pipe, &rx, &spent_tx, bar, path);
         // Unblocks a reader waiting to send before the scope joins it.
         drop(rx);
