@@ -128,9 +128,13 @@ impl Value<'_> {
             Value::Mac(m) => write_mac(w, m),
             Value::Str(s) => w.extend_from_slice(s.as_bytes()),
             Value::Bytes(b) => {
-                for &x in b {
-                    w.push(HEX[(x >> 4) as usize]);
-                    w.push(HEX[(x & 0xf) as usize]);
+                // Payload fields run to kilobytes: fill a sized slice, no
+                // capacity check per digit.
+                let start = w.len();
+                w.resize(start + b.len() * 2, 0);
+                for (o, &x) in w[start..].chunks_exact_mut(2).zip(b) {
+                    o[0] = HEX[(x >> 4) as usize];
+                    o[1] = HEX[(x & 0xf) as usize];
                 }
             }
             Value::Epoch(sec, nsec) => write_secs(w, sec as i128 * 1_000_000_000 + nsec as i128),

@@ -39,6 +39,11 @@ pub struct Collected {
 const NONE: u32 = u32::MAX;
 
 impl FieldSink for Collected {
+    /// Values only: decoders need not format titles and labels.
+    fn tree(&self) -> bool {
+        false
+    }
+
     fn field(&mut self, f: &Field<'_>) {
         if let Some(only) = &self.only {
             if !only.iter().any(|n| n == f.name) {
