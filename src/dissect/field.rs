@@ -251,30 +251,30 @@ pub fn write_ipv6(w: &mut Vec<u8>, a: [u8; 16]) {
 /// UTF-8 are kept visible as `\u00XX` rather than dropped.
 pub fn write_json_str(w: &mut Vec<u8>, s: &[u8]) {
     w.push(b'"');
-    // Fast path: plain printable ASCII is copied as is.
-    let plain = |b: u8| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\';
-    if s.iter().all(|&b| plain(b)) {
-        w.extend_from_slice(s);
-        w.push(b'"');
-        return;
-    }
+    // Runs between the bytes JSON needs escaped are copied whole (bytes of
+    // multi-byte UTF-8 characters are all >= 0x80, never special).
+    let special = |b: u8| b < 0x20 || b == b'"' || b == b'\\' || b == 0x7f;
     for chunk in s.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '"' => w.extend_from_slice(b"\\\""),
-                '\\' => w.extend_from_slice(b"\\\\"),
-                '\n' => w.extend_from_slice(b"\\n"),
-                '\r' => w.extend_from_slice(b"\\r"),
-                '\t' => w.extend_from_slice(b"\\t"),
-                c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                    let _ = write!(w, "\\u{:04x}", c as u32);
-                }
-                c => {
-                    let mut buf = [0u8; 4];
-                    w.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        let v = chunk.valid().as_bytes();
+        let mut run = 0;
+        for (i, &b) in v.iter().enumerate() {
+            if !special(b) {
+                continue;
+            }
+            w.extend_from_slice(&v[run..i]);
+            match b {
+                b'"' => w.extend_from_slice(b"\\\""),
+                b'\\' => w.extend_from_slice(b"\\\\"),
+                b'\n' => w.extend_from_slice(b"\\n"),
+                b'\r' => w.extend_from_slice(b"\\r"),
+                b'\t' => w.extend_from_slice(b"\\t"),
+                b => {
+                    let _ = write!(w, "\\u{:04x}", b);
                 }
             }
+            run = i + 1;
         }
+        w.extend_from_slice(&v[run..]);
         for &b in chunk.invalid() {
             let _ = write!(w, "\\u{:04x}", b);
         }
@@ -342,5 +342,9 @@ mod tests {
             String::from_utf8(w).unwrap(),
             "\"a\\\"b\\\\\\n\\u0001\\u00ff\""
         );
+        // Multi-byte characters pass whole; DEL and tabs are escaped.
+        let mut w = Vec::new();
+        write_json_str(&mut w, "··S·\x7f\té".as_bytes());
+        assert_eq!(String::from_utf8(w).unwrap(), "\"··S·\\u007f\\té\"");
     }
 }
