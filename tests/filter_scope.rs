@@ -8,7 +8,7 @@
 use layerscope::cmd::pipeline::{Pipeline, Sink};
 use layerscope::dissect::{self, Field, FieldSink, Proto};
 use layerscope::filter::field_type;
-use layerscope::filter::scope::also_emits;
+use layerscope::filter::scope::{also_emits, Scope};
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -65,6 +65,34 @@ impl FieldSink for Known<'_> {
     }
 }
 
+/// (name, value) of the layers and fields a port-only filter reads.
+#[derive(Default)]
+struct Ports(Vec<(String, String)>);
+
+const PORT_NAMES: [&str; 8] = [
+    "tcp",
+    "tcp.port",
+    "tcp.srcport",
+    "tcp.dstport",
+    "udp",
+    "udp.port",
+    "udp.srcport",
+    "udp.dstport",
+];
+
+impl FieldSink for Ports {
+    fn layer(&mut self, name: &'static str, _t: &str, _r: std::ops::Range<usize>) {
+        if PORT_NAMES.contains(&name) {
+            self.0.push((name.to_string(), String::new()));
+        }
+    }
+    fn field(&mut self, f: &Field<'_>) {
+        if PORT_NAMES.contains(&f.name) {
+            self.0.push((f.name.to_string(), format!("{:?}", f.value)));
+        }
+    }
+}
+
 fn captures(dir: &Path, out: &mut Vec<String>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
@@ -106,6 +134,19 @@ fn emitted_prefixes_are_listed() {
                 dissect::layer_fields(pkt, l, &mut c);
             }
             dissect::all_fields(pkt, &mut Known(&mut bad));
+            // A filter naming only ports reads them without the decoders'
+            // full pass: it must see exactly what that pass emits.
+            let (mut full, mut fast) = (Ports::default(), Ports::default());
+            dissect::all_fields(pkt, &mut full);
+            Scope::new(&PORT_NAMES.map(String::from)).fields(pkt, &mut fast);
+            full.0.sort();
+            fast.0.sort();
+            if full.0 != fast.0 {
+                bad.insert(format!(
+                    "frame {}: port fast path {:?} != full pass {:?}",
+                    pkt.number, fast.0, full.0
+                ));
+            }
             Ok(())
         }));
         let mut pipe: Pipeline<std::io::Sink> = Pipeline::new(sink, None, None);

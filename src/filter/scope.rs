@@ -6,7 +6,21 @@
 //! protocol tested for presence still runs its decoder's field pass, since
 //! some decoders add no tree item for bytes tshark would not either.
 
-use crate::dissect::{self, FieldSink, IssueKind, Packet, Proto};
+use crate::dissect::{self, Field, FieldSink, IssueKind, Packet, Proto, Src, Value};
+
+/// Names a filter can test from the TCP/UDP port words alone (the most
+/// common display filters): such a filter reads two 16-bit words per
+/// transport header instead of running the decoders' whole field pass.
+const PORT_NAMES: [&str; 8] = [
+    "tcp",
+    "tcp.port",
+    "tcp.srcport",
+    "tcp.dstport",
+    "udp",
+    "udp.port",
+    "udp.srcport",
+    "udp.dstport",
+];
 
 /// Field-name prefixes a layer of protocol `p` emits besides its own filter
 /// name. Kept in step with the decoders by the `emitted_prefixes_are_listed`
@@ -42,6 +56,8 @@ pub struct Scope {
     frame: bool,
     reasm: bool,
     issue: bool,
+    /// Every name is in `PORT_NAMES`.
+    ports_only: bool,
 }
 
 impl Scope {
@@ -77,12 +93,57 @@ impl Scope {
             issue: names
                 .iter()
                 .any(|n| n == "_ws.malformed" || n == "_ws.short"),
+            ports_only: !names.is_empty() && names.iter().all(|n| PORT_NAMES.contains(&n.as_str())),
+        }
+    }
+
+    /// Like the full pass for a `ports_only` filter: the same layer and port
+    /// fields the TCP and UDP decoders emit (their first four bytes), and
+    /// nothing else.
+    fn port_fields(pkt: &Packet<'_>, out: &mut dyn FieldSink) {
+        for l in &pkt.layers {
+            let (name, names) = match l.proto {
+                Proto::Tcp => ("tcp", ["tcp.srcport", "tcp.dstport", "tcp.port"]),
+                Proto::Udp => ("udp", ["udp.srcport", "udp.dstport", "udp.port"]),
+                _ => continue,
+            };
+            if l.src == Src::Reassembled {
+                dissect::layer_fields(pkt, l, out);
+                continue;
+            }
+            let b = pkt.bytes(l.header());
+            let (Some(sp), Some(dp)) = (b.get(0..2), b.get(2..4)) else {
+                continue;
+            };
+            let (sp, dp) = (
+                u16::from_be_bytes([sp[0], sp[1]]),
+                u16::from_be_bytes([dp[0], dp[1]]),
+            );
+            out.layer(name, "", l.header());
+            let o = l.start as usize;
+            for (n, v, r) in [
+                (names[0], sp, o..o + 2),
+                (names[1], dp, o + 2..o + 4),
+                (names[2], sp, o..o + 2),
+                (names[2], dp, o + 2..o + 4),
+            ] {
+                out.field(&Field {
+                    name: n,
+                    label: "",
+                    value: Value::U(v as u64),
+                    range: r,
+                    note: "",
+                });
+            }
         }
     }
 
     /// Hands `out` the fields of `pkt` that the filter can use, in the order
     /// `dissect::all_fields` would.
     pub fn fields(&self, pkt: &Packet<'_>, out: &mut dyn FieldSink) {
+        if self.ports_only {
+            return Self::port_fields(pkt, out);
+        }
         if self.frame {
             dissect::frame::fields(pkt, out);
         }
