@@ -119,15 +119,30 @@ pub fn run_to<W: Write>(opts: &FlowsOptions, mut out: W) -> i32 {
         return code;
     }
     sort(&mut rows, opts.sort);
-    let first = first.unwrap_or_default();
-    let written = match opts.format {
-        FlowFormat::Table => write_table(&mut out, &rows, first),
+    let written = write_rows(&mut out, opts.format, &rows, first.unwrap_or_default());
+    finish_output(opts, written, evicted, code)
+}
+
+/// The final rows in the chosen format, flushed.
+fn write_rows<W: Write>(
+    out: &mut W,
+    format: FlowFormat,
+    rows: &[Conversation],
+    first: Timestamp,
+) -> io::Result<()> {
+    match format {
+        FlowFormat::Table => write_table(out, rows, first),
         FlowFormat::Jsonl => rows
             .iter()
             .try_for_each(|c| writeln!(out, "{}", json_row(c, first))),
-        FlowFormat::Csv => write_csv(&mut out, &rows, first),
-    }
-    .and_then(|()| out.flush());
+        FlowFormat::Csv => write_csv(out, rows, first),
+    }?;
+    out.flush()
+}
+
+/// The exit code after the output: a write error (other than a closed
+/// pipe) is one; evictions are reported either way.
+fn finish_output(opts: &FlowsOptions, written: io::Result<()>, evicted: u64, code: i32) -> i32 {
     if let Err(e) = written {
         if e.kind() != io::ErrorKind::BrokenPipe {
             eprintln!("layerscope: write error: {e}");
@@ -247,23 +262,8 @@ pub fn run_live<W: Write>(opts: &FlowsOptions, mut out: W, refresh: bool) -> i32
     }
     let (mut rows, evicted) = convs.finish();
     sort(&mut rows, opts.sort);
-    let written = written
-        .and_then(|()| match opts.format {
-            FlowFormat::Table => write_table(&mut out, &rows, first),
-            FlowFormat::Jsonl => rows
-                .iter()
-                .try_for_each(|c| writeln!(out, "{}", json_row(c, first))),
-            FlowFormat::Csv => write_csv(&mut out, &rows, first),
-        })
-        .and_then(|()| out.flush());
-    if let Err(e) = written {
-        if e.kind() != io::ErrorKind::BrokenPipe {
-            eprintln!("layerscope: write error: {e}");
-            return exit::INPUT;
-        }
-    }
-    report_evicted(opts, evicted);
-    code
+    let written = written.and_then(|()| write_rows(&mut out, opts.format, &rows, first));
+    finish_output(opts, written, evicted, code)
 }
 
 fn order(a: &Conversation, b: &Conversation, key: SortKey) -> std::cmp::Ordering {
@@ -353,20 +353,14 @@ impl std::fmt::Display for Endpoint {
     }
 }
 
+/// Nanoseconds as seconds, as the packet fields print them.
 struct Secs(i128);
 
 impl std::fmt::Display for Secs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let n = self.0.unsigned_abs();
-        if self.0 < 0 {
-            f.write_str("-")?;
-        }
-        let mut b = itoa::Buffer::new();
-        f.write_str(b.format(n / 1_000_000_000))?;
-        let frac = b.format((n % 1_000_000_000) as u32 + 1_000_000_000);
-        // "1xxxxxxxxx": the nine digits after the leading 1 are the zero-padded fraction.
-        f.write_str(".")?;
-        f.write_str(&frac[1..])
+        let mut w = Vec::with_capacity(24);
+        crate::dissect::field::write_secs(&mut w, self.0);
+        f.write_str(std::str::from_utf8(&w).unwrap_or(""))
     }
 }
 
@@ -427,18 +421,9 @@ pub fn write_table<W: Write>(
 }
 
 fn json_str(s: &str) -> String {
-    let mut o = String::with_capacity(s.len() + 2);
-    o.push('"');
-    for ch in s.chars() {
-        match ch {
-            '"' => o.push_str("\\\""),
-            '\\' => o.push_str("\\\\"),
-            c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04x}", c as u32)),
-            c => o.push(c),
-        }
-    }
-    o.push('"');
-    o
+    let mut w = Vec::with_capacity(s.len() + 2);
+    crate::dissect::field::write_json_str(&mut w, s.as_bytes());
+    String::from_utf8_lossy(&w).into_owned()
 }
 
 fn opt_num<T: ToString>(v: Option<T>) -> String {

@@ -157,20 +157,18 @@ impl Value<'_> {
     }
 }
 
-fn write_secs(w: &mut Vec<u8>, nanos: i128) {
-    let neg = nanos < 0;
+/// Seconds with nine decimals (`-1.000000500`), as tshark prints times.
+pub fn write_secs(w: &mut Vec<u8>, nanos: i128) {
     let n = nanos.unsigned_abs();
-    if neg {
+    if nanos < 0 {
         w.push(b'-');
     }
-    w.extend_from_slice(itoa::Buffer::new().format(n / 1_000_000_000).as_bytes());
+    let mut b = itoa::Buffer::new();
+    w.extend_from_slice(b.format(n / 1_000_000_000).as_bytes());
     w.push(b'.');
-    let frac = (n % 1_000_000_000) as u32;
-    let s = itoa::Buffer::new().format(frac).as_bytes().to_vec();
-    for _ in s.len()..9 {
-        w.push(b'0');
-    }
-    w.extend_from_slice(&s);
+    // "1xxxxxxxxx": the nine digits after the leading 1 are the zero-padded fraction.
+    let frac = b.format((n % 1_000_000_000) as u32 + 1_000_000_000);
+    w.extend_from_slice(&frac.as_bytes()[1..]);
 }
 
 /// Shortest exact digits in C's `%g` layout, as tshark prints doubles:
