@@ -8,7 +8,7 @@
 use layerscope::cmd::pipeline::{Pipeline, Sink};
 use layerscope::dissect::{self, Field, FieldSink, Proto};
 use layerscope::filter::field_type;
-use layerscope::filter::scope::{also_emits, Scope};
+use layerscope::filter::scope::{also_emits, Scope, PORT_NAMES};
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -68,17 +68,6 @@ impl FieldSink for Known<'_> {
 /// (name, value) of the layers and fields a port-only filter reads.
 #[derive(Default)]
 struct Ports(Vec<(String, String)>);
-
-const PORT_NAMES: [&str; 8] = [
-    "tcp",
-    "tcp.port",
-    "tcp.srcport",
-    "tcp.dstport",
-    "udp",
-    "udp.port",
-    "udp.srcport",
-    "udp.dstport",
-];
 
 impl FieldSink for Ports {
     fn layer(&mut self, name: &'static str, _t: &str, _r: std::ops::Range<usize>) {

@@ -12,7 +12,6 @@ use common::{layerscope, require_root, run_out, Proc, TempDir};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, Shutdown, TcpListener, TcpStream, UdpSocket};
-use std::os::unix::fs::PermissionsExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
@@ -477,23 +476,8 @@ fn follow_live_prints_the_stream_on_exit() {
 #[test]
 fn missing_privileges_exit_3_with_advice() {
     require_root();
-    // nobody must be able to run the binary: copy it if the target dir is
-    // private (e.g. under /root).
     let dir = TempDir::new();
-    let orig = common::bin().canonicalize().unwrap();
-    let reachable = orig.ancestors().skip(1).all(|d| {
-        std::fs::metadata(d)
-            .map(|m| m.permissions().mode() & 0o001 != 0)
-            .unwrap_or(false)
-    });
-    let exe = if reachable {
-        orig
-    } else {
-        std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let copy = dir.path("layerscope");
-        std::fs::copy(&orig, &copy).unwrap();
-        copy.canonicalize().unwrap()
-    };
+    let exe = common::bin_for_nobody(&dir);
     for cmd in [
         &["flows", "-i", "lo", "-c", "1"][..],
         &["stats", "-i", "lo", "-c", "1"],

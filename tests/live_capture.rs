@@ -664,23 +664,8 @@ fn drops_root_to_user_flag() {
 #[test]
 fn missing_privileges_exit_3_with_advice() {
     require_root();
-    // nobody must be able to run the binary: copy it if the target dir is
-    // private (e.g. under /root).
     let dir = TempDir::new();
-    let orig = common::bin().canonicalize().unwrap();
-    let reachable = orig.ancestors().skip(1).all(|d| {
-        std::fs::metadata(d)
-            .map(|m| m.permissions().mode() & 0o001 != 0)
-            .unwrap_or(false)
-    });
-    let exe = if reachable {
-        orig
-    } else {
-        std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let copy = dir.path("layerscope");
-        std::fs::copy(&orig, &copy).unwrap();
-        copy.canonicalize().unwrap()
-    };
+    let exe = common::bin_for_nobody(&dir);
     let out = run_out(
         Command::new("setpriv")
             .args([

@@ -11,7 +11,7 @@ use crate::dissect::{self, Field, FieldSink, IssueKind, Packet, Proto, Src, Valu
 /// Names a filter can test from the TCP/UDP port words alone (the most
 /// common display filters): such a filter reads two 16-bit words per
 /// transport header instead of running the decoders' whole field pass.
-const PORT_NAMES: [&str; 8] = [
+pub const PORT_NAMES: [&str; 8] = [
     "tcp",
     "tcp.port",
     "tcp.srcport",

@@ -20,6 +20,26 @@ pub fn bin() -> PathBuf {
 
 /// Live capture needs root; these tests must fail loudly, not pass silently,
 /// when run without it.
+/// The binary at a path user nobody can run: itself when every directory
+/// above it is searchable by others, else a copy in `dir` (a private target
+/// directory, e.g. under /root).
+pub fn bin_for_nobody(dir: &TempDir) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let orig = bin().canonicalize().unwrap();
+    let reachable = orig.ancestors().skip(1).all(|d| {
+        std::fs::metadata(d)
+            .map(|m| m.permissions().mode() & 0o001 != 0)
+            .unwrap_or(false)
+    });
+    if reachable {
+        return orig;
+    }
+    std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let copy = dir.path("layerscope");
+    std::fs::copy(&orig, &copy).unwrap();
+    copy.canonicalize().unwrap()
+}
+
 pub fn require_root() {
     let uid = std::fs::read_to_string("/proc/self/status")
         .ok()
