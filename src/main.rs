@@ -1,7 +1,7 @@
 //! The `layerscope` command line: flags only; the work is in the library.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use layerscope::cmd::{self, exit, pipeline::OutputOptions, Format};
+use layerscope::cmd::{self, exit, Format, OutputOptions};
 
 #[derive(Parser)]
 #[command(
@@ -423,7 +423,7 @@ impl OutputArgs {
                 ColorArg::Never => Some(false),
             },
             display: self.display_filter.clone(),
-            reasm: layerscope::cmd::pipeline::ReasmOptions {
+            reasm: layerscope::engine::ReasmOptions {
                 enabled: !self.no_reassembly,
                 tcp: true,
                 tcp_max_bytes: self.reassembly_max_bytes,

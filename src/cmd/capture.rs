@@ -1,8 +1,12 @@
-//! `layerscope capture`: live frames through the same pipeline as `read`.
+//! `layerscope capture`: live frames through the same engine as `read`.
 
-use super::exit;
-use super::live::{Session, Tick};
-use super::pipeline::{OutputOptions, Pipeline, Sink};
+use super::{
+    display_filter, exit, print_live_counters, print_reassembly, run_live, start_live,
+    OutputOptions,
+};
+use crate::engine::{Engine, EngineOptions};
+use crate::output::writer::CountLine;
+use crate::output::PacketWriter;
 use crate::source::live::LiveOptions;
 use std::io::{self, IsTerminal};
 use std::time::Duration;
@@ -23,7 +27,7 @@ pub struct CaptureOptions {
 
 pub fn run(opts: &CaptureOptions) -> i32 {
     let write = opts.write.as_deref();
-    let mut session = match Session::start(&opts.live, opts.user.as_deref(), |src| {
+    let mut src = match start_live(&opts.live, opts.user.as_deref(), |src| {
         match write.map(|path| src.save_to(path)) {
             Some(Err(e)) => {
                 eprintln!("layerscope: {e}");
@@ -35,41 +39,38 @@ pub fn run(opts: &CaptureOptions) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
-
-    let stdout = io::stdout().lock();
-    let out = io::BufWriter::with_capacity(64 * 1024, stdout);
-    let sink = if opts.quiet {
-        Sink::Quiet
-    } else {
-        Sink::new(out, &opts.output)
+    let o = &opts.output;
+    let display = match display_filter(o.display.as_deref()) {
+        Ok(d) => d,
+        Err(code) => return code,
     };
-    let mut pipe = Pipeline::new(sink, None, opts.count);
-    pipe.set_reassembly(opts.output.reasm);
-    if let Err(e) = pipe.set_display_filter(opts.output.display.as_deref()) {
-        eprintln!("{e}");
-        return super::exit::USAGE;
-    }
-    let show_count = opts.quiet && io::stderr().is_terminal();
+    let mut engine = Engine::new(EngineOptions {
+        count: opts.count,
+        bpf: None,
+        display,
+        reasm: o.reasm,
+        max_flows: None,
+        plain: false,
+    });
+    src.set_duration(opts.duration);
     // Live rows must show up promptly, not when the buffer fills.
-    let code = session.run(
-        &mut pipe,
-        opts.duration,
-        Duration::from_millis(50),
-        |pipe, why| {
-            pipe.sink.flush()?;
-            if show_count && why == Tick::Frames {
-                eprint!("\r{} packets", pipe.number);
-            }
-            Ok(())
-        },
-    );
-    if show_count {
-        eprintln!();
-    }
-    session.summary(pipe.number);
-    if let Some(s) = pipe.reassembly_summary() {
-        eprintln!("{s}");
-    }
+    src.set_tick_every(Duration::from_millis(50));
+    let code = if opts.quiet {
+        let show_count = io::stderr().is_terminal();
+        let mut sink = CountLine::new(show_count.then(io::stderr));
+        let code = run_live(&mut engine, &mut src, &mut sink);
+        let _ = engine.finish(&mut sink);
+        code
+    } else {
+        let stdout = io::stdout().lock();
+        let out = io::BufWriter::with_capacity(64 * 1024, stdout);
+        let mut sink = PacketWriter::new(out, o.format, o.hex, o.fields.clone(), o.color);
+        let code = run_live(&mut engine, &mut src, &mut sink);
+        let _ = engine.finish(&mut sink);
+        code
+    };
+    print_live_counters(&mut src, engine.packets());
+    print_reassembly(&engine);
     if let Some(path) = &opts.write {
         eprintln!("wrote {path}");
     }

@@ -1,17 +1,28 @@
 //! Command implementations. `main.rs` parses flags into these option
-//! structs; everything that does work lives here and below.
+//! structs; each command builds an engine and its sinks from them, runs it,
+//! and turns the outcome into messages and an exit code. The work itself is
+//! in the library ([`crate::engine`], [`crate::output`], …).
 
 pub mod capture;
 pub mod demo;
 pub mod flows;
 pub mod follow;
 pub mod interfaces;
-pub mod live;
-pub mod pipeline;
-pub mod privs;
 pub mod read;
 pub mod stats;
 pub mod traffic;
+
+use crate::engine::live::{drop_privileges, LiveFrames};
+use crate::engine::source::open_file;
+use crate::engine::{
+    display_name, End, Engine, EngineError, EngineOptions, ProgressFn, ReasmOptions, Sink,
+};
+use crate::source::live::{LiveError, LiveOptions};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io;
+use std::time::Duration;
+
+pub use crate::output::Format;
 
 /// Process exit codes, shared by every command.
 pub mod exit {
@@ -25,6 +36,62 @@ pub mod exit {
     pub const PRIVILEGE: i32 = 3;
 }
 
+/// The exit code for a live capture's error.
+pub fn live_code(e: &LiveError) -> i32 {
+    match e {
+        LiveError::Privilege { .. } => exit::PRIVILEGE,
+        LiveError::BadFilter { .. } => exit::USAGE,
+        _ => exit::INPUT,
+    }
+}
+
+/// The exit code for an engine error.
+pub fn code(e: &EngineError) -> i32 {
+    match e {
+        EngineError::Filter(_) => exit::USAGE,
+        EngineError::Capture(e) => live_code(e),
+        EngineError::Privilege(_) => exit::PRIVILEGE,
+        EngineError::Input { .. } | EngineError::Output(_) => exit::INPUT,
+    }
+}
+
+/// A write error's exit code, after its message; a closed pipe (`| head`)
+/// ends output quietly, as tcpdump does.
+pub fn io_exit(e: io::Error) -> i32 {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return exit::OK;
+    }
+    eprintln!("layerscope: write error: {e}");
+    exit::INPUT
+}
+
+/// Output options common to every command that prints packets.
+#[derive(Clone, Debug)]
+pub struct OutputOptions {
+    pub format: Format,
+    /// `-x`: hex dump under each packet's detail tree.
+    pub hex: bool,
+    /// `-e`: fields for jsonl/csv (all fields / default columns when None).
+    pub fields: Option<Vec<String>>,
+    /// Force colour on or off; None decides from the terminal and NO_COLOR.
+    pub color: Option<bool>,
+    pub reasm: ReasmOptions,
+    /// `-Y`: display filter (already checked by the CLI).
+    pub display: Option<String>,
+}
+
+/// Compiles a `-Y` filter; Err is the exit code, after the message.
+pub fn display_filter(expr: Option<&str>) -> Result<Option<crate::filter::Filter>, i32> {
+    match expr.map(crate::filter::Filter::compile) {
+        None => Ok(None),
+        Some(Ok(f)) => Ok(Some(f)),
+        Some(Err(e)) => {
+            eprintln!("layerscope: invalid display filter:\n{e}");
+            Err(exit::USAGE)
+        }
+    }
+}
+
 /// Where frames come from and which reach a command (`flows`, `stats`,
 /// `follow`): files or a live interface, a BPF filter before decoding, a
 /// display filter after.
@@ -32,13 +99,13 @@ pub mod exit {
 pub struct SourceOptions {
     pub files: Vec<String>,
     /// `-i`: capture live instead of reading `files` (`bpf` goes into the kernel).
-    pub live: Option<crate::source::live::LiveOptions>,
+    pub live: Option<LiveOptions>,
     /// `-Z`: the account to become once the capture handle is open.
     pub user: Option<String>,
     /// `-c`: stop after this many packets.
     pub count: Option<u64>,
     /// `--duration`: stop a live capture after this long.
-    pub duration: Option<std::time::Duration>,
+    pub duration: Option<Duration>,
     pub bpf: Option<String>,
     /// `-Y`: only packets it matches are counted or followed.
     pub display: Option<String>,
@@ -47,24 +114,20 @@ pub struct SourceOptions {
 }
 
 impl SourceOptions {
-    /// A pipeline feeding `sink`, with both filters compiled (a live
-    /// capture's BPF filter runs in the kernel instead).
-    pub fn pipeline<W: std::io::Write>(
-        &self,
-        sink: pipeline::Sink<W>,
-        reasm: pipeline::ReasmOptions,
-    ) -> Result<pipeline::Pipeline<W>, i32> {
-        let bpf = match self.live {
-            Some(_) => None,
-            None => self.bpf.as_deref().map(pipeline::Bpf::new),
-        };
-        let mut pipe = pipeline::Pipeline::new(sink, bpf, self.count);
-        pipe.set_reassembly(reasm);
-        if let Err(e) = pipe.set_display_filter(self.display.as_deref()) {
-            eprintln!("{e}");
-            return Err(exit::USAGE);
-        }
-        Ok(pipe)
+    /// An engine with both filters compiled (a live capture's BPF filter
+    /// runs in the kernel instead). Err is the exit code, after the message.
+    pub fn engine(&self, reasm: ReasmOptions, max_flows: Option<usize>) -> Result<Engine, i32> {
+        Ok(Engine::new(EngineOptions {
+            count: self.count,
+            bpf: match self.live {
+                Some(_) => None,
+                None => self.bpf.clone(),
+            },
+            display: display_filter(self.display.as_deref())?,
+            reasm,
+            max_flows,
+            plain: false,
+        }))
     }
 
     /// These commands print only once the input is read, so the bar may
@@ -75,42 +138,230 @@ impl SourceOptions {
             .unwrap_or_else(|| std::io::stderr().is_terminal())
     }
 
-    /// Feeds every frame through `pipe`: the files one after another, or
-    /// the live capture until it stops. On a live capture `tick` runs about
-    /// every `every` (and when reads find nothing), so a command can redraw
-    /// or emit what it has, and once when it stops; files never tick.
-    /// Returns the exit code; Err when the capture could not start at all
-    /// (the reason is printed; the command should print nothing more).
-    pub fn drive<W: std::io::Write>(
+    /// Runs `engine` into `sink`: the files one after another, or the live
+    /// capture until it stops (ticking the sink about every `every`). The
+    /// sink is not finished. Ok: the exit code so far, with every message
+    /// printed (the input error, the capture's counters, reassembly
+    /// evictions); Err: the code to exit with at once, printing nothing more.
+    pub fn drive<K: Sink + ?Sized>(
         &self,
-        pipe: &mut pipeline::Pipeline<W>,
-        every: std::time::Duration,
-        tick: impl FnMut(&mut pipeline::Pipeline<W>, live::Tick) -> std::io::Result<()>,
+        engine: &mut Engine,
+        sink: &mut K,
+        every: Duration,
     ) -> Result<i32, i32> {
         let Some(live) = &self.live else {
-            return Ok(read::drive(pipe, &self.files, self.show_progress()));
+            return match drive_files(engine, sink, &self.files, self.show_progress(), |_| {}) {
+                Driven::Done(code) => {
+                    print_reassembly(engine);
+                    Ok(code)
+                }
+                Driven::Exit(code) => Err(code),
+            };
         };
         let mut opts = live.clone();
         opts.filter = self.bpf.clone();
-        let mut session = live::Session::start(&opts, self.user.as_deref(), |_| Ok(()))?;
-        let code = session.run(pipe, self.duration, every, tick);
-        session.summary(pipe.number);
-        if let Some(s) = pipe.reassembly_summary() {
-            eprintln!("{s}");
-        }
+        let mut src = start_live(&opts, self.user.as_deref(), |_| Ok(()))?;
+        src.set_duration(self.duration);
+        src.set_tick_every(every);
+        let code = run_live(engine, &mut src, sink);
+        print_live_counters(&mut src, engine.packets());
+        print_reassembly(engine);
         Ok(code)
     }
 
     pub fn is_live(&self) -> bool {
         self.live.is_some()
     }
+
+    /// The interface asked for with `-i` (empty when none).
+    pub fn interface(&self) -> String {
+        self.live
+            .as_ref()
+            .and_then(|l| l.interface.clone())
+            .unwrap_or_default()
+    }
 }
 
-/// Output format shared by `read` and `capture`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    Table,
-    Jsonl,
-    Csv,
-    Detail,
+/// How feeding files ended.
+pub enum Driven {
+    /// Every file read, or stopped by `-c` or an input error (already
+    /// reported): the exit code so far.
+    Done(i32),
+    /// Exit with this code at once (a filter or write error, reported).
+    Exit(i32),
+}
+
+/// Feeds every frame of `files` through `engine` into `sink`, with a
+/// progress bar per file when asked. `flush` puts out what the sink holds
+/// before an error message.
+pub fn drive_files<K: Sink + ?Sized>(
+    engine: &mut Engine,
+    sink: &mut K,
+    files: &[String],
+    show_progress: bool,
+    mut flush: impl FnMut(&mut K),
+) -> Driven {
+    let mut code = exit::OK;
+    for path in files {
+        let mut src = match open_file(path) {
+            Ok(s) => s,
+            Err(e) => {
+                flush(sink);
+                eprintln!("layerscope: {e}");
+                code = exit::INPUT;
+                break;
+            }
+        };
+        let bar = progress_bar(show_progress, src.total_len(), path);
+        engine.set_progress(
+            bar.as_ref()
+                .map(|b| progress_fn(b.clone(), path, engine.packets())),
+        );
+        let end = engine.run(&mut src, sink);
+        engine.set_progress(None);
+        match end {
+            Ok(End::Eof) => {}
+            // `-c` reached: no further file.
+            Ok(End::Count) => break,
+            Err(EngineError::Filter(msg)) => {
+                flush(sink);
+                eprintln!("layerscope: {msg}");
+                return Driven::Exit(exit::USAGE);
+            }
+            Err(EngineError::Output(e)) => return Driven::Exit(io_exit(e)),
+            Err(e) => {
+                flush(sink);
+                if let Some(b) = &bar {
+                    b.abandon();
+                }
+                eprintln!("layerscope: {e}");
+                code = exit::INPUT;
+                break;
+            }
+        }
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+    }
+    Driven::Done(code)
+}
+
+/// Opens the interface (the only privileged step), drops root to `user`
+/// or the sudo caller, runs `prepare` (e.g. opening a `-w` file as that
+/// user), stops the capture on SIGINT and SIGTERM, and prints the ready
+/// line. Err is the exit code, after the message.
+pub fn start_live(
+    live: &LiveOptions,
+    user: Option<&str>,
+    prepare: impl FnOnce(&mut LiveFrames) -> Result<(), i32>,
+) -> Result<LiveFrames, i32> {
+    let mut src = LiveFrames::open(live).map_err(|e| {
+        eprintln!("layerscope: {e}");
+        code(&e)
+    })?;
+    let ready = match drop_privileges(user) {
+        Ok(Some(d)) => format!(
+            "layerscope: capturing on {}; running as {} (uid {}, gid {})",
+            src.interface(),
+            d.name.as_deref().unwrap_or("?"),
+            d.uid,
+            d.gid
+        ),
+        Ok(None) => format!("layerscope: capturing on {}", src.interface()),
+        Err(e) => {
+            eprintln!("layerscope: {e}");
+            return Err(code(&e));
+        }
+    };
+    prepare(&mut src)?;
+    let stop = src.stop_handle();
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_usize(sig, stop.flag(), sig as usize);
+    }
+    // Announced only now: scripts wait for this line, and a SIGTERM right
+    // after it must find the handlers installed and the -w file open.
+    eprintln!("{ready}");
+    Ok(src)
+}
+
+/// Runs a live capture to its end; the exit code, after any message. A
+/// closed output ends the capture quietly.
+pub fn run_live<K: Sink + ?Sized>(engine: &mut Engine, src: &mut LiveFrames, sink: &mut K) -> i32 {
+    match engine.run(src, sink) {
+        Ok(_) => exit::OK,
+        Err(EngineError::Output(e)) => io_exit(e),
+        Err(e) => {
+            eprintln!("layerscope: {e}");
+            code(&e)
+        }
+    }
+}
+
+/// The closing counters on stderr, as tcpdump prints them.
+pub fn print_live_counters(src: &mut LiveFrames, captured: u64) {
+    let st = src.stats();
+    eprintln!(
+        "{} packets captured\n{} packets received by filter\n{} packets dropped by kernel\n{} packets dropped by interface",
+        captured, st.received, st.dropped, st.if_dropped
+    );
+}
+
+/// The closing line about reassembly state dropped to stay under the caps
+/// (nothing when nothing was dropped).
+pub fn print_reassembly(engine: &Engine) {
+    let ev = engine.evictions();
+    let o = engine.options().reasm;
+    let mut parts = Vec::new();
+    let mib = |b: usize| b as f64 / (1u64 << 20) as f64;
+    if ev.tcp > 0 {
+        parts.push(format!(
+            "evicted {} TCP stream directions with pending data ({} over the cap of {} MiB, the rest idle > {} s)",
+            ev.tcp,
+            ev.tcp_for_cap,
+            mib(o.tcp_max_bytes),
+            o.timeout_secs
+        ));
+    }
+    if ev.frag > 0 {
+        parts.push(format!(
+            "evicted {} incomplete IP datagrams ({} over the cap of {} MiB, the rest older than {} s)",
+            ev.frag,
+            ev.frag_for_cap,
+            mib(o.frag_max_bytes),
+            o.timeout_secs
+        ));
+    }
+    if !parts.is_empty() {
+        eprintln!("layerscope: reassembly: {}", parts.join("; "));
+    }
+}
+
+fn progress_bar(show: bool, total: Option<u64>, path: &str) -> Option<ProgressBar> {
+    if !show {
+        return None;
+    }
+    let bar = match total {
+        Some(t) => ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr_with_hz(5)),
+        None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(5)),
+    };
+    let style = ProgressStyle::with_template(
+        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_message(display_name(path).to_string());
+    Some(bar)
+}
+
+/// Progress for one file: bytes read, packets so far and their rate.
+fn progress_fn(bar: ProgressBar, path: &str, number_at_start: u64) -> ProgressFn {
+    let name = display_name(path).to_string();
+    let started = std::time::Instant::now();
+    Box::new(move |number, bytes_read| {
+        bar.set_position(bytes_read);
+        let secs = started.elapsed().as_secs_f64().max(1e-3);
+        let n = number - number_at_start;
+        bar.set_message(format!("{} {} pkts {:.0} pkt/s", name, n, n as f64 / secs));
+    })
 }

@@ -21,8 +21,10 @@
 
 pub mod conversations;
 pub mod echo;
+pub mod follow;
 pub mod ftp_data;
 pub mod ip_defrag;
+pub mod stats;
 pub mod tcp_reassembly;
 #[cfg(test)]
 pub(crate) mod testutil;

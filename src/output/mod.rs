@@ -3,12 +3,19 @@
 pub mod collect;
 pub mod csv;
 pub mod detail;
+pub mod flows;
+pub mod follow;
 pub mod grid;
 pub mod hexdump;
 pub mod json;
+pub mod screen;
 pub mod services;
+pub mod stats;
 pub mod style;
 pub mod table;
+pub mod writer;
+
+pub use writer::{Format, PacketWriter};
 
 use crate::dissect::field::{write_ipv4, write_ipv6, write_mac};
 use crate::dissect::{Packet, Proto};

@@ -63,18 +63,6 @@ pub enum LiveError {
     },
 }
 
-impl LiveError {
-    /// The process exit code for this error.
-    pub fn exit_code(&self) -> i32 {
-        use crate::cmd::exit;
-        match self {
-            LiveError::Privilege { .. } => exit::PRIVILEGE,
-            LiveError::BadFilter { .. } => exit::USAGE,
-            _ => exit::INPUT,
-        }
-    }
-}
-
 impl fmt::Display for LiveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -238,7 +226,8 @@ impl LiveSource {
     }
 
     /// The next frame, or None when nothing arrived within the tick (or the
-    /// read was woken to let the caller look at signals and deadlines).
+    /// read was woken to let the caller look at signals and deadlines; the
+    /// `-w` file is flushed then).
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, LiveError> {
         if self.ticking.is_none() {
             self.start_ticker();
@@ -262,7 +251,13 @@ impl LiveSource {
                 }))
             }
             // NoMorePackets is pcap_breakloop's PCAP_ERROR_BREAK on a live handle.
-            Err(pcap::Error::TimeoutExpired | pcap::Error::NoMorePackets) => Ok(None),
+            Err(pcap::Error::TimeoutExpired | pcap::Error::NoMorePackets) => {
+                // A quiet moment: put what the `-w` file has on disk.
+                if let Some(s) = &mut self.save {
+                    let _ = s.flush();
+                }
+                Ok(None)
+            }
             Err(e) => Err(LiveError::Capture {
                 interface: self.interface.clone(),
                 detail: e.to_string(),

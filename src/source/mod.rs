@@ -13,6 +13,17 @@ pub struct Timestamp {
 }
 
 impl Timestamp {
+    /// The wall clock (live frames are stamped with it).
+    pub fn now() -> Timestamp {
+        let d = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Timestamp {
+            sec: d.as_secs().min(i64::MAX as u64) as i64,
+            nsec: d.subsec_nanos(),
+        }
+    }
+
     /// Nanoseconds between `earlier` and `self` (negative when out of order).
     pub fn nanos_since(self, earlier: Timestamp) -> i128 {
         (self.sec as i128 - earlier.sec as i128) * 1_000_000_000 + self.nsec as i128

@@ -19,14 +19,17 @@ use super::client::{self, ClientOptions, ClientReport};
 use super::explain::{Event, EventLog, Narrator, Role};
 use super::server::{Server, ServerOptions};
 use super::{NetError, Transport};
+use crate::dissect::Packet;
+use crate::engine::live::LiveFrames;
+use crate::engine::{Engine, EngineError, EngineOptions, Sink, Stop};
 use crate::source::live::{LiveError, LiveOptions, LiveSource, LiveStats};
-use crate::source::Timestamp;
 use netns::{Namespaces, NsError};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+pub use crate::engine::source::OwnedFrame;
 
 /// Most frames the demo keeps; a run past this is cut and says so.
 pub const MAX_FRAMES: usize = 50_000;
@@ -69,14 +72,6 @@ pub enum Link {
     Veth,
 }
 
-/// A frame copied out of the capture buffer.
-#[derive(Clone, Debug)]
-pub struct OwnedFrame {
-    pub ts: Timestamp,
-    pub wire_len: u32,
-    pub bytes: Vec<u8>,
-}
-
 /// Everything the run produced; the analysis works only from this.
 pub struct DemoRun {
     pub opts: DemoOptions,
@@ -109,18 +104,8 @@ pub enum DemoError {
     Setup(String),
     Capture(LiveError),
     Net(NetError),
-}
-
-impl DemoError {
-    pub fn exit_code(&self) -> i32 {
-        use crate::cmd::exit;
-        match self {
-            DemoError::Privilege(_) => exit::PRIVILEGE,
-            DemoError::Usage(_) => exit::USAGE,
-            DemoError::Capture(e) => e.exit_code(),
-            DemoError::Setup(_) | DemoError::Net(_) => exit::INPUT,
-        }
-    }
+    /// A signal (its number) asked to stop; the namespaces are gone.
+    Interrupted(i32),
 }
 
 impl std::fmt::Display for DemoError {
@@ -129,6 +114,9 @@ impl std::fmt::Display for DemoError {
             DemoError::Privilege(m) | DemoError::Usage(m) | DemoError::Setup(m) => f.write_str(m),
             DemoError::Capture(e) => write!(f, "{e}"),
             DemoError::Net(e) => write!(f, "{e}"),
+            DemoError::Interrupted(_) => {
+                f.write_str("interrupted; the demo's network namespaces are removed")
+            }
         }
     }
 }
@@ -200,34 +188,44 @@ fn check(opts: &DemoOptions) -> Result<(), DemoError> {
 }
 
 /// Runs the whole exchange and returns what was captured. The namespaces
-/// are gone when this returns, whatever happened.
-pub fn run(opts: &DemoOptions) -> Result<DemoRun, DemoError> {
+/// are gone when this returns, whatever happened. `interrupt` is checked
+/// at every step and while waiting (wire it to SIGINT and SIGTERM: Ctrl-C
+/// must not leave namespaces behind); once set, the run cleans up and
+/// returns `DemoError::Interrupted`.
+pub fn run(opts: &DemoOptions, interrupt: &Stop) -> Result<DemoRun, DemoError> {
     check(opts)?;
     if !nix::unistd::geteuid().is_root() {
         return Err(privilege_error("lo", "not running as root"));
     }
-    // Ctrl-C (or a kill) must not leave namespaces behind.
-    let mut signals = signal_hook::iterator::Signals::new([
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ])
-    .map_err(|e| DemoError::Setup(format!("cannot install signal handlers: {e}")))?;
-    let handle = signals.handle();
-    let sig_thread = thread::spawn(move || {
-        if let Some(sig) = signals.forever().next() {
-            netns::delete_all();
-            eprintln!("layerscope: interrupted; the demo's network namespaces are removed");
-            std::process::exit(128 + sig);
-        }
-    });
-    let result = run_in_namespaces(opts);
-    handle.close();
-    let _ = sig_thread.join();
-    result
+    run_in_namespaces(opts, interrupt)
 }
 
-fn run_in_namespaces(opts: &DemoOptions) -> Result<DemoRun, DemoError> {
+/// How often a wait looks at the interrupt flag.
+const POLL: Duration = Duration::from_millis(20);
+
+/// Err once a signal asked to stop.
+fn check_interrupt(interrupt: &Stop) -> Result<(), DemoError> {
+    if interrupt.is_requested() {
+        let sig = interrupt.signal().unwrap_or(signal_hook::consts::SIGINT);
+        return Err(DemoError::Interrupted(sig));
+    }
+    Ok(())
+}
+
+/// Sleeps for `d`, waking early (with the error) when interrupted.
+fn sleep_unless_interrupted(d: Duration, interrupt: &Stop) -> Result<(), DemoError> {
+    let until = Instant::now() + d;
+    loop {
+        check_interrupt(interrupt)?;
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(());
+        }
+        thread::sleep(left.min(POLL));
+    }
+}
+
+fn run_in_namespaces(opts: &DemoOptions, interrupt: &Stop) -> Result<DemoRun, DemoError> {
     let link = if opts.veth {
         Link::Veth
     } else {
@@ -238,6 +236,7 @@ fn run_in_namespaces(opts: &DemoOptions) -> Result<DemoRun, DemoError> {
         Link::Veth => Namespaces::create(&["srv", "cli"]),
     }
     .map_err(ns_error)?;
+    check_interrupt(interrupt)?;
     let server_ns = ns.names[0].clone();
     let client_ns = ns
         .names
@@ -260,9 +259,7 @@ fn run_in_namespaces(opts: &DemoOptions) -> Result<DemoRun, DemoError> {
             (SERVER_DEV.to_string(), link_mtu(&server_ns, SERVER_DEV))
         }
     };
-    if let Some(p) = opts.pause {
-        thread::sleep(p);
-    }
+    sleep_unless_interrupted(opts.pause.unwrap_or_default(), interrupt)?;
 
     let log: EventLog = Arc::new(Mutex::new(Vec::new()));
     let narrator = |role| Narrator {
@@ -273,11 +270,11 @@ fn run_in_namespaces(opts: &DemoOptions) -> Result<DemoRun, DemoError> {
 
     // 1. The capture, open before the first socket call.
     let filter = capture_filter(opts.transport);
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = Stop::new();
     let (cap_tx, cap_rx) = mpsc::channel();
     let cap_thread = {
         let ns = server_ns.clone();
-        let stop = Arc::clone(&stop);
+        let stop = stop.clone();
         let live = LiveOptions {
             interface: Some(interface.clone()),
             promisc: false,
@@ -286,7 +283,7 @@ fn run_in_namespaces(opts: &DemoOptions) -> Result<DemoRun, DemoError> {
             buffer_size: Some(RING_BYTES),
             ..Default::default()
         };
-        thread::spawn(move || capture(&ns, &live, &stop, cap_tx))
+        thread::spawn(move || capture(&ns, &live, stop, cap_tx))
     };
     let linktype = match cap_rx.recv() {
         Ok(Ok(lt)) => lt,
@@ -324,7 +321,7 @@ fn run_in_namespaces(opts: &DemoOptions) -> Result<DemoRun, DemoError> {
             }
         });
     }
-    let finish = |stop: &AtomicBool| stop.store(true, Ordering::Relaxed);
+    let finish = |stop: &Stop| stop.request();
     let server = match srv_rx.recv() {
         Ok(Ok(a)) => a,
         Ok(Err(e)) => {
@@ -346,6 +343,10 @@ fn run_in_namespaces(opts: &DemoOptions) -> Result<DemoRun, DemoError> {
         mss: opts.mss,
         timeout: Duration::from_secs(5),
     };
+    if let Err(e) = check_interrupt(interrupt) {
+        finish(&stop);
+        return Err(e);
+    }
     let say = narrator(Role::Client);
     let client_thread = {
         let ns = client_ns.clone();
@@ -354,6 +355,13 @@ fn run_in_namespaces(opts: &DemoOptions) -> Result<DemoRun, DemoError> {
             client::run(&copts, &say).map_err(DemoError::Net)
         })
     };
+    while !client_thread.is_finished() {
+        if let Err(e) = check_interrupt(interrupt) {
+            finish(&stop);
+            return Err(e);
+        }
+        thread::sleep(POLL);
+    }
     let client_result = client_thread
         .join()
         .unwrap_or_else(|_| Err(DemoError::Setup("the client thread panicked".into())));
@@ -371,14 +379,26 @@ fn run_in_namespaces(opts: &DemoOptions) -> Result<DemoRun, DemoError> {
         }
     };
     if report.is_some() {
-        match done_rx.recv_timeout(Duration::from_secs(3)) {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => problems.push(format!("server: {e}")),
-            Err(_) => problems.push("server: still running 3 s after the client finished".into()),
+        let until = Instant::now() + Duration::from_secs(3);
+        loop {
+            if let Err(e) = check_interrupt(interrupt) {
+                finish(&stop);
+                return Err(e);
+            }
+            match done_rx.recv_timeout(POLL) {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => problems.push(format!("server: {e}")),
+                Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() < until => continue,
+                Err(_) => {
+                    problems.push("server: still running 3 s after the client finished".into())
+                }
+            }
+            break;
         }
     }
-    thread::sleep(TRAILING);
+    let trailing = sleep_unless_interrupted(TRAILING, interrupt);
     finish(&stop);
+    trailing?;
     let captured = cap_thread
         .join()
         .map_err(|_| DemoError::Setup("the capture thread panicked".into()))?;
@@ -502,15 +522,38 @@ struct Captured {
     frames: Vec<OwnedFrame>,
     cut: u64,
     stats: LiveStats,
-    error: Option<LiveError>,
+    error: Option<EngineError>,
+}
+
+/// The capture's sink: a copy of every frame, up to `MAX_FRAMES`.
+#[derive(Default)]
+struct Keep {
+    frames: Vec<OwnedFrame>,
+    cut: u64,
+}
+
+impl Sink for Keep {
+    fn packet(&mut self, pkt: &Packet<'_>) -> std::io::Result<()> {
+        if self.frames.len() < MAX_FRAMES {
+            self.frames.push(OwnedFrame {
+                ts: pkt.ts,
+                wire_len: pkt.wire_len,
+                bytes: pkt.data.to_vec(),
+            });
+        } else {
+            self.cut += 1;
+        }
+        Ok(())
+    }
 }
 
 /// The capture thread: enters the server's namespace, opens the interface,
-/// reports the link type (or the error), then copies frames until `stop`.
+/// reports the link type (or the error), then runs the engine over the
+/// capture, keeping every frame, until `stop`.
 fn capture(
     ns: &str,
     live: &LiveOptions,
-    stop: &AtomicBool,
+    stop: Stop,
     ready: mpsc::Sender<Result<u32, DemoError>>,
 ) -> Captured {
     let mut c = Captured {
@@ -523,7 +566,7 @@ fn capture(
         let _ = ready.send(Err(DemoError::Setup(e)));
         return c;
     }
-    let mut src = match LiveSource::open(live) {
+    let src = match LiveSource::open(live) {
         Ok(s) => s,
         Err(e) => {
             let _ = ready.send(Err(DemoError::Capture(e)));
@@ -531,27 +574,20 @@ fn capture(
         }
     };
     let _ = ready.send(Ok(src.linktype));
-    while !stop.load(Ordering::Relaxed) {
-        match src.next_frame() {
-            Ok(Some(f)) => {
-                if c.frames.len() < MAX_FRAMES {
-                    c.frames.push(OwnedFrame {
-                        ts: f.ts,
-                        wire_len: f.wire_len,
-                        bytes: f.bytes.to_vec(),
-                    });
-                } else {
-                    c.cut += 1;
-                }
-            }
-            Ok(None) => {}
-            Err(e) => {
-                c.error = Some(e);
-                break;
-            }
-        }
+    let mut frames = LiveFrames::new(src);
+    frames.set_stop(stop);
+    // The analysis decodes the kept frames later; here they are only kept.
+    let mut engine = Engine::new(EngineOptions {
+        plain: true,
+        ..Default::default()
+    });
+    let mut keep = Keep::default();
+    if let Err(e) = engine.run(&mut frames, &mut keep) {
+        c.error = Some(e);
     }
-    c.stats = src.stats();
+    c.frames = keep.frames;
+    c.cut = keep.cut;
+    c.stats = frames.stats();
     c
 }
 

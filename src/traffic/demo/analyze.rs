@@ -3,10 +3,11 @@
 //! the demo reports — handshake, segments, fragments, FINs. Nothing here
 //! comes from a model of TCP; each number is read from a frame.
 
-use super::{DemoRun, OwnedFrame};
+use super::DemoRun;
 use crate::dissect::{self, Field, FieldSink, Layer, Packet, Proto, Value};
-use crate::flow::FlowTracker;
-use crate::source::{Frame, Timestamp};
+use crate::engine::source::MemoryFrames;
+use crate::engine::{Engine, EngineOptions, Sink};
+use crate::source::Timestamp;
 use crate::traffic::explain::{Call, Role};
 use crate::traffic::Transport;
 use std::collections::BTreeMap;
@@ -150,27 +151,32 @@ impl Collect {
     }
 }
 
-fn frame_of(f: &OwnedFrame, linktype: u32) -> Frame<'_> {
-    Frame {
-        ts: f.ts,
-        wire_len: f.wire_len,
-        linktype,
-        interface: 0,
-        bytes: &f.bytes,
-    }
+/// Replays the captured frames through the engine, each decoded alone as
+/// it was on the wire (with the flow tracker's relative numbers), into
+/// `sink`; with `count`, only the first `count` frames.
+pub fn replay<K: Sink + ?Sized>(run: &DemoRun, count: Option<u64>, sink: &mut K) {
+    let mut engine = Engine::new(EngineOptions {
+        count,
+        max_flows: Some(1024),
+        plain: true,
+        ..Default::default()
+    });
+    let mut frames = MemoryFrames::new(&run.frames, run.linktype);
+    // Frames in memory cannot fail to read, and the demo's sinks never fail.
+    let _ = engine.run(&mut frames, sink);
 }
 
-/// Dissects one captured frame (with the flow tracker's relative numbers).
-pub fn dissect_frame<'a>(
-    run: &'a DemoRun,
-    i: usize,
-    flows: &mut FlowTracker,
-) -> Option<Packet<'a>> {
-    let f = run.frames.get(i)?;
-    let first = run.frames.first().map(|f| f.ts).unwrap_or_default();
-    let mut pkt = dissect::dissect(&frame_of(f, run.linktype), i as u64 + 1, first);
-    flows.observe(&mut pkt);
-    Some(pkt)
+/// The analysis's sink: every frame's facts, in capture order.
+struct FactsSink<'r> {
+    run: &'r DemoRun,
+    frames: Vec<Facts>,
+}
+
+impl Sink for FactsSink<'_> {
+    fn packet(&mut self, pkt: &Packet<'_>) -> std::io::Result<()> {
+        self.frames.push(facts_of(self.run, pkt));
+        Ok(())
+    }
 }
 
 fn facts_of(run: &DemoRun, pkt: &Packet<'_>) -> Facts {
@@ -447,17 +453,16 @@ impl Analysis {
 }
 
 pub fn analyze(run: &DemoRun) -> Analysis {
-    let mut flows = FlowTracker::new(1024);
+    let mut facts = FactsSink {
+        run,
+        frames: Vec::with_capacity(run.frames.len()),
+    };
+    replay(run, None, &mut facts);
     let mut a = Analysis {
         transport: Some(run.opts.transport),
+        frames: facts.frames,
         ..Default::default()
     };
-    for i in 0..run.frames.len() {
-        if let Some(pkt) = dissect_frame(run, i, &mut flows) {
-            let f = facts_of(run, &pkt);
-            a.frames.push(f);
-        }
-    }
     for (role, s) in [(Role::Client, &mut a.client), (Role::Server, &mut a.server)] {
         s.sent = run.events.iter().find_map(|e| match e.call {
             Call::Send(n) if e.role == role => Some(n),

@@ -1,20 +1,16 @@
 //! The demo's private network namespaces: created with `ip netns add`,
-//! entered per thread with setns(2), and always deleted again — by the
-//! guard's Drop, and by the signal thread on Ctrl-C — so a run leaves
-//! nothing behind on the host.
+//! entered per thread with setns(2), and always deleted again by the
+//! guard's Drop (a Ctrl-C makes the demo return early, through it), so a
+//! run leaves nothing behind on the host.
 
 use nix::sched::{setns, CloneFlags};
 use std::fs::File;
 use std::io;
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 
 /// Every name starts with this, followed by the pid, so stale namespaces of
 /// a killed run can be recognised and removed.
 pub const PREFIX: &str = "lsdemo-";
-
-/// Namespaces that exist right now; the signal thread deletes these.
-static LIVE: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 /// Why a setup command failed.
 #[derive(Debug)]
@@ -78,9 +74,6 @@ impl Namespaces {
         for s in suffixes {
             let name = format!("{PREFIX}{pid}-{s}");
             run("ip", &["netns", "add", &name])?;
-            if let Ok(mut l) = LIVE.lock() {
-                l.push(name.clone());
-            }
             ns.names.push(name);
         }
         Ok(ns)
@@ -90,23 +83,8 @@ impl Namespaces {
 impl Drop for Namespaces {
     fn drop(&mut self) {
         for n in &self.names {
-            delete(n);
+            let _ = run("ip", &["netns", "delete", n]);
         }
-    }
-}
-
-fn delete(name: &str) {
-    let _ = run("ip", &["netns", "delete", name]);
-    if let Ok(mut l) = LIVE.lock() {
-        l.retain(|x| x != name);
-    }
-}
-
-/// Deletes every namespace the demo still has (for the signal thread).
-pub fn delete_all() {
-    let names: Vec<String> = LIVE.lock().map(|l| l.clone()).unwrap_or_default();
-    for n in names {
-        delete(&n);
     }
 }
 

@@ -5,7 +5,7 @@
 use super::analyze::{flag, flag_names, Analysis, Dir, Facts};
 use super::{DemoRun, Link};
 use crate::dissect::{self, Field, FieldSink, Proto, Tier};
-use crate::flow::FlowTracker;
+use crate::engine::Each;
 use crate::output::hexdump;
 use crate::output::style::{tier_color, BOLD, DIM, RESET};
 use crate::traffic::explain::Role;
@@ -801,13 +801,22 @@ fn encapsulation(run: &DemoRun, a: &Analysis, o: &mut Out) {
         o.line("   No frame carried the client's data, so there is nothing to take apart.");
         return;
     };
-    // Replay the flow tracker up to the frame so sequence numbers are relative.
-    let mut flows = FlowTracker::new(1024);
-    let mut pkt = None;
-    for i in 0..=idx {
-        pkt = super::analyze::dissect_frame(run, i, &mut flows);
-    }
-    let Some(pkt) = pkt else { return };
+    // Replay the frames up to this one so sequence numbers are relative.
+    let number = idx as u64 + 1;
+    super::analyze::replay(
+        run,
+        Some(number),
+        &mut Each(|pkt: &dissect::Packet<'_>| {
+            if pkt.number == number {
+                encapsulate(run, a, idx, pkt, o);
+            }
+            Ok(())
+        }),
+    );
+}
+
+/// The layers of frame `idx` (`pkt`), outside in, with its hex dump.
+fn encapsulate(run: &DemoRun, a: &Analysis, idx: usize, pkt: &dissect::Packet<'_>, o: &mut Out) {
     let f = &a.frames[idx];
     let what = match run.opts.transport {
         Transport::Tcp => "the first segment of the client's send()",
@@ -817,7 +826,7 @@ fn encapsulation(run: &DemoRun, a: &Analysis, o: &mut Out) {
         "2. Encapsulation of frame #{} ({what}), outside in",
         f.no
     ));
-    let rows = rows(run, a, idx, &pkt);
+    let rows = rows(run, a, idx, pkt);
     o.line("");
     for r in &rows {
         let (tcpip, osi) = tier_of(r.tier);
@@ -862,7 +871,7 @@ fn encapsulation(run: &DemoRun, a: &Analysis, o: &mut Out) {
         None,
     );
     // The hex dump: headers whole, then the first two lines of the message.
-    let mut owners = hexdump::byte_owners(&pkt);
+    let mut owners = hexdump::byte_owners(pkt);
     for r in &rows {
         for o in owners.iter_mut().take(r.range.end).skip(r.range.start) {
             *o = Some(r.tier);

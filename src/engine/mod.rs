@@ -1,0 +1,506 @@
+//! The engine: the one path every frame takes, whatever its source.
+//!
+//! ```text
+//! FrameSource ──frames──▶ BPF ──▶ dissect ──▶ flow state ──▶ display filter ──▶ Sink
+//! (file | pipe | live)            (layers)    (streams, defrag,  (-Y)              (writers, flows,
+//!                                             TCP reassembly)                      stats, follow, …)
+//! ```
+//!
+//! One loop ([`Engine::run`]) serves capture files (read on a second
+//! thread), pipes (frame by frame, so rows appear as frames arrive) and live
+//! captures (with periodic ticks). It returns typed errors
+//! ([`EngineError`]) and never prints or exits: the command line turns them
+//! into messages and exit codes. Nothing here knows how output looks; that
+//! is the sinks' business.
+//!
+//! All state kept between frames sits in [`Engine`] (numbering, filters) and
+//! [`FlowState`] (per-conversation state), so a future worker thread can own
+//! one of each for the conversations sharded to it.
+
+mod bpf;
+mod error;
+pub mod live;
+pub mod source;
+mod stop;
+
+pub use bpf::Bpf;
+pub use error::{display_name, EngineError};
+pub use source::{FrameSource, Pull};
+pub use stop::Stop;
+
+use crate::dissect::{self, Packet};
+use crate::filter::Filter;
+use crate::flow::ip_defrag::Defrag;
+use crate::flow::tcp_reassembly::TcpReassembler;
+use crate::flow::FlowTracker;
+use crate::source::{Frame, Timestamp};
+use std::io;
+use std::time::Instant;
+
+/// Caps and switches for IP defragmentation and TCP reassembly.
+#[derive(Clone, Copy, Debug)]
+pub struct ReasmOptions {
+    /// Off: decode every frame alone (as tshark with reassembly disabled).
+    pub enabled: bool,
+    /// TCP reassembly (with `enabled`); off, IP defragmentation still runs.
+    pub tcp: bool,
+    pub tcp_max_bytes: usize,
+    pub frag_max_bytes: usize,
+    /// Idle time of capture time after which state is dropped.
+    pub timeout_secs: u64,
+}
+
+impl Default for ReasmOptions {
+    fn default() -> Self {
+        ReasmOptions {
+            enabled: true,
+            tcp: true,
+            tcp_max_bytes: crate::flow::tcp_reassembly::DEFAULT_MAX_BYTES,
+            frag_max_bytes: crate::flow::ip_defrag::DEFAULT_MAX_BYTES,
+            timeout_secs: 60,
+        }
+    }
+}
+
+/// How a run decodes and which packets it hands on.
+#[derive(Debug, Default)]
+pub struct EngineOptions {
+    /// `-c`: stop after this many packets (counted after the BPF filter).
+    pub count: Option<u64>,
+    /// BPF expression applied in user space, as libpcap applies it to a
+    /// savefile (a live capture compiles its filter into the kernel instead).
+    pub bpf: Option<String>,
+    /// Display filter, applied after flow state; frames it drops keep their
+    /// numbers, as in Wireshark.
+    pub display: Option<Filter>,
+    pub reasm: ReasmOptions,
+    /// Cap on conversations the flow tracker numbers (None: its default).
+    pub max_flows: Option<usize>,
+    /// Hand every frame on exactly as the dissector leaves it: no
+    /// defragmentation or reassembly, no first-fragment decoding, and
+    /// retransmissions keep their payload (frames as they were on the wire).
+    pub plain: bool,
+}
+
+/// Why a sink's `tick` runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tick {
+    /// Frames arrived since the last tick.
+    Frames,
+    /// A read found nothing.
+    Idle,
+    /// The capture stopped (once, last).
+    Stop,
+}
+
+/// What a sink may want to know about the run so far.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Status {
+    /// Frames numbered so far (those that passed the BPF filter).
+    pub packets: u64,
+    /// The first numbered frame's timestamp.
+    pub first_ts: Option<Timestamp>,
+}
+
+/// A consumer of decoded packets: a writer, an aggregation, a view.
+pub trait Sink {
+    /// One packet that passed every filter, in frame order.
+    fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()>;
+
+    /// Runs periodically during a live capture (never for files): the
+    /// place to flush, redraw, or emit what is complete. An error ends the
+    /// capture quietly (a closed output).
+    fn tick(&mut self, _why: Tick, _status: &Status) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Once, after the last packet (see [`Engine::finish`]).
+    fn finish(&mut self, _status: &Status) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// True when the sink reads application layers only while it lacks
+    /// them: the engine then asks [`Sink::wants_app`] before decoding them.
+    fn lazy_app(&self) -> bool {
+        false
+    }
+
+    /// Whether this packet's application layers must be decoded (asked
+    /// only when `lazy_app` is true).
+    fn wants_app(&mut self, _pkt: &Packet<'_>) -> bool {
+        true
+    }
+}
+
+/// A closure as a sink (packets only).
+pub struct Each<F>(pub F);
+
+impl<F: FnMut(&Packet<'_>) -> io::Result<()>> Sink for Each<F> {
+    fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
+        (self.0)(pkt)
+    }
+}
+
+/// Two sinks fed the same packets.
+impl<A: Sink, B: Sink> Sink for (A, B) {
+    fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
+        self.0.packet(pkt)?;
+        self.1.packet(pkt)
+    }
+    fn tick(&mut self, why: Tick, status: &Status) -> io::Result<()> {
+        self.0.tick(why, status)?;
+        self.1.tick(why, status)
+    }
+    fn finish(&mut self, status: &Status) -> io::Result<()> {
+        self.0.finish(status)?;
+        self.1.finish(status)
+    }
+    fn lazy_app(&self) -> bool {
+        self.0.lazy_app() && self.1.lazy_app()
+    }
+    fn wants_app(&mut self, pkt: &Packet<'_>) -> bool {
+        // Both are asked: each may keep track of what it has seen.
+        let a = self.0.wants_app(pkt);
+        self.1.wants_app(pkt) || a
+    }
+}
+
+/// How a run ended without an error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    /// The source has no more frames (end of file, or a stopped capture).
+    Eof,
+    /// The `-c` count is reached: no further input should be read.
+    Count,
+}
+
+/// Reassembly state dropped to stay under the caps (for the closing report).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Evictions {
+    pub tcp: u64,
+    pub tcp_for_cap: u64,
+    pub frag: u64,
+    pub frag_for_cap: u64,
+}
+
+/// Per-conversation state kept between frames: stream numbering, IP
+/// defragmentation and TCP reassembly. Everything in it is keyed by
+/// conversation, so frames sharded by flow can each go to their own.
+pub struct FlowState {
+    pub flows: FlowTracker,
+    pub defrag: Defrag,
+    pub tcp: TcpReassembler,
+}
+
+impl FlowState {
+    fn new(o: &EngineOptions) -> Self {
+        let t = o.reasm.timeout_secs.min(1 << 32) as i128 * 1_000_000_000;
+        FlowState {
+            flows: match o.max_flows {
+                Some(n) => FlowTracker::new(n),
+                None => FlowTracker::default(),
+            },
+            defrag: Defrag::new(o.reasm.frag_max_bytes, t),
+            tcp: TcpReassembler::new(o.reasm.tcp_max_bytes, t),
+        }
+    }
+}
+
+/// Called every this many frames with the packet count and the source's position.
+const PROGRESS_EVERY: u32 = 4096;
+
+/// A progress callback: packets numbered so far, input bytes consumed.
+pub type ProgressFn = Box<dyn FnMut(u64, u64)>;
+
+/// Numbering, filtering and flow state for one run over any number of sources.
+pub struct Engine {
+    opts: EngineOptions,
+    bpf: Option<Bpf>,
+    state: FlowState,
+    /// Frames that passed the BPF filter so far (the next frame's number - 1).
+    number: u64,
+    first_ts: Option<Timestamp>,
+    progress: Option<ProgressFn>,
+}
+
+/// What the engine should do after a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    Continue,
+    Stop,
+}
+
+impl Engine {
+    pub fn new(opts: EngineOptions) -> Engine {
+        Engine {
+            bpf: opts.bpf.as_deref().map(Bpf::new),
+            state: FlowState::new(&opts),
+            number: 0,
+            first_ts: None,
+            progress: None,
+            opts,
+        }
+    }
+
+    /// Packets numbered so far.
+    pub fn packets(&self) -> u64 {
+        self.number
+    }
+
+    pub fn status(&self) -> Status {
+        Status {
+            packets: self.number,
+            first_ts: self.first_ts,
+        }
+    }
+
+    pub fn flow_state(&self) -> &FlowState {
+        &self.state
+    }
+
+    /// Sets (or clears) the progress callback, called every 4096 frames.
+    pub fn set_progress(&mut self, f: Option<ProgressFn>) {
+        self.progress = f;
+    }
+
+    pub fn evictions(&self) -> Evictions {
+        Evictions {
+            tcp: self.state.tcp.evicted,
+            tcp_for_cap: self.state.tcp.evicted_for_cap,
+            frag: self.state.defrag.evicted,
+            frag_for_cap: self.state.defrag.evicted_for_cap,
+        }
+    }
+
+    pub fn options(&self) -> &EngineOptions {
+        &self.opts
+    }
+
+    /// Feeds every frame of `src` through the engine into `sink`, until the
+    /// source ends, the count is reached, or an error. A live source also
+    /// ticks the sink (see [`FrameSource::tick_every`]), and once more with
+    /// [`Tick::Stop`] when it stops, whatever the reason.
+    ///
+    /// Errors: the source's (`Input`, `Capture`; packets before it have been
+    /// handed on), a BPF filter that does not compile for a link type
+    /// (`Filter`), or the sink's (`Output`). The sink is not finished: call
+    /// [`Engine::finish`] once the last source is done.
+    pub fn run<S, K>(&mut self, src: &mut S, sink: &mut K) -> Result<End, EngineError>
+    where
+        S: FrameSource + ?Sized,
+        K: Sink + ?Sized,
+    {
+        let every = src.tick_every();
+        let r = self.pump(src, sink, every);
+        if every.is_some() {
+            src.stopped();
+            let _ = sink.tick(Tick::Stop, &self.status());
+        }
+        r
+    }
+
+    fn pump<S, K>(
+        &mut self,
+        src: &mut S,
+        sink: &mut K,
+        every: Option<std::time::Duration>,
+    ) -> Result<End, EngineError>
+    where
+        S: FrameSource + ?Sized,
+        K: Sink + ?Sized,
+    {
+        let lazy = sink.lazy_app();
+        let mut last_tick = Instant::now();
+        let mut since_progress = 0u32;
+        loop {
+            let frame = match src.pull()? {
+                Pull::Frame(f) => f,
+                Pull::End => return Ok(End::Eof),
+                Pull::Idle => {
+                    last_tick = Instant::now();
+                    if sink.tick(Tick::Idle, &self.status()).is_err() {
+                        return Ok(End::Eof);
+                    }
+                    continue;
+                }
+            };
+            if self.frame(&frame, sink, lazy)? == Step::Stop {
+                return Ok(End::Count);
+            }
+            if let Some(p) = &mut self.progress {
+                since_progress += 1;
+                if since_progress >= PROGRESS_EVERY {
+                    since_progress = 0;
+                    p(self.number, src.position());
+                }
+            }
+            if let Some(every) = every {
+                if last_tick.elapsed() >= every {
+                    last_tick = Instant::now();
+                    if sink.tick(Tick::Frames, &self.status()).is_err() {
+                        return Ok(End::Eof);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Tells the sink the input is over.
+    pub fn finish<K: Sink + ?Sized>(&mut self, sink: &mut K) -> io::Result<()> {
+        sink.finish(&self.status())
+    }
+
+    /// One frame: BPF, numbering, dissection, flow state, display filter, sink.
+    fn frame<K: Sink + ?Sized>(
+        &mut self,
+        frame: &Frame<'_>,
+        sink: &mut K,
+        lazy: bool,
+    ) -> Result<Step, EngineError> {
+        let limit = self.opts.count;
+        if limit.is_some_and(|l| self.number >= l) {
+            return Ok(Step::Stop);
+        }
+        if let Some(bpf) = &mut self.bpf {
+            if !bpf.matches(frame).map_err(EngineError::Filter)? {
+                return Ok(Step::Continue);
+            }
+        }
+        self.number += 1;
+        let first = *self.first_ts.get_or_insert(frame.ts);
+        let reasm = self.opts.reasm;
+        let lazy = lazy && self.opts.display.is_none() && reasm.enabled && !reasm.tcp;
+        let st = &mut self.state;
+        let display = self.opts.display.as_mut();
+        let mut pkt = Packet::new(frame, self.number, first);
+        if self.opts.plain {
+            dissect::dissect_into(&mut pkt);
+            st.flows.observe(&mut pkt);
+            return deliver(sink, display, limit, self.number, &mut pkt, false);
+        }
+        let mut pending = if lazy {
+            dissect::dissect_to_app(&mut pkt)
+        } else {
+            dissect::dissect_into(&mut pkt);
+            None
+        };
+        if !reasm.enabled {
+            dissect::decode_first_fragment(&mut pkt);
+            st.flows.observe(&mut pkt);
+            return deliver(sink, display, limit, self.number, &mut pkt, true);
+        }
+        // A fragment that completes its datagram: decode the datagram.
+        let defrag = st.defrag.process(&pkt);
+        if let Some(d) = defrag {
+            pkt.layers.truncate(d.keep);
+            pkt.reassembled = st.defrag.buf();
+            pkt.reassembled_at = d.at as u32;
+            pkt.reasm_kind = Some(d.kind);
+            pkt.pieces = st.defrag.pieces();
+            dissect::dissect_reassembled(&mut pkt, dissect::Next::IpProto(d.proto, d.at));
+            pending = None;
+        }
+        if let Some((off, app_limit)) = pending {
+            st.flows.observe_transport(&mut pkt);
+            // A retransmission's application layers are dropped in
+            // `deliver`, after FTP has seen them.
+            if st.flows.wants_app()
+                || ftp_control(&pkt)
+                || (!pkt.flow.retransmission && sink.wants_app(&pkt))
+            {
+                dissect::dissect_from(
+                    &mut pkt,
+                    dissect::Src::Frame,
+                    dissect::Next::App(off),
+                    app_limit,
+                );
+            }
+            st.flows.observe_app(&mut pkt);
+        } else {
+            st.flows.observe(&mut pkt);
+        }
+        if defrag.is_none() && reasm.tcp {
+            let o = st.tcp.process(&pkt);
+            let tcp_at = pkt
+                .layers
+                .iter()
+                .position(|l| l.proto == dissect::Proto::Tcp);
+            if let (true, Some(i)) = (o.truncate, tcp_at) {
+                pkt.layers.truncate(i + 1);
+            }
+            pkt.flow.pdu_part = o.pdu_part;
+            if let Some(at) = o.pdu_at {
+                pkt.reassembled = st.tcp.buf();
+                pkt.reassembled_at = at as u32;
+                pkt.reasm_kind = Some(dissect::ReasmKind::Tcp);
+                pkt.pieces = st.tcp.pieces();
+                dissect::dissect_reassembled(&mut pkt, dissect::Next::App(at));
+            }
+            if let Some((off, app_limit)) = o.frame_pdus {
+                dissect::dissect_from(
+                    &mut pkt,
+                    dissect::Src::Frame,
+                    dissect::Next::App(off),
+                    app_limit,
+                );
+            }
+            // The reassembler decided what the payload is: a retransmission
+            // it skipped keeps no application layers either.
+            return deliver(
+                sink,
+                display,
+                limit,
+                self.number,
+                &mut pkt,
+                o == Default::default(),
+            );
+        }
+        deliver(sink, display, limit, self.number, &mut pkt, true)
+    }
+}
+
+/// A TCP payload `app::classify` may name FTP (port 21 either side), whose
+/// commands announce data connections.
+fn ftp_control(pkt: &Packet<'_>) -> bool {
+    let Some(t) = pkt
+        .layers
+        .iter()
+        .rev()
+        .find(|l| matches!(l.proto, dissect::Proto::Tcp | dissect::Proto::Udp))
+    else {
+        return false;
+    };
+    let b = pkt.bytes(t.start as usize..t.start as usize + 4);
+    t.proto == dissect::Proto::Tcp
+        && b.len() == 4
+        && (u16::from_be_bytes([b[0], b[1]]) == 21 || u16::from_be_bytes([b[2], b[3]]) == 21)
+}
+
+/// Retransmission trimming, the display filter, the sink, the `-c` check.
+fn deliver<K: Sink + ?Sized>(
+    sink: &mut K,
+    display: Option<&mut Filter>,
+    limit: Option<u64>,
+    number: u64,
+    pkt: &mut Packet<'_>,
+    drop_retrans: bool,
+) -> Result<Step, EngineError> {
+    if drop_retrans && pkt.flow.retransmission {
+        // As tshark: retransmitted bytes are not handed to the layers above.
+        if let Some(i) = pkt
+            .layers
+            .iter()
+            .position(|l| l.proto == dissect::Proto::Tcp)
+        {
+            pkt.layers.truncate(i + 1);
+        }
+    }
+    // Frames the display filter drops keep their numbers, as in Wireshark.
+    if display.is_none_or(|f| f.matches(pkt)) {
+        sink.packet(pkt).map_err(EngineError::Output)?;
+    }
+    if limit.is_some_and(|l| number >= l) {
+        return Ok(Step::Stop);
+    }
+    Ok(Step::Continue)
+}
