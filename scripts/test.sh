@@ -12,6 +12,8 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --all-targets --release -- -D warnings
+echo "== layering (library code neither uses cmd nor exits)"
+bash scripts/check_layers.sh
 echo "== cargo test"
 cargo test --release -- --test-threads=2
 bin="${CARGO_TARGET_DIR:-target}/release/layerscope"

@@ -5,8 +5,8 @@
 //! shared corpus when it is beside the project) to keep the list true, and
 //! checks that display filters know every field name a decoder emits.
 
-use layerscope::cmd::pipeline::{Pipeline, Sink};
 use layerscope::dissect::{self, Field, FieldSink, Proto};
+use layerscope::engine::{each, source::open_file, Engine, EngineOptions};
 use layerscope::filter::field_type;
 use layerscope::filter::scope::{also_emits, Scope, PORT_NAMES};
 use std::cell::RefCell;
@@ -112,7 +112,7 @@ fn emitted_prefixes_are_listed() {
     let seen = Rc::new(RefCell::new(0u64));
     for f in &files {
         let (b2, s2) = (Rc::clone(&bad), Rc::clone(&seen));
-        let sink = Sink::Each(Box::new(move |pkt| {
+        let mut sink = each(move |pkt| {
             let mut bad = b2.borrow_mut();
             for l in &pkt.layers {
                 *s2.borrow_mut() += 1;
@@ -137,10 +137,11 @@ fn emitted_prefixes_are_listed() {
                 ));
             }
             Ok(())
-        }));
-        let mut pipe: Pipeline<std::io::Sink> = Pipeline::new(sink, None, None);
+        });
         // Damaged corpus files end with an error after their good packets.
-        let _ = layerscope::cmd::read::drive(&mut pipe, std::slice::from_ref(f), false);
+        if let Ok(mut src) = open_file(f) {
+            let _ = Engine::new(EngineOptions::default()).run(&mut src, &mut sink);
+        }
     }
     assert!(*seen.borrow() > 1000, "too few layers walked");
     let bad = bad.borrow();

@@ -135,6 +135,11 @@ pub trait Sink {
 /// A closure as a sink (packets only).
 pub struct Each<F>(pub F);
 
+/// A closure as a sink (packets only); its argument's type is inferred.
+pub fn each<F: FnMut(&Packet<'_>) -> io::Result<()>>(f: F) -> Each<F> {
+    Each(f)
+}
+
 impl<F: FnMut(&Packet<'_>) -> io::Result<()>> Sink for Each<F> {
     fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
         (self.0)(pkt)

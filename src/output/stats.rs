@@ -25,7 +25,11 @@ pub fn write_hierarchy<W: Write>(out: &mut W, phs: &Hierarchy) -> io::Result<()>
 }
 
 /// The report: hierarchy, then ports and endpoints.
-pub fn write_report<W: Write>(out: &mut W, phs: &Hierarchy, rows: &[&Conversation]) -> io::Result<()> {
+pub fn write_report<W: Write>(
+    out: &mut W,
+    phs: &Hierarchy,
+    rows: &[&Conversation],
+) -> io::Result<()> {
     writeln!(out, "Protocol hierarchy")?;
     write_hierarchy(out, phs)?;
     writeln!(out)?;
@@ -164,4 +168,3 @@ impl<W: Write> Sink for StatsSink<W> {
         self.out.flush()
     }
 }
-

@@ -96,22 +96,16 @@ impl<W: Write> Sink for CountLine<W> {
     }
 
     fn tick(&mut self, why: Tick, status: &Status) -> io::Result<()> {
-        match &mut self.out {
-            // A status line that cannot be shown does not stop the capture.
-            Some(out) if why == Tick::Frames => {
-                let _ = write!(out, "\r{} packets", status.packets).and_then(|()| out.flush());
-            }
-            _ => {}
+        // A status line that cannot be shown does not stop the capture.
+        if let (Some(out), Tick::Frames) = (&mut self.out, why) {
+            let _ = write!(out, "\r{} packets", status.packets).and_then(|()| out.flush());
         }
         Ok(())
     }
 
     fn finish(&mut self, _status: &Status) -> io::Result<()> {
-        match &mut self.out {
-            Some(out) => {
-                let _ = writeln!(out).and_then(|()| out.flush());
-            }
-            None => {}
+        if let Some(out) = &mut self.out {
+            let _ = writeln!(out).and_then(|()| out.flush());
         }
         Ok(())
     }

@@ -5,7 +5,7 @@
 use super::analyze::{flag, flag_names, Analysis, Dir, Facts};
 use super::{DemoRun, Link};
 use crate::dissect::{self, Field, FieldSink, Proto, Tier};
-use crate::engine::Each;
+use crate::engine::each;
 use crate::output::hexdump;
 use crate::output::style::{tier_color, BOLD, DIM, RESET};
 use crate::traffic::explain::Role;
@@ -806,7 +806,7 @@ fn encapsulation(run: &DemoRun, a: &Analysis, o: &mut Out) {
     super::analyze::replay(
         run,
         Some(number),
-        &mut Each(|pkt: &dissect::Packet<'_>| {
+        &mut each(|pkt| {
             if pkt.number == number {
                 encapsulate(run, a, idx, pkt, o);
             }
