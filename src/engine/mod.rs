@@ -509,3 +509,136 @@ fn deliver<K: Sink + ?Sized>(
     }
     Ok(Step::Continue)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::source::{MemoryFrames, OwnedFrame};
+    use super::*;
+
+    /// An Ethernet/IPv4/UDP frame from 10.0.0.1:1000 to 10.0.0.2:`dport`.
+    fn udp_frame(sec: i64, dport: u16) -> OwnedFrame {
+        let payload = b"abcd";
+        let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
+        let total = (20 + 8 + payload.len()) as u16;
+        f.extend_from_slice(&[
+            0x45,
+            0,
+            (total >> 8) as u8,
+            total as u8,
+            0,
+            1,
+            0,
+            0,
+            64,
+            17,
+            0,
+            0,
+        ]);
+        f.extend_from_slice(&[10, 0, 0, 1, 10, 0, 0, 2]);
+        let ulen = (8 + payload.len()) as u16;
+        f.extend_from_slice(&1000u16.to_be_bytes());
+        f.extend_from_slice(&dport.to_be_bytes());
+        f.extend_from_slice(&ulen.to_be_bytes());
+        f.extend_from_slice(&[0, 0]);
+        f.extend_from_slice(payload);
+        OwnedFrame {
+            ts: Timestamp { sec, nsec: 0 },
+            wire_len: f.len() as u32,
+            bytes: f,
+        }
+    }
+
+    /// Packet numbers seen, and how often `finish` ran.
+    #[derive(Default)]
+    struct Seen {
+        numbers: Vec<u64>,
+        finished: u32,
+    }
+
+    impl Sink for Seen {
+        fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
+            self.numbers.push(pkt.number);
+            Ok(())
+        }
+        fn finish(&mut self, _status: &Status) -> io::Result<()> {
+            self.finished += 1;
+            Ok(())
+        }
+    }
+
+    const ETHERNET: u32 = 1;
+
+    #[test]
+    fn count_stops_the_run_and_both_sinks_see_every_packet() {
+        let frames: Vec<_> = (0..5).map(|i| udp_frame(i, 53)).collect();
+        let mut engine = Engine::new(EngineOptions {
+            count: Some(3),
+            ..Default::default()
+        });
+        let mut sinks = (Seen::default(), Seen::default());
+        let end = engine.run(&mut MemoryFrames::new(&frames, ETHERNET), &mut sinks);
+        assert!(matches!(end, Ok(End::Count)));
+        engine.finish(&mut sinks).expect("finish");
+        assert_eq!(sinks.0.numbers, [1, 2, 3]);
+        assert_eq!(sinks.1.numbers, [1, 2, 3]);
+        assert_eq!((sinks.0.finished, sinks.1.finished), (1, 1));
+        assert_eq!(
+            engine.status().first_ts,
+            Some(Timestamp { sec: 0, nsec: 0 })
+        );
+    }
+
+    #[test]
+    fn filters_drop_frames_before_and_after_numbering() {
+        let frames: Vec<_> = (0..6)
+            .map(|i| udp_frame(i, if i % 2 == 0 { 53 } else { 54 }))
+            .collect();
+        // BPF drops frames before they are numbered.
+        let mut engine = Engine::new(EngineOptions {
+            bpf: Some("udp dst port 53".into()),
+            ..Default::default()
+        });
+        let mut seen = Seen::default();
+        let end = engine.run(&mut MemoryFrames::new(&frames, ETHERNET), &mut seen);
+        assert!(matches!(end, Ok(End::Eof)));
+        assert_eq!(seen.numbers, [1, 2, 3]);
+        // A display filter drops them after: they keep their numbers.
+        let mut engine = Engine::new(EngineOptions {
+            display: Some(Filter::compile("udp.dstport == 53").expect("filter")),
+            ..Default::default()
+        });
+        let mut seen = Seen::default();
+        let end = engine.run(&mut MemoryFrames::new(&frames, ETHERNET), &mut seen);
+        assert!(matches!(end, Ok(End::Eof)));
+        assert_eq!(seen.numbers, [1, 3, 5]);
+        assert_eq!(engine.packets(), 6);
+    }
+
+    #[test]
+    fn errors_are_typed() {
+        let frames = [udp_frame(0, 53)];
+        let mut engine = Engine::new(EngineOptions {
+            bpf: Some("udp port".into()),
+            ..Default::default()
+        });
+        let end = engine.run(
+            &mut MemoryFrames::new(&frames, ETHERNET),
+            &mut Seen::default(),
+        );
+        assert!(
+            matches!(&end, Err(EngineError::Filter(m)) if m.starts_with("invalid BPF filter 'udp port'")),
+            "{end:?}"
+        );
+        let mut engine = Engine::new(EngineOptions::default());
+        let mut broken = each(|_| Err(io::Error::from(io::ErrorKind::BrokenPipe)));
+        let end = engine.run(&mut MemoryFrames::new(&frames, ETHERNET), &mut broken);
+        assert!(
+            matches!(&end, Err(EngineError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe),
+            "{end:?}"
+        );
+        let missing = source::open_file("/nonexistent/layerscope.pcap");
+        assert!(
+            matches!(&missing, Err(EngineError::Input { path, .. }) if path == "/nonexistent/layerscope.pcap")
+        );
+    }
+}
