@@ -259,10 +259,6 @@ impl Engine {
         }
     }
 
-    pub fn flow_state(&self) -> &FlowState {
-        &self.state
-    }
-
     /// Sets (or clears) the progress callback, called every 4096 frames.
     pub fn set_progress(&mut self, f: Option<ProgressFn>) {
         self.progress = f;

@@ -58,6 +58,30 @@ impl<W: Write> PacketWriter<W> {
     }
 }
 
+/// Each writer is a sink of its own: a row per packet, flushed on every
+/// live tick (rows must show up promptly, not when the buffer fills) and at
+/// the end.
+macro_rules! writer_sink {
+    ($t:ident, $row:ident) => {
+        impl<W: Write> Sink for $t<W> {
+            fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
+                self.$row(pkt)
+            }
+            fn tick(&mut self, _why: Tick, _status: &Status) -> io::Result<()> {
+                self.flush()
+            }
+            fn finish(&mut self, _status: &Status) -> io::Result<()> {
+                self.flush()
+            }
+        }
+    };
+}
+
+writer_sink!(TableWriter, row);
+writer_sink!(JsonWriter, row);
+writer_sink!(CsvWriter, row);
+writer_sink!(DetailWriter, packet);
+
 impl<W: Write> Sink for PacketWriter<W> {
     fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
         match self {
@@ -68,7 +92,6 @@ impl<W: Write> Sink for PacketWriter<W> {
         }
     }
 
-    /// Live rows must show up promptly, not when the buffer fills.
     fn tick(&mut self, _why: Tick, _status: &Status) -> io::Result<()> {
         self.flush()
     }
