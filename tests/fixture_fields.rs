@@ -98,7 +98,11 @@ fn parse_expect(path: &Path) -> Expect {
         }
         let mut cols = line.split('\t');
         let (Some(frame), Some(field)) = (cols.next(), cols.next()) else {
-            panic!("{}:{}: not FRAME<tab>FIELD<tab>VALUE...", path.display(), i + 1);
+            panic!(
+                "{}:{}: not FRAME<tab>FIELD<tab>VALUE...",
+                path.display(),
+                i + 1
+            );
         };
         let frame: usize = frame
             .parse()
@@ -225,7 +229,8 @@ fn typed_tshark(e: &Expect, field: &str, values: &[String]) -> Typed {
         .iter()
         .map(|v| {
             let digits = v.strip_prefix('-').unwrap_or(v);
-            let number = numeric && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+            let number =
+                numeric && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
             (v.clone(), number)
         })
         .collect()

@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 use std::ffi::OsStr;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -90,13 +90,15 @@ pub fn jsonl(stdout: &[u8]) -> Vec<Value> {
     text(stdout)
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let v: Value =
-                serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line ({e}): {l}"));
-            assert!(v.is_object(), "not a JSON object: {l}");
-            v
-        })
+        .map(json_line)
         .collect()
+}
+
+/// One JSON line, which must be an object.
+pub fn json_line(l: &str) -> Value {
+    let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line ({e}): {l}"));
+    assert!(v.is_object(), "not a JSON object: {l}");
+    v
 }
 
 /// `layerscope read --format jsonl [EXTRA...] FILE`, which must succeed.
@@ -277,6 +279,9 @@ pub struct Proc {
     stderr: Arc<Mutex<String>>,
     stderr_lines: mpsc::Receiver<String>,
     stdout: Option<thread::JoinHandle<Vec<u8>>>,
+    stdout_lines: mpsc::Receiver<(Instant, String)>,
+    /// Lines already taken with `next_line`.
+    taken: usize,
     stdin: Option<thread::JoinHandle<()>>,
     stderr_thread: Option<thread::JoinHandle<()>>,
 }
@@ -290,6 +295,8 @@ pub struct Done {
     /// stdout as written (`stdout` is its lossy text).
     pub stdout_bytes: Vec<u8>,
     pub stderr: String,
+    /// stdout lines already taken with `Proc::next_line`.
+    pub taken: usize,
 }
 
 impl Done {
@@ -312,6 +319,14 @@ impl Done {
         self.stdout
             .lines()
             .filter(|l| !l.trim().is_empty())
+            .collect()
+    }
+    /// stdout lines not taken with `Proc::next_line` before the end.
+    pub fn rest(&self) -> Vec<String> {
+        self.stdout
+            .lines()
+            .skip(self.taken)
+            .map(str::to_string)
             .collect()
     }
     /// stdout parsed as JSON lines.
@@ -351,12 +366,25 @@ impl Proc {
             })),
             _ => None,
         };
-        let mut out = child.stdout.take().unwrap();
+        let out = child.stdout.take().unwrap();
         let err = child.stderr.take().unwrap();
+        let (otx, stdout_lines) = mpsc::channel();
         let stdout = thread::spawn(move || {
-            let mut s = Vec::new();
-            let _ = out.read_to_end(&mut s);
-            s
+            let mut all = Vec::new();
+            let mut r = BufReader::new(out);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                match r.read_until(b'\n', &mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        all.extend_from_slice(&line);
+                        let l = String::from_utf8_lossy(&line);
+                        let _ = otx.send((Instant::now(), l.trim_end_matches('\n').to_string()));
+                    }
+                }
+            }
+            all
         });
         let stderr = Arc::new(Mutex::new(String::new()));
         let (tx, rx) = mpsc::channel();
@@ -382,9 +410,19 @@ impl Proc {
             stderr,
             stderr_lines: rx,
             stdout: Some(stdout),
+            stdout_lines,
+            taken: 0,
             stdin,
             stderr_thread: Some(stderr_thread),
         }
+    }
+
+    /// The next stdout line (without its newline) and when it arrived, if
+    /// one comes within `limit`.
+    pub fn next_line(&mut self, limit: Duration) -> Option<(Instant, String)> {
+        let l = self.stdout_lines.recv_timeout(limit).ok()?;
+        self.taken += 1;
+        Some(l)
     }
 
     /// What the process has written to stderr so far.
@@ -475,6 +513,7 @@ impl Proc {
             stdout: String::from_utf8_lossy(&stdout_bytes).into_owned(),
             stdout_bytes,
             stderr: self.stderr_now(),
+            taken: self.taken,
         }
     }
 
@@ -619,4 +658,29 @@ pub fn owner(path: &Path) -> u32 {
     std::fs::metadata(path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .uid()
+}
+
+/// A classic little-endian microsecond pcap file (snap length 65535) of
+/// `frames` of link type `linktype`, each with its timestamp in seconds.
+pub fn pcap(linktype: u32, frames: &[(u32, &[u8])]) -> Vec<u8> {
+    let mut w = Vec::new();
+    w.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    w.extend_from_slice(&2u16.to_le_bytes());
+    w.extend_from_slice(&4u16.to_le_bytes());
+    w.extend_from_slice(&[0; 8]);
+    w.extend_from_slice(&65535u32.to_le_bytes());
+    w.extend_from_slice(&linktype.to_le_bytes());
+    for (ts, f) in frames {
+        pcap_record(&mut w, *ts, f);
+    }
+    w
+}
+
+/// Appends one pcap record (whole frame captured) to `w`.
+pub fn pcap_record(w: &mut Vec<u8>, ts: u32, frame: &[u8]) {
+    w.extend_from_slice(&ts.to_le_bytes());
+    w.extend_from_slice(&0u32.to_le_bytes());
+    w.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+    w.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+    w.extend_from_slice(frame);
 }
