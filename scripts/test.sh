@@ -12,6 +12,8 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --all-targets --release -- -D warnings
+echo "== fixtures/expect vs tshark"
+python3 scripts/gen_expect.py --check
 echo "== cargo test"
 cargo test --release -- --test-threads=2
 bin="${CARGO_TARGET_DIR:-target}/release/layerscope"
