@@ -14,6 +14,8 @@ echo "== cargo clippy"
 cargo clippy --all-targets --release -- -D warnings
 echo "== layering (library code neither uses cmd nor exits)"
 bash scripts/check_layers.sh
+echo "== fixtures/expect vs tshark"
+python3 scripts/gen_expect.py --check
 echo "== cargo test"
 cargo test --release -- --test-threads=2
 bin="${CARGO_TARGET_DIR:-target}/release/layerscope"

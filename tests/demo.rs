@@ -10,26 +10,18 @@
 //! - an IPv4 fragment carries at most floor((MTU − 20) / 8) × 8 bytes of IP
 //!   payload, an IPv6 fragment floor((MTU − 48) / 8) × 8.
 
+mod common;
+
+use common::{bin_for_nobody, layerscope, require_root, run, run_out, sh, text, Proc, TempDir};
 use serde_json::Value;
-use std::os::unix::fs::PermissionsExt;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_layerscope");
 
 /// One demo at a time: they are cheap, but the machine is small and timing
 /// (delayed ACKs) is steadier alone.
 static SERIAL: Mutex<()> = Mutex::new(());
 static ETHTOOL: Once = Once::new();
-
-fn require_root() {
-    assert!(
-        nix::unistd::geteuid().is_root(),
-        "the demo tests create network namespaces and capture: run them as root \
-         (sudo -E cargo test --test demo)"
-    );
-}
 
 /// The demo turns offloads off with ethtool; without it the capture shows
 /// GSO super-segments and the segment counts differ. Install it when missing.
@@ -55,11 +47,7 @@ fn ensure_ethtool() {
 }
 
 fn netns_list() -> String {
-    let out = Command::new("ip")
-        .args(["netns", "list"])
-        .output()
-        .expect("ip netns list");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    sh(&["ip", "netns", "list"])
 }
 
 /// Runs the demo and returns its JSON summary (the last line of stdout).
@@ -67,12 +55,13 @@ fn demo(args: &[&str]) -> Value {
     require_root();
     ensure_ethtool();
     let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let out = Command::new(BIN)
-        .arg("demo")
-        .args(args)
-        .args(["--json-summary", "--color", "never"])
-        .output()
-        .expect("run layerscope demo");
+    let out = run_out(
+        layerscope()
+            .arg("demo")
+            .args(args)
+            .args(["--json-summary", "--color", "never"]),
+        Duration::from_secs(300),
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -254,13 +243,14 @@ fn report_fits_100_columns_and_names_both_models() {
     require_root();
     ensure_ethtool();
     let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let out = Command::new(BIN)
-        .args(["demo", "--veth", "--size", "3000", "--mss", "700"])
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run demo");
-    assert!(out.status.success());
-    let s = String::from_utf8_lossy(&out.stdout);
+    let out = run_out(
+        layerscope()
+            .args(["demo", "--veth", "--size", "3000", "--mss", "700"])
+            .env("NO_COLOR", "1"),
+        Duration::from_secs(300),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
     for l in s.lines() {
         assert!(
             l.chars().count() <= 100,
@@ -287,10 +277,7 @@ fn report_fits_100_columns_and_names_both_models() {
 
 #[test]
 fn udp_with_mss_is_a_usage_error() {
-    let out = Command::new(BIN)
-        .args(["demo", "--udp", "--mss", "500"])
-        .output()
-        .expect("run");
+    let out = run(&["demo", "--udp", "--mss", "500"]);
     assert_eq!(out.status.code(), Some(1));
 }
 
@@ -298,18 +285,17 @@ fn udp_with_mss_is_a_usage_error() {
 fn without_root_it_exits_3_with_the_capture_message() {
     require_root();
     // The binary may sit under a directory an unprivileged user cannot
-    // enter: run a world-readable copy.
-    let copy = std::env::temp_dir().join(format!("layerscope-demo-test-{}", std::process::id()));
-    std::fs::copy(BIN, &copy).expect("copy binary");
-    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let out = Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(&copy)
-        .arg("demo")
-        .output()
-        .expect("setpriv");
-    let _ = std::fs::remove_file(&copy);
-    let err = String::from_utf8_lossy(&out.stderr);
+    // enter: run a copy nobody can reach.
+    let dir = TempDir::new();
+    let exe = bin_for_nobody(&dir);
+    let out = run_out(
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&exe)
+            .arg("demo"),
+        Duration::from_secs(60),
+    );
+    let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(err.contains("no permission to capture"), "{err}");
     assert!(err.contains("Run it as root"), "{err}");
@@ -319,13 +305,8 @@ fn without_root_it_exits_3_with_the_capture_message() {
 fn ctrl_c_removes_the_namespaces() {
     require_root();
     let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let child = Command::new(BIN)
-        .args(["demo", "--veth", "--test-pause-ms", "10000"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn demo");
-    let prefix = format!("lsdemo-{}-", child.id());
+    let child = Proc::spawn(&["demo", "--veth", "--test-pause-ms", "10000"]);
+    let prefix = format!("lsdemo-{}-", child.pid);
     let start = Instant::now();
     while netns_list().matches(&prefix).count() < 2 {
         assert!(
@@ -334,18 +315,9 @@ fn ctrl_c_removes_the_namespaces() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(sent.success());
-    let out = child.wait_with_output().expect("wait");
-    assert_eq!(
-        out.status.code(),
-        Some(130),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    child.signal("INT");
+    let done = child.wait(Duration::from_secs(60));
+    assert_eq!(done.code(), Some(130), "{}", done.stderr);
     let list = netns_list();
     assert!(
         !list.contains(&prefix),

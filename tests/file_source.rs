@@ -1,23 +1,22 @@
 //! FileSource against tshark 4.0.17 on the shared corpus and on synthetic
 //! captures, plus error reporting and a no-panic / no-hang fuzz run.
 
+mod common;
+
+use common::{run_out, shared_corpus, TempDir};
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use layerscope::source::file::{FileSource, SourceError};
 use layerscope::source::Timestamp;
 
 // ---------------------------------------------------------------- helpers
 
+/// The whole shared corpus (it must be there).
 fn corpus_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    assert!(
-        dir.is_dir(),
-        "capture corpus missing at {} (it is expected beside the project)",
-        dir.display()
-    );
-    dir
+    shared_corpus("")
 }
 
 fn corpus_files() -> Vec<PathBuf> {
@@ -101,21 +100,22 @@ fn parse_epoch(s: &str) -> Timestamp {
 
 /// Packet rows tshark reports, and its complaint on stderr if any.
 fn tshark(path: &Path) -> (Vec<Row>, Option<String>) {
-    let out = Command::new("tshark")
-        .args(["-n", "-r"])
-        .arg(path)
-        .args(["-T", "fields", "-E", "separator=/t"])
-        .args([
-            "-e",
-            "frame.cap_len",
-            "-e",
-            "frame.len",
-            "-e",
-            "frame.time_epoch",
-        ])
-        .args(["-e", "frame.interface_id", "-e", "frame.encap_type"])
-        .output()
-        .expect("tshark must be installed");
+    let out = run_out(
+        Command::new("tshark")
+            .args(["-n", "-r"])
+            .arg(path)
+            .args(["-T", "fields", "-E", "separator=/t"])
+            .args([
+                "-e",
+                "frame.cap_len",
+                "-e",
+                "frame.len",
+                "-e",
+                "frame.time_epoch",
+            ])
+            .args(["-e", "frame.interface_id", "-e", "frame.encap_type"]),
+        Duration::from_secs(120),
+    );
     let mut rows = Vec::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let f: Vec<&str> = line.split('\t').collect();
@@ -405,8 +405,7 @@ fn corpus_matches_tshark() {
 
 #[test]
 fn synthetic_captures_match_tshark() {
-    let dir = std::env::temp_dir().join(format!("layerscope-file-source-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new();
     let pkt: Vec<u8> = (0..100).collect();
     let mut files: Vec<(&str, Vec<u8>)> = vec![("multi.pcapng", multi_section_pcapng())];
     for (name, be, nano) in [
@@ -463,7 +462,7 @@ fn synthetic_captures_match_tshark() {
     files.push(("big-caplen.pcap", big_caplen2));
 
     for (name, bytes) in &files {
-        let path = dir.join(name);
+        let path = dir.path(name);
         std::fs::write(&path, bytes).unwrap();
         let err = compare_with_tshark(&path);
         // Trickled one byte per read, the result must be the same.
@@ -479,7 +478,6 @@ fn synthetic_captures_match_tshark() {
         );
         eprintln!("{name}: ok, tshark error {err:?}");
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// A reader that hands out at most one byte per call.

@@ -5,6 +5,8 @@
 //! shared corpus when it is beside the project) to keep the list true, and
 //! checks that display filters know every field name a decoder emits.
 
+mod common;
+
 use layerscope::dissect::{self, Field, FieldSink, Proto};
 use layerscope::engine::{each, source::open_file, Engine, EngineOptions};
 use layerscope::filter::field_type;
@@ -106,7 +108,7 @@ fn emitted_prefixes_are_listed() {
     let mut files = Vec::new();
     captures(&root.join("fixtures"), &mut files);
     let fixtures = files.len();
-    captures(&root.join("../shared/corpus"), &mut files);
+    captures(&common::shared_corpus(""), &mut files);
     assert!(fixtures >= 20, "fixtures missing: {fixtures}");
     let bad = Rc::new(RefCell::new(BTreeSet::new()));
     let seen = Rc::new(RefCell::new(0u64));

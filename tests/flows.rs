@@ -7,34 +7,16 @@
 //! frame.len`. States and retransmissions were read from the tshark packet
 //! list (SYN/FIN/RST flags, tcp.analysis.retransmission).
 
+mod common;
+
+use common::{arg, fixture, ok_jsonl, run, text};
 use serde_json::Value;
-use std::path::PathBuf;
-use std::process::Command;
 
-fn fixture(name: &str) -> String {
-    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "fixtures", name]
-        .iter()
-        .collect();
-    p.to_string_lossy().into_owned()
-}
-
+/// `layerscope flows --format jsonl --no-progress ARGS...`, which must succeed.
 fn flows(args: &[&str]) -> Vec<Value> {
-    let out = Command::new(env!("CARGO_BIN_EXE_layerscope"))
-        .arg("flows")
-        .args(["--format", "jsonl", "--no-progress"])
-        .args(args)
-        .output()
-        .expect("run layerscope");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("utf8")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json row"))
-        .collect()
+    let mut all = vec!["flows", "--format", "jsonl", "--no-progress"];
+    all.extend_from_slice(args);
+    ok_jsonl(&run(&all))
 }
 
 /// (transport, stream, src:port, dst:port, pkts A→B, bytes A→B, pkts B→A, bytes B→A, state)
@@ -62,7 +44,7 @@ fn check(rows: &[Value], expect: &[Expect<'_>]) {
 
 #[test]
 fn tcp_fixture_one_conversation() {
-    let rows = flows(&[&fixture("eth_ipv4_tcp.pcap")]);
+    let rows = flows(&[arg(&fixture("eth_ipv4_tcp.pcap"))]);
     check(
         &rows,
         &[(
@@ -83,7 +65,7 @@ fn tcp_fixture_one_conversation() {
 
 #[test]
 fn http_four_connections() {
-    let rows = flows(&[&fixture("live/http.pcap")]);
+    let rows = flows(&[arg(&fixture("live/http.pcap"))]);
     let c = "10.99.0.1:80";
     check(
         &rows,
@@ -110,7 +92,7 @@ fn http_four_connections() {
 
 #[test]
 fn dns_udp_and_tcp() {
-    let rows = flows(&[&fixture("live/dns.pcap")]);
+    let rows = flows(&[arg(&fixture("live/dns.pcap"))]);
     let s = "10.99.0.1:53";
     check(
         &rows,
@@ -132,11 +114,11 @@ fn dns_udp_and_tcp() {
 
 #[test]
 fn sort_by_bytes_and_filter() {
-    let rows = flows(&["--sort", "bytes", &fixture("live/http.pcap")]);
+    let rows = flows(&["--sort", "bytes", arg(&fixture("live/http.pcap"))]);
     let streams: Vec<u64> = rows.iter().map(|r| r["stream"].as_u64().unwrap()).collect();
     // Totals: 1123, 25437, 1213, 2107 bytes.
     assert_eq!(streams, [1, 3, 2, 0]);
-    let rows = flows(&["-f", "port 45722", &fixture("live/http.pcap")]);
+    let rows = flows(&["-f", "port 45722", arg(&fixture("live/http.pcap"))]);
     assert_eq!(rows.len(), 1);
     // Stream indices count the packets that pass the filter.
     assert_eq!(rows[0]["stream"], 0);
@@ -148,7 +130,7 @@ fn icmp_and_arp_by_addresses() {
     // tshark -z conv,ip: 192.0.2.10 <-> 198.51.100.20 1 frame/74 bytes
     // A→B, 2/149 B→A; 192.0.2.1 -> 192.0.2.10 1/82. The ICMP error quoting
     // a UDP header is not a UDP conversation (tshark's conv,udp is empty).
-    let rows = flows(&[&fixture("icmp.pcap")]);
+    let rows = flows(&[arg(&fixture("icmp.pcap"))]);
     assert_eq!(rows.len(), 2);
     let got: Vec<_> = rows
         .iter()
@@ -171,49 +153,33 @@ fn icmp_and_arp_by_addresses() {
             ("ICMP", "192.0.2.1", "192.0.2.10", 1, 82, 0, 0),
         ]
     );
-    let rows = flows(&[&fixture("arp.pcap")]);
+    let rows = flows(&[arg(&fixture("arp.pcap"))]);
     assert!(rows.iter().all(|r| r["transport"] == "ARP"));
 }
 
 #[test]
 fn cap_evicts_into_rows() {
-    let out = Command::new(env!("CARGO_BIN_EXE_layerscope"))
-        .args([
-            "flows",
-            "--format",
-            "jsonl",
-            "--no-progress",
-            "--max-flows",
-            "2",
-        ])
-        .arg(fixture("live/dns.pcap"))
-        .output()
-        .expect("run layerscope");
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
-    let rows: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let out = run(&[
+        "flows",
+        "--format",
+        "jsonl",
+        "--no-progress",
+        "--max-flows",
+        "2",
+        arg(&fixture("live/dns.pcap")),
+    ]);
+    let rows = ok_jsonl(&out);
     // Every conversation is still a row, with every packet counted.
     assert_eq!(rows.len(), 10);
     let pkts: u64 = rows.iter().map(|r| r["packets"].as_u64().unwrap()).sum();
     assert_eq!(pkts, 28);
     assert!(rows.iter().any(|r| r["evicted"] == true));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("closed early"));
+    assert!(text(&out.stderr).contains("closed early"));
 }
 
 fn stats(file: &str) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_layerscope"))
-        .args(["stats", "--no-progress"])
-        .arg(fixture(file))
-        .output()
-        .expect("run layerscope");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run(&["stats", "--no-progress", arg(&fixture(file))]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
     String::from_utf8(out.stdout).expect("utf8")
 }
 
@@ -250,17 +216,10 @@ eth                                      frames:28 bytes:2659
 }
 
 fn follow(args: &[&str]) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_layerscope"))
-        .arg("follow")
-        .args(["--color", "never"])
-        .args(args)
-        .output()
-        .expect("run layerscope");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut all = vec!["follow", "--color", "never"];
+    all.extend_from_slice(args);
+    let out = run(&all);
+    assert!(out.status.success(), "{}", text(&out.stderr));
     out.stdout
 }
 
@@ -303,16 +262,17 @@ fn follow_http_streams_as_tshark() {
     // Client/server bytes per stream of `tshark -q -z follow,tcp,raw,N -r
     // fixtures/live/http.pcap`.
     let expect = [(76, 239), (83, 22566), (192, 213), (166, 407)];
-    let f = fixture("live/http.pcap");
+    let http = fixture("live/http.pcap");
+    let f = arg(&http);
     for (i, e) in expect.iter().enumerate() {
         let n = i.to_string();
-        let raw = follow(&["--stream", &n, "--raw", &f]);
+        let raw = follow(&["--stream", &n, "--raw", f]);
         assert_eq!(raw.len(), e.0 + e.1, "stream {i}");
-        let text = String::from_utf8(follow(&["--stream", &n, &f])).unwrap();
+        let text = String::from_utf8(follow(&["--stream", &n, f])).unwrap();
         assert_eq!(byte_counts(&text), *e, "stream {i}");
     }
     // Stream 0 in full, as tshark prints it.
-    let text = String::from_utf8(follow(&["--stream", "0", &f])).unwrap();
+    let text = String::from_utf8(follow(&["--stream", "0", f])).unwrap();
     assert!(text.starts_with(
         "\n===================================================================\n\
          Follow: tcp,ascii\nFilter: tcp.stream eq 0\nNode 0: 10.99.0.2:45708\n\
@@ -323,7 +283,7 @@ fn follow_http_streams_as_tshark() {
          ===================================================================\n"
     ));
     // Hex mode, first line (tshark's `follow,tcp,hex,0`).
-    let hex = String::from_utf8(follow(&["--stream", "0", "--hex", &f])).unwrap();
+    let hex = String::from_utf8(follow(&["--stream", "0", "--hex", f])).unwrap();
     assert!(hex.contains(
         "\n00000000  47 45 54 20 2f 20 48 54  54 50 2f 31 2e 31 0d 0a  GET / HT TP/1.1..\n"
     ));
@@ -333,15 +293,18 @@ fn follow_http_streams_as_tshark() {
 #[test]
 fn follow_udp_stream() {
     // tshark -q -z follow,udp,raw,0 -r fixtures/live/dns.pcap: 53 + 57 bytes.
-    let raw = follow(&["--udp", "--stream", "0", "--raw", &fixture("live/dns.pcap")]);
+    let raw = follow(&[
+        "--udp",
+        "--stream",
+        "0",
+        "--raw",
+        arg(&fixture("live/dns.pcap")),
+    ]);
     assert_eq!(raw.len(), 53 + 57);
 }
 
 #[test]
 fn follow_missing_stream_fails() {
-    let out = Command::new(env!("CARGO_BIN_EXE_layerscope"))
-        .args(["follow", "--stream", "99", &fixture("live/http.pcap")])
-        .output()
-        .expect("run layerscope");
+    let out = run(&["follow", "--stream", "99", arg(&fixture("live/http.pcap"))]);
     assert!(!out.status.success());
 }

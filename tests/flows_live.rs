@@ -8,132 +8,15 @@
 
 mod common;
 
-use common::{layerscope, require_root, run_out, Proc, TempDir};
+use common::{
+    arg, fixture, json_line, layerscope, ok_jsonl, require_root, run, run_out, Proc, TempDir,
+};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Ipv4Addr, Shutdown, TcpListener, TcpStream, UdpSocket};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
-
-/// A layerscope whose stdout lines are read as they come (with the time
-/// each arrived), so a test can see output while the capture still runs.
-struct Live {
-    child: Child,
-    pid: u32,
-    out: mpsc::Receiver<(Instant, String)>,
-    err: mpsc::Receiver<String>,
-    stderr: String,
-}
-
-impl Live {
-    fn spawn(args: &[&str]) -> Live {
-        let mut child = layerscope()
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start layerscope");
-        let pid = child.id();
-        let (otx, out) = mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
-        thread::spawn(move || {
-            for l in BufReader::new(stdout).lines() {
-                let Ok(l) = l else { break };
-                if otx.send((Instant::now(), l)).is_err() {
-                    break;
-                }
-            }
-        });
-        let (etx, err) = mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        thread::spawn(move || {
-            for l in BufReader::new(stderr).lines() {
-                let Ok(l) = l else { break };
-                if etx.send(l).is_err() {
-                    break;
-                }
-            }
-        });
-        Live {
-            child,
-            pid,
-            out,
-            err,
-            stderr: String::new(),
-        }
-    }
-
-    /// Waits (bounded) for the `capturing on` line; returns it.
-    fn wait_ready(&mut self) -> String {
-        let end = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < end {
-            if let Ok(l) = self.err.recv_timeout(Duration::from_millis(100)) {
-                self.stderr.push_str(&l);
-                self.stderr.push('\n');
-                if l.contains("capturing on") {
-                    return l;
-                }
-            }
-            if let Ok(Some(st)) = self.child.try_wait() {
-                panic!("exited ({st}) before capturing:\n{}", self.stderr);
-            }
-        }
-        panic!("no 'capturing on' within 20 s:\n{}", self.stderr);
-    }
-
-    /// The next stdout line within `limit`.
-    fn line(&self, limit: Duration) -> Option<(Instant, String)> {
-        self.out.recv_timeout(limit).ok()
-    }
-
-    fn running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
-    fn signal(&self, sig: &str) {
-        let st = Command::new("bash")
-            .args(["-c", &format!("kill -s {sig} {}", self.pid)])
-            .status()
-            .expect("bash");
-        assert!(st.success());
-    }
-
-    /// Waits (bounded; killed after) for the exit; the exit code, the rest
-    /// of stdout and all of stderr.
-    fn finish(mut self, limit: Duration) -> (Option<i32>, Vec<String>, String) {
-        let end = Instant::now() + limit;
-        let code = loop {
-            match self.child.try_wait() {
-                Ok(Some(s)) => break s.code(),
-                Ok(None) if Instant::now() < end => thread::sleep(Duration::from_millis(20)),
-                _ => {
-                    let _ = self.child.kill();
-                    let _ = self.child.wait();
-                    break None;
-                }
-            }
-        };
-        let mut lines = Vec::new();
-        while let Ok((_, l)) = self.out.recv_timeout(Duration::from_secs(2)) {
-            lines.push(l);
-        }
-        while let Ok(l) = self.err.recv_timeout(Duration::from_millis(500)) {
-            self.stderr.push_str(&l);
-            self.stderr.push('\n');
-        }
-        (code, lines, std::mem::take(&mut self.stderr))
-    }
-}
-
-impl Drop for Live {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// One TCP connection with a known number of writes each way: the client
 /// sends `writes` messages of `size` bytes (each waiting for the server's
@@ -191,10 +74,6 @@ fn udp_exchange(server: UdpSocket, n: usize, req: usize, resp: usize) -> (u16, u
     (client.local_addr().unwrap().port(), saddr.port())
 }
 
-fn json(l: &str) -> Value {
-    serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line ({e}): {l}"))
-}
-
 /// Frame length on lo (Ethernet header with zero MACs + IPv4 + UDP).
 fn udp_frame_len(payload: usize) -> u64 {
     (14 + 20 + 8 + payload) as u64
@@ -216,21 +95,13 @@ fn tcpdump(dir: &TempDir, filter: &str) -> (Proc, std::path::PathBuf) {
 
 /// `layerscope flows FILE --format jsonl` on the reference capture.
 fn flows_of_file(f: &std::path::Path) -> Vec<Value> {
-    let out = run_out(
-        layerscope()
-            .args(["flows", "--format", "jsonl", "--no-progress"])
-            .arg(f),
-        Duration::from_secs(30),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(json)
-        .collect()
+    ok_jsonl(&run(&[
+        "flows",
+        "--format",
+        "jsonl",
+        "--no-progress",
+        arg(f),
+    ]))
 }
 
 fn key(v: &Value) -> (String, u64) {
@@ -250,7 +121,7 @@ fn jsonl_closed_tcp_line_arrives_during_capture_then_open_ones_at_exit() {
     let filter = format!("tcp port {tp} or udp port {up}");
     let dir = TempDir::new();
     let (dump, reference) = tcpdump(&dir, &filter);
-    let mut live = Live::spawn(&[
+    let mut live = Proc::spawn(&[
         "flows",
         "-i",
         "lo",
@@ -268,14 +139,14 @@ fn jsonl_closed_tcp_line_arrives_during_capture_then_open_ones_at_exit() {
 
     // The closed TCP conversation is written while the capture runs.
     let (at, first) = live
-        .line(Duration::from_secs(6))
+        .next_line(Duration::from_secs(6))
         .expect("no line for the closed TCP connection within 6 s");
     assert!(live.running(), "the line came only at exit");
     assert!(
         at.duration_since(started) < Duration::from_secs(7),
         "too late"
     );
-    let tcp = json(&first);
+    let tcp = json_line(&first);
     assert_eq!(tcp["transport"], "TCP");
     assert_eq!(tcp["state"], "closed");
     assert_eq!(tcp["evicted"], false);
@@ -290,7 +161,8 @@ fn jsonl_closed_tcp_line_arrives_during_capture_then_open_ones_at_exit() {
     // Handshake, 3 writes and 3 echoes, a FIN each way and their ACKs at
     // least; on lo every data segment carries its write whole.
     assert!(tcp["packets"].as_u64().unwrap() >= 3 + 6 + 2, "{tcp}");
-    let (code, rest, stderr) = live.finish(Duration::from_secs(15));
+    let done = live.wait(Duration::from_secs(15));
+    let (code, rest, stderr) = (done.code(), done.rest(), done.stderr.clone());
     assert_eq!(code, Some(0), "stderr:\n{stderr}");
     // The 32 MiB default ring holds the whole burst.
     assert!(stderr.contains("\n0 packets dropped by kernel"), "{stderr}");
@@ -300,7 +172,7 @@ fn jsonl_closed_tcp_line_arrives_during_capture_then_open_ones_at_exit() {
     );
     // The UDP conversation never closes: it comes at exit, exact.
     assert_eq!(rest.len(), 1, "{rest:#?}");
-    let udp = json(&rest[0]);
+    let udp = json_line(&rest[0]);
     assert_eq!(udp["transport"], "UDP", "first line {tcp}; at exit {udp}");
     assert_eq!(
         (
@@ -351,15 +223,16 @@ fn table_on_sigint_without_refresh_when_stdout_is_a_pipe() {
     let filter = format!("tcp port {tp}");
     let dir = TempDir::new();
     let (dump, reference) = tcpdump(&dir, &filter);
-    let mut live = Live::spawn(&["flows", "-i", "lo", "-f", &filter]);
+    let mut live = Proc::spawn(&["flows", "-i", "lo", "-f", &filter]);
     live.wait_ready();
     let (cport, sport) = tcp_echo(l, 2, 10);
     thread::sleep(Duration::from_millis(1500));
     assert!(live.running(), "stopped by itself");
     // Nothing before the end: the table comes once, on exit.
-    assert!(live.line(Duration::from_millis(10)).is_none());
+    assert!(live.next_line(Duration::from_millis(10)).is_none());
     live.signal("INT");
-    let (code, lines, stderr) = live.finish(Duration::from_secs(10));
+    let done = live.wait(Duration::from_secs(10));
+    let (code, lines, stderr) = (done.code(), done.rest(), done.stderr.clone());
     assert_eq!(code, Some(0), "stderr:\n{stderr}");
     let text = lines.join("\n");
     assert!(!text.contains('\x1b'), "escape codes on a pipe:\n{text}");
@@ -398,7 +271,7 @@ fn stats_live_with_count_and_user_drop() {
     let us = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let up = us.local_addr().unwrap().port();
     // -c 6: three request/answer pairs, then it stops by itself.
-    let mut live = Live::spawn(&[
+    let mut live = Proc::spawn(&[
         "stats",
         "-i",
         "lo",
@@ -412,7 +285,8 @@ fn stats_live_with_count_and_user_drop() {
     let ready = live.wait_ready();
     assert!(ready.contains("running as nobody"), "{ready}");
     udp_exchange(us, 3, 20, 40);
-    let (code, lines, stderr) = live.finish(Duration::from_secs(15));
+    let done = live.wait(Duration::from_secs(15));
+    let (code, lines, stderr) = (done.code(), done.rest(), done.stderr.clone());
     assert_eq!(code, Some(0), "stderr:\n{stderr}");
     assert!(stderr.contains("6 packets captured"), "{stderr}");
     let bytes = 3 * (udp_frame_len(20) + udp_frame_len(40));
@@ -435,7 +309,7 @@ fn follow_live_prints_the_stream_on_exit() {
     require_root();
     let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let tp = l.local_addr().unwrap().port();
-    let mut live = Live::spawn(&[
+    let mut live = Proc::spawn(&[
         "follow",
         "-i",
         "lo",
@@ -448,7 +322,8 @@ fn follow_live_prints_the_stream_on_exit() {
     ]);
     live.wait_ready();
     let (cport, sport) = tcp_echo(l, 2, 5);
-    let (code, lines, stderr) = live.finish(Duration::from_secs(15));
+    let done = live.wait(Duration::from_secs(15));
+    let (code, lines, stderr) = (done.code(), done.rest(), done.stderr.clone());
     assert_eq!(code, Some(0), "stderr:\n{stderr}");
     let want: Vec<String> = [
         "",
@@ -511,11 +386,11 @@ fn missing_privileges_exit_3_with_advice() {
 
 #[test]
 fn usage_errors() {
-    let f = format!("{}/fixtures/eth_ipv4_tcp.pcap", env!("CARGO_MANIFEST_DIR"));
+    let f = fixture("eth_ipv4_tcp.pcap");
     for (args, needle) in [
-        (vec!["flows", "-i", "lo", f.as_str()], "cannot be used with"),
+        (vec!["flows", "-i", "lo", arg(&f)], "cannot be used with"),
         (vec!["stats"], "required"),
-        (vec!["flows", "--duration", "1", f.as_str()], "live capture"),
+        (vec!["flows", "--duration", "1", arg(&f)], "live capture"),
         (
             vec!["follow", "--stream", "0", "-i", "lo", "--duration", "0"],
             "--duration",
@@ -534,7 +409,7 @@ fn idle_udp_closes_by_the_wall_clock_while_nothing_arrives() {
     require_root();
     let us = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let up = us.local_addr().unwrap().port();
-    let mut live = Live::spawn(&[
+    let mut live = Proc::spawn(&[
         "flows",
         "-i",
         "lo",
@@ -551,17 +426,18 @@ fn idle_udp_closes_by_the_wall_clock_while_nothing_arrives() {
     let (cport, _) = udp_exchange(us, 1, 10, 10);
     // No packet after the exchange: only the wall-clock tick can close it.
     let (_, l) = live
-        .line(Duration::from_secs(5))
+        .next_line(Duration::from_secs(5))
         .expect("idle conversation not closed within 5 s");
     assert!(live.running());
-    let r = json(&l);
+    let r = json_line(&l);
     assert_eq!(r["sport"].as_u64(), Some(cport as u64), "{r}");
     assert_eq!(
         (r["packets"].as_u64(), r["evicted"].as_bool()),
         (Some(2), Some(true))
     );
     live.signal("TERM");
-    let (code, rest, stderr) = live.finish(Duration::from_secs(10));
+    let done = live.wait(Duration::from_secs(10));
+    let (code, rest, stderr) = (done.code(), done.rest(), done.stderr.clone());
     assert_eq!(code, Some(0), "{stderr}");
     assert!(rest.is_empty(), "{rest:#?}");
     assert!(stderr.contains("1 conversations closed early"), "{stderr}");

@@ -11,9 +11,12 @@
 //! high-water mark is reached by then) and again at the end of output.
 #![cfg(target_os = "linux")]
 
+mod common;
+
+use common::{layerscope, TempDir};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 const PAIRS: u32 = 1_000_000;
 
@@ -52,13 +55,8 @@ fn record(out: &mut Vec<u8>, i: u32) {
 }
 
 fn write_capture(path: &Path) {
-    let mut buf = Vec::with_capacity(PAIRS as usize * 72 + 24);
-    buf.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
-    buf.extend_from_slice(&2u16.to_le_bytes());
-    buf.extend_from_slice(&4u16.to_le_bytes());
-    buf.extend_from_slice(&[0; 8]);
-    buf.extend_from_slice(&65_535u32.to_le_bytes());
-    buf.extend_from_slice(&1u32.to_le_bytes());
+    let mut buf = common::pcap(1, &[]);
+    buf.reserve(PAIRS as usize * 72);
     for i in 0..PAIRS {
         record(&mut buf, i);
     }
@@ -82,7 +80,7 @@ struct Run {
 }
 
 fn run_flows(capture: &Path, extra: &[&str]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_layerscope"))
+    let mut child = layerscope()
         .args(["flows", "--format", "csv", "--no-progress"])
         .args(extra)
         .arg(capture)
@@ -147,9 +145,8 @@ fn evictions(stderr: &str) -> Option<u64> {
 #[test]
 #[cfg_attr(debug_assertions, ignore = "slow unoptimised; run with --release")]
 fn one_million_socket_pairs() {
-    let dir = std::env::temp_dir().join(format!("layerscope-flows-scale-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let cap: PathBuf = dir.join("pairs.pcap");
+    let dir = TempDir::new();
+    let cap: PathBuf = dir.path("pairs.pcap");
     let t = std::time::Instant::now();
     write_capture(&cap);
     eprintln!("capture written in {:?}", t.elapsed());
@@ -196,7 +193,6 @@ fn one_million_socket_pairs() {
             );
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Peak RSS bound for `--max-flows 10000`. Measured 303 MiB (release,

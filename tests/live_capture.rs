@@ -10,8 +10,9 @@ mod common;
 
 use common::{
     layerscope, owner, require_root, run_out, sh, status_ids, tcpdump_count, tshark_count, Done,
-    Json, NsPair, Proc, TempDir,
+    Fields, NsPair, Proc, TempDir,
 };
+use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::unix::fs::PermissionsExt;
@@ -86,20 +87,20 @@ fn udp_exchange(server: UdpSocket, req: usize, resp: usize) -> (u16, u16) {
     (client.local_addr().unwrap().port(), saddr.port())
 }
 
-fn port(r: &Json, field: &str) -> u16 {
+fn port(r: &Value, field: &str) -> u16 {
     r.one(field)
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("no {field} in {r:?}"))
 }
 
-fn flags(r: &Json) -> u16 {
+fn flags(r: &Value) -> u16 {
     let f = r
         .one("tcp.flags")
         .unwrap_or_else(|| panic!("no tcp.flags in {r:?}"));
     u16::from_str_radix(f.trim_start_matches("0x"), 16).unwrap_or_else(|_| panic!("tcp.flags {f}"))
 }
 
-fn num(r: &Json, field: &str) -> u64 {
+fn num(r: &Value, field: &str) -> u64 {
     r.one(field)
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("no numeric {field} in {r:?}"))
@@ -107,7 +108,7 @@ fn num(r: &Json, field: &str) -> u64 {
 
 /// Checks one TCP connection's rows: addresses, ports, the handshake in
 /// order, the payload byte count each way, and a FIN each way.
-fn check_tcp(rows: &[&Json], run: &TcpRun, src_field: &str, dst_field: &str, addr: &str) {
+fn check_tcp(rows: &[&Value], run: &TcpRun, src_field: &str, dst_field: &str, addr: &str) {
     assert!(
         rows.len() >= 6,
         "too few TCP rows ({}): {rows:#?}",
@@ -140,7 +141,7 @@ fn check_tcp(rows: &[&Json], run: &TcpRun, src_field: &str, dst_field: &str, add
         Some("0x0002"),
         "tcp.flags text"
     );
-    let from_client = |r: &&&Json| port(r, "tcp.srcport") == c;
+    let from_client = |r: &&&Value| port(r, "tcp.srcport") == c;
     let sent: u64 = rows
         .iter()
         .filter(from_client)
@@ -210,7 +211,7 @@ fn lo_tcp_ipv4_handshake_payload_and_fin() {
     let done = cap.wait(Duration::from_secs(15));
     assert_eq!(done.code(), Some(0), "stderr:\n{}", done.stderr);
     let rows = done.rows();
-    let refs: Vec<&Json> = rows.iter().collect();
+    let refs: Vec<&Value> = rows.iter().collect();
     check_tcp(&refs, &run, "ip.src", "ip.dst", "127.0.0.1");
     assert!(rows.iter().all(|r| r.has("ip.version", "4")), "ip.version");
     assert_eq!(summary_count(&done.stderr), rows.len() as u64);
@@ -318,7 +319,7 @@ fn lo_ipv6_tcp_and_udp() {
     let done = cap.wait(Duration::from_secs(15));
     assert_eq!(done.code(), Some(0), "stderr:\n{}", done.stderr);
     let rows = done.rows();
-    let tcp: Vec<&Json> = rows
+    let tcp: Vec<&Value> = rows
         .iter()
         .filter(|r| r.one("tcp.srcport").is_some())
         .collect();
@@ -459,7 +460,7 @@ fn veth_between_namespaces_arp_ndp_icmp_tcp() {
         "ICMPv6 echo request/reply"
     );
     // The TCP connection, handshake first.
-    let tcp: Vec<&Json> = rows
+    let tcp: Vec<&Value> = rows
         .iter()
         .filter(|r| r.has("tcp.port", &tport.to_string()))
         .collect();

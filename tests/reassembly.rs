@@ -3,38 +3,25 @@
 //! (`tshark -o ip.defragment:TRUE`), and a generated adversarial capture
 //! proving the caps bound memory.
 
+mod common;
+
+use common::{arg, fixture, pcap_record, run, run_out, shared_corpus, text, TempDir};
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn layerscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_layerscope"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run layerscope")
-}
+use std::process::Command;
+use std::time::Duration;
 
 /// CSV rows (header dropped, quotes removed) for the given fields.
-fn csv(file: &str, extra: &[&str], fields: &[&str]) -> Vec<String> {
-    let mut args = vec!["read", file, "-F", "csv", "--color", "never"];
+fn csv(file: &Path, extra: &[&str], fields: &[&str]) -> Vec<String> {
+    let mut args = vec!["read", arg(file), "-F", "csv", "--color", "never"];
     args.extend_from_slice(extra);
     for f in fields {
         args.push("-e");
         args.push(f);
     }
-    let out = layerscope(&args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
+    let out = run(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
         .lines()
         .skip(1)
         .map(|l| l.replace('"', ""))
@@ -44,7 +31,7 @@ fn csv(file: &str, extra: &[&str], fields: &[&str]) -> Vec<String> {
 #[test]
 fn ipv4_three_fragments() {
     let rows = csv(
-        "fixtures/ipv4_options_frag.pcap",
+        &fixture("ipv4_options_frag.pcap"),
         &[],
         &[
             "frame.number",
@@ -63,12 +50,8 @@ fn ipv4_three_fragments() {
 
 #[test]
 fn ipv4_overlapping_fragments_as_tshark() {
-    let f = "/work/shared/corpus/zeek/traces/ipv4/fragmented-1.pcap";
-    if !Path::new(f).exists() {
-        return;
-    }
     let rows = csv(
-        f,
+        &shared_corpus("zeek/traces/ipv4/fragmented-1.pcap"),
         &[],
         &[
             "frame.number",
@@ -83,7 +66,7 @@ fn ipv4_overlapping_fragments_as_tshark() {
 #[test]
 fn ipv6_two_fragments() {
     let rows = csv(
-        "fixtures/ipv6_ext.pcap",
+        &fixture("ipv6_ext.pcap"),
         &[],
         &[
             "frame.number",
@@ -104,7 +87,7 @@ fn ipv6_two_fragments() {
 #[test]
 fn no_reassembly_leaves_fragments_alone() {
     let rows = csv(
-        "fixtures/ipv4_options_frag.pcap",
+        &fixture("ipv4_options_frag.pcap"),
         &["--no-reassembly"],
         &["frame.number", "frame.protocols", "ip.fragment.count"],
     );
@@ -120,7 +103,8 @@ fn http_response_over_two_segments() {
         "tcp.segment.count",
         "tcp.reassembled.length",
     ];
-    let rows = csv("fixtures/live/http.pcap", &[], &fields);
+    let http = fixture("live/http.pcap");
+    let rows = csv(&http, &[], &fields);
     // tshark: frame 8 completes the 239-byte response begun in frame 6.
     assert_eq!(rows[5], "6,162,,,");
     assert_eq!(rows[7], "8,77,6,8,2,239");
@@ -129,8 +113,8 @@ fn http_response_over_two_segments() {
     for want in ts {
         assert!(rows.iter().any(|r| r == want), "{want}");
     }
-    let table = layerscope(&["read", "fixtures/live/http.pcap", "--color", "never"]);
-    let t = String::from_utf8_lossy(&table.stdout);
+    let table = run(&["read", arg(&http), "--color", "never"]);
+    let t = text(&table.stdout);
     let row6 = t
         .lines()
         .find(|l| l.trim_start().starts_with("6 "))
@@ -144,7 +128,7 @@ fn http_response_over_two_segments() {
 #[test]
 fn tls_record_over_four_segments() {
     let rows = csv(
-        "fixtures/live/tls.pcap",
+        &fixture("live/tls.pcap"),
         &[],
         &[
             "frame.number",
@@ -159,28 +143,21 @@ fn tls_record_over_four_segments() {
 
 #[test]
 fn hex_dump_shows_reassembled_block() {
-    let out = layerscope(&[
+    let out = run(&[
         "read",
-        "fixtures/live/http.pcap",
+        arg(&fixture("live/http.pcap")),
         "-x",
         "-c",
         "8",
         "--color",
         "never",
     ]);
-    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
     assert!(s.contains("Reassembled TCP (239 bytes):\n0000  48 54 54 50 2f 31 2e 31"));
 }
 
 // ---- adversarial capture: memory stays under the caps ----
-
-fn rec(w: &mut Vec<u8>, ts: u32, frame: &[u8]) {
-    w.extend_from_slice(&ts.to_le_bytes());
-    w.extend_from_slice(&0u32.to_le_bytes());
-    w.extend_from_slice(&(frame.len() as u32).to_le_bytes());
-    w.extend_from_slice(&(frame.len() as u32).to_le_bytes());
-    w.extend_from_slice(frame);
-}
 
 fn eth_ip(proto: u8, id: u16, frag: u16, src: [u8; 4], dst: [u8; 4], payload: &[u8]) -> Vec<u8> {
     let mut f = vec![0u8; 12];
@@ -200,18 +177,12 @@ fn eth_ip(proto: u8, id: u16, frag: u16, src: [u8; 4], dst: [u8; 4], payload: &[
 /// HTTP request whose header never ends.
 fn adversarial(path: &Path) {
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    let mut w = Vec::with_capacity(1 << 20);
-    w.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
-    w.extend_from_slice(&2u16.to_le_bytes());
-    w.extend_from_slice(&4u16.to_le_bytes());
-    w.extend_from_slice(&[0; 8]);
-    w.extend_from_slice(&65535u32.to_le_bytes());
-    w.extend_from_slice(&1u32.to_le_bytes());
+    let mut w = common::pcap(1, &[]);
     let payload = [0x55u8; 24];
     for i in 0..1_000_000u32 {
         let src = [10, (i >> 16) as u8, (i >> 8) as u8, i as u8];
         let f = eth_ip(17, i as u16, 0x2000, src, [192, 0, 2, 1], &payload);
-        rec(&mut w, 1_000 + i / 100_000, &f);
+        pcap_record(&mut w, 1_000 + i / 100_000, &f);
         if w.len() > 1 << 20 {
             file.write_all(&w).unwrap();
             w.clear();
@@ -229,7 +200,7 @@ fn adversarial(path: &Path) {
         tcp.extend_from_slice(&body);
         let src = [172, 16, (i >> 8) as u8, i as u8];
         let f = eth_ip(6, 1, 0x4000, src, [192, 0, 2, 1], &tcp);
-        rec(&mut w, 1_010, &f);
+        pcap_record(&mut w, 1_010, &f);
         if w.len() > 1 << 20 {
             file.write_all(&w).unwrap();
             w.clear();
@@ -240,33 +211,28 @@ fn adversarial(path: &Path) {
 
 #[test]
 fn adversarial_capture_stays_under_caps() {
-    if !Path::new("/usr/bin/time").exists() {
-        eprintln!("skipped: /usr/bin/time missing");
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("layerscope-adv-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let pcap = dir.join("adv.pcap");
+    assert!(
+        Path::new("/usr/bin/time").exists(),
+        "this test measures peak memory with GNU time: install it (Debian package `time`)"
+    );
+    let dir = TempDir::new();
+    let pcap = dir.path("adv.pcap");
     adversarial(&pcap);
-    let rss = dir.join("rss");
-    let out = Command::new("/usr/bin/time")
-        .arg("-f")
+    let rss = dir.path("rss");
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.arg("-f")
         .arg("%M")
         .arg("-o")
         .arg(&rss)
-        .arg(env!("CARGO_BIN_EXE_layerscope"))
+        .arg(common::bin())
         .arg("read")
         .arg(&pcap)
         .args(["--format", "csv", "-e", "frame.number"])
         .arg("--max-fragments-bytes")
         .arg((8u32 << 20).to_string())
         .arg("--reassembly-max-bytes")
-        .arg((16u32 << 20).to_string())
-        .output();
-    let out = match out {
-        Ok(o) => o,
-        Err(_) => return,
-    };
+        .arg((16u32 << 20).to_string());
+    let out = run_out(&mut cmd, Duration::from_secs(300));
     let peak_kb: u64 = std::fs::read_to_string(&rss)
         .unwrap()
         .lines()
@@ -275,8 +241,7 @@ fn adversarial_capture_stays_under_caps() {
         .trim()
         .parse()
         .unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = text(&out.stderr);
     eprintln!("peak RSS {peak_kb} KiB; stderr: {err}");
     assert!(out.status.success(), "{err}");
     assert!(err.contains("layerscope: reassembly: evicted"), "{err}");

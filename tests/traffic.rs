@@ -1,14 +1,13 @@
 //! The built-in server and client over loopback: echoes, the narrated
 //! socket calls, and one clear message for each kind of failure.
 
+mod common;
+
+use common::{arg, bin_for_nobody, layerscope, require_root, run, TempDir};
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, UdpSocket};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_layerscope")
-}
 
 /// A free port on 127.0.0.1 (bound and released).
 fn free_port() -> u16 {
@@ -21,7 +20,7 @@ fn free_port() -> u16 {
 
 /// Starts `serve` and waits for its "echo server on" line.
 fn serve(args: &[&str]) -> (Child, Vec<String>) {
-    let mut child = Command::new(bin())
+    let mut child = layerscope()
         .arg("serve")
         .args(args)
         .stdout(Stdio::null())
@@ -47,13 +46,6 @@ fn serve(args: &[&str]) -> (Child, Vec<String>) {
     let _ = child.kill();
     let _ = child.wait();
     panic!("server did not start: {lines:?}");
-}
-
-fn run(args: &[&str]) -> std::process::Output {
-    Command::new(bin())
-        .args(args)
-        .output()
-        .expect("run layerscope")
 }
 
 fn wait(mut c: Child) -> i32 {
@@ -176,17 +168,16 @@ fn address_not_on_this_host_is_one_clear_error() {
 fn privileged_port_without_rights_says_how() {
     // As nobody, with no capabilities: binding port 80 needs root or
     // cap_net_bind_service (CI runs as root, so setpriv can drop to nobody).
-    assert!(
-        nix_is_root(),
-        "this test needs root to drop to nobody; run as root (CI does)"
-    );
+    require_root();
+    let dir = TempDir::new();
+    let exe = bin_for_nobody(&dir);
     let out = Command::new("setpriv")
         .args([
             "--reuid=65534",
             "--regid=65534",
             "--clear-groups",
             "--inh-caps=-all",
-            bin(),
+            arg(&exe),
         ])
         .args(["serve", "--listen", "127.0.0.1:80"])
         .output()
@@ -200,12 +191,4 @@ fn privileged_port_without_rights_says_how() {
         err.contains("ports below 1024 need root or the cap_net_bind_service capability"),
         "{err}"
     );
-}
-
-fn nix_is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout.starts_with(b"0\n"))
-        .unwrap_or(false)
 }

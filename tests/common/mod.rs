@@ -1,9 +1,13 @@
-//! Helpers for the live-capture tests: run the real binary, wait for it to be
-//! ready, stop it with signals, make network namespaces joined by a veth pair
-//! (removed again on drop, also when a test panics), and read JSON lines.
+//! Helpers shared by every integration test: find the fixtures and the shared
+//! corpus, run the real binary (bounded, with or without input), read its JSON
+//! lines, ask tshark and tcpdump, and, for the live tests, wait for a capture
+//! to be ready, stop it with signals and make network namespaces joined by a
+//! veth pair (removed again on drop, also when a test panics).
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read};
+use serde_json::Value;
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -16,6 +20,146 @@ use std::time::{Duration, Instant};
 /// The binary under test.
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_layerscope"))
+}
+
+/// The project's root directory.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A file under fixtures/ (`live/http.pcap` for the recorded ones). Not
+/// checked: some tests name a missing file on purpose.
+pub fn fixture(name: &str) -> PathBuf {
+    root().join("fixtures").join(name)
+}
+
+/// A file of the corpus shared beside the project (`../shared/corpus/REL`).
+/// Panics when it is missing: a test that needs it must not pass without it.
+pub fn shared_corpus(rel: &str) -> PathBuf {
+    let p = root().join("../shared/corpus").join(rel);
+    assert!(
+        p.exists(),
+        "{} is missing: this test reads the shared capture corpus, which must sit \
+         beside the project as ../shared/corpus",
+        p.display()
+    );
+    p
+}
+
+/// A path as a command-line argument.
+pub fn arg(p: &Path) -> &str {
+    p.to_str()
+        .unwrap_or_else(|| panic!("{} is not UTF-8", p.display()))
+}
+
+/// Bytes as text (lossy), for output and messages.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Runs the binary with `args` to completion (no input, at most two
+/// minutes).
+pub fn run<S: AsRef<OsStr>>(args: &[S]) -> Output {
+    run_out(layerscope().args(args), Duration::from_secs(120))
+}
+
+/// Runs the binary with `args`, writing `input` to its stdin (at most two
+/// minutes).
+pub fn run_stdin<S: AsRef<OsStr>>(args: &[S], input: &[u8]) -> Output {
+    let mut cmd = layerscope();
+    cmd.args(args);
+    let desc = format!("{cmd:?}");
+    let limit = Duration::from_secs(120);
+    let done = Proc::start(&mut cmd, Some(input.to_vec())).wait(limit);
+    done.output(&desc, limit)
+}
+
+/// Asserts exit code 0 and returns stdout parsed as JSON lines.
+pub fn ok_jsonl(out: &Output) -> Vec<Value> {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "layerscope failed; stderr:\n{}",
+        text(&out.stderr)
+    );
+    jsonl(&out.stdout)
+}
+
+/// stdout as JSON lines: one object per non-empty line.
+pub fn jsonl(stdout: &[u8]) -> Vec<Value> {
+    text(stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(json_line)
+        .collect()
+}
+
+/// One JSON line, which must be an object.
+pub fn json_line(l: &str) -> Value {
+    let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line ({e}): {l}"));
+    assert!(v.is_object(), "not a JSON object: {l}");
+    v
+}
+
+/// `layerscope read --format jsonl [EXTRA...] FILE`, which must succeed.
+pub fn read_jsonl(file: &Path, extra: &[&str]) -> Vec<Value> {
+    let mut args = vec!["read", "--format", "jsonl"];
+    args.extend_from_slice(extra);
+    args.push(arg(file));
+    ok_jsonl(&run(&args))
+}
+
+/// Field access on one JSON line of layerscope's output, as text: a number
+/// as printed, a repeated field (an array) value by value.
+pub trait Fields {
+    /// Every value of field `key` as text (none when absent).
+    fn all(&self, key: &str) -> Vec<String>;
+    /// The (first) value of field `key` as text.
+    fn one(&self, key: &str) -> Option<String> {
+        self.all(key).into_iter().next()
+    }
+    /// Does field `key` have the value `val`?
+    fn has(&self, key: &str, val: &str) -> bool {
+        self.all(key).iter().any(|v| v == val)
+    }
+    /// Every value of field `key` joined by commas, as `tshark -T fields -E
+    /// occurrence=a` prints them; empty when absent.
+    fn joined(&self, key: &str) -> String {
+        self.all(key).join(",")
+    }
+}
+
+impl Fields for Value {
+    fn all(&self, key: &str) -> Vec<String> {
+        fn flat(v: &Value, out: &mut Vec<String>) {
+            match v {
+                Value::Null => {}
+                Value::String(s) => out.push(s.clone()),
+                Value::Array(a) => a.iter().for_each(|x| flat(x, out)),
+                other => out.push(other.to_string()),
+            }
+        }
+        let mut out = Vec::new();
+        if let Some(v) = self.get(key) {
+            flat(v, &mut out);
+        }
+        out
+    }
+}
+
+/// Runs tshark (`-n` and the given arguments) and returns its stdout; it
+/// must succeed, and tshark must be installed.
+pub fn tshark(args: &[&str]) -> String {
+    let out = run_out(
+        Command::new("tshark").arg("-n").args(args),
+        Duration::from_secs(300),
+    );
+    assert!(
+        out.status.success(),
+        "tshark {args:?} failed: {}",
+        text(&out.stderr)
+    );
+    text(&out.stdout)
 }
 
 /// Live capture needs root; these tests must fail loudly, not pass silently,
@@ -108,15 +252,8 @@ pub fn layerscope() -> Command {
 /// Runs a command to completion (bounded), returning its output.
 pub fn run_out(cmd: &mut Command, limit: Duration) -> Output {
     let desc = format!("{cmd:?}");
-    let p = Proc::spawn_cmd(cmd);
-    let done = p.wait(limit);
-    Output {
-        status: done
-            .status
-            .unwrap_or_else(|| panic!("{desc} did not finish in {limit:?}")),
-        stdout: done.stdout.into_bytes(),
-        stderr: done.stderr.into_bytes(),
-    }
+    let done = Proc::spawn_cmd(cmd).wait(limit);
+    done.output(&desc, limit)
 }
 
 /// Runs a setup command that must succeed.
@@ -141,7 +278,11 @@ pub struct Proc {
     pub pid: u32,
     stderr: Arc<Mutex<String>>,
     stderr_lines: mpsc::Receiver<String>,
-    stdout: Option<thread::JoinHandle<String>>,
+    stdout: Option<thread::JoinHandle<Vec<u8>>>,
+    stdout_lines: mpsc::Receiver<(Instant, String)>,
+    /// Lines already taken with `next_line`.
+    taken: usize,
+    stdin: Option<thread::JoinHandle<()>>,
     stderr_thread: Option<thread::JoinHandle<()>>,
 }
 
@@ -151,10 +292,25 @@ pub struct Done {
     /// None when it had to be killed after the time limit.
     pub status: Option<std::process::ExitStatus>,
     pub stdout: String,
+    /// stdout as written (`stdout` is its lossy text).
+    pub stdout_bytes: Vec<u8>,
     pub stderr: String,
+    /// stdout lines already taken with `Proc::next_line`.
+    pub taken: usize,
 }
 
 impl Done {
+    /// As a `std::process::Output`; panics if it had to be killed.
+    fn output(self, desc: &str, limit: Duration) -> Output {
+        Output {
+            status: self
+                .status
+                .unwrap_or_else(|| panic!("{desc} did not finish in {limit:?}")),
+            stdout: self.stdout_bytes,
+            stderr: self.stderr.into_bytes(),
+        }
+    }
+
     pub fn code(&self) -> Option<i32> {
         self.status.and_then(|s| s.code())
     }
@@ -165,12 +321,17 @@ impl Done {
             .filter(|l| !l.trim().is_empty())
             .collect()
     }
-    /// stdout parsed as JSON lines.
-    pub fn rows(&self) -> Vec<Json> {
-        self.lines()
-            .iter()
-            .map(|l| Json::parse(l).unwrap_or_else(|e| panic!("bad JSON line ({e}): {l}")))
+    /// stdout lines not taken with `Proc::next_line` before the end.
+    pub fn rest(&self) -> Vec<String> {
+        self.stdout
+            .lines()
+            .skip(self.taken)
+            .map(str::to_string)
             .collect()
+    }
+    /// stdout parsed as JSON lines.
+    pub fn rows(&self) -> Vec<Value> {
+        jsonl(self.stdout.as_bytes())
     }
 }
 
@@ -182,19 +343,48 @@ impl Proc {
     }
 
     pub fn spawn_cmd(cmd: &mut Command) -> Proc {
+        Proc::start(cmd, None)
+    }
+
+    /// Starts `cmd` with `input` written to its stdin by a thread (then
+    /// closed), or with no stdin at all.
+    pub fn start(cmd: &mut Command, input: Option<Vec<u8>>) -> Proc {
         let mut child = cmd
-            .stdin(Stdio::null())
+            .stdin(if input.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
         let pid = child.id();
-        let mut out = child.stdout.take().unwrap();
+        let stdin = match (input, child.stdin.take()) {
+            (Some(data), Some(mut w)) => Some(thread::spawn(move || {
+                let _ = w.write_all(&data);
+            })),
+            _ => None,
+        };
+        let out = child.stdout.take().unwrap();
         let err = child.stderr.take().unwrap();
+        let (otx, stdout_lines) = mpsc::channel();
         let stdout = thread::spawn(move || {
-            let mut s = Vec::new();
-            let _ = out.read_to_end(&mut s);
-            String::from_utf8_lossy(&s).into_owned()
+            let mut all = Vec::new();
+            let mut r = BufReader::new(out);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                match r.read_until(b'\n', &mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        all.extend_from_slice(&line);
+                        let l = String::from_utf8_lossy(&line);
+                        let _ = otx.send((Instant::now(), l.trim_end_matches('\n').to_string()));
+                    }
+                }
+            }
+            all
         });
         let stderr = Arc::new(Mutex::new(String::new()));
         let (tx, rx) = mpsc::channel();
@@ -220,8 +410,19 @@ impl Proc {
             stderr,
             stderr_lines: rx,
             stdout: Some(stdout),
+            stdout_lines,
+            taken: 0,
+            stdin,
             stderr_thread: Some(stderr_thread),
         }
+    }
+
+    /// The next stdout line (without its newline) and when it arrived, if
+    /// one comes within `limit`.
+    pub fn next_line(&mut self, limit: Duration) -> Option<(Instant, String)> {
+        let l = self.stdout_lines.recv_timeout(limit).ok()?;
+        self.taken += 1;
+        Some(l)
     }
 
     /// What the process has written to stderr so far.
@@ -296,18 +497,23 @@ impl Proc {
                 }
             }
         };
-        let stdout = self
+        let stdout_bytes = self
             .stdout
             .take()
             .map(|h| h.join().unwrap_or_default())
             .unwrap_or_default();
-        if let Some(h) = self.stderr_thread.take() {
+        for h in [self.stderr_thread.take(), self.stdin.take()]
+            .into_iter()
+            .flatten()
+        {
             let _ = h.join();
         }
         Done {
             status,
-            stdout,
+            stdout: String::from_utf8_lossy(&stdout_bytes).into_owned(),
+            stdout_bytes,
             stderr: self.stderr_now(),
+            taken: self.taken,
         }
     }
 
@@ -371,9 +577,9 @@ impl NsPair {
     /// The MAC address of `dev` in namespace `ns`, from `ip -j link`.
     pub fn mac(ns: &str, dev: &str) -> String {
         let out = sh(&["ip", "-n", ns, "-j", "link", "show", "dev", dev]);
-        let j = Json::parse(out.trim()).expect("ip -j link output");
-        match j.idx(0).and_then(|o| o.get("address")) {
-            Some(Json::Str(s)) => s.clone(),
+        let j: Value = serde_json::from_str(out.trim()).expect("ip -j link output");
+        match j.get(0).and_then(|o| o.get("address")) {
+            Some(Value::String(s)) => s.clone(),
             other => panic!("no address in ip -j link output ({other:?}): {out}"),
         }
     }
@@ -454,203 +660,27 @@ pub fn owner(path: &Path) -> u32 {
         .uid()
 }
 
-/// A JSON value: enough of JSON to read layerscope's JSON lines and
-/// `ip -j` output without a dependency.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Json {
-    Null,
-    Bool(bool),
-    /// Kept as text, as printed.
-    Num(String),
-    Str(String),
-    Arr(Vec<Json>),
-    Obj(Vec<(String, Json)>),
+/// A classic little-endian microsecond pcap file (snap length 65535) of
+/// `frames` of link type `linktype`, each with its timestamp in seconds.
+pub fn pcap(linktype: u32, frames: &[(u32, &[u8])]) -> Vec<u8> {
+    let mut w = Vec::new();
+    w.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    w.extend_from_slice(&2u16.to_le_bytes());
+    w.extend_from_slice(&4u16.to_le_bytes());
+    w.extend_from_slice(&[0; 8]);
+    w.extend_from_slice(&65535u32.to_le_bytes());
+    w.extend_from_slice(&linktype.to_le_bytes());
+    for (ts, f) in frames {
+        pcap_record(&mut w, *ts, f);
+    }
+    w
 }
 
-impl Json {
-    pub fn parse(s: &str) -> Result<Json, String> {
-        let b = s.as_bytes();
-        let mut i = 0;
-        let v = parse_value(b, &mut i)?;
-        skip_ws(b, &mut i);
-        if i != b.len() {
-            return Err(format!("trailing data at {i}"));
-        }
-        Ok(v)
-    }
-
-    pub fn get(&self, key: &str) -> Option<&Json> {
-        match self {
-            Json::Obj(kv) => kv.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    pub fn idx(&self, i: usize) -> Option<&Json> {
-        match self {
-            Json::Arr(a) => a.get(i),
-            _ => None,
-        }
-    }
-
-    /// Every value of field `key` as text (a repeated field is an array).
-    pub fn all(&self, key: &str) -> Vec<String> {
-        fn text(v: &Json, out: &mut Vec<String>) {
-            match v {
-                Json::Null => {}
-                Json::Bool(b) => out.push(b.to_string()),
-                Json::Num(s) | Json::Str(s) => out.push(s.clone()),
-                Json::Arr(a) => a.iter().for_each(|x| text(x, out)),
-                Json::Obj(_) => out.push(format!("{v:?}")),
-            }
-        }
-        let mut out = Vec::new();
-        if let Some(v) = self.get(key) {
-            text(v, &mut out);
-        }
-        out
-    }
-
-    /// The (first) value of field `key` as text.
-    pub fn one(&self, key: &str) -> Option<String> {
-        self.all(key).into_iter().next()
-    }
-
-    /// Does field `key` have the value `val`?
-    pub fn has(&self, key: &str, val: &str) -> bool {
-        self.all(key).iter().any(|v| v == val)
-    }
-}
-
-fn skip_ws(b: &[u8], i: &mut usize) {
-    while *i < b.len() && b[*i].is_ascii_whitespace() {
-        *i += 1;
-    }
-}
-
-fn parse_value(b: &[u8], i: &mut usize) -> Result<Json, String> {
-    skip_ws(b, i);
-    match b.get(*i) {
-        None => Err("unexpected end".into()),
-        Some(b'{') => {
-            *i += 1;
-            let mut kv = Vec::new();
-            skip_ws(b, i);
-            if b.get(*i) == Some(&b'}') {
-                *i += 1;
-                return Ok(Json::Obj(kv));
-            }
-            loop {
-                skip_ws(b, i);
-                let k = match parse_value(b, i)? {
-                    Json::Str(s) => s,
-                    _ => return Err(format!("object key expected at {i}")),
-                };
-                skip_ws(b, i);
-                if b.get(*i) != Some(&b':') {
-                    return Err(format!("':' expected at {i}"));
-                }
-                *i += 1;
-                kv.push((k, parse_value(b, i)?));
-                skip_ws(b, i);
-                match b.get(*i) {
-                    Some(b',') => *i += 1,
-                    Some(b'}') => {
-                        *i += 1;
-                        return Ok(Json::Obj(kv));
-                    }
-                    _ => return Err(format!("',' or '}}' expected at {i}")),
-                }
-            }
-        }
-        Some(b'[') => {
-            *i += 1;
-            let mut a = Vec::new();
-            skip_ws(b, i);
-            if b.get(*i) == Some(&b']') {
-                *i += 1;
-                return Ok(Json::Arr(a));
-            }
-            loop {
-                a.push(parse_value(b, i)?);
-                skip_ws(b, i);
-                match b.get(*i) {
-                    Some(b',') => *i += 1,
-                    Some(b']') => {
-                        *i += 1;
-                        return Ok(Json::Arr(a));
-                    }
-                    _ => return Err(format!("',' or ']' expected at {i}")),
-                }
-            }
-        }
-        Some(b'"') => {
-            *i += 1;
-            let mut s = Vec::new();
-            loop {
-                match b.get(*i) {
-                    None => return Err("unterminated string".into()),
-                    Some(b'"') => {
-                        *i += 1;
-                        return Ok(Json::Str(String::from_utf8_lossy(&s).into_owned()));
-                    }
-                    Some(b'\\') => {
-                        let e = *b.get(*i + 1).ok_or("bad escape")?;
-                        *i += 2;
-                        match e {
-                            b'n' => s.push(b'\n'),
-                            b't' => s.push(b'\t'),
-                            b'r' => s.push(b'\r'),
-                            b'b' => s.push(8),
-                            b'f' => s.push(12),
-                            b'u' => {
-                                let h = b.get(*i..*i + 4).ok_or("bad \\u")?;
-                                let h = std::str::from_utf8(h).map_err(|e| e.to_string())?;
-                                let c = u32::from_str_radix(h, 16).map_err(|e| e.to_string())?;
-                                *i += 4;
-                                let ch = char::from_u32(c).unwrap_or('\u{fffd}');
-                                let mut buf = [0u8; 4];
-                                s.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
-                            }
-                            other => s.push(other),
-                        }
-                    }
-                    Some(&c) => {
-                        s.push(c);
-                        *i += 1;
-                    }
-                }
-            }
-        }
-        Some(_) => {
-            let start = *i;
-            while *i < b.len() && !b",]} \t\r\n".contains(&b[*i]) {
-                *i += 1;
-            }
-            let t = std::str::from_utf8(&b[start..*i]).map_err(|e| e.to_string())?;
-            match t {
-                "null" => Ok(Json::Null),
-                "true" => Ok(Json::Bool(true)),
-                "false" => Ok(Json::Bool(false)),
-                "" => Err(format!("value expected at {start}")),
-                _ if t.parse::<f64>().is_ok() => Ok(Json::Num(t.to_string())),
-                _ => Err(format!("bad token '{t}' at {start}")),
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod json_tests {
-    use super::Json;
-
-    #[test]
-    fn parses_rows_and_ip_json() {
-        let j =
-            Json::parse(r#"{"a":1,"b":["x","y\"z"],"c":{"d":[true,null]},"e":-1.5e3}"#).unwrap();
-        assert_eq!(j.all("b"), vec!["x", "y\"z"]);
-        assert_eq!(j.one("a").as_deref(), Some("1"));
-        assert!(j.has("e", "-1.5e3"));
-        assert!(Json::parse("[1,").is_err());
-    }
+/// Appends one pcap record (whole frame captured) to `w`.
+pub fn pcap_record(w: &mut Vec<u8>, ts: u32, frame: &[u8]) {
+    w.extend_from_slice(&ts.to_le_bytes());
+    w.extend_from_slice(&0u32.to_le_bytes());
+    w.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+    w.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+    w.extend_from_slice(frame);
 }
