@@ -34,9 +34,12 @@
 
 pub mod app;
 pub mod bytes;
+pub mod checksum;
 pub mod data;
+pub mod ethertype;
 pub mod field;
 pub mod frame;
+pub mod ip;
 pub mod link;
 pub mod net;
 pub mod reasm;

@@ -5,6 +5,7 @@
 //! `arp.src.proto_ipv4`); any other sizes give the raw-bytes fields
 //! (`arp.src.hw`, `arp.src.proto`), as Wireshark does.
 
+use crate::dissect::ethertype;
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 
 /// Fixed part: hardware type, protocol type, sizes, opcode.
@@ -14,7 +15,6 @@ const OP_REQUEST: u16 = 1;
 const OP_REPLY: u16 = 2;
 const ARPHRD_ETHER: u16 = 1;
 const ARPHRD_IEEE802: u16 = 6;
-const ETHERTYPE_IP: u16 = 0x0800;
 /// AX.25's PID for IP, which Wireshark also accepts as an IPv4 protocol type.
 const AX25_P_IP: u16 = 0xcc;
 
@@ -76,7 +76,7 @@ impl<'a> ArpPacket<'a> {
         matches!(self.hw_type(), ARPHRD_ETHER | ARPHRD_IEEE802) && self.hw_size() == 6
     }
     fn proto_is_ipv4(&self) -> bool {
-        matches!(self.proto_type(), ETHERTYPE_IP | AX25_P_IP) && self.proto_size() == 4
+        matches!(self.proto_type(), ethertype::IPV4 | AX25_P_IP) && self.proto_size() == 4
     }
 
     /// Wireshark's gratuitous / probe / announcement classification. Like
@@ -151,7 +151,7 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         r(0, 2),
         hw_name(hw),
     );
-    let pname = crate::dissect::link::eth::ethertype_name(pr);
+    let pname = ethertype::name(pr);
     out.put_note(
         "arp.proto.type",
         "Protocol type",

@@ -2,7 +2,9 @@
 //! IP header and the first bytes of its payload; those are decoded as
 //! further layers, clipped to the ICMP message.
 
-use super::ipv4::{be16, be32, fold, sum_words, v4_at};
+use super::ipv4::Ipv4Header;
+use crate::dissect::bytes::{be16, be32, v4_at};
+use crate::dissect::checksum::{fold, sum_words};
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 
 pub const HEADER_LEN: usize = 8;
@@ -116,7 +118,7 @@ fn cut_short(pkt: &Packet<'_>, l: &Layer) -> bool {
     else {
         return false;
     };
-    let total = be16(pkt.bytes(ip.header()), 2).unwrap_or(0) as usize;
+    let total = Ipv4Header::new(pkt.bytes(ip.header())).map_or(0, |h| h.total_len() as usize);
     total != 0 && ip.start as usize + total > ip.limit as usize
 }
 

@@ -6,6 +6,7 @@
 //! the flow stage ([`crate::flow`]) through `pkt.flow`; without it the raw
 //! values are shown.
 
+use crate::dissect::ip::{fragmented, quoted, reported_from};
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 use arrayvec::ArrayString;
 use std::fmt::Write as _;
@@ -207,15 +208,6 @@ fn index_of(pkt: &Packet<'_>, l: &Layer) -> usize {
         .unwrap_or(pkt.layers.len())
 }
 
-/// True when the layer sits inside an ICMP error (a quoted header): tshark
-/// then neither computes the segment length nor tracks sequence numbers.
-pub fn quoted(pkt: &Packet<'_>, idx: usize) -> bool {
-    pkt.layers
-        .iter()
-        .take(idx)
-        .any(|x| matches!(x.proto, Proto::Icmp | Proto::Icmpv6))
-}
-
 /// Bytes from the start of layer `idx` to the end of the enclosing IP
 /// datagram as its length field says (tshark's "reported length"), so a
 /// snap-length-truncated capture still yields the real segment length.
@@ -226,62 +218,6 @@ pub fn reported_len(pkt: &Packet<'_>, idx: usize) -> Option<usize> {
     reported_from(pkt, idx, l.start as usize)
         .or(Some(own))
         .filter(|_| !fragmented(pkt, idx))
-}
-
-/// True when an enclosing IPv4 header or IPv6 fragment header says the
-/// datagram is a fragment (offset or more-fragments set).
-pub fn fragmented(pkt: &Packet<'_>, before: usize) -> bool {
-    for x in pkt.layers.iter().take(before).rev() {
-        let xs = x.start as usize;
-        match x.proto {
-            // Offset or M set: a real fragment (an atomic one is whole).
-            Proto::Ipv6Frag => {
-                let b = pkt.bytes(xs..xs + 4);
-                if b.len() == 4 && be16(b, 2) & 0xfff9 != 0 {
-                    return true;
-                }
-            }
-            Proto::Ip => {
-                let b = pkt.bytes(xs..xs + 8);
-                return b.len() < 8 || be16(b, 6) & 0x3fff != 0;
-            }
-            Proto::Ipv6 => return false,
-            _ => {}
-        }
-    }
-    false
-}
-
-/// Bytes from `start` to the end of the nearest IP datagram among the first
-/// `before` layers, per its length field, never past the wire length.
-/// None when there is no IP layer or its header is cut short.
-pub fn reported_from(pkt: &Packet<'_>, before: usize, start: usize) -> Option<usize> {
-    let wire_end = (pkt.wire_len as usize).max(pkt.data.len());
-    let x = pkt
-        .layers
-        .iter()
-        .take(before)
-        .rev()
-        .find(|x| matches!(x.proto, Proto::Ip | Proto::Ipv6))?;
-    let xs = x.start as usize;
-    let b = pkt.bytes(xs..xs + 6);
-    if b.len() < 6 {
-        return None;
-    }
-    let end = if x.proto == Proto::Ip {
-        // Total length 0 is TCP segmentation offload: trust the frame.
-        match be16(b, 2) as usize {
-            0 => wire_end,
-            n => (xs + n).min(wire_end),
-        }
-    } else {
-        // Payload length 0 is a jumbogram (or a lie): trust the frame.
-        match be16(b, 4) as usize {
-            0 => wire_end,
-            n => (xs + 40 + n).min(wire_end),
-        }
-    };
-    Some(end.saturating_sub(start))
 }
 
 /// TCP payload length as tshark computes it (`tcp.len`): the IP-reported

@@ -1,7 +1,7 @@
 //! User Datagram Protocol (RFC 768), with the IPv6 jumbogram rule of RFC 2675
 //! (length 0 means "as long as the IP payload").
 
-use super::tcp::{fragmented, reported_from};
+use crate::dissect::ip::{fragmented, quoted, reported_from};
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 use std::io::Write as _;
 
@@ -68,7 +68,7 @@ fn check_len(
     };
     // A header quoted in an ICMP error comes without its datagram: its
     // length cannot be checked against what follows.
-    let c = if crate::dissect::transport::tcp::quoted(pkt, before) {
+    let c = if quoted(pkt, before) {
         LenCheck::Ok
     } else if ulen == 0 && over_ipv6(pkt, before) {
         LenCheck::Jumbo
