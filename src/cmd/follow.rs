@@ -7,7 +7,10 @@
 
 use super::exit;
 use super::pipeline::{Pipeline, ReasmOptions, Sink};
-use crate::dissect::{transport::tcp, Packet, Proto};
+use crate::dissect::{
+    transport::tcp::{self, TcpHeader},
+    Packet, Proto,
+};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -101,12 +104,11 @@ impl Follow {
             }
             return;
         }
-        let h = pkt.bytes_of(&t, t.header());
-        if h.len() < 14 {
+        // The stream was numbered, so the header holds at least its window.
+        let Some(h) = TcpHeader::new_through_window(pkt.bytes_of(&t, t.header())) else {
             return;
-        }
-        let seq = u32::from_be_bytes([h[4], h[5], h[6], h[7]]);
-        let flags = u16::from_be_bytes([h[12], h[13]]) & 0x0fff;
+        };
+        let (seq, flags) = (h.seq(), h.flags());
         let len = tcp::seg_len(pkt, idx).unwrap_or(0) as usize;
         let data = pkt.bytes_of(&t, t.payload());
         let data = &data[..data.len().min(len)];

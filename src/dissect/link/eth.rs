@@ -4,9 +4,9 @@ use crate::dissect::ethertype;
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 use std::ops::Range;
 
-const DST: Range<usize> = 0..6;
-const SRC: Range<usize> = 6..12;
-const TYPE: Range<usize> = 12..14;
+pub const DST: Range<usize> = 0..6;
+pub const SRC: Range<usize> = 6..12;
+pub const TYPE: Range<usize> = 12..14;
 pub const HEADER_LEN: usize = 14;
 
 /// Read-only view of an Ethernet header; every accessor is bounds-checked

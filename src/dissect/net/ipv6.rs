@@ -63,6 +63,11 @@ impl<'a> Ipv6Header<'a> {
 }
 
 pub const FRAG_HEADER_LEN: usize = 8;
+// Byte ranges of the Fragment header's fields.
+pub const FRAG_NEXT_HEADER: Range<usize> = 0..1;
+/// Offset (13 bits), 2 reserved bits and the M flag.
+pub const FRAG_OFFSET_WORD: Range<usize> = 2..4;
+pub const FRAG_IDENT: Range<usize> = 4..8;
 const FRAG_OFFSET_MASK: u16 = 0xfff8;
 const FRAG_MORE: u16 = 0x0001;
 
@@ -76,11 +81,11 @@ impl<'a> Ipv6FragHeader<'a> {
         (b.len() >= FRAG_HEADER_LEN).then_some(Ipv6FragHeader(b))
     }
     pub fn next_header(&self) -> u8 {
-        self.0[0]
+        self.0[FRAG_NEXT_HEADER.start]
     }
     /// The offset and flags word as sent (offset << 3, 2 reserved bits, M).
     pub fn offset_word(&self) -> u16 {
-        be16_or0(self.0, 2)
+        be16_or0(self.0, FRAG_OFFSET_WORD.start)
     }
     /// Fragment offset in bytes.
     pub fn offset_bytes(&self) -> u16 {
@@ -100,7 +105,7 @@ impl<'a> Ipv6FragHeader<'a> {
         self.offset_bytes() == 0 && self.more_fragments()
     }
     pub fn ident(&self) -> u32 {
-        be32_or0(self.0, 4)
+        be32_or0(self.0, FRAG_IDENT.start)
     }
 }
 

@@ -63,9 +63,19 @@ fn be24(b: &[u8], at: usize) -> u32 {
 #[derive(Clone, Copy)]
 pub struct TcpHeader<'a>(&'a [u8]);
 
+/// Bytes through the window field: what tshark reads of a header cut short
+/// before it looks the conversation up.
+pub const THROUGH_WINDOW: usize = 16;
+
 impl<'a> TcpHeader<'a> {
     pub fn new(b: &'a [u8]) -> Option<Self> {
         (b.len() >= MIN_HEADER).then_some(TcpHeader(b))
+    }
+    /// A view of a header that may be cut short after its window field (16
+    /// bytes or more): ports, numbers, flags and window read as sent, a
+    /// missing checksum or urgent pointer reads 0, and there are no options.
+    pub fn new_through_window(b: &'a [u8]) -> Option<Self> {
+        (b.len() >= THROUGH_WINDOW).then_some(TcpHeader(b))
     }
     pub fn src_port(&self) -> u16 {
         be16(self.0, 0)
