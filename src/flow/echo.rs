@@ -3,7 +3,7 @@
 //! round-trip time, as tshark does in one pass. Bounded: the oldest
 //! unanswered requests are forgotten first.
 
-use crate::dissect::net::{ipv4::Ipv4Header, ipv6::Ipv6Header};
+use crate::dissect::net::{icmp::IcmpHeader, ipv4::Ipv4Header, ipv6::Ipv6Header};
 use crate::dissect::{Packet, Proto};
 use crate::flow::FlowHasherBuilder;
 use crate::source::Timestamp;
@@ -68,13 +68,11 @@ impl EchoPairs {
         };
         let m = pkt.bytes(l.header());
         let h = pkt.bytes(ip.header());
-        let (Some(&t), Some(id), Some(seq)) = (
-            m.first(),
-            crate::dissect::bytes::be16(m, 4),
-            crate::dissect::bytes::be16(m, 6),
-        ) else {
+        // ICMPv6 echo has ICMP's layout.
+        let Some(m) = IcmpHeader::new(m) else {
             return;
         };
+        let (t, id, seq) = (m.msg_type(), m.ident(), m.seq());
         let (src, dst) = match ip.proto {
             Proto::Ip => match Ipv4Header::new(h) {
                 Some(h) => (addr16(&h.src()), addr16(&h.dst())),

@@ -9,6 +9,35 @@ use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 
 pub const HEADER_LEN: usize = 8;
 
+/// Read-only view of the first 8 bytes of an ICMP message, which ICMPv6
+/// shares (RFC 4443 2.1, 4.1): type, code, checksum, and for echo the
+/// identifier and sequence number. `new` refuses fewer than 8 bytes.
+#[derive(Clone, Copy)]
+pub struct IcmpHeader<'a>(&'a [u8]);
+
+impl<'a> IcmpHeader<'a> {
+    pub fn new(b: &'a [u8]) -> Option<Self> {
+        (b.len() >= HEADER_LEN).then_some(IcmpHeader(b))
+    }
+    pub fn msg_type(&self) -> u8 {
+        self.0[0]
+    }
+    pub fn code(&self) -> u8 {
+        self.0[1]
+    }
+    pub fn checksum(&self) -> u16 {
+        be16(self.0, 2).unwrap_or(0)
+    }
+    /// Echo identifier (bytes 4..6 of echo request and reply).
+    pub fn ident(&self) -> u16 {
+        be16(self.0, 4).unwrap_or(0)
+    }
+    /// Echo sequence number (bytes 6..8).
+    pub fn seq(&self) -> u16 {
+        be16(self.0, 6).unwrap_or(0)
+    }
+}
+
 /// Types whose body quotes an IP datagram.
 fn is_error(t: u8) -> bool {
     matches!(t, 3 | 4 | 5 | 11 | 12)
@@ -35,12 +64,12 @@ fn header_len(t: u8, b: &[u8]) -> usize {
 
 pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
     let b = cx.rest(off);
-    if b.len() < HEADER_LEN {
+    let Some(h) = IcmpHeader::new(b) else {
         cx.push(Proto::Icmp, off, off + b.len(), cx.limit);
         cx.short(Proto::Icmp, "ICMP header cut short");
         return Next::Done;
-    }
-    let t = b[0];
+    };
+    let t = h.msg_type();
     let hl = header_len(t, b);
     let end = off + hl.min(b.len());
     if !cx.push(Proto::Icmp, off, end, cx.limit) {

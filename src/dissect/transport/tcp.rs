@@ -364,10 +364,9 @@ fn view<'a>(pkt: &Packet<'a>, l: &Layer) -> Option<View<'a>> {
 pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let o = l.start as usize;
     let b = pkt.bytes(l.header());
-    if b.len() < 4 {
+    let Some((sport, dport)) = super::ports(b) else {
         return;
-    }
-    let (sport, dport) = (be16(b, 0), be16(b, 2));
+    };
     let v = view(pkt, l);
     let mut title = ArrayString::<128>::new();
     if out.tree() {
@@ -940,10 +939,9 @@ fn option_info(v: &View<'_>, opts: &[u8], opt: Opt, w: &mut Vec<u8>) {
 
 /// `55920 → 80 [SYN] Seq=0 Win=32767 Len=0 MSS=16396 SACK_PERM TSval=… TSecr=0 WS=4`
 pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
-    let b = pkt.bytes(l.header());
-    if b.len() < 4 {
+    let Some((sport, dport)) = super::ports(pkt.bytes(l.header())) else {
         return;
-    }
+    };
     if pkt.flow.lost_segment {
         w.extend_from_slice(b"[TCP Previous segment not captured] ");
     }
@@ -951,9 +949,9 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
         w.extend_from_slice(b"[TCP Retransmission] ");
     }
     let mut it = itoa::Buffer::new();
-    w.extend_from_slice(it.format(be16(b, 0)).as_bytes());
+    w.extend_from_slice(it.format(sport).as_bytes());
     w.extend_from_slice(" → ".as_bytes());
-    w.extend_from_slice(it.format(be16(b, 2)).as_bytes());
+    w.extend_from_slice(it.format(dport).as_bytes());
     let Some(v) = view(pkt, l) else { return };
     let mut names = ArrayString::<96>::new();
     write_flag_names(&mut names, v.flags, v.ace);

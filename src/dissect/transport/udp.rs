@@ -132,10 +132,9 @@ fn index_of(pkt: &Packet<'_>, l: &Layer) -> usize {
 pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let o = l.start as usize;
     let b = pkt.bytes(l.header());
-    if b.len() < 4 {
+    let Some((sport, dport)) = super::ports(b) else {
         return;
-    }
-    let (sport, dport) = (be16(b, 0), be16(b, 2));
+    };
     let mut title = arrayvec::ArrayString::<96>::new();
     if out.tree() {
         let _ = std::fmt::Write::write_fmt(
@@ -220,13 +219,13 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
 /// `41234 → 53 Len=30`
 pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     let b = pkt.bytes(l.header());
-    if b.len() < 4 {
+    let Some((sport, dport)) = super::ports(b) else {
         return;
-    }
+    };
     let mut it = itoa::Buffer::new();
-    w.extend_from_slice(it.format(be16(b, 0)).as_bytes());
+    w.extend_from_slice(it.format(sport).as_bytes());
     w.extend_from_slice(" → ".as_bytes());
-    w.extend_from_slice(it.format(be16(b, 2)).as_bytes());
+    w.extend_from_slice(it.format(dport).as_bytes());
     let Some(h) = UdpHeader::new(b) else { return };
     let ulen = h.length() as usize;
     let (check, reported) = check_len(pkt, index_of(pkt, l), l.start as usize, ulen);
