@@ -16,6 +16,7 @@ Every other cycle fails, with the files and the paths that close it.
 `#[cfg(test)]` items are skipped: test modules may share fixtures freely.
 
 Usage: check_cycles.py [SRC_DIR]   (default: src next to this script)
+       check_cycles.py --self-test  (the checker on a small tree of its own)
 """
 
 import re
@@ -120,15 +121,13 @@ def split_top(s):
 
 def expand_use_tree(tree, prefix=()):
     """`a::{b, c::{d, self}}` -> [a::b, a::c::d, a::c]."""
+    tree = re.sub(r"\s+as\s+\w+", "", tree)  # `be16_or0 as be16`
     tree = re.sub(r"\s+", "", tree)
-    tree = re.sub(r"as\w+$", "", tree) if "::" not in tree.split("as")[-1] else tree
     brace = tree.find("{")
     if brace < 0:
         segs = [s for s in tree.split("::") if s]
         if segs and segs[-1] == "self":
             segs = segs[:-1]
-        if segs and re.fullmatch(r"\w+as\w+", segs[-1]):
-            segs[-1] = segs[-1].split("as")[0]
         return [prefix + tuple(segs)]
     head = [s for s in tree[:brace].split("::") if s]
     body = tree[brace + 1 : tree.rfind("}")]
@@ -266,7 +265,46 @@ def find_cycles(graph):
     return sccs
 
 
+def self_test():
+    """Checks the checker on a small tree: a cycle through a `use` group and
+    an inline path is found; a mod.rs routing to its children, paths in
+    comments and strings, and `#[cfg(test)]` code are not edges."""
+    import tempfile
+
+    files = {
+        "dissect/mod.rs": "pub mod net;\npub struct Cx;\nfn d() { net::a::f(); net::b::g(); }\n",
+        "dissect/net/mod.rs": "pub mod a;\npub mod b;\npub mod c;\npub fn shared() {}\n",
+        "dissect/net/a.rs": "use super::{shared, b::{g as gg}};\nuse crate::dissect::Cx;\npub fn f() { gg(); }\n",
+        "dissect/net/b.rs": "pub fn g() { crate::dissect::net::a::f(); }\n",
+        "dissect/net/c.rs": (
+            "// super::a::f\nconst S: &str = \"super::b::g\";\n"
+            "#[cfg(test)]\nmod tests { use super::super::a::f; }\n"
+            "pub fn h() { super::shared(); }\n"
+        ),
+    }
+    with tempfile.TemporaryDirectory() as d:
+        src = Path(d) / "src"
+        for name, text in files.items():
+            f = src / name
+            f.parent.mkdir(parents=True, exist_ok=True)
+            f.write_text(text)
+        graph = Graph(src.resolve()).build()
+        names = {f.relative_to(src.resolve()).as_posix(): {t.relative_to(src.resolve()).as_posix() for t in e} for f, e in graph.items()}
+        assert names["dissect/net/a.rs"] == {"dissect/net/b.rs", "dissect/net/mod.rs", "dissect/mod.rs"}, names
+        assert names["dissect/net/b.rs"] == {"dissect/net/a.rs"}, names
+        assert names["dissect/net/c.rs"] == {"dissect/net/mod.rs"}, names
+        assert names["dissect/mod.rs"] == set() and names["dissect/net/mod.rs"] == set(), names
+        cycles = [[f.relative_to(src.resolve()).as_posix() for f in c] for c in find_cycles(graph)]
+        assert cycles == [["dissect/net/a.rs", "dissect/net/b.rs"]], cycles
+        (src / "dissect/net/b.rs").write_text("pub fn g() {}\n")
+        assert find_cycles(Graph(src.resolve()).build()) == []
+    print("check_cycles: self-test ok")
+    return 0
+
+
 def main():
+    if sys.argv[1:] == ["--self-test"]:
+        return self_test()
     src = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "src"
     src = src.resolve()
     g = Graph(src)

@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== import cycles between decoder files"
+python3 scripts/check_cycles.py --self-test
 python3 scripts/check_cycles.py
 echo "== cargo clippy"
 cargo clippy --all-targets --release -- -D warnings
