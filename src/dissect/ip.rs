@@ -26,10 +26,8 @@ pub fn fragmented(pkt: &Packet<'_>, before: usize) -> bool {
         let h = pkt.bytes(x.header());
         match x.proto {
             // Offset or M set: a real fragment (an atomic one is whole).
-            Proto::Ipv6Frag => {
-                if Ipv6FragHeader::new(h).is_some_and(|f| f.is_fragment()) {
-                    return true;
-                }
+            Proto::Ipv6Frag if Ipv6FragHeader::new(h).is_some_and(|f| f.is_fragment()) => {
+                return true;
             }
             Proto::Ip => return Ipv4Header::new(h).is_none_or(|h| h.is_fragment()),
             Proto::Ipv6 => return false,

@@ -475,6 +475,31 @@ mod tests {
         run(ETHERNET, &f, f.len())
     }
 
+    #[test]
+    fn header_view_reads_what_tshark_reads() {
+        use super::ArpHeader;
+        // tshark 4.0.17 on fixtures/arp.pcap frame 2: a reply from
+        // 00:00:5e:00:53:fe / 192.0.2.1 to 00:00:5e:00:53:01 / 192.0.2.10.
+        let path = format!("{}/fixtures/arp.pcap", env!("CARGO_MANIFEST_DIR"));
+        let frames = crate::flow::testutil::read_pcap(&path).expect("fixture readable");
+        let a = ArpHeader::new(&frames[1].0[14..]).expect("8 bytes");
+        assert_eq!((a.hw_type(), a.proto_type(), a.opcode()), (1, 0x0800, 2));
+        assert_eq!((a.hw_size(), a.proto_size(), a.total_len()), (6, 4, 28));
+        // RFC 826 order: sender hw, sender proto, target hw, target proto.
+        assert_eq!(a.sender_hw_range(), 8..14);
+        assert_eq!(a.sender_proto_range(), 14..18);
+        assert_eq!(a.target_hw_range(), 18..24);
+        assert_eq!(a.target_proto_range(), 24..28);
+        assert_eq!(a.sender_hw(), Some(&[0, 0, 0x5e, 0, 0x53, 0xfe][..]));
+        assert_eq!(a.sender_proto(), Some(&[192, 0, 2, 1][..]));
+        assert_eq!(a.target_hw(), Some(&[0, 0, 0x5e, 0, 0x53, 0x01][..]));
+        assert_eq!(a.target_proto(), Some(&[192, 0, 2, 10][..]));
+        // Cut after the target hardware address: the rest reads as missing.
+        let cut = ArpHeader::new(&frames[1].0[14..14 + 26]).unwrap();
+        assert_eq!(cut.target_proto(), None);
+        assert!(ArpHeader::new(&frames[1].0[14..21]).is_none());
+    }
+
     // Expected values: tshark 4.0.17 on the same bytes.
     #[test]
     fn request_and_reply() {

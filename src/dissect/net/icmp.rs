@@ -488,6 +488,27 @@ mod tests {
     const QUOTED: &str = "4500003c1234000040114e6c0a000002080808083039003500201234";
 
     #[test]
+    fn header_view_reads_echo_as_tshark() {
+        use super::IcmpHeader;
+        // tshark 4.0.17 on fixtures/icmp.pcap (IPv4 after Ethernet, 20-byte
+        // header) and fixtures/icmpv6.pcap (40-byte header), frames 1-2: echo
+        // request and reply, identifier 4660 / 0x4321, sequence 1, checksums.
+        for (file, ip_len, types, id) in [
+            ("icmp.pcap", 20, [(8, 0xf3c8), (0, 0xfbc8)], 4660),
+            ("icmpv6.pcap", 40, [(128, 0xa7a6), (129, 0xa6a6)], 0x4321),
+        ] {
+            let path = format!("{}/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
+            let frames = crate::flow::testutil::read_pcap(&path).expect("fixture readable");
+            for ((b, _, _), (t, ck)) in frames.iter().zip(types) {
+                let h = IcmpHeader::new(&b[14 + ip_len..]).expect("8 bytes");
+                assert_eq!((h.msg_type(), h.code(), h.ident(), h.seq()), (t, 0, id, 1));
+                assert_eq!(h.checksum(), ck);
+            }
+        }
+        assert!(IcmpHeader::new(&[8, 0, 0, 0, 0, 0, 0]).is_none());
+    }
+
+    #[test]
     fn echo_request() {
         let f = hex(&format!(
             "4500002c{IP}0800b6931234000130313233343536373839616263646566"

@@ -1365,6 +1365,57 @@ mod tests {
         assert_eq!(d.get("ipv6.version"), "6");
     }
 
+    /// Frames of a fixture, each with its IPv4 header (after Ethernet).
+    fn fixture(name: &str) -> Vec<Vec<u8>> {
+        let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        crate::flow::testutil::read_pcap(&path)
+            .expect("fixture readable")
+            .into_iter()
+            .map(|(b, _, _)| b[14..].to_vec())
+            .collect()
+    }
+
+    #[test]
+    fn header_view_reads_what_tshark_reads() {
+        // tshark 4.0.17 -T fields on fixtures/ipv4_options_frag.pcap: (hdr_len,
+        // len, id, flags, df, mf, frag_offset, proto, checksum).
+        let want = [
+            (36, 51, 0x0a01, 2, true, false, 0, 17, 0x2206),
+            (20, 44, 0x5151, 1, false, true, 0, 17, 0x1d1e),
+            (20, 44, 0x5151, 1, false, true, 3, 17, 0x1d1b),
+            (20, 28, 0x5151, 0, false, false, 6, 17, 0x3d28),
+            (20, 43, 0x0a02, 2, true, false, 0, 17, 0xbad0),
+        ];
+        let frames = fixture("ipv4_options_frag.pcap");
+        assert_eq!(frames.len(), 5);
+        for (b, w) in frames.iter().zip(want) {
+            let h = Ipv4Header::new(b).expect("20 bytes");
+            assert_eq!(h.version(), 4);
+            assert_eq!(h.header_len(), w.0);
+            assert_eq!((h.dscp(), h.ecn(), h.ttl()), (0, 0, 64));
+            assert_eq!(h.total_len(), w.1);
+            assert_eq!(h.ident(), w.2);
+            assert_eq!(h.flags(), w.3);
+            assert_eq!((h.dont_fragment(), h.more_fragments()), (w.4, w.5));
+            assert_eq!(h.frag_offset(), w.6);
+            assert_eq!(h.is_fragment(), w.5 || w.6 != 0);
+            assert_eq!(h.is_first_fragment(), w.5 && w.6 == 0);
+            assert_eq!(h.protocol(), w.7);
+            assert_eq!(h.checksum(), w.8);
+            assert_eq!(h.src(), [192, 0, 2, 10]);
+            assert_eq!(h.dst(), [198, 51, 100, 20]);
+            assert_eq!(h.options_range(), MIN_HEADER..w.0);
+        }
+        // Options of frame 1: 16 bytes, as its header length says.
+        assert_eq!(Ipv4Header::new(&frames[0]).unwrap().options().len(), 16);
+        assert!(Ipv4Header::new(&frames[0][..19]).is_none());
+        // A bogus header length below 20 leaves no options, and no panic.
+        let mut bogus = frames[1].clone();
+        bogus[0] = 0x42;
+        let h = Ipv4Header::new(&bogus).unwrap();
+        assert_eq!((h.header_len(), h.options()), (8, &[][..]));
+    }
+
     #[test]
     fn names() {
         assert_eq!(proto_name(17), "UDP");

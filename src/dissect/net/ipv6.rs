@@ -834,6 +834,58 @@ mod tests {
     use super::super::ipv4::testutil::{decode, decode_wire, fuzz, hex, v6};
     use crate::dissect::{linktype, IssueKind};
 
+    #[test]
+    fn header_views_read_what_tshark_reads() {
+        use super::{Ipv6FragHeader, Ipv6Header};
+        use crate::dissect::Proto;
+        // tshark 4.0.17 -T fields on fixtures/ipv6_ext.pcap: (plen, nxt, dst,
+        // fraghdr offset in 8-byte units, more, ident).
+        let dst = |last: u8, net: u8| {
+            let mut a = [0u8; 16];
+            a[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+            a[5] = net;
+            a[15] = last;
+            a
+        };
+        let want = [
+            (105, 0, dst(1, 2), Some((0, false, 0x0bad_cafe))),
+            (52, 0, dst(1, 2), None),
+            (32, 44, dst(0x20, 1), Some((0, true, 0xbeef))),
+            (24, 44, dst(0x20, 1), Some((3, false, 0xbeef))),
+        ];
+        let path = format!("{}/fixtures/ipv6_ext.pcap", env!("CARGO_MANIFEST_DIR"));
+        let frames = crate::flow::testutil::read_pcap(&path).expect("fixture readable");
+        assert_eq!(frames.len(), want.len());
+        let mut src = [0u8; 16];
+        src[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+        src[15] = 0x10;
+        for ((b, wire, lt), w) in frames.iter().zip(want) {
+            let h = Ipv6Header::new(&b[14..]).expect("40 bytes");
+            assert_eq!(h.version(), 6);
+            assert_eq!(
+                (h.traffic_class(), h.flow_label(), h.hop_limit()),
+                (0, 0, 64)
+            );
+            assert_eq!(h.payload_len(), w.0);
+            assert_eq!(h.next_header(), w.1);
+            assert_eq!((h.src(), h.dst()), (src, w.2));
+            let pkt = crate::flow::testutil::decode(b, *wire, *lt);
+            let frag = pkt.find(Proto::Ipv6Frag).map(|(_, l)| {
+                let f = Ipv6FragHeader::new(pkt.bytes(l.header())).expect("8 bytes");
+                assert_eq!(f.next_header(), if w.1 == 44 { 58 } else { 51 });
+                (f.offset_bytes() / 8, f.more_fragments(), f.ident())
+            });
+            assert_eq!(frag, w.3);
+        }
+        assert!(Ipv6Header::new(&frames[0].0[14..53]).is_none());
+        assert!(Ipv6FragHeader::new(&[58, 0, 0, 1, 0, 0, 0]).is_none());
+        // Offset 0 with M: the first fragment; offset 0 without M: atomic.
+        let first = Ipv6FragHeader::new(&[58, 0, 0, 1, 0, 0, 0, 9]).unwrap();
+        assert!(first.is_fragment() && first.is_first_fragment());
+        let atomic = Ipv6FragHeader::new(&[58, 0, 0, 6, 0, 0, 0, 9]).unwrap();
+        assert!(!atomic.is_fragment() && !atomic.is_first_fragment());
+    }
+
     // Expected values come from tshark 4.0.17 (`-T fields`) on the same bytes.
 
     #[test]

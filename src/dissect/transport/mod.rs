@@ -16,3 +16,13 @@ pub const DST_PORT: Range<usize> = 2..4;
 pub fn ports(h: &[u8]) -> Option<(u16, u16)> {
     Some((be16(h, SRC_PORT.start)?, be16(h, DST_PORT.start)?))
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ports_from_four_bytes() {
+        // 0xa112 = 41234, 0x0035 = 53 (RFC 768/9293: source port first).
+        assert_eq!(super::ports(&[0xa1, 0x12, 0x00, 0x35]), Some((41234, 53)));
+        assert_eq!(super::ports(&[0xa1, 0x12, 0x00]), None);
+    }
+}

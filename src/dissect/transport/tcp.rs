@@ -1003,6 +1003,34 @@ mod tests {
     const PF3: &str = "0000000000000000000000000800450000341b6a4000400621587f0000017f000001da7000503758897f377a8df28010200037d000000101080a4ddc92164ddc9216";
 
     #[test]
+    fn view_through_window_of_a_cut_header() {
+        use super::{TcpHeader, ACK, SYN};
+        // print-flags.pcap frame 2 (tshark: seq_raw 930778609, ack_raw
+        // 928549247, flags 0x012, window 32767, hdr_len 40, checksum 0x6eb1),
+        // its TCP header 34 bytes in.
+        let f = hex(PF2);
+        let t = &f[34..];
+        let full = TcpHeader::new(t).unwrap();
+        let cut = TcpHeader::new_through_window(&t[..16]).unwrap();
+        assert!(TcpHeader::new(&t[..16]).is_none());
+        assert!(TcpHeader::new_through_window(&t[..15]).is_none());
+        for h in [full, cut] {
+            assert_eq!((h.src_port(), h.dst_port()), (80, 55920));
+            assert_eq!((h.seq(), h.ack()), (930778609, 928549247));
+            assert_eq!(
+                (h.flags(), h.window(), h.header_len()),
+                (SYN | ACK, 32767, 40)
+            );
+        }
+        // What the cut header does not hold reads as absent.
+        assert_eq!(
+            (cut.checksum(), cut.urgent(), cut.options()),
+            (0, 0, &[][..])
+        );
+        assert_eq!((full.checksum(), full.options().len()), (0x6eb1, 20));
+    }
+
+    #[test]
     fn handshake_matches_tshark() {
         let frames: Vec<Vec<u8>> = [PF1, PF2, PF3].iter().map(|h| hex(h)).collect();
         let mut ft = FlowTracker::default();
