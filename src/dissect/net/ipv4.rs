@@ -169,6 +169,7 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
         }
         return Next::Done;
     }
+    // The `hlen` (at least 20) bytes are there, so the view holds.
     let Some(h) = Ipv4Header::new(b) else {
         return Next::Done;
     };
@@ -911,7 +912,7 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     if next.is_some_and(|x| x.proto != Proto::Data) {
         return;
     }
-    if fo & 0x3fff != 0 {
+    if fo & (MF | OFFSET_MASK) != 0 {
         w.extend_from_slice(b"Fragmented IP protocol (proto=");
         w.extend_from_slice(proto_name(proto).as_bytes());
         w.push(b' ');
