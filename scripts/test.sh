@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The test suite: formatting, lints, unit and integration tests, the corpus
-# robustness run, the tshark conformance run (every field, tcp.stream and
-# udp.stream included), the flows runs (conversations vs tshark -z conv and
-# vs Zeek's conn.log baselines) and the display-filter run (vs tshark -Y).
+# The test suite: formatting, the decoders' import graph (no cycles), lints,
+# unit and integration tests, the corpus robustness run, the tshark
+# conformance run (every field, tcp.stream and udp.stream included), the
+# flows runs (conversations vs tshark -z conv and vs Zeek's conn.log
+# baselines) and the display-filter run (vs tshark -Y).
 # Needs libpcap-dev, tshark and tcpdump (scripts/setup.sh installs them) and
 # root for the live tests.
 set -euo pipefail
@@ -10,6 +11,9 @@ cd "$(dirname "$0")/.."
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
+echo "== import cycles between decoder files"
+python3 scripts/check_cycles.py --self-test
+python3 scripts/check_cycles.py
 echo "== cargo clippy"
 cargo clippy --all-targets --release -- -D warnings
 echo "== layering (library code neither uses cmd nor exits)"

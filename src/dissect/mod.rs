@@ -34,9 +34,12 @@
 
 pub mod app;
 pub mod bytes;
+pub mod checksum;
 pub mod data;
+pub mod ethertype;
 pub mod field;
 pub mod frame;
+pub mod ip;
 pub mod link;
 pub mod net;
 pub mod reasm;
@@ -502,15 +505,7 @@ impl<'a> Packet<'a> {
                 )
             })
             .filter(|l| matches!(l.proto, Proto::Tcp | Proto::Udp))?;
-        // Both headers start with the two ports.
-        let b = self.bytes_of(l, l.start as usize..l.start as usize + 4);
-        if b.len() < 4 {
-            return None;
-        }
-        Some((
-            u16::from_be_bytes([b[0], b[1]]),
-            u16::from_be_bytes([b[2], b[3]]),
-        ))
+        transport::ports(self.bytes_of(l, l.header()))
     }
 }
 
@@ -750,12 +745,14 @@ pub fn decode_first_fragment(pkt: &mut Packet<'_>) {
     let (frag, data) = (pkt.layers[n - 2], pkt.layers[n - 1]);
     let h = pkt.bytes(frag.header());
     let next = match frag.proto {
-        // IPv4: flags/offset at bytes 6..8, protocol at 9.
-        Proto::Ip if h.len() >= 10 && u16::from_be_bytes([h[6], h[7]]) & 0x3fff == 0x2000 => h[9],
-        // IPv6 fragment header: next header, then offset and M flag.
-        Proto::Ipv6Frag if h.len() >= 4 && u16::from_be_bytes([h[2], h[3]]) & 0xfff9 == 0x0001 => {
-            h[0]
-        }
+        Proto::Ip => match net::ipv4::Ipv4Header::new(h) {
+            Some(ip) if ip.is_first_fragment() => ip.protocol(),
+            _ => return,
+        },
+        Proto::Ipv6Frag => match net::ipv6::Ipv6FragHeader::new(h) {
+            Some(f) if f.is_first_fragment() => f.next_header(),
+            _ => return,
+        },
         _ => return,
     };
     pkt.layers.pop();

@@ -471,10 +471,8 @@ fn ftp_control(pkt: &Packet<'_>) -> bool {
     else {
         return false;
     };
-    let b = pkt.bytes(t.start as usize..t.start as usize + 4);
     t.proto == dissect::Proto::Tcp
-        && b.len() == 4
-        && (u16::from_be_bytes([b[0], b[1]]) == 21 || u16::from_be_bytes([b[2], b[3]]) == 21)
+        && dissect::transport::ports(pkt.bytes(t.header())).is_some_and(|(s, d)| s == 21 || d == 21)
 }
 
 /// Retransmission trimming, the display filter, the sink, the `-c` check.

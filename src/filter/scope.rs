@@ -6,7 +6,7 @@
 //! protocol tested for presence still runs its decoder's field pass, since
 //! some decoders add no tree item for bytes tshark would not either.
 
-use crate::dissect::{self, Field, FieldSink, IssueKind, Packet, Proto, Src, Value};
+use crate::dissect::{self, transport, Field, FieldSink, IssueKind, Packet, Proto, Src, Value};
 
 /// Names a filter can test from the TCP/UDP port words alone (the most
 /// common display filters): such a filter reads two 16-bit words per
@@ -111,21 +111,18 @@ impl Scope {
                 dissect::layer_fields(pkt, l, out);
                 continue;
             }
-            let b = pkt.bytes(l.header());
-            let (Some(sp), Some(dp)) = (b.get(0..2), b.get(2..4)) else {
+            let Some((sp, dp)) = transport::ports(pkt.bytes(l.header())) else {
                 continue;
             };
-            let (sp, dp) = (
-                u16::from_be_bytes([sp[0], sp[1]]),
-                u16::from_be_bytes([dp[0], dp[1]]),
-            );
             out.layer(name, "", l.header());
             let o = l.start as usize;
+            let (spr, dpr) = (transport::SRC_PORT, transport::DST_PORT);
+            let (spr, dpr) = (o + spr.start..o + spr.end, o + dpr.start..o + dpr.end);
             for (n, v, r) in [
-                (names[0], sp, o..o + 2),
-                (names[1], dp, o + 2..o + 4),
-                (names[2], sp, o..o + 2),
-                (names[2], dp, o + 2..o + 4),
+                (names[0], sp, spr.clone()),
+                (names[1], dp, dpr.clone()),
+                (names[2], sp, spr),
+                (names[2], dp, dpr),
             ] {
                 out.field(&Field {
                     name: n,

@@ -8,7 +8,8 @@
 //! finished row (counted in `evicted`), so memory for open state stays
 //! under the cap whatever the capture holds.
 
-use crate::dissect::transport::tcp::{ACK, FIN, RST, SYN};
+use crate::dissect::net::{arp::ArpHeader, ipv4::Ipv4Header, ipv6::Ipv6Header};
+use crate::dissect::transport::tcp::{self, TcpHeader, ACK, FIN, RST, SYN};
 use crate::dissect::{Packet, Proto, Tier};
 use crate::source::Timestamp;
 use std::collections::HashMap;
@@ -431,11 +432,12 @@ impl Conversations {
         {
             self.observe_stream(pkt, s);
         } else if let Some((_, l)) = pkt.find(Proto::Arp) {
-            let s = l.start as usize;
-            // Ethernet/IPv4 ARP: sender PA at 14, target PA at 24.
+            let Some(a) = ArpHeader::new(pkt.bytes(l.extent())) else {
+                return;
+            };
             let (Some(spa), Some(tpa)) = (
-                mapped(pkt.bytes(s + 14..s + 18)),
-                mapped(pkt.bytes(s + 24..s + 28)),
+                a.sender_proto().and_then(mapped),
+                a.target_proto().and_then(mapped),
             ) else {
                 return;
             };
@@ -498,9 +500,9 @@ impl Conversations {
                 .map(|l| l.proto.filter_name());
         }
         if proto == 6 {
-            let h = pkt.bytes_of(t, t.start as usize..t.start as usize + 14);
-            if h.len() >= 14 {
-                let flags = u16::from_be_bytes([h[12], h[13]]) & 0x0fff;
+            // A stream was numbered: the header holds at least its window.
+            if let Some(h) = TcpHeader::new_through_window(pkt.bytes_of(t, t.header())) {
+                let flags = h.flags();
                 if flags & (SYN | ACK) == SYN {
                     c.syn = true;
                 } else if flags & (SYN | ACK) == SYN | ACK {
@@ -683,8 +685,8 @@ fn bogus_tcp_header(pkt: &Packet<'_>) -> bool {
     let Some(t) = pkt.layers.iter().find(|l| l.proto == Proto::Tcp) else {
         return false;
     };
-    let b = pkt.bytes_of(t, t.start as usize + 12..t.start as usize + 13);
-    b.first().is_some_and(|&off| off >> 4 < 5)
+    TcpHeader::new_through_window(pkt.bytes_of(t, t.header()))
+        .is_some_and(|h| h.header_len() < tcp::MIN_HEADER)
 }
 
 /// The addresses a transport header belongs to, as tshark's conversations
@@ -763,16 +765,11 @@ fn ip_proto(pkt: &Packet<'_>) -> u8 {
         Some(Proto::Udp) => 17,
         _ => {
             let l = pkt.layers[i];
+            let h = pkt.bytes(l.header());
             if l.proto == Proto::Ip {
-                pkt.bytes(l.start as usize + 9..l.start as usize + 10)
-                    .first()
-                    .copied()
-                    .unwrap_or(0)
+                Ipv4Header::new(h).map_or(0, |h| h.protocol())
             } else {
-                pkt.bytes(l.start as usize + 6..l.start as usize + 7)
-                    .first()
-                    .copied()
-                    .unwrap_or(0)
+                Ipv6Header::new(h).map_or(0, |h| h.next_header())
             }
         }
     }

@@ -3,6 +3,7 @@
 //! round-trip time, as tshark does in one pass. Bounded: the oldest
 //! unanswered requests are forgotten first.
 
+use crate::dissect::net::{icmp::IcmpHeader, ipv4::Ipv4Header, ipv6::Ipv6Header};
 use crate::dissect::{Packet, Proto};
 use crate::flow::FlowHasherBuilder;
 use crate::source::Timestamp;
@@ -67,17 +68,20 @@ impl EchoPairs {
         };
         let m = pkt.bytes(l.header());
         let h = pkt.bytes(ip.header());
-        let (Some(&t), Some(id), Some(seq)) = (
-            m.first(),
-            crate::dissect::bytes::be16(m, 4),
-            crate::dissect::bytes::be16(m, 6),
-        ) else {
+        // ICMPv6 echo has ICMP's layout.
+        let Some(m) = IcmpHeader::new(m) else {
             return;
         };
+        let (t, id, seq) = (m.msg_type(), m.ident(), m.seq());
         let (src, dst) = match ip.proto {
-            Proto::Ip if h.len() >= 20 => (addr16(&h[12..16]), addr16(&h[16..20])),
-            Proto::Ipv6 if h.len() >= 40 => (addr16(&h[8..24]), addr16(&h[24..40])),
-            _ => return,
+            Proto::Ip => match Ipv4Header::new(h) {
+                Some(h) => (addr16(&h.src()), addr16(&h.dst())),
+                None => return,
+            },
+            _ => match Ipv6Header::new(h) {
+                Some(h) => (h.src(), h.dst()),
+                None => return,
+            },
         };
         let (request, reply) = if v6 { (128, 129) } else { (8, 0) };
         if t == request {

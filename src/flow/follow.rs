@@ -80,12 +80,11 @@ impl Follow {
             }
             return;
         }
-        let h = pkt.bytes_of(&t, t.header());
-        if h.len() < 14 {
+        // The stream was numbered, so the header holds at least its window.
+        let Some(h) = tcp::TcpHeader::new_through_window(pkt.bytes_of(&t, t.header())) else {
             return;
-        }
-        let seq = u32::from_be_bytes([h[4], h[5], h[6], h[7]]);
-        let flags = u16::from_be_bytes([h[12], h[13]]) & 0x0fff;
+        };
+        let (seq, flags) = (h.seq(), h.flags());
         let len = tcp::seg_len(pkt, idx).unwrap_or(0) as usize;
         let data = pkt.bytes_of(&t, t.payload());
         let data = &data[..data.len().min(len)];

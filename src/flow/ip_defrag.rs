@@ -93,7 +93,8 @@ impl Default for Defrag {
     }
 }
 
-use crate::dissect::bytes::be16;
+use crate::dissect::net::ipv4::{self, Ipv4Header};
+use crate::dissect::net::ipv6::{self, Ipv6FragHeader, Ipv6Header};
 
 /// Finds the fragment header of a packet whose decoding stopped at a
 /// fragment (the IP layer is last, or followed only by `Data`).
@@ -112,51 +113,44 @@ fn piece(pkt: &Packet<'_>) -> Option<Piece> {
     let h = pkt.bytes(l.header());
     match l.proto {
         Proto::Ip => {
-            let frag = be16(h, 6)?;
-            if frag & 0x3fff == 0 || h.len() < 20 {
-                return None;
-            }
-            let mut src = [0u8; 16];
-            let mut dst = [0u8; 16];
-            src[12..].copy_from_slice(h.get(12..16)?);
-            dst[12..].copy_from_slice(h.get(16..20)?);
+            let ip = Ipv4Header::new(h).filter(|ip| ip.is_fragment())?;
+            let mapped = |a: [u8; 4]| {
+                let mut m = [0u8; 16];
+                m[12..].copy_from_slice(&a);
+                m
+            };
             Some(Piece {
                 key: Key {
                     v6: false,
-                    src,
-                    dst,
-                    proto: h[9],
-                    id: be16(h, 4)? as u32,
+                    src: mapped(ip.src()),
+                    dst: mapped(ip.dst()),
+                    proto: ip.protocol(),
+                    id: ip.ident() as u32,
                 },
                 kind: ReasmKind::Ipv4,
-                off: (frag & 0x1fff) as usize * 8,
-                more: frag & 0x2000 != 0,
+                off: ip.frag_offset() as usize * 8,
+                more: ip.more_fragments(),
                 idx,
                 ip_idx: idx,
             })
         }
         Proto::Ipv6Frag => {
-            let fo = be16(h, 2)?;
-            if fo & 0xfff9 == 0 || h.len() < 8 {
-                return None;
-            }
+            let f = Ipv6FragHeader::new(h).filter(|f| f.is_fragment())?;
             let ip_idx = pkt.layers[..idx]
                 .iter()
                 .rposition(|x| x.proto == Proto::Ipv6)?;
-            let ip = pkt.bytes(pkt.layers[ip_idx].header());
-            let src: [u8; 16] = ip.get(8..24)?.try_into().ok()?;
-            let dst: [u8; 16] = ip.get(24..40)?.try_into().ok()?;
+            let ip = Ipv6Header::new(pkt.bytes(pkt.layers[ip_idx].header()))?;
             Some(Piece {
                 key: Key {
                     v6: true,
-                    src,
-                    dst,
+                    src: ip.src(),
+                    dst: ip.dst(),
                     proto: 0,
-                    id: u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
+                    id: f.ident(),
                 },
                 kind: ReasmKind::Ipv6,
-                off: (fo & 0xfff8) as usize,
-                more: fo & 1 != 0,
+                off: f.offset_bytes() as usize,
+                more: f.more_fragments(),
                 idx,
                 ip_idx,
             })
@@ -252,7 +246,7 @@ impl Defrag {
         }
         let next_proto = match pc.kind {
             ReasmKind::Ipv4 => pc.key.proto,
-            _ => *pkt.bytes(l.header()).first()?,
+            _ => Ipv6FragHeader::new(pkt.bytes(l.header()))?.next_header(),
         };
         let end = pc.off.saturating_add(payload.len());
         if end > MAX_DATAGRAM {
@@ -321,17 +315,21 @@ impl Defrag {
         match pc.kind {
             ReasmKind::Ipv4 => {
                 let len = (at - ips + total).min(0xffff) as u16;
-                self.buf[ips + 2..ips + 4].copy_from_slice(&len.to_be_bytes());
+                let f = ipv4::TOTAL_LEN;
+                self.buf[ips + f.start..ips + f.end].copy_from_slice(&len.to_be_bytes());
                 // Keep DF/reserved, clear MF and the offset.
-                self.buf[ips + 6] &= 0xc0;
-                self.buf[ips + 7] = 0;
+                let f = ipv4::FRAG_OFFSET;
+                self.buf[ips + f.start] &= 0xc0;
+                self.buf[ips + f.start + 1] = 0;
             }
             _ => {
-                let len = (at - ips - 40 + total).min(0xffff) as u16;
-                self.buf[ips + 4..ips + 6].copy_from_slice(&len.to_be_bytes());
+                let len = (at - ips - ipv6::HEADER_LEN + total).min(0xffff) as u16;
+                let f = ipv6::PAYLOAD_LEN;
+                self.buf[ips + f.start..ips + f.end].copy_from_slice(&len.to_be_bytes());
+                // Offset and M flag cleared: the datagram is whole.
+                let f = ipv6::FRAG_OFFSET_WORD;
                 let fs = l.start as usize;
-                self.buf[fs + 2] = 0;
-                self.buf[fs + 3] = 0;
+                self.buf[fs + f.start..fs + f.end].fill(0);
             }
         }
         self.pieces.clear();

@@ -29,12 +29,15 @@ pub mod tcp_reassembly;
 #[cfg(test)]
 pub(crate) mod testutil;
 
+use crate::dissect::net::{ipv4::Ipv4Header, ipv6::Ipv6Header};
 use crate::dissect::transport::tcp::{self, TcpHeader, ACK, AE, CWR, ECE, FIN, RST, SYN};
+use crate::dissect::transport::{self, udp::UdpHeader};
 use crate::dissect::{Packet, Proto, Src};
 use std::collections::hash_map::Entry;
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
+use std::net::Ipv4Addr;
 
 /// Default cap on tracked conversations.
 pub const DEFAULT_MAX_ENTRIES: usize = conversations::DEFAULT_MAX_OPEN;
@@ -207,36 +210,18 @@ fn endpoints(pkt: &Packet<'_>) -> Option<Endpoints> {
         .iter()
         .rev()
         .find(|l| matches!(l.proto, Proto::Ip | Proto::Ipv6))?;
-    let s = ip.start as usize;
-    let mut src = [0u8; 16];
-    let mut dst = [0u8; 16];
-    if ip.proto == Proto::Ip {
+    let h = pkt.bytes(ip.header());
+    let (src, dst) = if ip.proto == Proto::Ip {
         // IPv4 addresses are stored in the IPv4-mapped form so the two
         // families never collide.
-        let b = pkt.bytes(s + 12..s + 20);
-        if b.len() < 8 {
-            return None;
-        }
-        src[10] = 0xff;
-        src[11] = 0xff;
-        dst[10] = 0xff;
-        dst[11] = 0xff;
-        src[12..].copy_from_slice(&b[..4]);
-        dst[12..].copy_from_slice(&b[4..8]);
+        let h = Ipv4Header::new(h)?;
+        let mapped = |a: [u8; 4]| Ipv4Addr::from(a).to_ipv6_mapped().octets();
+        (mapped(h.src()), mapped(h.dst()))
     } else {
-        let b = pkt.bytes(s + 8..s + 40);
-        if b.len() < 32 {
-            return None;
-        }
-        src.copy_from_slice(&b[..16]);
-        dst.copy_from_slice(&b[16..]);
-    }
-    let th = pkt.bytes(t.header());
-    if th.len() < 4 {
-        return None;
-    }
-    let sp = u16::from_be_bytes([th[0], th[1]]);
-    let dp = u16::from_be_bytes([th[2], th[3]]);
+        let h = Ipv6Header::new(h)?;
+        (h.src(), h.dst())
+    };
+    let (sp, dp) = transport::ports(pkt.bytes(t.header()))?;
     let proto = if t.proto == Proto::Tcp { 6 } else { 17 };
     let (key, dir) = if (src, sp) <= (dst, dp) {
         (
@@ -398,19 +383,19 @@ impl FlowTracker {
         pkt.flow = Default::default();
         let Some(ep) = endpoints(pkt) else { return };
         let t = pkt.layers[ep.idx];
+        let th = pkt.bytes(t.header());
         let tcp_hdr = if t.proto == Proto::Tcp {
             // tshark reads through the window field before it looks up the conversation.
-            match TcpHeader::new(pkt.bytes(t.header())) {
+            match TcpHeader::new(th) {
                 Some(h) => Some(h),
-                None if pkt.bytes(t.header()).len() >= 16 => None,
+                None if TcpHeader::new_through_window(th).is_some() => None,
                 None => return,
             }
         } else {
-            let b = pkt.bytes(t.header());
-            if b.len() < 8 {
+            let Some(h) = UdpHeader::new(th) else {
                 return;
-            }
-            let ulen = u16::from_be_bytes([b[4], b[5]]);
+            };
+            let ulen = h.length();
             // tshark gives up on a length below the header before numbering.
             let ipv6 = pkt.layers[..ep.idx]
                 .iter()
@@ -461,11 +446,11 @@ impl FlowTracker {
             pkt.flow.stream = Some(c.stream);
             return;
         }
-        // A TCP header cut inside its fixed part: the stream is all we know.
-        let b = pkt.bytes(t.header());
-        let seq = u32::from_be_bytes([b[4], b[5], b[6], b[7]]);
-        let ack = u32::from_be_bytes([b[8], b[9], b[10], b[11]]);
-        let flags = u16::from_be_bytes([b[12], b[13]]) & 0x0fff;
+        // Read through the window: `tcp_hdr` is None for a header cut short.
+        let Some(h) = TcpHeader::new_through_window(th) else {
+            return;
+        };
+        let (seq, ack, flags) = (h.seq(), h.ack(), h.flags());
         let seglen = tcp::seg_len(pkt, ep.idx);
         let (fwd, rev) = (ep.dir, 1 - ep.dir);
 

@@ -12,8 +12,8 @@
 //! `timeout` of capture time are swept, and drops of pending data counted.
 
 use super::FlowHasherBuilder;
-use crate::dissect::transport::tcp::{self, FIN, RST, SYN};
-use crate::dissect::{app, Packet, Proto, Src};
+use crate::dissect::transport::tcp::{self, TcpHeader, FIN, RST, SYN};
+use crate::dissect::{app, ip, Packet, Proto, Src};
 use std::collections::{HashMap, VecDeque};
 
 /// Default cap on bytes held by TCP reassembly.
@@ -369,15 +369,13 @@ impl TcpReassembler {
             return none;
         };
         let t = pkt.layers[idx];
-        if t.src != Src::Frame || tcp::quoted(pkt, idx) {
+        if t.src != Src::Frame || ip::quoted(pkt, idx) {
             return none;
         }
-        let h = pkt.bytes(t.header());
-        if h.len() < 20 {
+        let Some(h) = TcpHeader::new(pkt.bytes(t.header())) else {
             return none;
-        }
-        let seq = u32::from_be_bytes([h[4], h[5], h[6], h[7]]);
-        let flags = u16::from_be_bytes([h[12], h[13]]) & 0x0fff;
+        };
+        let (seq, flags) = (h.seq(), h.flags());
         let Some(seglen) = tcp::seg_len(pkt, idx) else {
             return none;
         };

@@ -18,7 +18,12 @@ pub mod writer;
 pub use writer::{Format, PacketWriter};
 
 use crate::dissect::field::{write_ipv4, write_ipv6, write_mac};
-use crate::dissect::{Packet, Proto};
+use crate::dissect::link::eth;
+use crate::dissect::net::arp::ArpHeader;
+use crate::dissect::net::ipv4::Ipv4Header;
+use crate::dissect::net::ipv6::Ipv6Header;
+use crate::dissect::{transport, Packet, Proto};
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Writes the packet's socket pair (`10.0.0.2:41234 → 10.0.0.1:80`,
 /// `[fe80::1]:546 → [ff02::1:2]:547`); addresses alone when there are no
@@ -44,12 +49,10 @@ pub fn write_socket_pair(pkt: &Packet<'_>, w: &mut Vec<u8>) -> usize {
                 }
             }
             if let Some((_, l)) = pkt.find(Proto::Eth) {
+                // A header cut short keeps its addresses (the first 12 bytes).
                 let b = pkt.bytes(l.header());
-                if b.len() >= 12 {
-                    let mut d = [0u8; 6];
-                    let mut s = [0u8; 6];
-                    d.copy_from_slice(&b[0..6]);
-                    s.copy_from_slice(&b[6..12]);
+                let mac = |r| b.get(r).and_then(|m: &[u8]| <[u8; 6]>::try_from(m).ok());
+                if let (Some(d), Some(s)) = (mac(eth::DST), mac(eth::SRC)) {
                     write_mac(w, s);
                     w.extend_from_slice(" → ".as_bytes());
                     write_mac(w, d);
@@ -83,32 +86,25 @@ pub fn write_quoted_pair(pkt: &Packet<'_>, w: &mut Vec<u8>) -> bool {
     };
     let h = pkt.bytes(ip.header());
     let (s, d): (std::net::IpAddr, std::net::IpAddr) = match ip.proto {
-        Proto::Ip if h.len() >= 20 => (
-            std::net::Ipv4Addr::new(h[12], h[13], h[14], h[15]).into(),
-            std::net::Ipv4Addr::new(h[16], h[17], h[18], h[19]).into(),
-        ),
-        Proto::Ipv6 if h.len() >= 40 => {
-            let a: [u8; 16] = h[8..24].try_into().unwrap_or_default();
-            let b: [u8; 16] = h[24..40].try_into().unwrap_or_default();
-            (
-                std::net::Ipv6Addr::from(a).into(),
-                std::net::Ipv6Addr::from(b).into(),
-            )
-        }
-        _ => return false,
+        Proto::Ip => match Ipv4Header::new(h) {
+            Some(h) => (
+                Ipv4Addr::from(h.src()).into(),
+                Ipv4Addr::from(h.dst()).into(),
+            ),
+            None => return false,
+        },
+        _ => match Ipv6Header::new(h) {
+            Some(h) => (
+                Ipv6Addr::from(h.src()).into(),
+                Ipv6Addr::from(h.dst()).into(),
+            ),
+            None => return false,
+        },
     };
     let t = inner
         .iter()
         .find(|l| matches!(l.proto, Proto::Tcp | Proto::Udp));
-    let ports = t.and_then(|t| {
-        let b = pkt.bytes(t.start as usize..t.start as usize + 4);
-        (b.len() == 4).then(|| {
-            (
-                u16::from_be_bytes([b[0], b[1]]),
-                u16::from_be_bytes([b[2], b[3]]),
-            )
-        })
-    });
+    let ports = t.and_then(|t| transport::ports(pkt.bytes(t.header())));
     if let Some(t) = t {
         w.extend_from_slice(t.proto.display().as_bytes());
         w.push(b' ');
@@ -141,11 +137,9 @@ fn write_endpoint(w: &mut Vec<u8>, a: std::net::IpAddr, port: Option<u16>, v6: b
 
 /// Sender and target protocol addresses of an ARP packet carrying IPv4.
 fn arp_addrs(b: &[u8]) -> Option<([u8; 4], [u8; 4])> {
-    let hs = *b.get(4)? as usize;
-    if *b.get(5)? != 4 {
-        return None;
-    }
-    let spa = b.get(8 + hs..12 + hs)?;
-    let tpa = b.get(12 + 2 * hs..16 + 2 * hs)?;
-    Some((spa.try_into().ok()?, tpa.try_into().ok()?))
+    let a = ArpHeader::new(b).filter(|a| a.proto_size() == 4)?;
+    Some((
+        a.sender_proto()?.try_into().ok()?,
+        a.target_proto()?.try_into().ok()?,
+    ))
 }

@@ -1,11 +1,12 @@
 //! Ethernet II and IEEE 802.3 frames (IEEE 802.3, RFC 894).
 
+use crate::dissect::ethertype;
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 use std::ops::Range;
 
-const DST: Range<usize> = 0..6;
-const SRC: Range<usize> = 6..12;
-const TYPE: Range<usize> = 12..14;
+pub const DST: Range<usize> = 0..6;
+pub const SRC: Range<usize> = 6..12;
+pub const TYPE: Range<usize> = 12..14;
 pub const HEADER_LEN: usize = 14;
 
 /// Read-only view of an Ethernet header; every accessor is bounds-checked
@@ -110,7 +111,7 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
             "Type",
             Value::Hex(t as u64, 4),
             shift(TYPE),
-            ethertype_name(t),
+            ethertype::name(t),
         );
     }
     // Bytes past the payload's own length: padding, trailer, maybe an FCS.
@@ -147,30 +148,6 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     } else {
         w.extend_from_slice(b" EtherType ");
         Value::Hex(t as u64, 4).write_to(w);
-    }
-}
-
-/// IEEE registry names for common EtherTypes.
-pub fn ethertype_name(t: u16) -> &'static str {
-    match t {
-        0x0800 => "IPv4",
-        0x0806 => "ARP",
-        0x86dd => "IPv6",
-        0x8100 => "802.1Q Virtual LAN",
-        0x88a8 => "802.1ad Provider Bridge (Q-in-Q)",
-        0x9100 => "VLAN double tagging",
-        0x8847 => "MPLS label switched packet",
-        0x8848 => "MPLS multicast label switched packet",
-        0x8863 => "PPPoE Discovery",
-        0x8864 => "PPPoE Session",
-        0x888e => "802.1X Authentication",
-        0x88cc => "802.1AB Link Layer Discovery Protocol",
-        0x8035 => "Reverse ARP",
-        0x88e5 => "802.1AE MAC Security",
-        0x88f7 => "PTPv2 over Ethernet",
-        0x8809 => "Slow Protocols",
-        0x9000 => "Configuration Test Protocol (loopback)",
-        _ => "",
     }
 }
 

@@ -5,6 +5,7 @@
 //! byte. DSAP = SSAP = 0xaa adds a SNAP header: an OUI, and for OUI 0 (and
 //! Cisco's 0x0000f8) an EtherType naming the payload.
 
+use crate::dissect::ethertype;
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 
 const SAP_SNAP: u8 = 0xaa;
@@ -137,7 +138,7 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         let v = Value::Hex(pid as u64, 4);
         match oui {
             OUI_ENCAP_ETHER | OUI_CISCO_90 if h.is_information() => {
-                out.put_note("llc.type", "Type", v, pr, super::eth::ethertype_name(pid))
+                out.put_note("llc.type", "Type", v, pr, ethertype::name(pid))
             }
             OUI_ENCAP_ETHER | OUI_CISCO_90 => {}
             OUI_CISCO => out.put("llc.cisco_pid", "PID", v, pr),

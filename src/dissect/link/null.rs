@@ -7,6 +7,7 @@
 //! host of the other byte order (or is an IRIX 2+2-byte header, or an old
 //! Linux header holding an EtherType).
 
+use crate::dissect::ethertype;
 use crate::dissect::{linktype, Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 
 pub const HEADER_LEN: usize = 4;
@@ -85,7 +86,7 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
             family_name(v),
         ),
         Family::Ethertype(t) => {
-            let name = super::eth::ethertype_name(t);
+            let name = ethertype::name(t);
             out.put_note("null.type", "Type", Value::Hex(t as u64, 4), r, name)
         }
         Family::PppHdlc => {}

@@ -7,6 +7,7 @@
 //! ethertype dissector: hence `sll:ipv6` rather than `sll:ethertype:ipv6`.
 
 use super::{next_layer, trailer_fields};
+use crate::dissect::ethertype;
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 
 pub const HEADER_LEN: usize = 16;
@@ -244,15 +245,9 @@ fn protocol_field(h: &Hdr<'_>, out: &mut dyn FieldSink, r: std::ops::Range<usize
     if p <= 1536 {
         out.put_note("sll.ltype", "Protocol", v, r, ltype_name(p));
     } else if h.hatype() == ARPHRD_IPGRE {
-        out.put_note(
-            "sll.gretype",
-            "Protocol",
-            v,
-            r,
-            super::eth::ethertype_name(p),
-        );
+        out.put_note("sll.gretype", "Protocol", v, r, ethertype::name(p));
     } else {
-        out.put_note("sll.etype", "Protocol", v, r, super::eth::ethertype_name(p));
+        out.put_note("sll.etype", "Protocol", v, r, ethertype::name(p));
     }
 }
 

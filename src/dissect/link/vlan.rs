@@ -6,6 +6,7 @@
 //! in a row are one `ieee8021ad` layer with an S-VID and a C-VID.
 
 use super::{be16, next_layer, prev_layer, trailer_fields};
+use crate::dissect::ethertype;
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 
 pub const TAG_LEN: usize = 4;
@@ -96,7 +97,7 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
             "Type",
             Value::Hex(t as u64, 4),
             t_at..t_at + 2,
-            super::eth::ethertype_name(t),
+            ethertype::name(t),
         );
         if let Some(e) = payload_end {
             trailer_fields(pkt, e, out, "ieee8021ah.trailer", false);
@@ -121,7 +122,7 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     if t <= 1500 {
         out.put("vlan.len", "Length", Value::U(t as u64), o + 2..o + 4);
     } else {
-        let name = super::eth::ethertype_name(t);
+        let name = ethertype::name(t);
         out.put_note(
             "vlan.etype",
             "Type",

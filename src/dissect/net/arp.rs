@@ -5,7 +5,10 @@
 //! `arp.src.proto_ipv4`); any other sizes give the raw-bytes fields
 //! (`arp.src.hw`, `arp.src.proto`), as Wireshark does.
 
+use crate::dissect::bytes::be16_or0;
+use crate::dissect::ethertype;
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
+use std::ops::Range;
 
 /// Fixed part: hardware type, protocol type, sizes, opcode.
 pub const FIXED_LEN: usize = 8;
@@ -14,69 +17,80 @@ const OP_REQUEST: u16 = 1;
 const OP_REPLY: u16 = 2;
 const ARPHRD_ETHER: u16 = 1;
 const ARPHRD_IEEE802: u16 = 6;
-const ETHERTYPE_IP: u16 = 0x0800;
 /// AX.25's PID for IP, which Wireshark also accepts as an IPv4 protocol type.
 const AX25_P_IP: u16 = 0xcc;
 
-/// Read-only view of an ARP packet; `new` refuses fewer than 8 bytes, and
-/// address accessors return `None` past the captured bytes.
-pub struct ArpPacket<'a>(&'a [u8]);
+// Byte ranges of the fixed part; the addresses follow, sized by it.
+pub const HW_TYPE: Range<usize> = 0..2;
+pub const PROTO_TYPE: Range<usize> = 2..4;
+pub const HW_SIZE: Range<usize> = 4..5;
+pub const PROTO_SIZE: Range<usize> = 5..6;
+pub const OPCODE: Range<usize> = 6..8;
 
-impl<'a> ArpPacket<'a> {
+/// Read-only view of an ARP packet; `new` refuses fewer than 8 bytes, and
+/// address accessors return `None` past the captured bytes. Address ranges
+/// are offsets from the start of the ARP header.
+#[derive(Clone, Copy)]
+pub struct ArpHeader<'a>(&'a [u8]);
+
+impl<'a> ArpHeader<'a> {
     pub fn new(b: &'a [u8]) -> Option<Self> {
-        (b.len() >= FIXED_LEN).then_some(ArpPacket(b))
+        (b.len() >= FIXED_LEN).then_some(ArpHeader(b))
     }
     pub fn hw_type(&self) -> u16 {
-        u16::from_be_bytes([self.0[0], self.0[1]])
+        be16_or0(self.0, HW_TYPE.start)
     }
     pub fn proto_type(&self) -> u16 {
-        u16::from_be_bytes([self.0[2], self.0[3]])
+        be16_or0(self.0, PROTO_TYPE.start)
     }
     pub fn hw_size(&self) -> usize {
-        self.0[4] as usize
+        self.0[HW_SIZE.start] as usize
     }
     pub fn proto_size(&self) -> usize {
-        self.0[5] as usize
+        self.0[PROTO_SIZE.start] as usize
     }
     pub fn opcode(&self) -> u16 {
-        u16::from_be_bytes([self.0[6], self.0[7]])
+        be16_or0(self.0, OPCODE.start)
     }
     /// Length the sizes announce: 8 + 2 * (hw + proto).
     pub fn total_len(&self) -> usize {
         FIXED_LEN + 2 * (self.hw_size() + self.proto_size())
     }
-    fn sha_off(&self) -> usize {
-        FIXED_LEN
+    pub fn sender_hw_range(&self) -> Range<usize> {
+        FIXED_LEN..FIXED_LEN + self.hw_size()
     }
-    fn spa_off(&self) -> usize {
-        FIXED_LEN + self.hw_size()
+    pub fn sender_proto_range(&self) -> Range<usize> {
+        let at = self.sender_hw_range().end;
+        at..at + self.proto_size()
     }
-    fn tha_off(&self) -> usize {
-        self.spa_off() + self.proto_size()
+    pub fn target_hw_range(&self) -> Range<usize> {
+        let at = self.sender_proto_range().end;
+        at..at + self.hw_size()
     }
-    fn tpa_off(&self) -> usize {
-        self.tha_off() + self.hw_size()
+    pub fn target_proto_range(&self) -> Range<usize> {
+        let at = self.target_hw_range().end;
+        at..at + self.proto_size()
     }
     fn get(&self, off: usize, len: usize) -> Option<&'a [u8]> {
         self.0.get(off..off + len)
     }
     pub fn sender_hw(&self) -> Option<&'a [u8]> {
-        self.get(self.sha_off(), self.hw_size())
+        self.0.get(self.sender_hw_range())
     }
     pub fn sender_proto(&self) -> Option<&'a [u8]> {
-        self.get(self.spa_off(), self.proto_size())
+        self.0.get(self.sender_proto_range())
     }
     pub fn target_hw(&self) -> Option<&'a [u8]> {
-        self.get(self.tha_off(), self.hw_size())
+        self.0.get(self.target_hw_range())
     }
     pub fn target_proto(&self) -> Option<&'a [u8]> {
-        self.get(self.tpa_off(), self.proto_size())
+        self.0.get(self.target_proto_range())
     }
     fn hw_is_ether(&self) -> bool {
         matches!(self.hw_type(), ARPHRD_ETHER | ARPHRD_IEEE802) && self.hw_size() == 6
     }
     fn proto_is_ipv4(&self) -> bool {
-        matches!(self.proto_type(), ETHERTYPE_IP | AX25_P_IP) && self.proto_size() == 4
+        matches!(self.proto_type(), ethertype::IPV4 | AX25_P_IP) && self.proto_size() == 4
     }
 
     /// Wireshark's gratuitous / probe / announcement classification. Like
@@ -88,7 +102,7 @@ impl<'a> ArpPacket<'a> {
             return Kind::Plain;
         }
         let tha_zero = self
-            .get(self.tha_off(), 6)
+            .get(self.target_hw_range().start, 6)
             .is_some_and(|b| b.iter().all(|&x| x == 0));
         let ps = self.proto_size();
         if ps != 0 && self.sender_proto().is_some() && self.sender_proto() == self.target_proto() {
@@ -98,7 +112,7 @@ impl<'a> ArpPacket<'a> {
             return Kind::Gratuitous;
         }
         let spa_zero = self
-            .get(self.spa_off(), 4)
+            .get(self.sender_proto_range().start, 4)
             .is_some_and(|b| b == [0, 0, 0, 0]);
         if op == OP_REQUEST && tha_zero && spa_zero {
             return Kind::Probe;
@@ -119,7 +133,7 @@ enum Kind {
 }
 
 pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
-    let Some(a) = ArpPacket::new(cx.rest(off)) else {
+    let Some(a) = ArpHeader::new(cx.rest(off)) else {
         cx.short(Proto::Arp, "ARP header cut short");
         return Next::Done;
     };
@@ -138,44 +152,44 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
 
 pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let o = l.start as usize;
-    let Some(a) = ArpPacket::new(pkt.bytes(l.extent())) else {
+    let Some(a) = ArpHeader::new(pkt.bytes(l.extent())) else {
         return;
     };
     out.layer("arp", "Address Resolution Protocol", l.extent());
-    let r = |at: usize, n: usize| o + at..o + at + n;
+    let r = |x: Range<usize>| o + x.start..o + x.end;
     let (hw, pr, op) = (a.hw_type(), a.proto_type(), a.opcode());
     out.put_note(
         "arp.hw.type",
         "Hardware type",
         Value::U(hw as u64),
-        r(0, 2),
+        r(HW_TYPE),
         hw_name(hw),
     );
-    let pname = crate::dissect::link::eth::ethertype_name(pr);
+    let pname = ethertype::name(pr);
     out.put_note(
         "arp.proto.type",
         "Protocol type",
         Value::Hex(pr as u64, 4),
-        r(2, 2),
+        r(PROTO_TYPE),
         pname,
     );
     out.put(
         "arp.hw.size",
         "Hardware size",
         Value::U(a.hw_size() as u64),
-        r(4, 1),
+        r(HW_SIZE),
     );
     out.put(
         "arp.proto.size",
         "Protocol size",
         Value::U(a.proto_size() as u64),
-        r(5, 1),
+        r(PROTO_SIZE),
     );
     out.put_note(
         "arp.opcode",
         "Opcode",
         Value::U(op as u64),
-        r(6, 2),
+        r(OPCODE),
         op_name(op),
     );
     match a.kind() {
@@ -194,11 +208,11 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     }
     let (hs, ps) = (a.hw_size(), a.proto_size());
     // Each address is emitted only when its bytes were captured.
-    let hw_field = |out: &mut dyn FieldSink, b: Option<&[u8]>, at: usize, src: bool| {
+    let hw_field = |out: &mut dyn FieldSink, b: Option<&[u8]>, at: Range<usize>, src: bool| {
         let Some(b) = b.filter(|_| hs != 0) else {
             return;
         };
-        let rr = r(at, hs);
+        let rr = r(at);
         if a.hw_is_ether() {
             let m = [b[0], b[1], b[2], b[3], b[4], b[5]];
             let (n, lbl) = if src {
@@ -216,11 +230,11 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
             out.put(n, lbl, Value::Bytes(b), rr);
         }
     };
-    let pr_field = |out: &mut dyn FieldSink, b: Option<&[u8]>, at: usize, src: bool| {
+    let pr_field = |out: &mut dyn FieldSink, b: Option<&[u8]>, at: Range<usize>, src: bool| {
         let Some(b) = b.filter(|_| ps != 0) else {
             return;
         };
-        let rr = r(at, ps);
+        let rr = r(at);
         if a.proto_is_ipv4() {
             let v = [b[0], b[1], b[2], b[3]];
             let (n, lbl) = if src {
@@ -238,27 +252,28 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
             out.put(n, lbl, Value::Bytes(b), rr);
         }
     };
-    hw_field(out, a.sender_hw(), a.sha_off(), true);
-    pr_field(out, a.sender_proto(), a.spa_off(), true);
-    hw_field(out, a.target_hw(), a.tha_off(), false);
+    hw_field(out, a.sender_hw(), a.sender_hw_range(), true);
+    pr_field(out, a.sender_proto(), a.sender_proto_range(), true);
+    hw_field(out, a.target_hw(), a.target_hw_range(), false);
     if op == 7 {
         // DRARP error: the first byte of the target protocol address is a status.
-        if let Some(b) = a.get(a.tpa_off(), 1).filter(|_| ps != 0) {
+        let at = a.target_proto_range().start;
+        if let Some(b) = a.get(at, 1).filter(|_| ps != 0) {
             out.put(
                 "arp.dst.drarp_error_status",
                 "DRARP error status",
                 Value::U(b[0] as u64),
-                r(a.tpa_off(), 1),
+                r(at..at + 1),
             );
         }
     } else {
-        pr_field(out, a.target_proto(), a.tpa_off(), false);
+        pr_field(out, a.target_proto(), a.target_proto_range(), false);
     }
 }
 
 /// Info text exactly as Wireshark's ARP dissector writes it.
 pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
-    let Some(a) = ArpPacket::new(pkt.bytes(l.extent())) else {
+    let Some(a) = ArpHeader::new(pkt.bytes(l.extent())) else {
         return;
     };
     if pkt.bytes(l.extent()).len() < a.total_len() {
@@ -350,7 +365,7 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     }
 }
 
-fn proto_addr(w: &mut Vec<u8>, a: &ArpPacket<'_>, b: Option<&[u8]>) {
+fn proto_addr(w: &mut Vec<u8>, a: &ArpHeader<'_>, b: Option<&[u8]>) {
     match b {
         _ if a.proto_size() == 0 => w.extend_from_slice(b"<No address>"),
         Some(b) if a.proto_is_ipv4() => Value::Ipv4([b[0], b[1], b[2], b[3]]).write_to(w),
@@ -359,7 +374,7 @@ fn proto_addr(w: &mut Vec<u8>, a: &ArpPacket<'_>, b: Option<&[u8]>) {
     }
 }
 
-fn hw_addr(w: &mut Vec<u8>, a: &ArpPacket<'_>, b: Option<&[u8]>) {
+fn hw_addr(w: &mut Vec<u8>, a: &ArpHeader<'_>, b: Option<&[u8]>) {
     match b {
         _ if a.hw_size() == 0 => w.extend_from_slice(b"<No address>"),
         Some(b) if a.hw_is_ether() => Value::Mac([b[0], b[1], b[2], b[3], b[4], b[5]]).write_to(w),
@@ -397,7 +412,7 @@ fn mars_prefix(op: u16) -> &'static str {
 
 /// Protocol column text: ARP, RARP, DRARP, Inverse ARP, MARS, MAPOS.
 pub fn column_name(pkt: &Packet<'_>, l: &Layer) -> &'static str {
-    let op = ArpPacket::new(pkt.bytes(l.extent()))
+    let op = ArpHeader::new(pkt.bytes(l.extent()))
         .map(|a| a.opcode())
         .unwrap_or(0);
     match op {
@@ -458,6 +473,31 @@ mod tests {
     fn arp(body: &str) -> Out {
         let f = hex(&format!("ffffffffffff0011223344550806{body}"));
         run(ETHERNET, &f, f.len())
+    }
+
+    #[test]
+    fn header_view_reads_what_tshark_reads() {
+        use super::ArpHeader;
+        // tshark 4.0.17 on fixtures/arp.pcap frame 2: a reply from
+        // 00:00:5e:00:53:fe / 192.0.2.1 to 00:00:5e:00:53:01 / 192.0.2.10.
+        let path = format!("{}/fixtures/arp.pcap", env!("CARGO_MANIFEST_DIR"));
+        let frames = crate::flow::testutil::read_pcap(&path).expect("fixture readable");
+        let a = ArpHeader::new(&frames[1].0[14..]).expect("8 bytes");
+        assert_eq!((a.hw_type(), a.proto_type(), a.opcode()), (1, 0x0800, 2));
+        assert_eq!((a.hw_size(), a.proto_size(), a.total_len()), (6, 4, 28));
+        // RFC 826 order: sender hw, sender proto, target hw, target proto.
+        assert_eq!(a.sender_hw_range(), 8..14);
+        assert_eq!(a.sender_proto_range(), 14..18);
+        assert_eq!(a.target_hw_range(), 18..24);
+        assert_eq!(a.target_proto_range(), 24..28);
+        assert_eq!(a.sender_hw(), Some(&[0, 0, 0x5e, 0, 0x53, 0xfe][..]));
+        assert_eq!(a.sender_proto(), Some(&[192, 0, 2, 1][..]));
+        assert_eq!(a.target_hw(), Some(&[0, 0, 0x5e, 0, 0x53, 0x01][..]));
+        assert_eq!(a.target_proto(), Some(&[192, 0, 2, 10][..]));
+        // Cut after the target hardware address: the rest reads as missing.
+        let cut = ArpHeader::new(&frames[1].0[14..14 + 26]).unwrap();
+        assert_eq!(cut.target_proto(), None);
+        assert!(ArpHeader::new(&frames[1].0[14..21]).is_none());
     }
 
     // Expected values: tshark 4.0.17 on the same bytes.

@@ -2,10 +2,41 @@
 //! IP header and the first bytes of its payload; those are decoded as
 //! further layers, clipped to the ICMP message.
 
-use super::ipv4::{be16, be32, fold, sum_words, v4_at};
+use super::ipv4::Ipv4Header;
+use crate::dissect::bytes::{be16, be32, v4_at};
+use crate::dissect::checksum::{fold, sum_words};
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 
 pub const HEADER_LEN: usize = 8;
+
+/// Read-only view of the first 8 bytes of an ICMP message, which ICMPv6
+/// shares (RFC 4443 2.1, 4.1): type, code, checksum, and for echo the
+/// identifier and sequence number. `new` refuses fewer than 8 bytes.
+#[derive(Clone, Copy)]
+pub struct IcmpHeader<'a>(&'a [u8]);
+
+impl<'a> IcmpHeader<'a> {
+    pub fn new(b: &'a [u8]) -> Option<Self> {
+        (b.len() >= HEADER_LEN).then_some(IcmpHeader(b))
+    }
+    pub fn msg_type(&self) -> u8 {
+        self.0[0]
+    }
+    pub fn code(&self) -> u8 {
+        self.0[1]
+    }
+    pub fn checksum(&self) -> u16 {
+        be16(self.0, 2).unwrap_or(0)
+    }
+    /// Echo identifier (bytes 4..6 of echo request and reply).
+    pub fn ident(&self) -> u16 {
+        be16(self.0, 4).unwrap_or(0)
+    }
+    /// Echo sequence number (bytes 6..8).
+    pub fn seq(&self) -> u16 {
+        be16(self.0, 6).unwrap_or(0)
+    }
+}
 
 /// Types whose body quotes an IP datagram.
 fn is_error(t: u8) -> bool {
@@ -33,12 +64,12 @@ fn header_len(t: u8, b: &[u8]) -> usize {
 
 pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
     let b = cx.rest(off);
-    if b.len() < HEADER_LEN {
+    let Some(h) = IcmpHeader::new(b) else {
         cx.push(Proto::Icmp, off, off + b.len(), cx.limit);
         cx.short(Proto::Icmp, "ICMP header cut short");
         return Next::Done;
-    }
-    let t = b[0];
+    };
+    let t = h.msg_type();
     let hl = header_len(t, b);
     let end = off + hl.min(b.len());
     if !cx.push(Proto::Icmp, off, end, cx.limit) {
@@ -116,7 +147,7 @@ fn cut_short(pkt: &Packet<'_>, l: &Layer) -> bool {
     else {
         return false;
     };
-    let total = be16(pkt.bytes(ip.header()), 2).unwrap_or(0) as usize;
+    let total = Ipv4Header::new(pkt.bytes(ip.header())).map_or(0, |h| h.total_len() as usize);
     total != 0 && ip.start as usize + total > ip.limit as usize
 }
 
@@ -455,6 +486,27 @@ mod tests {
     // -T fields`) on the same bytes.
     const IP: &str = "123400004001549b0a0000010a000002";
     const QUOTED: &str = "4500003c1234000040114e6c0a000002080808083039003500201234";
+
+    #[test]
+    fn header_view_reads_echo_as_tshark() {
+        use super::IcmpHeader;
+        // tshark 4.0.17 on fixtures/icmp.pcap (IPv4 after Ethernet, 20-byte
+        // header) and fixtures/icmpv6.pcap (40-byte header), frames 1-2: echo
+        // request and reply, identifier 4660 / 0x4321, sequence 1, checksums.
+        for (file, ip_len, types, id) in [
+            ("icmp.pcap", 20, [(8, 0xf3c8), (0, 0xfbc8)], 4660),
+            ("icmpv6.pcap", 40, [(128, 0xa7a6), (129, 0xa6a6)], 0x4321),
+        ] {
+            let path = format!("{}/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
+            let frames = crate::flow::testutil::read_pcap(&path).expect("fixture readable");
+            for ((b, _, _), (t, ck)) in frames.iter().zip(types) {
+                let h = IcmpHeader::new(&b[14 + ip_len..]).expect("8 bytes");
+                assert_eq!((h.msg_type(), h.code(), h.ident(), h.seq()), (t, 0, id, 1));
+                assert_eq!(h.checksum(), ck);
+            }
+        }
+        assert!(IcmpHeader::new(&[8, 0, 0, 0, 0, 0, 0]).is_none());
+    }
 
     #[test]
     fn echo_request() {

@@ -2,7 +2,10 @@
 //! 3810). Error messages quote the offending IPv6 packet, decoded as
 //! further layers clipped to the ICMPv6 message.
 
-use super::ipv4::{be16, be32, fold, pseudo_header_sum, sum_words, v6_at};
+use super::ipv6::Ipv6Header;
+use crate::dissect::bytes::{be16, be32, v6_at};
+use crate::dissect::checksum::{fold, sum_words};
+use crate::dissect::ip::{fragmented, pseudo_header_sum};
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 use std::ops::Range;
 
@@ -102,7 +105,7 @@ fn checksum_status(pkt: &Packet<'_>, l: &Layer) -> u64 {
         return 2;
     }
     // Nor one in a fragment: the checksum covers the whole datagram.
-    if l.src == crate::dissect::Src::Frame && crate::dissect::transport::tcp::fragmented(pkt, idx) {
+    if l.src == crate::dissect::Src::Frame && fragmented(pkt, idx) {
         return 2;
     }
     let Some(ip) = pkt.layers[..idx]
@@ -113,8 +116,7 @@ fn checksum_status(pkt: &Packet<'_>, l: &Layer) -> u64 {
         return 2;
     };
     // The IPv6 limit is clipped to the capture; compare with what it claims.
-    let hdr = pkt.bytes(ip.header());
-    let plen = be16(hdr, 4).unwrap_or(0) as usize;
+    let plen = Ipv6Header::new(pkt.bytes(ip.header())).map_or(0, |h| h.payload_len() as usize);
     if plen != 0 && ip.end as usize + plen > ip.limit as usize {
         return 2;
     }

@@ -1,84 +1,126 @@
-//! IPv4 (RFC 791), with its options, and the Internet checksum helpers
-//! (RFC 1071) that ICMP, ICMPv6, TCP and UDP share.
+//! IPv4 (RFC 791), with its options.
 
+use crate::dissect::bytes::{be16, be16_or0, be32, v4_at};
+use crate::dissect::checksum::{expected_checksum, fold, sum_words};
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 use std::net::Ipv4Addr;
+use std::ops::Range;
 
 pub const MIN_HEADER: usize = 20;
 
-// ---- byte readers shared by the network-layer decoders ----
+// Byte ranges of the fixed header's fields.
+pub const VER_IHL: Range<usize> = 0..1;
+pub const DSFIELD: Range<usize> = 1..2;
+pub const TOTAL_LEN: Range<usize> = 2..4;
+pub const IDENT: Range<usize> = 4..6;
+/// The three flag bits share their byte with the fragment offset's top.
+pub const FLAGS: Range<usize> = 6..7;
+pub const FRAG_OFFSET: Range<usize> = 6..8;
+pub const TTL: Range<usize> = 8..9;
+pub const PROTOCOL: Range<usize> = 9..10;
+pub const CHECKSUM: Range<usize> = 10..12;
+pub const SRC: Range<usize> = 12..16;
+pub const DST: Range<usize> = 16..20;
 
-pub(crate) use crate::dissect::bytes::{be16, be32};
+const DF: u16 = 0x4000;
+const MF: u16 = 0x2000;
+const OFFSET_MASK: u16 = 0x1fff;
 
-pub(crate) fn v4_at(b: &[u8], i: usize) -> Option<[u8; 4]> {
-    b.get(i..i.checked_add(4)?)?.try_into().ok()
-}
+/// Read-only view of an IPv4 header; `new` refuses fewer than 20 bytes, so
+/// every accessor of the fixed part is in bounds. It does not check the
+/// version or the header length: decoders report those themselves.
+#[derive(Clone, Copy)]
+pub struct Ipv4Header<'a>(&'a [u8]);
 
-pub(crate) fn v6_at(b: &[u8], i: usize) -> Option<[u8; 16]> {
-    b.get(i..i.checked_add(16)?)?.try_into().ok()
-}
-
-// ---- Internet checksum ----
-
-/// Adds `data` as big-endian 16-bit words to a running one's-complement sum
-/// (an odd last byte is padded with zero). A u64 cannot overflow for any
-/// frame a capture can hold.
-pub fn sum_words(data: &[u8], mut acc: u64) -> u64 {
-    let mut chunks = data.chunks_exact(2);
-    for c in &mut chunks {
-        acc += u16::from_be_bytes([c[0], c[1]]) as u64;
+impl<'a> Ipv4Header<'a> {
+    pub fn new(b: &'a [u8]) -> Option<Self> {
+        (b.len() >= MIN_HEADER).then_some(Ipv4Header(b))
     }
-    if let [last] = chunks.remainder() {
-        acc += (*last as u64) << 8;
+    fn byte(&self, r: Range<usize>) -> u8 {
+        self.0[r.start]
     }
-    acc
-}
-
-/// Folds a running sum to 16 bits and complements it: the checksum value.
-/// Over data that includes a correct checksum field the result is 0.
-pub fn fold(mut sum: u64) -> u16 {
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
+    fn addr(&self, r: Range<usize>) -> [u8; 4] {
+        v4_at(self.0, r.start).unwrap_or_default()
     }
-    !(sum as u16)
-}
-
-/// The checksum the sender should have written: the sum of everything but
-/// the 16-bit field at `field` (an offset into `data`).
-pub fn expected_checksum(data: &[u8], field: usize, acc: u64) -> u16 {
-    let all = sum_words(data, acc);
-    let stored = be16(data, field).unwrap_or(0) as u64;
-    // Subtracting in one's complement = adding the complement.
-    fold(all + (!stored & 0xffff))
-}
-
-/// The pseudo-header sum for the transport layer at index `layer` (TCP,
-/// UDP, ICMPv6): taken from the last IPv4/IPv6 layer before it, with the
-/// final destination when a source route / routing header names one.
-/// `len` is the upper-layer length. None when there is no enclosing IP
-/// header or its addresses were not captured.
-pub fn pseudo_header_sum(pkt: &Packet<'_>, layer: usize, proto: u8, len: u32) -> Option<u64> {
-    let upto = layer.min(pkt.layers.len());
-    let (idx, ip) = pkt.layers[..upto]
-        .iter()
-        .enumerate()
-        .rev()
-        .find(|(_, l)| matches!(l.proto, Proto::Ip | Proto::Ipv6))?;
-    let mut acc = proto as u64 + (len >> 16) as u64 + (len & 0xffff) as u64;
-    match ip.proto {
-        Proto::Ip => {
-            let (src, dst) = addrs(pkt, ip)?;
-            acc = sum_words(&src.octets(), acc);
-            acc = sum_words(&dst.octets(), acc);
-        }
-        _ => {
-            let (src, _) = super::ipv6::addrs(pkt, ip)?;
-            let dst = super::ipv6::final_dst(pkt, idx, upto)?;
-            acc = sum_words(&src.octets(), acc);
-            acc = sum_words(&dst, acc);
-        }
+    pub fn version(&self) -> u8 {
+        self.byte(VER_IHL) >> 4
     }
-    Some(acc)
+    /// Header length in 32-bit words.
+    pub fn ihl(&self) -> u8 {
+        self.byte(VER_IHL) & 0x0f
+    }
+    /// Header length in bytes; may be below 20 on bogus input.
+    pub fn header_len(&self) -> usize {
+        self.ihl() as usize * 4
+    }
+    /// The whole Differentiated Services byte (DSCP and ECN).
+    pub fn dsfield(&self) -> u8 {
+        self.byte(DSFIELD)
+    }
+    pub fn dscp(&self) -> u8 {
+        self.dsfield() >> 2
+    }
+    pub fn ecn(&self) -> u8 {
+        self.dsfield() & 3
+    }
+    /// Total length; 0 under TCP segmentation offload.
+    pub fn total_len(&self) -> u16 {
+        be16_or0(self.0, TOTAL_LEN.start)
+    }
+    pub fn ident(&self) -> u16 {
+        be16_or0(self.0, IDENT.start)
+    }
+    /// The flags and fragment offset word as sent.
+    pub fn flags_frag(&self) -> u16 {
+        be16_or0(self.0, FRAG_OFFSET.start)
+    }
+    /// The three flag bits (reserved, DF, MF).
+    pub fn flags(&self) -> u8 {
+        (self.flags_frag() >> 13) as u8
+    }
+    pub fn dont_fragment(&self) -> bool {
+        self.flags_frag() & DF != 0
+    }
+    pub fn more_fragments(&self) -> bool {
+        self.flags_frag() & MF != 0
+    }
+    /// Fragment offset in 8-byte units.
+    pub fn frag_offset(&self) -> u16 {
+        self.flags_frag() & OFFSET_MASK
+    }
+    /// A piece of a datagram: more fragments follow or the offset is not 0.
+    pub fn is_fragment(&self) -> bool {
+        self.more_fragments() || self.frag_offset() != 0
+    }
+    /// The first piece of a fragmented datagram (offset 0, more to come),
+    /// the one that carries the transport header.
+    pub fn is_first_fragment(&self) -> bool {
+        self.more_fragments() && self.frag_offset() == 0
+    }
+    pub fn ttl(&self) -> u8 {
+        self.byte(TTL)
+    }
+    pub fn protocol(&self) -> u8 {
+        self.byte(PROTOCOL)
+    }
+    pub fn checksum(&self) -> u16 {
+        be16_or0(self.0, CHECKSUM.start)
+    }
+    pub fn src(&self) -> [u8; 4] {
+        self.addr(SRC)
+    }
+    /// The destination field: with a source route in progress only the next hop
+    /// (`addrs` gives the final destination).
+    pub fn dst(&self) -> [u8; 4] {
+        self.addr(DST)
+    }
+    /// Where the options lie, as header offsets (clipped to the bytes held).
+    pub fn options_range(&self) -> Range<usize> {
+        MIN_HEADER..self.header_len().clamp(MIN_HEADER, self.0.len())
+    }
+    pub fn options(&self) -> &'a [u8] {
+        &self.0[self.options_range()]
+    }
 }
 
 /// True when an ICMP/ICMPv6 layer precedes: the bytes being decoded are a
@@ -127,8 +169,12 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
         }
         return Next::Done;
     }
+    // The `hlen` (at least 20) bytes are there, so the view holds.
+    let Some(h) = Ipv4Header::new(b) else {
+        return Next::Done;
+    };
     let end = off + hlen;
-    let total = be16(b, 2).unwrap_or(0) as usize;
+    let total = h.total_len() as usize;
     if total == 0 {
         // TCP segmentation offload: the NIC fills the length in later.
         if !cx.push(Proto::Ip, off, end, cx.limit) {
@@ -149,13 +195,12 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
             return Next::Done;
         }
     }
-    let frag = be16(b, 6).unwrap_or(0);
-    if frag & 0x3fff != 0 {
+    if h.is_fragment() {
         // MF set or a non-zero offset: a piece of a datagram. Reassembly
         // happens in the flow stage; until then the bytes are data.
         return Next::Proto(Proto::Data, end);
     }
-    Next::IpProto(b[9], end)
+    Next::IpProto(h.protocol(), end)
 }
 
 /// Header bytes of a layer (the fixed part and options, as captured).
@@ -165,12 +210,9 @@ fn header<'a>(pkt: &Packet<'a>, l: &Layer) -> &'a [u8] {
 
 pub fn addrs(pkt: &Packet<'_>, l: &Layer) -> Option<(Ipv4Addr, Ipv4Addr)> {
     let b = header(pkt, l);
-    if b.first()? >> 4 != 4 {
-        return None;
-    }
-    let src = v4_at(b, 12)?;
-    let dst = final_dst(b).unwrap_or(v4_at(b, 16)?);
-    Some((src.into(), dst.into()))
+    let h = Ipv4Header::new(b).filter(|h| h.version() == 4)?;
+    let dst = final_dst(b).unwrap_or(h.dst());
+    Some((h.src().into(), dst.into()))
 }
 
 /// With a loose/strict source route still in progress, the header's
@@ -178,8 +220,7 @@ pub fn addrs(pkt: &Packet<'_>, l: &Layer) -> Option<(Ipv4Addr, Ipv4Addr)> {
 /// final destination (RFC 791 3.1): tshark shows the header's as
 /// `ip.cur_rt` and the option's as `ip.dst`.
 fn source_route(b: &[u8]) -> Option<(usize, usize)> {
-    let hlen = ((*b.first()? & 0x0f) as usize * 4).min(b.len());
-    for o in Options::new(b.get(MIN_HEADER..hlen)?) {
+    for o in Options::new(Ipv4Header::new(b)?.options()) {
         if let Opt::Full {
             ty: 131 | 137,
             pos,
@@ -634,12 +675,12 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         return;
     };
     out.layer("ip", "Internet Protocol Version 4", l.header());
-    let at = |i: usize, n: usize| o + i..o + i + n;
+    let at = |r: Range<usize>| o + r.start..o + r.end;
     out.put(
         "ip.version",
         "Version",
         Value::U((v0 >> 4) as u64),
-        at(0, 1),
+        at(VER_IHL),
     );
     if v0 >> 4 != 4 {
         return;
@@ -649,98 +690,110 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         "ip.hdr_len",
         "Header Length",
         Value::U(hlen as u64),
-        at(0, 1),
+        at(VER_IHL),
     );
     if hlen < MIN_HEADER {
         return;
     }
-    let Some(&ds) = b.get(1) else { return };
+    let Some(&ds) = b.get(DSFIELD.start) else {
+        return;
+    };
     out.put(
         "ip.dsfield",
         "Differentiated Services Field",
         Value::Hex(ds as u64, 2),
-        at(1, 1),
+        at(DSFIELD),
     );
-    out.open("Differentiated Services Field", at(1, 1));
+    out.open("Differentiated Services Field", at(DSFIELD));
     out.put(
         "ip.dsfield.dscp",
         "Differentiated Services Codepoint",
         Value::U((ds >> 2) as u64),
-        at(1, 1),
+        at(DSFIELD),
     );
     out.put(
         "ip.dsfield.ecn",
         "Explicit Congestion Notification",
         Value::U((ds & 3) as u64),
-        at(1, 1),
+        at(DSFIELD),
     );
     out.close();
-    let Some(total) = be16(b, 2) else { return };
+    let Some(total) = be16(b, TOTAL_LEN.start) else {
+        return;
+    };
     let shown = if total == 0 {
         l.limit.saturating_sub(l.start) as u64
     } else {
         total as u64
     };
-    out.put("ip.len", "Total Length", Value::U(shown), at(2, 2));
+    out.put("ip.len", "Total Length", Value::U(shown), at(TOTAL_LEN));
     if total != 0 && (total as usize) < hlen {
         return;
     }
-    let Some(id) = be16(b, 4) else { return };
+    let Some(id) = be16(b, IDENT.start) else {
+        return;
+    };
     out.put(
         "ip.id",
         "Identification",
         Value::Hex(id as u64, 4),
-        at(4, 2),
+        at(IDENT),
     );
-    let Some(fo) = be16(b, 6) else { return };
+    let Some(fo) = be16(b, FRAG_OFFSET.start) else {
+        return;
+    };
     out.put(
         "ip.flags",
         "Flags",
         Value::Hex((fo >> 13) as u64, 2),
-        at(6, 1),
+        at(FLAGS),
     );
-    out.open("Flags", at(6, 1));
+    out.open("Flags", at(FLAGS));
     out.put(
         "ip.flags.rb",
         "Reserved bit",
         Value::Bool(fo & 0x8000 != 0),
-        at(6, 1),
+        at(FLAGS),
     );
     out.put(
         "ip.flags.df",
         "Don't fragment",
-        Value::Bool(fo & 0x4000 != 0),
-        at(6, 1),
+        Value::Bool(fo & DF != 0),
+        at(FLAGS),
     );
     out.put(
         "ip.flags.mf",
         "More fragments",
-        Value::Bool(fo & 0x2000 != 0),
-        at(6, 1),
+        Value::Bool(fo & MF != 0),
+        at(FLAGS),
     );
     out.close();
     out.put(
         "ip.frag_offset",
         "Fragment Offset",
-        Value::U((fo & 0x1fff) as u64),
-        at(6, 2),
+        Value::U((fo & OFFSET_MASK) as u64),
+        at(FRAG_OFFSET),
     );
-    let Some(&ttl) = b.get(8) else { return };
-    out.put("ip.ttl", "Time to Live", Value::U(ttl as u64), at(8, 1));
-    let Some(&proto) = b.get(9) else { return };
+    let Some(&ttl) = b.get(TTL.start) else { return };
+    out.put("ip.ttl", "Time to Live", Value::U(ttl as u64), at(TTL));
+    let Some(&proto) = b.get(PROTOCOL.start) else {
+        return;
+    };
     out.put_note(
         "ip.proto",
         "Protocol",
         Value::U(proto as u64),
-        at(9, 1),
+        at(PROTOCOL),
         proto_name(proto),
     );
-    let Some(ck) = be16(b, 10) else { return };
+    let Some(ck) = be16(b, CHECKSUM.start) else {
+        return;
+    };
     out.put(
         "ip.checksum",
         "Header Checksum",
         Value::Hex(ck as u64, 4),
-        at(10, 2),
+        at(CHECKSUM),
     );
     if b.len() >= hlen {
         let hdr = &b[..hlen];
@@ -751,7 +804,7 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
             Value::U(good as u64),
             0..0,
         );
-        let calc = expected_checksum(hdr, 10, 0);
+        let calc = expected_checksum(hdr, CHECKSUM.start, 0);
         out.put(
             "ip.checksum_calculated",
             "Calculated Checksum",
@@ -766,22 +819,26 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
             0..0,
         );
     }
-    let Some(src) = v4_at(b, 12) else { return };
-    out.put("ip.src", "Source Address", Value::Ipv4(src), at(12, 4));
+    let Some(src) = v4_at(b, SRC.start) else {
+        return;
+    };
+    out.put("ip.src", "Source Address", Value::Ipv4(src), at(SRC));
     out.put(
         "ip.addr",
         "Source or Destination Address",
         Value::Ipv4(src),
-        at(12, 4),
+        at(SRC),
     );
-    out.put("ip.src_host", "Source Host", Value::Ipv4(src), at(12, 4));
+    out.put("ip.src_host", "Source Host", Value::Ipv4(src), at(SRC));
     out.put(
         "ip.host",
         "Source or Destination Host",
         Value::Ipv4(src),
-        at(12, 4),
+        at(SRC),
     );
-    let Some(dst) = v4_at(b, 16) else { return };
+    let Some(dst) = v4_at(b, DST.start) else {
+        return;
+    };
     if source_route(b).is_some() {
         put_v4(
             out,
@@ -789,27 +846,22 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
             "ip.cur_rt_host",
             "Current Route",
             dst,
-            at(16, 4),
+            at(DST),
         );
     } else {
-        out.put("ip.dst", "Destination Address", Value::Ipv4(dst), at(16, 4));
+        out.put("ip.dst", "Destination Address", Value::Ipv4(dst), at(DST));
         out.put(
             "ip.addr",
             "Source or Destination Address",
             Value::Ipv4(dst),
-            at(16, 4),
+            at(DST),
         );
-        out.put(
-            "ip.dst_host",
-            "Destination Host",
-            Value::Ipv4(dst),
-            at(16, 4),
-        );
+        out.put("ip.dst_host", "Destination Host", Value::Ipv4(dst), at(DST));
         out.put(
             "ip.host",
             "Source or Destination Host",
             Value::Ipv4(dst),
-            at(16, 4),
+            at(DST),
         );
     }
     if hlen > MIN_HEADER {
@@ -837,9 +889,13 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
         w.extend_from_slice(b", must be at least 20)");
         return;
     }
-    let (Some(total), Some(id), Some(fo), Some(&proto)) =
-        (be16(b, 2), be16(b, 4), be16(b, 6), b.get(9))
-    else {
+    // A header cut short still names what its first 10 bytes hold.
+    let (Some(total), Some(id), Some(fo), Some(&proto)) = (
+        be16(b, TOTAL_LEN.start),
+        be16(b, IDENT.start),
+        be16(b, FRAG_OFFSET.start),
+        b.get(PROTOCOL.start),
+    ) else {
         return;
     };
     if total != 0 && (total as usize) < hlen {
@@ -856,13 +912,13 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     if next.is_some_and(|x| x.proto != Proto::Data) {
         return;
     }
-    if fo & 0x3fff != 0 {
+    if fo & (MF | OFFSET_MASK) != 0 {
         w.extend_from_slice(b"Fragmented IP protocol (proto=");
         w.extend_from_slice(proto_name(proto).as_bytes());
         w.push(b' ');
         w.extend_from_slice(n.format(proto).as_bytes());
         w.extend_from_slice(b", off=");
-        w.extend_from_slice(n.format((fo & 0x1fff) as u32 * 8).as_bytes());
+        w.extend_from_slice(n.format((fo & OFFSET_MASK) as u32 * 8).as_bytes());
         w.extend_from_slice(b", ID=");
         let mut hex = Vec::with_capacity(8);
         Value::Hex(id as u64, 4).write_to(&mut hex);
@@ -1310,37 +1366,55 @@ mod tests {
         assert_eq!(d.get("ipv6.version"), "6");
     }
 
+    /// Frames of a fixture, each with its IPv4 header (after Ethernet).
+    fn fixture(name: &str) -> Vec<Vec<u8>> {
+        let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        crate::flow::testutil::read_pcap(&path)
+            .expect("fixture readable")
+            .into_iter()
+            .map(|(b, _, _)| b[14..].to_vec())
+            .collect()
+    }
+
     #[test]
-    fn pseudo_header_verifies_udp_checksum() {
-        let mut v4 = Vec::new();
-        etherparse::PacketBuilder::ipv4([192, 168, 1, 2], [10, 0, 0, 1], 64)
-            .udp(5353, 53)
-            .write(&mut v4, b"hello, world!")
-            .unwrap();
-        let mut v6 = Vec::new();
-        let (a, b) = (
-            [0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
-            [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2],
-        );
-        etherparse::PacketBuilder::ipv6(a, b, 64)
-            .udp(1000, 2000)
-            .write(&mut v6, b"odd")
-            .unwrap();
-        for (lt, data) in [(linktype::IPV4, v4), (linktype::IPV6, v6)] {
-            let fr = crate::source::Frame {
-                ts: Default::default(),
-                wire_len: data.len() as u32,
-                linktype: lt,
-                interface: 0,
-                bytes: &data,
-            };
-            let pkt = crate::dissect::dissect(&fr, 1, Default::default());
-            let ip = pkt.layers[0];
-            let udp = &data[ip.end as usize..];
-            let sum = pseudo_header_sum(&pkt, 1, 17, udp.len() as u32).unwrap();
-            assert_eq!(fold(sum_words(udp, sum)), 0);
-            assert_eq!(pseudo_header_sum(&pkt, 0, 17, 0), None);
+    fn header_view_reads_what_tshark_reads() {
+        // tshark 4.0.17 -T fields on fixtures/ipv4_options_frag.pcap: (hdr_len,
+        // len, id, flags, df, mf, frag_offset, proto, checksum).
+        let want = [
+            (36, 51, 0x0a01, 2, true, false, 0, 17, 0x2206),
+            (20, 44, 0x5151, 1, false, true, 0, 17, 0x1d1e),
+            (20, 44, 0x5151, 1, false, true, 3, 17, 0x1d1b),
+            (20, 28, 0x5151, 0, false, false, 6, 17, 0x3d28),
+            (20, 43, 0x0a02, 2, true, false, 0, 17, 0xbad0),
+        ];
+        let frames = fixture("ipv4_options_frag.pcap");
+        assert_eq!(frames.len(), 5);
+        for (b, w) in frames.iter().zip(want) {
+            let h = Ipv4Header::new(b).expect("20 bytes");
+            assert_eq!(h.version(), 4);
+            assert_eq!(h.header_len(), w.0);
+            assert_eq!((h.dscp(), h.ecn(), h.ttl()), (0, 0, 64));
+            assert_eq!(h.total_len(), w.1);
+            assert_eq!(h.ident(), w.2);
+            assert_eq!(h.flags(), w.3);
+            assert_eq!((h.dont_fragment(), h.more_fragments()), (w.4, w.5));
+            assert_eq!(h.frag_offset(), w.6);
+            assert_eq!(h.is_fragment(), w.5 || w.6 != 0);
+            assert_eq!(h.is_first_fragment(), w.5 && w.6 == 0);
+            assert_eq!(h.protocol(), w.7);
+            assert_eq!(h.checksum(), w.8);
+            assert_eq!(h.src(), [192, 0, 2, 10]);
+            assert_eq!(h.dst(), [198, 51, 100, 20]);
+            assert_eq!(h.options_range(), MIN_HEADER..w.0);
         }
+        // Options of frame 1: 16 bytes, as its header length says.
+        assert_eq!(Ipv4Header::new(&frames[0]).unwrap().options().len(), 16);
+        assert!(Ipv4Header::new(&frames[0][..19]).is_none());
+        // A bogus header length below 20 leaves no options, and no panic.
+        let mut bogus = frames[1].clone();
+        bogus[0] = 0x42;
+        let h = Ipv4Header::new(&bogus).unwrap();
+        assert_eq!((h.header_len(), h.options()), (8, &[][..]));
     }
 
     #[test]

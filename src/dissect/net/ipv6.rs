@@ -2,12 +2,112 @@
 //! 2 and Segment Routing, RFC 8754), Fragment, Destination Options, and the
 //! Authentication Header (RFC 4302).
 
-use super::ipv4::{be16, be32, inside_icmp, proto_name, v6_at};
+use super::ipv4::{inside_icmp, proto_name};
+use crate::dissect::bytes::{be16, be16_or0, be32, be32_or0, v6_at};
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 use std::net::Ipv6Addr;
 use std::ops::Range;
 
 pub const HEADER_LEN: usize = 40;
+
+// Byte ranges of the fixed header's fields.
+/// The version nibble's byte.
+pub const VERSION: Range<usize> = 0..1;
+/// Version, traffic class and flow label share the first 32-bit word.
+pub const VER_TC_FLOW: Range<usize> = 0..4;
+pub const PAYLOAD_LEN: Range<usize> = 4..6;
+pub const NEXT_HEADER: Range<usize> = 6..7;
+pub const HOP_LIMIT: Range<usize> = 7..8;
+pub const SRC: Range<usize> = 8..24;
+pub const DST: Range<usize> = 24..40;
+
+/// Read-only view of the fixed IPv6 header; `new` refuses fewer than 40
+/// bytes, so every accessor is in bounds. It does not check the version.
+#[derive(Clone, Copy)]
+pub struct Ipv6Header<'a>(&'a [u8]);
+
+impl<'a> Ipv6Header<'a> {
+    pub fn new(b: &'a [u8]) -> Option<Self> {
+        (b.len() >= HEADER_LEN).then_some(Ipv6Header(b))
+    }
+    fn word0(&self) -> u32 {
+        be32_or0(self.0, VER_TC_FLOW.start)
+    }
+    pub fn version(&self) -> u8 {
+        (self.word0() >> 28) as u8
+    }
+    pub fn traffic_class(&self) -> u8 {
+        (self.word0() >> 20) as u8
+    }
+    pub fn flow_label(&self) -> u32 {
+        self.word0() & 0xfffff
+    }
+    /// Bytes after the fixed header; 0 for a jumbogram.
+    pub fn payload_len(&self) -> u16 {
+        be16_or0(self.0, PAYLOAD_LEN.start)
+    }
+    pub fn next_header(&self) -> u8 {
+        self.0[NEXT_HEADER.start]
+    }
+    pub fn hop_limit(&self) -> u8 {
+        self.0[HOP_LIMIT.start]
+    }
+    pub fn src(&self) -> [u8; 16] {
+        v6_at(self.0, SRC.start).unwrap_or_default()
+    }
+    /// The destination field: with a routing header in progress only the
+    /// next hop (`final_dst` gives the last one).
+    pub fn dst(&self) -> [u8; 16] {
+        v6_at(self.0, DST.start).unwrap_or_default()
+    }
+}
+
+pub const FRAG_HEADER_LEN: usize = 8;
+// Byte ranges of the Fragment header's fields.
+pub const FRAG_NEXT_HEADER: Range<usize> = 0..1;
+/// Offset (13 bits), 2 reserved bits and the M flag.
+pub const FRAG_OFFSET_WORD: Range<usize> = 2..4;
+pub const FRAG_IDENT: Range<usize> = 4..8;
+const FRAG_OFFSET_MASK: u16 = 0xfff8;
+const FRAG_MORE: u16 = 0x0001;
+
+/// Read-only view of a Fragment extension header (RFC 8200 4.5); `new`
+/// refuses fewer than 8 bytes.
+#[derive(Clone, Copy)]
+pub struct Ipv6FragHeader<'a>(&'a [u8]);
+
+impl<'a> Ipv6FragHeader<'a> {
+    pub fn new(b: &'a [u8]) -> Option<Self> {
+        (b.len() >= FRAG_HEADER_LEN).then_some(Ipv6FragHeader(b))
+    }
+    pub fn next_header(&self) -> u8 {
+        self.0[FRAG_NEXT_HEADER.start]
+    }
+    /// The offset and flags word as sent (offset << 3, 2 reserved bits, M).
+    pub fn offset_word(&self) -> u16 {
+        be16_or0(self.0, FRAG_OFFSET_WORD.start)
+    }
+    /// Fragment offset in bytes.
+    pub fn offset_bytes(&self) -> u16 {
+        self.offset_word() & FRAG_OFFSET_MASK
+    }
+    pub fn more_fragments(&self) -> bool {
+        self.offset_word() & FRAG_MORE != 0
+    }
+    /// A real piece of a datagram; an atomic fragment (offset 0, M clear)
+    /// is whole.
+    pub fn is_fragment(&self) -> bool {
+        self.offset_bytes() != 0 || self.more_fragments()
+    }
+    /// The first piece (offset 0, more to come), which carries the
+    /// upper-layer header.
+    pub fn is_first_fragment(&self) -> bool {
+        self.offset_bytes() == 0 && self.more_fragments()
+    }
+    pub fn ident(&self) -> u32 {
+        be32_or0(self.0, FRAG_IDENT.start)
+    }
+}
 
 const JUMBO: u8 = 0xc2;
 
@@ -34,16 +134,16 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
         cx.malformed(Proto::Ipv6, "bogus IPv6 version");
         return Next::Proto(Proto::Data, off);
     }
-    if b.len() < HEADER_LEN {
+    let Some(h) = Ipv6Header::new(b) else {
         cx.push(Proto::Ipv6, off, off + b.len(), off + b.len());
         if !inside_icmp(cx.pkt) {
             cx.short(Proto::Ipv6, "IPv6 header cut short");
         }
         return Next::Done;
-    }
+    };
     let end = off + HEADER_LEN;
-    let plen = be16(b, 4).unwrap_or(0) as usize;
-    let nxt = b[6];
+    let plen = h.payload_len() as usize;
+    let nxt = h.next_header();
     let total = if plen == 0 && nxt == 0 {
         // A jumbogram carries its length in the Hop-by-Hop header.
         jumbo_len(&b[HEADER_LEN..]).unwrap_or(0) as usize
@@ -180,7 +280,7 @@ pub fn dissect_ext(cx: &mut Cx<'_, '_>, p: Proto, off: usize) -> Next {
     }
     let nxt = b[0];
     // Not an atomic fragment: wait for reassembly.
-    if p == Proto::Ipv6Frag && be16(b, 2).unwrap_or(0) & 0xfff9 != 0 {
+    if p == Proto::Ipv6Frag && Ipv6FragHeader::new(b).is_some_and(|f| f.is_fragment()) {
         return Next::Proto(Proto::Data, end);
     }
     let has_opts = matches!(p, Proto::Ipv6HopOpts | Proto::Ipv6DstOpts);
@@ -192,8 +292,8 @@ pub fn dissect_ext(cx: &mut Cx<'_, '_>, p: Proto, off: usize) -> Next {
 }
 
 pub fn addrs(pkt: &Packet<'_>, l: &Layer) -> Option<(Ipv6Addr, Ipv6Addr)> {
-    let b = pkt.bytes(l.header());
-    Some((v6_at(b, 8)?.into(), v6_at(b, 24)?.into()))
+    let h = Ipv6Header::new(pkt.bytes(l.header()))?;
+    Some((h.src().into(), h.dst().into()))
 }
 
 /// The destination a transport checksum covers: with a routing header
@@ -202,7 +302,7 @@ pub fn addrs(pkt: &Packet<'_>, l: &Layer) -> Option<(Ipv6Addr, Ipv6Addr)> {
 /// between it and `upto` are consulted.
 pub fn final_dst(pkt: &Packet<'_>, ip: usize, upto: usize) -> Option<[u8; 16]> {
     let l = pkt.layers.get(ip)?;
-    let mut dst = v6_at(pkt.bytes(l.header()), 24)?;
+    let mut dst = Ipv6Header::new(pkt.bytes(l.header()))?.dst();
     for x in pkt.layers.get(ip + 1..upto)? {
         if !is_ext(x.proto) {
             break;
@@ -251,116 +351,121 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let o = l.start as usize;
     let b = pkt.bytes(l.header());
     out.layer("ipv6", "Internet Protocol Version 6", l.header());
-    let at = |i: usize, n: usize| o + i..o + i + n;
+    let at = |r: Range<usize>| o + r.start..o + r.end;
     let Some(&v0) = b.first() else { return };
     out.put(
         "ipv6.version",
         "Version",
         Value::U((v0 >> 4) as u64),
-        at(0, 1),
+        at(VERSION),
     );
     out.put(
         "ip.version",
         "Version",
         Value::U((v0 >> 4) as u64),
-        at(0, 1),
+        at(VERSION),
     );
-    let Some(w) = be32(b, 0) else { return };
+    let Some(w) = be32(b, VER_TC_FLOW.start) else {
+        return;
+    };
     let tc = (w >> 20) & 0xff;
     out.put(
         "ipv6.tclass",
         "Traffic Class",
         Value::Hex(tc as u64, 8),
-        at(0, 4),
+        at(VER_TC_FLOW),
     );
-    out.open("Traffic Class", at(0, 4));
+    out.open("Traffic Class", at(VER_TC_FLOW));
     out.put(
         "ipv6.tclass.dscp",
         "Differentiated Services Codepoint",
         Value::U((tc >> 2) as u64),
-        at(0, 4),
+        at(VER_TC_FLOW),
     );
     out.put(
         "ipv6.tclass.ecn",
         "Explicit Congestion Notification",
         Value::U((tc & 3) as u64),
-        at(0, 4),
+        at(VER_TC_FLOW),
     );
     out.close();
     out.put(
         "ipv6.flow",
         "Flow Label",
         Value::Hex((w & 0xfffff) as u64, 6),
-        at(0, 4),
+        at(VER_TC_FLOW),
     );
-    let Some(plen) = be16(b, 4) else { return };
+    let Some(plen) = be16(b, PAYLOAD_LEN.start) else {
+        return;
+    };
     out.put(
         "ipv6.plen",
         "Payload Length",
         Value::U(plen as u64),
-        at(4, 2),
+        at(PAYLOAD_LEN),
     );
-    let Some(&nxt) = b.get(6) else { return };
+    let Some(&nxt) = b.get(NEXT_HEADER.start) else {
+        return;
+    };
     out.put_note(
         "ipv6.nxt",
         "Next Header",
         Value::U(nxt as u64),
-        at(6, 1),
+        at(NEXT_HEADER),
         proto_name(nxt),
     );
-    let Some(&hlim) = b.get(7) else { return };
-    out.put("ipv6.hlim", "Hop Limit", Value::U(hlim as u64), at(7, 1));
-    let Some(src) = v6_at(b, 8) else { return };
-    put6(out, "ipv6.src", "Source Address", src, at(8, 16));
+    let Some(&hlim) = b.get(HOP_LIMIT.start) else {
+        return;
+    };
+    out.put(
+        "ipv6.hlim",
+        "Hop Limit",
+        Value::U(hlim as u64),
+        at(HOP_LIMIT),
+    );
+    let Some(src) = v6_at(b, SRC.start) else {
+        return;
+    };
+    put6(out, "ipv6.src", "Source Address", src, at(SRC));
     put6(
         out,
         "ipv6.addr",
         "Source or Destination Address",
         src,
-        at(8, 16),
+        at(SRC),
     );
-    put6(out, "ipv6.src_host", "Source Host", src, at(8, 16));
-    put6(
-        out,
-        "ipv6.host",
-        "Source or Destination Host",
-        src,
-        at(8, 16),
-    );
-    let Some(dst) = v6_at(b, 24) else { return };
-    put6(out, "ipv6.dst", "Destination Address", dst, at(24, 16));
+    put6(out, "ipv6.src_host", "Source Host", src, at(SRC));
+    put6(out, "ipv6.host", "Source or Destination Host", src, at(SRC));
+    let Some(dst) = v6_at(b, DST.start) else {
+        return;
+    };
+    put6(out, "ipv6.dst", "Destination Address", dst, at(DST));
     put6(
         out,
         "ipv6.addr",
         "Source or Destination Address",
         dst,
-        at(24, 16),
+        at(DST),
     );
-    put6(out, "ipv6.dst_host", "Destination Host", dst, at(24, 16));
-    put6(
-        out,
-        "ipv6.host",
-        "Source or Destination Host",
-        dst,
-        at(24, 16),
-    );
+    put6(out, "ipv6.dst_host", "Destination Host", dst, at(DST));
+    put6(out, "ipv6.host", "Source or Destination Host", dst, at(DST));
     if let Some(m) = slaac_mac(&src) {
         out.put(
             "ipv6.src_slaac_mac",
             "Source SLAAC MAC",
             Value::Mac(m),
-            at(8, 16),
+            at(SRC),
         );
-        out.put("ipv6.slaac_mac", "SLAAC MAC", Value::Mac(m), at(8, 16));
+        out.put("ipv6.slaac_mac", "SLAAC MAC", Value::Mac(m), at(SRC));
     }
     if let Some(m) = slaac_mac(&dst) {
         out.put(
             "ipv6.dst_slaac_mac",
             "Destination SLAAC MAC",
             Value::Mac(m),
-            at(24, 16),
+            at(DST),
         );
-        out.put("ipv6.slaac_mac", "SLAAC MAC", Value::Mac(m), at(24, 16));
+        out.put("ipv6.slaac_mac", "SLAAC MAC", Value::Mac(m), at(DST));
     }
 }
 
@@ -662,19 +767,19 @@ pub fn ext_fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
 pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     let b = pkt.bytes(l.header());
     let mut n = itoa::Buffer::new();
-    if b.len() < HEADER_LEN {
+    let Some(h) = Ipv6Header::new(b) else {
         if !snapped(pkt) && !b.is_empty() {
             w.extend_from_slice(b"Invalid IPv6 header (");
             w.extend_from_slice(n.format(b.len()).as_bytes());
             w.extend_from_slice(b" bytes, need exactly 40)");
         }
         return;
-    }
+    };
     let Some(idx) = pkt.layers.iter().position(|x| x == l) else {
         return;
     };
     let mut last = l;
-    let mut nxt = b[6];
+    let mut nxt = h.next_header();
     let mut k = idx + 1;
     while let Some(x) = pkt.layers.get(k).filter(|x| is_ext(x.proto)) {
         last = x;
@@ -695,17 +800,17 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     let e = pkt.bytes(last.header());
     match last.proto {
         Proto::Ipv6Frag => {
-            let (Some(fo), Some(id)) = (be16(e, 2), be32(e, 4)) else {
+            let Some(f) = Ipv6FragHeader::new(e) else {
                 return;
             };
             w.extend_from_slice(b"IPv6 fragment (off=");
-            w.extend_from_slice(n.format((fo & 0xfff8) as u32).as_bytes());
-            w.extend_from_slice(if fo & 1 != 0 {
+            w.extend_from_slice(n.format(f.offset_bytes()).as_bytes());
+            w.extend_from_slice(if f.more_fragments() {
                 b" more=y ident="
             } else {
                 b" more=n ident="
             });
-            Value::Hex(id as u64, 8).write_to(w);
+            Value::Hex(f.ident() as u64, 8).write_to(w);
             w.extend_from_slice(b" nxt=");
             w.extend_from_slice(n.format(nxt).as_bytes());
             w.push(b')');
@@ -728,6 +833,58 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
 mod tests {
     use super::super::ipv4::testutil::{decode, decode_wire, fuzz, hex, v6};
     use crate::dissect::{linktype, IssueKind};
+
+    #[test]
+    fn header_views_read_what_tshark_reads() {
+        use super::{Ipv6FragHeader, Ipv6Header};
+        use crate::dissect::Proto;
+        // tshark 4.0.17 -T fields on fixtures/ipv6_ext.pcap: (plen, nxt, dst,
+        // fraghdr offset in 8-byte units, more, ident).
+        let dst = |last: u8, net: u8| {
+            let mut a = [0u8; 16];
+            a[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+            a[5] = net;
+            a[15] = last;
+            a
+        };
+        let want = [
+            (105, 0, dst(1, 2), Some((0, false, 0x0bad_cafe))),
+            (52, 0, dst(1, 2), None),
+            (32, 44, dst(0x20, 1), Some((0, true, 0xbeef))),
+            (24, 44, dst(0x20, 1), Some((3, false, 0xbeef))),
+        ];
+        let path = format!("{}/fixtures/ipv6_ext.pcap", env!("CARGO_MANIFEST_DIR"));
+        let frames = crate::flow::testutil::read_pcap(&path).expect("fixture readable");
+        assert_eq!(frames.len(), want.len());
+        let mut src = [0u8; 16];
+        src[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+        src[15] = 0x10;
+        for ((b, wire, lt), w) in frames.iter().zip(want) {
+            let h = Ipv6Header::new(&b[14..]).expect("40 bytes");
+            assert_eq!(h.version(), 6);
+            assert_eq!(
+                (h.traffic_class(), h.flow_label(), h.hop_limit()),
+                (0, 0, 64)
+            );
+            assert_eq!(h.payload_len(), w.0);
+            assert_eq!(h.next_header(), w.1);
+            assert_eq!((h.src(), h.dst()), (src, w.2));
+            let pkt = crate::flow::testutil::decode(b, *wire, *lt);
+            let frag = pkt.find(Proto::Ipv6Frag).map(|(_, l)| {
+                let f = Ipv6FragHeader::new(pkt.bytes(l.header())).expect("8 bytes");
+                assert_eq!(f.next_header(), if w.1 == 44 { 58 } else { 51 });
+                (f.offset_bytes() / 8, f.more_fragments(), f.ident())
+            });
+            assert_eq!(frag, w.3);
+        }
+        assert!(Ipv6Header::new(&frames[0].0[14..53]).is_none());
+        assert!(Ipv6FragHeader::new(&[58, 0, 0, 1, 0, 0, 0]).is_none());
+        // Offset 0 with M: the first fragment; offset 0 without M: atomic.
+        let first = Ipv6FragHeader::new(&[58, 0, 0, 1, 0, 0, 0, 9]).unwrap();
+        assert!(first.is_fragment() && first.is_first_fragment());
+        let atomic = Ipv6FragHeader::new(&[58, 0, 0, 6, 0, 0, 0, 9]).unwrap();
+        assert!(!atomic.is_fragment() && !atomic.is_first_fragment());
+    }
 
     // Expected values come from tshark 4.0.17 (`-T fields`) on the same bytes.
 

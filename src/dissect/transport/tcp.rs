@@ -6,6 +6,7 @@
 //! the flow stage ([`crate::flow`]) through `pkt.flow`; without it the raw
 //! values are shown.
 
+use crate::dissect::ip::{fragmented, quoted, reported_from};
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 use arrayvec::ArrayString;
 use std::fmt::Write as _;
@@ -62,9 +63,19 @@ fn be24(b: &[u8], at: usize) -> u32 {
 #[derive(Clone, Copy)]
 pub struct TcpHeader<'a>(&'a [u8]);
 
+/// Bytes through the window field: what tshark reads of a header cut short
+/// before it looks the conversation up.
+pub const THROUGH_WINDOW: usize = 16;
+
 impl<'a> TcpHeader<'a> {
     pub fn new(b: &'a [u8]) -> Option<Self> {
         (b.len() >= MIN_HEADER).then_some(TcpHeader(b))
+    }
+    /// A view of a header that may be cut short after its window field (16
+    /// bytes or more): ports, numbers, flags and window read as sent, a
+    /// missing checksum or urgent pointer reads 0, and there are no options.
+    pub fn new_through_window(b: &'a [u8]) -> Option<Self> {
+        (b.len() >= THROUGH_WINDOW).then_some(TcpHeader(b))
     }
     pub fn src_port(&self) -> u16 {
         be16(self.0, 0)
@@ -207,15 +218,6 @@ fn index_of(pkt: &Packet<'_>, l: &Layer) -> usize {
         .unwrap_or(pkt.layers.len())
 }
 
-/// True when the layer sits inside an ICMP error (a quoted header): tshark
-/// then neither computes the segment length nor tracks sequence numbers.
-pub fn quoted(pkt: &Packet<'_>, idx: usize) -> bool {
-    pkt.layers
-        .iter()
-        .take(idx)
-        .any(|x| matches!(x.proto, Proto::Icmp | Proto::Icmpv6))
-}
-
 /// Bytes from the start of layer `idx` to the end of the enclosing IP
 /// datagram as its length field says (tshark's "reported length"), so a
 /// snap-length-truncated capture still yields the real segment length.
@@ -226,62 +228,6 @@ pub fn reported_len(pkt: &Packet<'_>, idx: usize) -> Option<usize> {
     reported_from(pkt, idx, l.start as usize)
         .or(Some(own))
         .filter(|_| !fragmented(pkt, idx))
-}
-
-/// True when an enclosing IPv4 header or IPv6 fragment header says the
-/// datagram is a fragment (offset or more-fragments set).
-pub fn fragmented(pkt: &Packet<'_>, before: usize) -> bool {
-    for x in pkt.layers.iter().take(before).rev() {
-        let xs = x.start as usize;
-        match x.proto {
-            // Offset or M set: a real fragment (an atomic one is whole).
-            Proto::Ipv6Frag => {
-                let b = pkt.bytes(xs..xs + 4);
-                if b.len() == 4 && be16(b, 2) & 0xfff9 != 0 {
-                    return true;
-                }
-            }
-            Proto::Ip => {
-                let b = pkt.bytes(xs..xs + 8);
-                return b.len() < 8 || be16(b, 6) & 0x3fff != 0;
-            }
-            Proto::Ipv6 => return false,
-            _ => {}
-        }
-    }
-    false
-}
-
-/// Bytes from `start` to the end of the nearest IP datagram among the first
-/// `before` layers, per its length field, never past the wire length.
-/// None when there is no IP layer or its header is cut short.
-pub fn reported_from(pkt: &Packet<'_>, before: usize, start: usize) -> Option<usize> {
-    let wire_end = (pkt.wire_len as usize).max(pkt.data.len());
-    let x = pkt
-        .layers
-        .iter()
-        .take(before)
-        .rev()
-        .find(|x| matches!(x.proto, Proto::Ip | Proto::Ipv6))?;
-    let xs = x.start as usize;
-    let b = pkt.bytes(xs..xs + 6);
-    if b.len() < 6 {
-        return None;
-    }
-    let end = if x.proto == Proto::Ip {
-        // Total length 0 is TCP segmentation offload: trust the frame.
-        match be16(b, 2) as usize {
-            0 => wire_end,
-            n => (xs + n).min(wire_end),
-        }
-    } else {
-        // Payload length 0 is a jumbogram (or a lie): trust the frame.
-        match be16(b, 4) as usize {
-            0 => wire_end,
-            n => (xs + 40 + n).min(wire_end),
-        }
-    };
-    Some(end.saturating_sub(start))
 }
 
 /// TCP payload length as tshark computes it (`tcp.len`): the IP-reported
@@ -418,10 +364,9 @@ fn view<'a>(pkt: &Packet<'a>, l: &Layer) -> Option<View<'a>> {
 pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let o = l.start as usize;
     let b = pkt.bytes(l.header());
-    if b.len() < 4 {
+    let Some((sport, dport)) = super::ports(b) else {
         return;
-    }
-    let (sport, dport) = (be16(b, 0), be16(b, 2));
+    };
     let v = view(pkt, l);
     let mut title = ArrayString::<128>::new();
     if out.tree() {
@@ -994,10 +939,9 @@ fn option_info(v: &View<'_>, opts: &[u8], opt: Opt, w: &mut Vec<u8>) {
 
 /// `55920 → 80 [SYN] Seq=0 Win=32767 Len=0 MSS=16396 SACK_PERM TSval=… TSecr=0 WS=4`
 pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
-    let b = pkt.bytes(l.header());
-    if b.len() < 4 {
+    let Some((sport, dport)) = super::ports(pkt.bytes(l.header())) else {
         return;
-    }
+    };
     if pkt.flow.lost_segment {
         w.extend_from_slice(b"[TCP Previous segment not captured] ");
     }
@@ -1005,9 +949,9 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
         w.extend_from_slice(b"[TCP Retransmission] ");
     }
     let mut it = itoa::Buffer::new();
-    w.extend_from_slice(it.format(be16(b, 0)).as_bytes());
+    w.extend_from_slice(it.format(sport).as_bytes());
     w.extend_from_slice(" → ".as_bytes());
-    w.extend_from_slice(it.format(be16(b, 2)).as_bytes());
+    w.extend_from_slice(it.format(dport).as_bytes());
     let Some(v) = view(pkt, l) else { return };
     let mut names = ArrayString::<96>::new();
     write_flag_names(&mut names, v.flags, v.ace);
@@ -1057,6 +1001,34 @@ mod tests {
     const PF1: &str = "00000000000000000000000008004500003c1b684000400621527f0000017f000001da7000503758897e00000000a0027fff142100000204400c0402080a4ddc92160000000001030302";
     const PF2: &str = "00000000000000000000000008004500003c0000400040063cba7f0000017f0000010050da70377a8df13758897fa0127fff6eb100000204400c0402080a4ddc92164ddc921601030302";
     const PF3: &str = "0000000000000000000000000800450000341b6a4000400621587f0000017f000001da7000503758897f377a8df28010200037d000000101080a4ddc92164ddc9216";
+
+    #[test]
+    fn view_through_window_of_a_cut_header() {
+        use super::{TcpHeader, ACK, SYN};
+        // print-flags.pcap frame 2 (tshark: seq_raw 930778609, ack_raw
+        // 928549247, flags 0x012, window 32767, hdr_len 40, checksum 0x6eb1),
+        // its TCP header 34 bytes in.
+        let f = hex(PF2);
+        let t = &f[34..];
+        let full = TcpHeader::new(t).unwrap();
+        let cut = TcpHeader::new_through_window(&t[..16]).unwrap();
+        assert!(TcpHeader::new(&t[..16]).is_none());
+        assert!(TcpHeader::new_through_window(&t[..15]).is_none());
+        for h in [full, cut] {
+            assert_eq!((h.src_port(), h.dst_port()), (80, 55920));
+            assert_eq!((h.seq(), h.ack()), (930778609, 928549247));
+            assert_eq!(
+                (h.flags(), h.window(), h.header_len()),
+                (SYN | ACK, 32767, 40)
+            );
+        }
+        // What the cut header does not hold reads as absent.
+        assert_eq!(
+            (cut.checksum(), cut.urgent(), cut.options()),
+            (0, 0, &[][..])
+        );
+        assert_eq!((full.checksum(), full.options().len()), (0x6eb1, 20));
+    }
 
     #[test]
     fn handshake_matches_tshark() {

@@ -1,7 +1,7 @@
 //! User Datagram Protocol (RFC 768), with the IPv6 jumbogram rule of RFC 2675
 //! (length 0 means "as long as the IP payload").
 
-use super::tcp::{fragmented, reported_from};
+use crate::dissect::ip::{fragmented, quoted, reported_from};
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 use std::io::Write as _;
 
@@ -68,7 +68,7 @@ fn check_len(
     };
     // A header quoted in an ICMP error comes without its datagram: its
     // length cannot be checked against what follows.
-    let c = if crate::dissect::transport::tcp::quoted(pkt, before) {
+    let c = if quoted(pkt, before) {
         LenCheck::Ok
     } else if ulen == 0 && over_ipv6(pkt, before) {
         LenCheck::Jumbo
@@ -132,10 +132,9 @@ fn index_of(pkt: &Packet<'_>, l: &Layer) -> usize {
 pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let o = l.start as usize;
     let b = pkt.bytes(l.header());
-    if b.len() < 4 {
+    let Some((sport, dport)) = super::ports(b) else {
         return;
-    }
-    let (sport, dport) = (be16(b, 0), be16(b, 2));
+    };
     let mut title = arrayvec::ArrayString::<96>::new();
     if out.tree() {
         let _ = std::fmt::Write::write_fmt(
@@ -220,13 +219,13 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
 /// `41234 → 53 Len=30`
 pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     let b = pkt.bytes(l.header());
-    if b.len() < 4 {
+    let Some((sport, dport)) = super::ports(b) else {
         return;
-    }
+    };
     let mut it = itoa::Buffer::new();
-    w.extend_from_slice(it.format(be16(b, 0)).as_bytes());
+    w.extend_from_slice(it.format(sport).as_bytes());
     w.extend_from_slice(" → ".as_bytes());
-    w.extend_from_slice(it.format(be16(b, 2)).as_bytes());
+    w.extend_from_slice(it.format(dport).as_bytes());
     let Some(h) = UdpHeader::new(b) else { return };
     let ulen = h.length() as usize;
     let (check, reported) = check_len(pkt, index_of(pkt, l), l.start as usize, ulen);

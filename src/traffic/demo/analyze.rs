@@ -4,6 +4,7 @@
 //! comes from a model of TCP; each number is read from a frame.
 
 use super::DemoRun;
+use crate::dissect::transport::udp::UdpHeader;
 use crate::dissect::{self, Field, FieldSink, Layer, Packet, Proto, Value};
 use crate::engine::source::MemoryFrames;
 use crate::engine::{Engine, EngineOptions, Sink};
@@ -685,12 +686,11 @@ fn datagrams(run: &DemoRun, a: &mut Analysis) {
             continue;
         };
         let is_udp = a.frames[first].ip.as_ref().is_some_and(|ip| ip.proto == 17);
-        if !is_udp || p.len() < 8 {
+        let Some(u) = UdpHeader::new(p).filter(|_| is_udp) else {
             continue;
-        }
-        let sport = u16::from_be_bytes([p[0], p[1]]);
-        let dport = u16::from_be_bytes([p[2], p[3]]);
-        let ulen = u16::from_be_bytes([p[4], p[5]]) as u32;
+        };
+        let (sport, dport) = (u.src_port(), u.dst_port());
+        let ulen = u.length() as u32;
         let dir = if dport == run.server.port() {
             Dir::ToServer
         } else if sport == run.server.port() {
