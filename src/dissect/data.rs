@@ -23,3 +23,30 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
 }
 
 pub fn info(_pkt: &Packet<'_>, _l: &Layer, _w: &mut Vec<u8>) {}
+
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("data.data", Bytes, "Data"),
+        f("data.len", Int, "Length"),
+    ]
+};
+
+/// Data: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Tier};
+    Decl {
+        filter_name: "data",
+        name: "Data",
+        display: "Data",
+        short: "Data",
+        tier: Tier::Application,
+        reached: &[],
+        dissect: dissect,
+        fields: fields,
+        info: None,
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};

@@ -36,6 +36,7 @@ pub mod app;
 pub mod bytes;
 pub mod checksum;
 pub mod data;
+pub mod decl;
 pub mod ethertype;
 pub mod field;
 pub mod frame;
@@ -43,230 +44,20 @@ pub mod ip;
 pub mod link;
 pub mod net;
 pub mod reasm;
+pub mod registry;
 pub mod transport;
 
 use arrayvec::ArrayVec;
 use std::ops::Range;
 
+pub use decl::{Decl, FieldType, Tier};
 pub use field::{Field, FieldSink, SinkExt, Value};
+pub use registry::{by_ethertype, by_ip_proto, Proto};
 
 use crate::source::{Frame, Timestamp};
 
 /// Most layers one packet may carry; deeper nesting is marked malformed.
 pub const MAX_LAYERS: usize = 24;
-
-/// Every protocol layerscope decodes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Proto {
-    Eth,
-    Vlan,
-    Sll,
-    Sll2,
-    Null,
-    /// IEEE 802.2 LLC (with SNAP).
-    Llc,
-    Mpls,
-    Ppp,
-    Nflog,
-    Arp,
-    Ip,
-    Ipv6,
-    Ipv6HopOpts,
-    Ipv6Routing,
-    Ipv6Frag,
-    Ipv6DstOpts,
-    Ah,
-    Icmp,
-    Icmpv6,
-    Tcp,
-    Udp,
-    /// Bytes no dissector claimed.
-    Data,
-    Dns,
-    Mdns,
-    Llmnr,
-    Dhcp,
-    Dhcpv6,
-    Ntp,
-    Http,
-    Tls,
-    Ftp,
-    FtpData,
-    Telnet,
-    Ssh,
-    /// A frame whose link type layerscope does not decode.
-    Unsupported,
-}
-
-/// Which column of the layer model a protocol belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tier {
-    Link,
-    Network,
-    Transport,
-    Application,
-}
-
-impl Proto {
-    /// Every variant, in declaration order (`ALL[p as usize] == p`).
-    pub const ALL: [Proto; 35] = [
-        Proto::Eth,
-        Proto::Vlan,
-        Proto::Sll,
-        Proto::Sll2,
-        Proto::Null,
-        Proto::Llc,
-        Proto::Mpls,
-        Proto::Ppp,
-        Proto::Nflog,
-        Proto::Arp,
-        Proto::Ip,
-        Proto::Ipv6,
-        Proto::Ipv6HopOpts,
-        Proto::Ipv6Routing,
-        Proto::Ipv6Frag,
-        Proto::Ipv6DstOpts,
-        Proto::Ah,
-        Proto::Icmp,
-        Proto::Icmpv6,
-        Proto::Tcp,
-        Proto::Udp,
-        Proto::Data,
-        Proto::Dns,
-        Proto::Mdns,
-        Proto::Llmnr,
-        Proto::Dhcp,
-        Proto::Dhcpv6,
-        Proto::Ntp,
-        Proto::Http,
-        Proto::Tls,
-        Proto::Ftp,
-        Proto::FtpData,
-        Proto::Telnet,
-        Proto::Ssh,
-        Proto::Unsupported,
-    ];
-
-    /// Wireshark's protocol filter name (used in `frame.protocols`).
-    pub fn filter_name(self) -> &'static str {
-        match self {
-            Proto::Eth => "eth",
-            Proto::Vlan => "vlan",
-            Proto::Sll | Proto::Sll2 => "sll",
-            Proto::Null => "null",
-            Proto::Llc => "llc",
-            Proto::Mpls => "mpls",
-            Proto::Ppp => "ppp",
-            Proto::Nflog => "nflog",
-            Proto::Arp => "arp",
-            Proto::Ip => "ip",
-            Proto::Ipv6 => "ipv6",
-            Proto::Ipv6HopOpts => "ipv6.hopopts",
-            Proto::Ipv6Routing => "ipv6.routing",
-            Proto::Ipv6Frag => "ipv6.fraghdr",
-            Proto::Ipv6DstOpts => "ipv6.dstopts",
-            Proto::Ah => "ah",
-            Proto::Icmp => "icmp",
-            Proto::Icmpv6 => "icmpv6",
-            Proto::Tcp => "tcp",
-            Proto::Udp => "udp",
-            Proto::Data => "data",
-            Proto::Dns => "dns",
-            Proto::Mdns => "mdns",
-            Proto::Llmnr => "llmnr",
-            Proto::Dhcp => "dhcp",
-            Proto::Dhcpv6 => "dhcpv6",
-            Proto::Ntp => "ntp",
-            Proto::Http => "http",
-            Proto::Tls => "tls",
-            Proto::Ftp => "ftp",
-            Proto::FtpData => "ftp-data",
-            Proto::Telnet => "telnet",
-            Proto::Ssh => "ssh",
-            Proto::Unsupported => "unsupported",
-        }
-    }
-
-    /// Short display name for the table and the protocol column.
-    pub fn display(self) -> &'static str {
-        match self {
-            Proto::Eth => "Ethernet",
-            Proto::Vlan => "802.1Q",
-            Proto::Sll => "SLL",
-            Proto::Sll2 => "SLL2",
-            Proto::Null => "Null",
-            Proto::Llc => "LLC",
-            Proto::Mpls => "MPLS",
-            Proto::Ppp => "PPP",
-            Proto::Nflog => "NFLOG",
-            Proto::Arp => "ARP",
-            Proto::Ip => "IPv4",
-            Proto::Ipv6 => "IPv6",
-            Proto::Ipv6HopOpts => "IPv6 Hop-by-Hop",
-            Proto::Ipv6Routing => "IPv6 Routing",
-            Proto::Ipv6Frag => "IPv6 Fragment",
-            Proto::Ipv6DstOpts => "IPv6 Dest Opts",
-            Proto::Ah => "AH",
-            Proto::Icmp => "ICMP",
-            Proto::Icmpv6 => "ICMPv6",
-            Proto::Tcp => "TCP",
-            Proto::Udp => "UDP",
-            Proto::Data => "Data",
-            Proto::Dns => "DNS",
-            Proto::Mdns => "MDNS",
-            Proto::Llmnr => "LLMNR",
-            Proto::Dhcp => "DHCP",
-            Proto::Dhcpv6 => "DHCPv6",
-            Proto::Ntp => "NTP",
-            Proto::Http => "HTTP",
-            Proto::Tls => "TLS",
-            Proto::Ftp => "FTP",
-            Proto::FtpData => "FTP-DATA",
-            Proto::Telnet => "TELNET",
-            Proto::Ssh => "SSH",
-            Proto::Unsupported => "Unsupported",
-        }
-    }
-
-    pub fn tier(self) -> Tier {
-        match self {
-            Proto::Eth
-            | Proto::Vlan
-            | Proto::Sll
-            | Proto::Sll2
-            | Proto::Null
-            | Proto::Llc
-            | Proto::Mpls
-            | Proto::Ppp
-            | Proto::Nflog => Tier::Link,
-            Proto::Unsupported => Tier::Link,
-            Proto::Arp
-            | Proto::Ip
-            | Proto::Ipv6
-            | Proto::Ipv6HopOpts
-            | Proto::Ipv6Routing
-            | Proto::Ipv6Frag
-            | Proto::Ipv6DstOpts
-            | Proto::Ah
-            | Proto::Icmp
-            | Proto::Icmpv6 => Tier::Network,
-            Proto::Tcp | Proto::Udp => Tier::Transport,
-            Proto::Data => Tier::Application,
-            Proto::Dns
-            | Proto::Mdns
-            | Proto::Llmnr
-            | Proto::Dhcp
-            | Proto::Dhcpv6
-            | Proto::Ntp
-            | Proto::Http
-            | Proto::Tls
-            | Proto::Ftp
-            | Proto::FtpData
-            | Proto::Telnet
-            | Proto::Ssh => Tier::Application,
-        }
-    }
-}
 
 /// Which buffer a layer's byte offsets index.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -619,53 +410,14 @@ pub mod linktype {
 
 /// The first protocol of a frame of the given link type.
 fn first_proto(linktype: u32, data: &[u8]) -> Option<Next> {
-    Some(match linktype {
-        linktype::ETHERNET => Next::Proto(Proto::Eth, 0),
-        linktype::NULL | linktype::LOOP => Next::Proto(Proto::Null, 0),
-        linktype::LINUX_SLL => Next::Proto(Proto::Sll, 0),
-        linktype::LINUX_SLL2 => Next::Proto(Proto::Sll2, 0),
-        linktype::PPP | linktype::PPP_HDLC => Next::Proto(Proto::Ppp, 0),
-        linktype::NFLOG => Next::Proto(Proto::Nflog, 0),
-        linktype::IPV4 => Next::Proto(Proto::Ip, 0),
-        linktype::IPV6 => Next::Proto(Proto::Ipv6, 0),
+    match linktype {
         // Raw IP: the version nibble says which.
-        linktype::RAW | 12 | 14 => match data.first().map(|b| b >> 4) {
+        linktype::RAW | 12 | 14 => Some(match data.first().map(|b| b >> 4) {
             Some(6) => Next::Proto(Proto::Ipv6, 0),
             _ => Next::Proto(Proto::Ip, 0),
-        },
-        _ => return None,
-    })
-}
-
-/// Maps an EtherType to the protocol it names.
-pub fn by_ethertype(t: u16) -> Option<Proto> {
-    Some(match t {
-        0x0800 => Proto::Ip,
-        0x86dd => Proto::Ipv6,
-        // 0x8035 is RARP, which Wireshark's ARP dissector also handles.
-        0x0806 | 0x8035 => Proto::Arp,
-        0x8847 | 0x8848 => Proto::Mpls,
-        0x8100 | 0x88a8 | 0x9100 => Proto::Vlan,
-        _ => return None,
-    })
-}
-
-/// Maps an IP protocol number (or IPv6 next header) to the protocol it names.
-pub fn by_ip_proto(p: u8) -> Option<Proto> {
-    Some(match p {
-        0 => Proto::Ipv6HopOpts,
-        1 => Proto::Icmp,
-        4 => Proto::Ip,
-        6 => Proto::Tcp,
-        17 => Proto::Udp,
-        41 => Proto::Ipv6,
-        43 => Proto::Ipv6Routing,
-        44 => Proto::Ipv6Frag,
-        51 => Proto::Ah,
-        58 => Proto::Icmpv6,
-        60 => Proto::Ipv6DstOpts,
-        _ => return None,
-    })
+        }),
+        l => registry::by_linktype(l).map(|p| Next::Proto(p, 0)),
+    }
 }
 
 /// Decodes `frame` into `pkt` through every layer its bytes carry.
@@ -846,43 +598,7 @@ fn classify(cx: &Cx<'_, '_>, off: usize) -> Proto {
 }
 
 fn dissect_one(cx: &mut Cx<'_, '_>, p: Proto, off: usize) -> Next {
-    match p {
-        Proto::Eth => link::eth::dissect(cx, off),
-        Proto::Vlan => link::vlan::dissect(cx, off),
-        Proto::Sll => link::sll::dissect(cx, off),
-        Proto::Sll2 => link::sll::dissect2(cx, off),
-        Proto::Null => link::null::dissect(cx, off),
-        Proto::Llc => link::llc::dissect(cx, off),
-        Proto::Mpls => link::mpls::dissect(cx, off),
-        Proto::Ppp => link::ppp::dissect(cx, off),
-        Proto::Nflog => link::nflog::dissect(cx, off),
-        Proto::Arp => net::arp::dissect(cx, off),
-        Proto::Ip => net::ipv4::dissect(cx, off),
-        Proto::Ipv6 => net::ipv6::dissect(cx, off),
-        Proto::Ipv6HopOpts
-        | Proto::Ipv6Routing
-        | Proto::Ipv6Frag
-        | Proto::Ipv6DstOpts
-        | Proto::Ah => net::ipv6::dissect_ext(cx, p, off),
-        Proto::Icmp => net::icmp::dissect(cx, off),
-        Proto::Icmpv6 => net::icmpv6::dissect(cx, off),
-        Proto::Tcp => transport::tcp::dissect(cx, off),
-        Proto::Udp => transport::udp::dissect(cx, off),
-        Proto::Data => data::dissect(cx, off),
-        Proto::Dns
-        | Proto::Mdns
-        | Proto::Llmnr
-        | Proto::Dhcp
-        | Proto::Dhcpv6
-        | Proto::Ntp
-        | Proto::Http
-        | Proto::Tls
-        | Proto::Ftp
-        | Proto::FtpData
-        | Proto::Telnet
-        | Proto::Ssh => app::dissect(cx, p, off),
-        Proto::Unsupported => Next::Done,
-    }
+    (p.decl().dissect)(cx, off)
 }
 
 /// Emits every field of one layer. A layer of reassembled data is decoded
@@ -902,42 +618,7 @@ pub fn layer_fields(pkt: &Packet<'_>, layer: &Layer, out: &mut dyn FieldSink) {
 }
 
 fn frame_layer_fields(pkt: &Packet<'_>, layer: &Layer, out: &mut dyn FieldSink) {
-    match layer.proto {
-        Proto::Eth => link::eth::fields(pkt, layer, out),
-        Proto::Vlan => link::vlan::fields(pkt, layer, out),
-        Proto::Sll | Proto::Sll2 => link::sll::fields(pkt, layer, out),
-        Proto::Null => link::null::fields(pkt, layer, out),
-        Proto::Llc => link::llc::fields(pkt, layer, out),
-        Proto::Mpls => link::mpls::fields(pkt, layer, out),
-        Proto::Ppp => link::ppp::fields(pkt, layer, out),
-        Proto::Nflog => link::nflog::fields(pkt, layer, out),
-        Proto::Arp => net::arp::fields(pkt, layer, out),
-        Proto::Ip => net::ipv4::fields(pkt, layer, out),
-        Proto::Ipv6 => net::ipv6::fields(pkt, layer, out),
-        Proto::Ipv6HopOpts
-        | Proto::Ipv6Routing
-        | Proto::Ipv6Frag
-        | Proto::Ipv6DstOpts
-        | Proto::Ah => net::ipv6::ext_fields(pkt, layer, out),
-        Proto::Icmp => net::icmp::fields(pkt, layer, out),
-        Proto::Icmpv6 => net::icmpv6::fields(pkt, layer, out),
-        Proto::Tcp => transport::tcp::fields(pkt, layer, out),
-        Proto::Udp => transport::udp::fields(pkt, layer, out),
-        Proto::Data => data::fields(pkt, layer, out),
-        Proto::Dns
-        | Proto::Mdns
-        | Proto::Llmnr
-        | Proto::Dhcp
-        | Proto::Dhcpv6
-        | Proto::Ntp
-        | Proto::Http
-        | Proto::Tls
-        | Proto::Ftp
-        | Proto::FtpData
-        | Proto::Telnet
-        | Proto::Ssh => app::fields(pkt, layer, out),
-        Proto::Unsupported => {}
-    }
+    (layer.proto.decl().fields)(pkt, layer, out)
 }
 
 /// Emits the frame's fields, then every layer's, in wire order.
@@ -963,40 +644,8 @@ pub fn layer_info(pkt: &Packet<'_>, layer: &Layer, w: &mut Vec<u8>) {
 }
 
 fn frame_layer_info(pkt: &Packet<'_>, layer: &Layer, w: &mut Vec<u8>) {
-    match layer.proto {
-        Proto::Arp => net::arp::info(pkt, layer, w),
-        Proto::Ip => net::ipv4::info(pkt, layer, w),
-        Proto::Ipv6 => net::ipv6::info(pkt, layer, w),
-        Proto::Icmp => net::icmp::info(pkt, layer, w),
-        Proto::Icmpv6 => net::icmpv6::info(pkt, layer, w),
-        Proto::Tcp => transport::tcp::info(pkt, layer, w),
-        Proto::Udp => transport::udp::info(pkt, layer, w),
-        Proto::Data => data::info(pkt, layer, w),
-        Proto::Dns
-        | Proto::Mdns
-        | Proto::Llmnr
-        | Proto::Dhcp
-        | Proto::Dhcpv6
-        | Proto::Ntp
-        | Proto::Http
-        | Proto::Tls
-        | Proto::Ftp
-        | Proto::FtpData
-        | Proto::Telnet
-        | Proto::Ssh => app::info(pkt, layer, w),
-        Proto::Eth | Proto::Vlan | Proto::Sll | Proto::Sll2 | Proto::Null | Proto::Llc => {
-            link::eth::info(pkt, layer, w)
-        }
-        Proto::Mpls | Proto::Ppp | Proto::Nflog => {}
-        Proto::Ipv6HopOpts
-        | Proto::Ipv6Routing
-        | Proto::Ipv6Frag
-        | Proto::Ipv6DstOpts
-        | Proto::Ah => {}
-        Proto::Unsupported => {
-            w.extend_from_slice(b"unsupported link type ");
-            w.extend_from_slice(itoa::Buffer::new().format(pkt.linktype).as_bytes());
-        }
+    if let Some(info) = layer.proto.decl().info {
+        info(pkt, layer, w)
     }
 }
 

@@ -132,3 +132,25 @@ pub fn first_reassembled(pkt: &Packet<'_>) -> Option<Proto> {
         .find(|l| l.src == Src::Reassembled)
         .map(|l| l.proto)
 }
+
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("ip.fragment", Uint, "IPv4 Fragment"),
+        f("ip.fragment.count", Uint, "Fragment count"),
+        f("ip.fragments", Bytes, "IPv4 Fragments"),
+        f("ip.reassembled.data", Bytes, "Reassembled IPv4 data"),
+        f("ip.reassembled.length", Uint, "Reassembled IPv4 length"),
+        f("ipv6.fragment", Uint, "IPv6 Fragment"),
+        f("ipv6.fragment.count", Uint, "Fragment count"),
+        f("ipv6.fragments", Proto, "IPv6 Fragments"),
+        f("ipv6.reassembled.data", Bytes, "Reassembled IPv6 data"),
+        f("ipv6.reassembled.length", Uint, "Reassembled IPv6 length"),
+        f("tcp.reassembled.data", Bytes, "Reassembled TCP Data"),
+        f("tcp.reassembled.length", Uint, "Reassembled TCP length"),
+        f("tcp.segment", Uint, "TCP Segment"),
+        f("tcp.segment.count", Uint, "Segment count"),
+        f("tcp.segments", Proto, "Reassembled TCP Segments"),
+    ]
+};

@@ -1,61 +1,22 @@
 //! Wireshark display filters (`-Y`) over layerscope's decoded fields.
 //!
 //! A filter is parsed and typed once against the field registry
-//! ([`fields::FIELDS`]); per packet, a [`crate::dissect::FieldSink`] looks only
+//! (the protocol declarations' field tables); per packet, a [`crate::dissect::FieldSink`] looks only
 //! at the fields the filter names and compares typed values, never strings.
 
 mod eval;
-pub mod fields;
 mod lexer;
 mod parser;
 pub mod scope;
 
 pub use eval::Filter;
 
-/// The type of a field, as `tshark -G fields` classifies it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FieldType {
-    /// A protocol: only tested for presence.
-    Proto,
-    Uint,
-    Int,
-    Bool,
-    Ipv4,
-    Ipv6,
-    Mac,
-    Str,
-    Bytes,
-    RelTime,
-    AbsTime,
-    Float,
-}
+pub use crate::dissect::FieldType;
 
-impl FieldType {
-    /// What a value of this type looks like, for type errors.
-    pub fn expected(self) -> &'static str {
-        match self {
-            FieldType::Proto => "nothing (a protocol is only tested for presence)",
-            FieldType::Uint => "an unsigned integer",
-            FieldType::Int => "an integer",
-            FieldType::Bool => "a boolean (1, 0, true or false)",
-            FieldType::Ipv4 => "an IPv4 address or subnet (10.0.0.1, 10.0.0.0/8)",
-            FieldType::Ipv6 => "an IPv6 address or subnet (2001:db8::1, 2001:db8::/32)",
-            FieldType::Mac => "a MAC address (00:11:22:33:44:55)",
-            FieldType::Str => "a string (\"text\")",
-            FieldType::Bytes => "a byte sequence (47:45:54) or a string",
-            FieldType::RelTime => "a time in seconds (1.5)",
-            FieldType::AbsTime => "an absolute time (not supported in comparisons)",
-            FieldType::Float => "a number",
-        }
-    }
-}
-
-/// The type of a known field, or None.
+/// The type of a known field, or None: the protocol declarations' field
+/// tables are the vocabulary.
 pub fn field_type(name: &str) -> Option<FieldType> {
-    fields::FIELDS
-        .binary_search_by(|(n, _)| n.cmp(&name))
-        .ok()
-        .map(|i| fields::FIELDS[i].1)
+    crate::dissect::registry::vocabulary().get(name).copied()
 }
 
 /// A filter that does not compile: the message and the offset it is about.
@@ -92,9 +53,9 @@ impl std::error::Error for FilterError {}
 /// Known names nearest to `name` by edit distance, best first (at most 3).
 pub fn suggest(name: &str) -> Vec<&'static str> {
     let limit = (name.len() / 3).clamp(2, 4);
-    let mut best: Vec<(usize, &'static str)> = fields::FIELDS
-        .iter()
-        .map(|(n, _)| (levenshtein(name, n), *n))
+    let mut best: Vec<(usize, &'static str)> = crate::dissect::registry::vocabulary()
+        .keys()
+        .map(|n| (levenshtein(name, n), *n))
         .filter(|(d, _)| *d <= limit)
         .collect();
     best.sort();

@@ -22,26 +22,6 @@ pub const PORT_NAMES: [&str; 8] = [
     "udp.dstport",
 ];
 
-/// Field-name prefixes a layer of protocol `p` emits besides its own filter
-/// name. Kept in step with the decoders by the `emitted_prefixes_are_listed`
-/// test, which walks every field of every fixture.
-pub fn also_emits(p: Proto) -> &'static [&'static str] {
-    match p {
-        Proto::Vlan => &["eth", "ieee8021ad", "ieee8021ah"],
-        Proto::Sll | Proto::Sll2 => &["eth"],
-        Proto::Ipv6 => &["ip"],
-        Proto::Ipv6HopOpts | Proto::Ipv6Routing | Proto::Ipv6Frag | Proto::Ipv6DstOpts => &["ipv6"],
-        Proto::Mdns | Proto::Llmnr => &["dns"],
-        Proto::Tcp => &["mptcp"],
-        _ => &[],
-    }
-}
-
-/// The first dot-separated part of a field name (`tcp` of `tcp.port`).
-fn prefix(name: &str) -> &str {
-    name.split('.').next().unwrap_or(name)
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Visit {
     Skip,
@@ -61,23 +41,16 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// The scope of a filter naming `names` (fields and bare protocols).
+    /// The scope of a filter naming `names` (fields and bare protocols):
+    /// a layer is visited when its declaration lists one of the names.
     pub fn new(names: &[String]) -> Self {
-        let wants_prefix = |p: &str| names.iter().any(|n| n != p && prefix(n) == p);
-        let bare = |p: &str| names.iter().any(|n| n == p);
+        let in_table = |t: &[dissect::decl::FieldDef]| {
+            names.iter().any(|n| t.iter().any(|f| f.name == n.as_str()))
+        };
         let visit = Proto::ALL
             .iter()
             .map(|&p| {
-                let own = p.filter_name();
-                // `ipv6.hopopts` is itself a dotted name: its fields start with it.
-                let fields = names
-                    .iter()
-                    .any(|n| n != own && n.starts_with(own) && n[own.len()..].starts_with('.'))
-                    || (!own.contains('.') && wants_prefix(own))
-                    || also_emits(p)
-                        .iter()
-                        .any(|a| wants_prefix(a) || (bare(a) && *a != own));
-                if fields || bare(own) {
+                if names.iter().any(|n| p.decl().emits(n)) {
                     Visit::Fields
                 } else {
                     Visit::Skip
@@ -86,13 +59,9 @@ impl Scope {
             .collect();
         Scope {
             visit,
-            frame: names.iter().any(|n| prefix(n) == "frame"),
-            reasm: names
-                .iter()
-                .any(|n| matches!(prefix(n), "ip" | "ipv6" | "tcp") && n.contains('.')),
-            issue: names
-                .iter()
-                .any(|n| n == "_ws.malformed" || n == "_ws.short"),
+            frame: names.iter().any(|n| n == "frame") || in_table(dissect::frame::FIELDS),
+            reasm: in_table(dissect::reasm::FIELDS),
+            issue: in_table(dissect::registry::ISSUE_FIELDS),
             ports_only: !names.is_empty() && names.iter().all(|n| PORT_NAMES.contains(&n.as_str())),
         }
     }
@@ -193,7 +162,9 @@ mod tests {
         assert_eq!(s.visit[Proto::Tcp as usize], Visit::Fields);
         assert_eq!(s.visit[Proto::Eth as usize], Visit::Skip);
         assert_eq!(s.visit[Proto::Dns as usize], Visit::Skip);
-        assert!(!s.frame && s.reasm && !s.issue);
+        assert!(!s.frame && !s.reasm && !s.issue);
+        let s = scope(&["tcp.segment", "ip.fragment", "_ws.malformed"]);
+        assert!(s.reasm && s.issue);
         let s = scope(&["dns", "ipv6.addr", "frame.len"]);
         assert_eq!(s.visit[Proto::Dns as usize], Visit::Fields);
         assert_eq!(s.visit[Proto::Http as usize], Visit::Skip);

@@ -460,3 +460,72 @@ fn option_name(t: u8) -> &'static str {
         _ => "Option",
     }
 }
+
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("dhcp.cookie", Ipv4, "Magic cookie"),
+        f("dhcp.file", Str, "Boot file name"),
+        f("dhcp.flags", Uint, "Bootp flags"),
+        f("dhcp.flags.bc", Bool, "Broadcast flag"),
+        f("dhcp.flags.reserved", Uint, "Reserved flags"),
+        f("dhcp.hops", Uint, "Hops"),
+        f("dhcp.hw.addr_padding", Bytes, "Client hardware address padding"),
+        f("dhcp.hw.len", Uint, "Hardware address length"),
+        f("dhcp.hw.mac_addr", Mac, "Client MAC address"),
+        f("dhcp.hw.type", Uint, "Hardware type"),
+        f("dhcp.id", Uint, "Transaction ID"),
+        f("dhcp.ip.client", Ipv4, "Client IP address"),
+        f("dhcp.ip.relay", Ipv4, "Relay agent IP address"),
+        f("dhcp.ip.server", Ipv4, "Next server IP address"),
+        f("dhcp.ip.your", Ipv4, "Your (client) IP address"),
+        f("dhcp.option.bootfile_name", Str, "Bootfile name"),
+        f("dhcp.option.broadcast_address", Ipv4, "Broadcast Address"),
+        f("dhcp.option.dhcp", Uint, "DHCP"),
+        f("dhcp.option.dhcp_max_message_size", Uint, "Maximum DHCP Message Size"),
+        f("dhcp.option.dhcp_server_id", Ipv4, "DHCP Server Identifier"),
+        f("dhcp.option.domain_name", Str, "Domain Name"),
+        f("dhcp.option.domain_name_server", Ipv4, "Domain Name Server"),
+        f("dhcp.option.end", Uint, "Option End"),
+        f("dhcp.option.hostname", Str, "Host Name"),
+        f("dhcp.option.ip_address_lease_time", Uint, "IP Address Lease Time"),
+        f("dhcp.option.length", Uint, "Length"),
+        f("dhcp.option.message", Str, "Message"),
+        f("dhcp.option.name_server", Ipv4, "Name Server"),
+        f("dhcp.option.ntp_server", Ipv4, "Network Time Protocol Server"),
+        f("dhcp.option.padding", Bytes, "Padding"),
+        f("dhcp.option.rebinding_time_value", Uint, "Rebinding Time Value"),
+        f("dhcp.option.renewal_time_value", Uint, "Renewal Time Value"),
+        f("dhcp.option.request_list_item", Uint, "Parameter Request List Item"),
+        f("dhcp.option.requested_ip_address", Ipv4, "Requested IP Address"),
+        f("dhcp.option.router", Ipv4, "Router"),
+        f("dhcp.option.subnet_mask", Ipv4, "Subnet Mask"),
+        f("dhcp.option.tftp_server_address", Ipv4, "TFTP Server Address"),
+        f("dhcp.option.tftp_server_name", Str, "TFTP Server Name"),
+        f("dhcp.option.time_server", Ipv4, "Time Server"),
+        f("dhcp.option.type", Uint, "Option"),
+        f("dhcp.option.value", Bytes, "Value"),
+        f("dhcp.secs", Uint, "Seconds elapsed"),
+        f("dhcp.server", Str, "Server host name"),
+        f("dhcp.type", Uint, "Message type"),
+    ]
+};
+
+/// Dynamic Host Configuration Protocol: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "dhcp",
+        name: "Dynamic Host Configuration Protocol",
+        display: "DHCP",
+        short: "DHCP",
+        tier: Tier::Application,
+        reached: &[Reach::UdpPort(67), Reach::UdpPort(68)],
+        dissect: dissect,
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};

@@ -220,3 +220,40 @@ fn options(
     }
     true
 }
+
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("dhcpv6.duid.bytes", Bytes, "DUID"),
+        f("dhcpv6.duid.type", Uint, "DUID Type"),
+        f("dhcpv6.elapsed_time", Uint, "Elapsed time"),
+        f("dhcpv6.iaaddr.ip", Ipv6, "IPv6 address"),
+        f("dhcpv6.iaaddr.pref_lifetime", Uint, "Preferred lifetime"),
+        f("dhcpv6.iaaddr.valid_lifetime", Uint, "Valid lifetime"),
+        f("dhcpv6.iaid.t1", Uint, "T1"),
+        f("dhcpv6.iaid.t2", Uint, "T2"),
+        f("dhcpv6.msgtype", Uint, "Message type"),
+        f("dhcpv6.option.length", Uint, "Length"),
+        f("dhcpv6.option.type", Uint, "Option"),
+        f("dhcpv6.xid", Uint, "Transaction ID"),
+    ]
+};
+
+/// DHCPv6: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "dhcpv6",
+        name: "DHCPv6",
+        display: "DHCPv6",
+        short: "DHCPv6",
+        tier: Tier::Application,
+        reached: &[Reach::UdpPort(546), Reach::UdpPort(547)],
+        dissect: dissect,
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};

@@ -981,6 +981,128 @@ fn rdata(
     res
 }
 
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("dns.a", Ipv4, "Address"),
+        f("dns.aaaa", Ipv6, "AAAA Address"),
+        f("dns.cname", Str, "CNAME"),
+        f("dns.count.add_rr", Uint, "Additional RRs"),
+        f("dns.count.answers", Uint, "Answer RRs"),
+        f("dns.count.auth_rr", Uint, "Authority RRs"),
+        f("dns.count.labels", Uint, "Label Count"),
+        f("dns.count.queries", Uint, "Questions"),
+        f("dns.flags", Uint, "Flags"),
+        f("dns.flags.authenticated", Bool, "Answer authenticated"),
+        f("dns.flags.authoritative", Bool, "Authoritative"),
+        f("dns.flags.checkdisable", Bool, "Non-authenticated data"),
+        f("dns.flags.conflict", Bool, "Conflict"),
+        f("dns.flags.opcode", Uint, "Opcode"),
+        f("dns.flags.rcode", Uint, "Reply code"),
+        f("dns.flags.recavail", Bool, "Recursion available"),
+        f("dns.flags.recdesired", Bool, "Recursion desired"),
+        f("dns.flags.response", Bool, "Response"),
+        f("dns.flags.tentative", Bool, "Tentative"),
+        f("dns.flags.truncated", Bool, "Truncated"),
+        f("dns.flags.z", Bool, "Z"),
+        f("dns.id", Uint, "Transaction ID"),
+        f("dns.length", Uint, "Length"),
+        f("dns.mx.mail_exchange", Str, "Mail Exchange"),
+        f("dns.mx.preference", Uint, "Preference"),
+        f("dns.ns", Str, "Name Server"),
+        f("dns.opt.code", Uint, "Option Code"),
+        f("dns.opt.cookie.client", Bytes, "Client Cookie"),
+        f("dns.opt.data", Bytes, "Option Data"),
+        f("dns.opt.len", Uint, "Option Length"),
+        f("dns.ptr.domain_name", Str, "Domain Name"),
+        f("dns.qry.class", Uint, "Class"),
+        f("dns.qry.name", Str, "Name"),
+        f("dns.qry.name.len", Uint, "Name Length"),
+        f("dns.qry.qu", Bool, "\"QU\" question"),
+        f("dns.qry.type", Uint, "Type"),
+        f("dns.resp.cache_flush", Bool, "Cache flush"),
+        f("dns.resp.class", Uint, "Class"),
+        f("dns.resp.edns0_version", Uint, "EDNS0 version"),
+        f("dns.resp.ext_rcode", Uint, "Higher bits in extended RCODE"),
+        f("dns.resp.len", Uint, "Data length"),
+        f("dns.resp.name", Str, "Name"),
+        f("dns.resp.ttl", Uint, "Time to live"),
+        f("dns.resp.type", Uint, "Type"),
+        f("dns.resp.z", Uint, "Z"),
+        f("dns.resp.z.do", Bool, "DO bit"),
+        f("dns.resp.z.reserved", Uint, "Reserved"),
+        f("dns.rr.udp_payload_size", Uint, "UDP payload size"),
+        f("dns.soa.expire_limit", Uint, "Expire limit"),
+        f("dns.soa.minimum_ttl", Uint, "Minimum TTL"),
+        f("dns.soa.mname", Str, "Primary name server"),
+        f("dns.soa.refresh_interval", Uint, "Refresh Interval"),
+        f("dns.soa.retry_interval", Uint, "Retry Interval"),
+        f("dns.soa.rname", Str, "Responsible authority's mailbox"),
+        f("dns.soa.serial_number", Uint, "Serial Number"),
+        f("dns.srv.port", Uint, "Port"),
+        f("dns.srv.priority", Uint, "Priority"),
+        f("dns.srv.target", Str, "Target"),
+        f("dns.srv.weight", Uint, "Weight"),
+        f("dns.txt", Str, "TXT"),
+        f("dns.txt.length", Uint, "TXT Length"),
+    ]
+};
+
+/// Multicast Domain Name System: names, place in the layer model, how it is reached, decoders.
+pub static MDNS: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "mdns",
+        name: "Multicast Domain Name System",
+        display: "MDNS",
+        short: "MDNS",
+        tier: Tier::Application,
+        reached: &[Reach::UdpPort(5353)],
+        dissect: |cx, off| dissect(cx, Proto::Mdns, off),
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
+/// Link-local Multicast Name Resolution: names, place in the layer model, how it is reached, decoders.
+pub static LLMNR: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "llmnr",
+        name: "Link-local Multicast Name Resolution",
+        display: "LLMNR",
+        short: "LLMNR",
+        tier: Tier::Application,
+        reached: &[Reach::UdpPort(5355)],
+        dissect: |cx, off| dissect(cx, Proto::Llmnr, off),
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
+/// Domain Name System: names, place in the layer model, how it is reached, decoders.
+pub static DNS: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "dns",
+        name: "Domain Name System",
+        display: "DNS",
+        short: "DNS",
+        tier: Tier::Application,
+        reached: &[Reach::UdpPort(53), Reach::TcpPort(53)],
+        dissect: |cx, off| dissect(cx, Proto::Dns, off),
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
 #[cfg(test)]
 mod tests {
     use crate::dissect::link::testutil::run;

@@ -299,6 +299,66 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     }
 }
 
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("ftp.active.cip", Ipv4, "Active IP address"),
+        f("ftp.active.port", Uint, "Active port"),
+        f("ftp.eprt.af", Uint, "Extended active address family"),
+        f("ftp.eprt.ip", Ipv4, "Extended active IP address"),
+        f("ftp.eprt.ipv6", Ipv6, "Extended active IPv6 address"),
+        f("ftp.eprt.port", Uint, "Extended active port"),
+        f("ftp.epsv.ip", Ipv4, "Extended passive IPv4 address"),
+        f("ftp.epsv.ipv6", Ipv6, "Extended passive IPv6 address"),
+        f("ftp.epsv.port", Uint, "Extended passive port"),
+        f("ftp.passive.ip", Ipv4, "Passive IP address"),
+        f("ftp.passive.port", Uint, "Passive port"),
+        f("ftp.request", Bool, "Request"),
+        f("ftp.request.arg", Str, "Request arg"),
+        f("ftp.request.command", Str, "Request command"),
+        f("ftp.response", Bool, "Response"),
+        f("ftp.response.arg", Str, "Response arg"),
+        f("ftp.response.code", Uint, "Response code"),
+    ]
+};
+
+/// File Transfer Protocol (FTP): names, place in the layer model, how it is reached, decoders.
+pub static FTP: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "ftp",
+        name: "File Transfer Protocol (FTP)",
+        display: "FTP",
+        short: "FTP",
+        tier: Tier::Application,
+        reached: &[Reach::TcpPort(21)],
+        dissect: |cx, off| dissect(cx, Proto::Ftp, off),
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
+/// FTP Data: names, place in the layer model, how it is reached, decoders.
+pub static FTP_DATA: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "ftp-data",
+        name: "FTP Data",
+        display: "FTP-DATA",
+        short: "FTP-DATA",
+        tier: Tier::Application,
+        reached: &[Reach::TcpPort(20)],
+        dissect: |cx, off| dissect(cx, Proto::FtpData, off),
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
 #[cfg(test)]
 mod tests {
     use crate::dissect::app::http::tests::tcp_frame;

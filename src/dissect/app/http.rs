@@ -496,6 +496,63 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     }
 }
 
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("http.accept", Str, "Accept"),
+        f("http.accept_encoding", Str, "Accept Encoding"),
+        f("http.accept_language", Str, "Accept-Language"),
+        f("http.authorization", Str, "Authorization"),
+        f("http.cache_control", Str, "Cache-Control"),
+        f("http.connection", Str, "Connection"),
+        f("http.content_encoding", Str, "Content-Encoding"),
+        f("http.content_length", Uint, "Content length"),
+        f("http.content_length_header", Str, "Content-Length"),
+        f("http.content_type", Str, "Content-Type"),
+        f("http.cookie", Str, "Cookie"),
+        f("http.date", Str, "Date"),
+        f("http.file_data", Str, "File Data"),
+        f("http.host", Str, "Host"),
+        f("http.last_modified", Str, "Last-Modified"),
+        f("http.location", Str, "Location"),
+        f("http.referer", Str, "Referer"),
+        f("http.request", Bool, "Request"),
+        f("http.request.line", Str, "Request line"),
+        f("http.request.method", Str, "Request Method"),
+        f("http.request.uri", Str, "Request URI"),
+        f("http.request.version", Str, "Request Version"),
+        f("http.response", Bool, "Response"),
+        f("http.response.code", Uint, "Status Code"),
+        f("http.response.line", Str, "Response line"),
+        f("http.response.phrase", Str, "Response Phrase"),
+        f("http.response.version", Str, "Response Version"),
+        f("http.server", Str, "Server"),
+        f("http.set_cookie", Str, "Set-Cookie"),
+        f("http.transfer_encoding", Str, "Transfer-Encoding"),
+        f("http.upgrade", Str, "Upgrade"),
+        f("http.user_agent", Str, "User-Agent"),
+    ]
+};
+
+/// Hypertext Transfer Protocol: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "http",
+        name: "Hypertext Transfer Protocol",
+        display: "HTTP",
+        short: "HTTP",
+        tier: Tier::Application,
+        reached: &[Reach::TcpContent(looks_like), Reach::TcpPort(80), Reach::TcpPort(8080)],
+        dissect: dissect,
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

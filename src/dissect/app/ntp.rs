@@ -157,6 +157,45 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     let _ = write!(w, "NTP Version {}, {}", (f >> 3) & 7, mode_name(f & 7));
 }
 
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("ntp.flags", Uint, "Flags"),
+        f("ntp.flags.li", Uint, "Leap Indicator"),
+        f("ntp.flags.mode", Uint, "Mode"),
+        f("ntp.flags.vn", Uint, "Version number"),
+        f("ntp.org", AbsTime, "Origin Timestamp"),
+        f("ntp.ppoll", Uint, "Peer Polling Interval"),
+        f("ntp.precision", Uint, "Peer Clock Precision"),
+        f("ntp.rec", AbsTime, "Receive Timestamp"),
+        f("ntp.refid", Bytes, "Reference ID"),
+        f("ntp.reftime", AbsTime, "Reference Timestamp"),
+        f("ntp.rootdelay", Uint, "Root Delay"),
+        f("ntp.rootdispersion", Uint, "Root Dispersion"),
+        f("ntp.stratum", Uint, "Peer Clock Stratum"),
+        f("ntp.xmt", AbsTime, "Transmit Timestamp"),
+    ]
+};
+
+/// Network Time Protocol: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "ntp",
+        name: "Network Time Protocol",
+        display: "NTP",
+        short: "NTP",
+        tier: Tier::Application,
+        reached: &[Reach::UdpPort(123)],
+        dissect: dissect,
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

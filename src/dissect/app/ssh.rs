@@ -134,6 +134,36 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     }
 }
 
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("ssh.direction", Bool, "Direction"),
+        f("ssh.message_code", Uint, "Message Code"),
+        f("ssh.packet_length", Uint, "Packet Length"),
+        f("ssh.padding_length", Uint, "Padding Length"),
+        f("ssh.protocol", Str, "Protocol"),
+    ]
+};
+
+/// SSH Protocol: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "ssh",
+        name: "SSH Protocol",
+        display: "SSH",
+        short: "SSH",
+        tier: Tier::Application,
+        reached: &[Reach::TcpContent(looks_like), Reach::TcpPort(22)],
+        dissect: dissect,
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
 #[cfg(test)]
 mod tests {
     use crate::dissect::app::http::tests::tcp_frame;

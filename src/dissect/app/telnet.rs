@@ -225,6 +225,34 @@ pub fn info(_pkt: &Packet<'_>, _l: &Layer, w: &mut Vec<u8>) {
     w.extend_from_slice(b"Telnet Data ...");
 }
 
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("telnet.cmd", Uint, "Command"),
+        f("telnet.data", Str, "Data"),
+        f("telnet.subcmd", Uint, "Subcommand"),
+    ]
+};
+
+/// Telnet: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "telnet",
+        name: "Telnet",
+        display: "TELNET",
+        short: "TELNET",
+        tier: Tier::Application,
+        reached: &[Reach::TcpPort(23)],
+        dissect: dissect,
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
 #[cfg(test)]
 mod tests {
     use crate::dissect::app::http::tests::tcp_frame;

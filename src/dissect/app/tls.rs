@@ -545,6 +545,62 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     });
 }
 
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("tls.app_data", Bytes, "Encrypted Application Data"),
+        f("tls.handshake.cipher_suites_length", Uint, "Cipher Suites Length"),
+        f("tls.handshake.ciphersuite", Uint, "Cipher Suite"),
+        f("tls.handshake.comp_method", Uint, "Compression Method"),
+        f("tls.handshake.comp_methods_length", Uint, "Compression Methods Length"),
+        f("tls.handshake.extension.len", Uint, "Length"),
+        f("tls.handshake.extension.type", Uint, "Type"),
+        f("tls.handshake.extensions.supported_version", Uint, "Supported Version"),
+        f("tls.handshake.extensions.supported_versions_len", Uint, "Supported Versions length"),
+        f("tls.handshake.extensions_alpn_len", Uint, "ALPN Extension Length"),
+        f("tls.handshake.extensions_alpn_str", Str, "ALPN Next Protocol"),
+        f("tls.handshake.extensions_alpn_str_len", Uint, "ALPN string length"),
+        f("tls.handshake.extensions_ec_point_format", Uint, "EC point format"),
+        f("tls.handshake.extensions_ec_point_formats_length", Uint, "EC point formats Length"),
+        f("tls.handshake.extensions_length", Uint, "Extensions Length"),
+        f("tls.handshake.extensions_server_name", Str, "Server Name"),
+        f("tls.handshake.extensions_server_name_len", Uint, "Server Name length"),
+        f("tls.handshake.extensions_server_name_list_len", Uint, "Server Name list length"),
+        f("tls.handshake.extensions_server_name_type", Uint, "Server Name Type"),
+        f("tls.handshake.extensions_supported_group", Uint, "Supported Group"),
+        f("tls.handshake.extensions_supported_groups_length", Uint, "Supported Groups List Length"),
+        f("tls.handshake.length", Uint, "Length"),
+        f("tls.handshake.random", Bytes, "Random"),
+        f("tls.handshake.random_bytes", Bytes, "Random Bytes"),
+        f("tls.handshake.session_id", Bytes, "Session ID"),
+        f("tls.handshake.session_id_length", Uint, "Session ID Length"),
+        f("tls.handshake.type", Uint, "Handshake Message Type"),
+        f("tls.handshake.version", Uint, "Version"),
+        f("tls.record.content_type", Uint, "Content Type"),
+        f("tls.record.length", Uint, "Length"),
+        f("tls.record.version", Uint, "Version"),
+    ]
+};
+
+/// Transport Layer Security: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "tls",
+        name: "Transport Layer Security",
+        display: "TLS",
+        short: "TLS",
+        tier: Tier::Application,
+        reached: &[Reach::TcpContent(looks_like), Reach::TcpPort(443)],
+        dissect: dissect,
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
 #[cfg(test)]
 mod tests {
     use crate::dissect::app::http::tests::tcp_frame;

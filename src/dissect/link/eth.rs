@@ -126,14 +126,6 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
 /// Info for a frame that carries nothing layerscope decodes above the link.
 /// Other link layers' Info is dispatched from here too.
 pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
-    match l.proto {
-        Proto::Eth => {}
-        Proto::Vlan => return super::vlan::info(pkt, l, w),
-        Proto::Sll | Proto::Sll2 => return super::sll::info(pkt, l, w),
-        Proto::Null => return super::null::info(pkt, l, w),
-        Proto::Llc => return super::llc::info(pkt, l, w),
-        _ => return,
-    }
     let Some(h) = EthHeader::new(pkt.bytes(l.header())) else {
         return;
     };
@@ -150,6 +142,43 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
         Value::Hex(t as u64, 4).write_to(w);
     }
 }
+
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("eth.addr", Mac, "Address"),
+        f("eth.dst", Mac, "Destination"),
+        f("eth.dst.ig", Bool, "IG bit"),
+        f("eth.dst.lg", Bool, "LG bit"),
+        f("eth.ig", Bool, "IG bit"),
+        f("eth.len", Uint, "Length"),
+        f("eth.lg", Bool, "LG bit"),
+        f("eth.src", Mac, "Source"),
+        f("eth.src.ig", Bool, "IG bit"),
+        f("eth.src.lg", Bool, "LG bit"),
+        f("eth.trailer", Bytes, "Trailer"),
+        f("eth.type", Uint, "Type"),
+    ]
+};
+
+/// Ethernet: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "eth",
+        name: "Ethernet",
+        display: "Ethernet",
+        short: "Eth",
+        tier: Tier::Link,
+        reached: &[Reach::LinkType(1)],
+        dissect: dissect,
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS, super::TRAILER_FIELDS],
+    }
+};
 
 #[cfg(test)]
 mod tests {

@@ -348,6 +348,51 @@ fn sap_name(sap: u8) -> &'static str {
     }
 }
 
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("llc.apple_atalk_pid", Uint, "PID"),
+        f("llc.cisco_pid", Uint, "PID"),
+        f("llc.control", Uint, "Control"),
+        f("llc.control.f", Bool, "Final"),
+        f("llc.control.ftype", Uint, "Frame type"),
+        f("llc.control.n_r", Uint, "N(R)"),
+        f("llc.control.n_s", Uint, "N(S)"),
+        f("llc.control.p", Bool, "Poll"),
+        f("llc.control.s_ftype", Uint, "Supervisory frame type"),
+        f("llc.control.u_modifier_cmd", Uint, "Command"),
+        f("llc.control.u_modifier_resp", Uint, "Response"),
+        f("llc.dsap", Uint, "DSAP"),
+        f("llc.dsap.ig", Bool, "IG Bit"),
+        f("llc.dsap.sap", Uint, "SAP"),
+        f("llc.oui", Uint, "Organization Code"),
+        f("llc.pid", Uint, "Protocol ID"),
+        f("llc.ssap", Uint, "SSAP"),
+        f("llc.ssap.cr", Bool, "CR Bit"),
+        f("llc.ssap.sap", Uint, "SAP"),
+        f("llc.type", Uint, "Type"),
+    ]
+};
+
+/// Logical-Link Control: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Tier};
+    Decl {
+        filter_name: "llc",
+        name: "Logical-Link Control",
+        display: "LLC",
+        short: "LLC",
+        tier: Tier::Link,
+        reached: &[],
+        dissect: dissect,
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
 #[cfg(test)]
 mod tests {
     use crate::dissect::link::testutil::{hex, run};

@@ -140,6 +140,17 @@ pub(crate) fn trailer_fields(
 
 /// Helpers for the link and ARP unit tests: run the dissector over raw
 /// bytes, collect fields as strings, and read corpus captures.
+/// Ethernet trailer fields (padding, FCS), emitted by every layer that ends a frame.
+pub const TRAILER_FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("eth.fcs", Uint, "Frame check sequence"),
+        f("eth.fcs.status", Uint, "FCS Status"),
+        f("eth.padding", Bytes, "Padding"),
+        f("eth.padding_bad", Proto, "Padding identification may be inaccurate and impact trailer dissector"),
+    ]
+};
+
 #[cfg(test)]
 pub(crate) mod testutil {
     use crate::dissect::{self, Field, FieldSink, Packet};

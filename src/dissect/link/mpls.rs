@@ -72,6 +72,35 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     }
 }
 
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("mpls.bottom", Uint, "MPLS Bottom Of Label Stack"),
+        f("mpls.exp", Uint, "MPLS Experimental Bits"),
+        f("mpls.label", Uint, "MPLS Label"),
+        f("mpls.ttl", Uint, "MPLS TTL"),
+    ]
+};
+
+/// MultiProtocol Label Switching Header: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "mpls",
+        name: "MultiProtocol Label Switching Header",
+        display: "MPLS",
+        short: "MPLS",
+        tier: Tier::Link,
+        reached: &[Reach::Ethertype(0x8847), Reach::Ethertype(0x8848)],
+        dissect: dissect,
+        fields: fields,
+        info: None,
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
 #[cfg(test)]
 mod tests {
     use crate::dissect::{dissect, Proto};

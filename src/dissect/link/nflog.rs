@@ -146,3 +146,42 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         out.close();
     }
 }
+
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("nflog.family", Uint, "Family"),
+        f("nflog.gid", Int, "GID"),
+        f("nflog.hook", Uint, "Netfilter hook"),
+        f("nflog.ifindex_indev", Uint, "IFINDEX_INDEV"),
+        f("nflog.ifindex_outdev", Uint, "IFINDEX_OUTDEV"),
+        f("nflog.ifindex_physindev", Uint, "IFINDEX_PHYSINDEV"),
+        f("nflog.ifindex_physoutdev", Uint, "IFINDEX_PHYSOUTDEV"),
+        f("nflog.prefix", Str, "Prefix"),
+        f("nflog.protocol", Uint, "HW protocol"),
+        f("nflog.res_id", Uint, "Resource id"),
+        f("nflog.tlv_length", Uint, "Length"),
+        f("nflog.tlv_type", Uint, "Type"),
+        f("nflog.uid", Int, "UID"),
+        f("nflog.version", Uint, "Version"),
+    ]
+};
+
+/// Linux Netfilter NFLOG: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "nflog",
+        name: "Linux Netfilter NFLOG",
+        display: "NFLOG",
+        short: "NFLOG",
+        tier: Tier::Link,
+        reached: &[Reach::LinkType(239)],
+        dissect: dissect,
+        fields: fields,
+        info: None,
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};

@@ -109,6 +109,33 @@ pub fn info(_pkt: &Packet<'_>, _l: &Layer, w: &mut Vec<u8>) {
     w.extend_from_slice(b"Null/Loopback");
 }
 
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("null.family", Uint, "Family"),
+        f("null.type", Uint, "Type"),
+    ]
+};
+
+/// Null/Loopback: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "null",
+        name: "Null/Loopback",
+        display: "Null",
+        short: "Null",
+        tier: Tier::Link,
+        reached: &[Reach::LinkType(0), Reach::LinkType(108)],
+        dissect: dissect,
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
 #[cfg(test)]
 mod tests {
     use crate::dissect::link::testutil::{hex, run};

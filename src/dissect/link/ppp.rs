@@ -78,3 +78,31 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         note,
     );
 }
+
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("ppp.address", Uint, "Address"),
+        f("ppp.control", Uint, "Control"),
+        f("ppp.protocol", Uint, "Protocol"),
+    ]
+};
+
+/// Point-to-Point Protocol: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "ppp",
+        name: "Point-to-Point Protocol",
+        display: "PPP",
+        short: "PPP",
+        tier: Tier::Link,
+        reached: &[Reach::LinkType(9), Reach::LinkType(50)],
+        dissect: dissect,
+        fields: fields,
+        info: None,
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};

@@ -306,6 +306,61 @@ fn hatype_name(t: u16) -> &'static str {
     }
 }
 
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("sll.etype", Uint, "Protocol"),
+        f("sll.gretype", Uint, "Protocol"),
+        f("sll.halen", Uint, "Link-layer address length"),
+        f("sll.hatype", Uint, "Link-layer address type"),
+        f("sll.ifindex", Uint, "Interface index"),
+        f("sll.ltype", Uint, "Protocol"),
+        f("sll.pkttype", Uint, "Packet type"),
+        f("sll.src.eth", Mac, "Source"),
+        f("sll.src.ipv4", Ipv4, "Source"),
+        f("sll.src.other", Bytes, "Source"),
+        f("sll.trailer", Bytes, "Trailer"),
+        f("sll.unused", Bytes, "Unused"),
+    ]
+};
+
+/// Linux cooked-mode capture: names, place in the layer model, how it is reached, decoders.
+pub static SLL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "sll",
+        name: "Linux cooked-mode capture",
+        display: "SLL",
+        short: "SLL",
+        tier: Tier::Link,
+        reached: &[Reach::LinkType(113)],
+        dissect: dissect,
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS, super::TRAILER_FIELDS],
+    }
+};
+
+/// Linux cooked-mode capture v2: names, place in the layer model, how it is reached, decoders.
+pub static SLL2: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "sll",
+        name: "Linux cooked-mode capture v2",
+        display: "SLL2",
+        short: "SLL2",
+        tier: Tier::Link,
+        reached: &[Reach::LinkType(276)],
+        dissect: dissect2,
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS, super::TRAILER_FIELDS],
+    }
+};
+
 #[cfg(test)]
 mod tests {
     use crate::dissect::link::testutil::{hex, run};

@@ -170,6 +170,45 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     w.extend_from_slice(n.format(tci & 0xfff).as_bytes());
 }
 
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("ieee8021ad.cvid", Uint, "ID"),
+        f("ieee8021ad.dei", Uint, "DEI"),
+        f("ieee8021ad.id", Uint, "ID"),
+        f("ieee8021ad.priority", Uint, "Priority"),
+        f("ieee8021ad", Proto, "IEEE 802.1ad"),
+        f("ieee8021ad.svid", Uint, "ID"),
+        f("ieee8021ah.etype", Uint, "Type"),
+        f("ieee8021ah.trailer", Bytes, "Trailer"),
+        f("vlan.dei", Bool, "DEI"),
+        f("vlan.etype", Uint, "Type"),
+        f("vlan.id", Uint, "ID"),
+        f("vlan.len", Uint, "Length"),
+        f("vlan.priority", Uint, "Priority"),
+        f("vlan.trailer", Bytes, "Trailer"),
+    ]
+};
+
+/// 802.1Q Virtual LAN: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "vlan",
+        name: "802.1Q Virtual LAN",
+        display: "802.1Q",
+        short: "802.1Q",
+        tier: Tier::Link,
+        reached: &[Reach::Ethertype(0x8100), Reach::Ethertype(0x88a8), Reach::Ethertype(0x9100)],
+        dissect: dissect,
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS, super::TRAILER_FIELDS],
+    }
+};
+
 #[cfg(test)]
 mod tests {
     use crate::dissect::link::testutil::{hex, run};

@@ -465,6 +465,48 @@ fn hw_name(t: u16) -> &'static str {
     }
 }
 
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("arp.dst.drarp_error_status", Uint, "DRARP error status"),
+        f("arp.dst.hw", Bytes, "Target hardware address"),
+        f("arp.dst.hw_mac", Mac, "Target MAC address"),
+        f("arp.dst.proto", Bytes, "Target protocol address"),
+        f("arp.dst.proto_ipv4", Ipv4, "Target IP address"),
+        f("arp.hw.size", Uint, "Hardware size"),
+        f("arp.hw.type", Uint, "Hardware type"),
+        f("arp.isannouncement", Bool, "Is announcement"),
+        f("arp.isgratuitous", Bool, "Is gratuitous"),
+        f("arp.isprobe", Bool, "Is probe"),
+        f("arp.opcode", Uint, "Opcode"),
+        f("arp.proto.size", Uint, "Protocol size"),
+        f("arp.proto.type", Uint, "Protocol type"),
+        f("arp.src.hw", Bytes, "Sender hardware address"),
+        f("arp.src.hw_mac", Mac, "Sender MAC address"),
+        f("arp.src.proto", Bytes, "Sender protocol address"),
+        f("arp.src.proto_ipv4", Ipv4, "Sender IP address"),
+    ]
+};
+
+/// Address Resolution Protocol: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "arp",
+        name: "Address Resolution Protocol",
+        display: "ARP",
+        short: "ARP",
+        tier: Tier::Network,
+        reached: &[Reach::Ethertype(0x0806), Reach::Ethertype(0x8035)],
+        dissect: dissect,
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
 #[cfg(test)]
 mod tests {
     use crate::dissect::link::testutil::{hex, run, Out};

@@ -477,6 +477,58 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     }
 }
 
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("icmp.addr_entry_size", Uint, "Address entry size"),
+        f("icmp.address_mask", Ipv4, "Address Mask"),
+        f("icmp.checksum", Uint, "Checksum"),
+        f("icmp.checksum.status", Uint, "Checksum Status"),
+        f("icmp.code", Uint, "Code"),
+        f("icmp.data_time", AbsTime, "Timestamp from icmp data"),
+        f("icmp.data_time_relative", RelTime, "Timestamp from icmp data (relative)"),
+        f("icmp.ext.echo.seq", Uint, "Sequence Number"),
+        f("icmp.ident", Uint, "Identifier (BE)"),
+        f("icmp.ident_le", Uint, "Identifier (LE)"),
+        f("icmp.length", Uint, "Length"),
+        f("icmp.lifetime", Uint, "Lifetime"),
+        f("icmp.mtu", Uint, "MTU of next hop"),
+        f("icmp.num_addrs", Uint, "Number of addresses"),
+        f("icmp.originate_timestamp", Uint, "Originate Timestamp"),
+        f("icmp.pointer", Uint, "Pointer"),
+        f("icmp.pref_level", Int, "Preference level"),
+        f("icmp.receive_timestamp", Uint, "Receive Timestamp"),
+        f("icmp.redir_gw", Ipv4, "Gateway Address"),
+        f("icmp.resp_to", Uint, "Request frame"),
+        f("icmp.resptime", Float, "Response time"),
+        f("icmp.router_address", Ipv4, "Router address"),
+        f("icmp.seq", Uint, "Sequence Number (BE)"),
+        f("icmp.seq_le", Uint, "Sequence Number (LE)"),
+        f("icmp.transmit_timestamp", Uint, "Transmit Timestamp"),
+        f("icmp.type", Uint, "Type"),
+        f("icmp.unused", Bytes, "Unused"),
+    ]
+};
+
+/// Internet Control Message Protocol: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "icmp",
+        name: "Internet Control Message Protocol",
+        display: "ICMP",
+        short: "ICMP",
+        tier: Tier::Network,
+        reached: &[Reach::IpProto(1)],
+        dissect: dissect,
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
 #[cfg(test)]
 mod tests {
     use super::super::ipv4::testutil::{decode, decode_wire, fuzz, hex};

@@ -809,6 +809,97 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     }
 }
 
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("icmpv6.checksum", Uint, "Checksum"),
+        f("icmpv6.checksum.status", Uint, "Checksum Status"),
+        f("icmpv6.code", Uint, "Code"),
+        f("icmpv6.echo.identifier", Uint, "Identifier"),
+        f("icmpv6.echo.sequence_number", Uint, "Sequence"),
+        f("icmpv6.mld.flag", Uint, "Flags"),
+        f("icmpv6.mld.flag.qrv", Uint, "QRV (Querier's Robustness Variable)"),
+        f("icmpv6.mld.flag.reserved", Uint, "Reserved"),
+        f("icmpv6.mld.flag.s", Bool, "Suppress Router-Side Processing"),
+        f("icmpv6.mld.maximum_response_code", Uint, "Maximum Response Code"),
+        f("icmpv6.mld.maximum_response_delay", Uint, "Maximum Response Delay [ms]"),
+        f("icmpv6.mld.multicast_address", Ipv6, "Multicast Address"),
+        f("icmpv6.mld.nb_sources", Uint, "Number of Sources"),
+        f("icmpv6.mld.qqi", Uint, "QQIC (Querier's Query Interval Code)"),
+        f("icmpv6.mld.source_address", Ipv6, "Source Address"),
+        f("icmpv6.mldr.mar.aux_data_len", Uint, "Aux Data Len"),
+        f("icmpv6.mldr.mar.multicast_address", Ipv6, "Multicast Address"),
+        f("icmpv6.mldr.mar.nb_sources", Uint, "Number of Sources"),
+        f("icmpv6.mldr.mar.record_type", Uint, "Record Type"),
+        f("icmpv6.mldr.mar.source_address", Ipv6, "Source Address"),
+        f("icmpv6.mldr.nb_mcast_records", Uint, "Number of Multicast Address Records"),
+        f("icmpv6.mtu", Uint, "MTU"),
+        f("icmpv6.nd.na.flag", Uint, "Flags"),
+        f("icmpv6.nd.na.flag.o", Bool, "Override"),
+        f("icmpv6.nd.na.flag.r", Bool, "Router"),
+        f("icmpv6.nd.na.flag.rsv", Uint, "Reserved"),
+        f("icmpv6.nd.na.flag.s", Bool, "Solicited"),
+        f("icmpv6.nd.na.target_address", Ipv6, "Target Address"),
+        f("icmpv6.nd.ns.target_address", Ipv6, "Target Address"),
+        f("icmpv6.nd.ra.cur_hop_limit", Uint, "Cur hop limit"),
+        f("icmpv6.nd.ra.flag", Uint, "Flags"),
+        f("icmpv6.nd.ra.flag.h", Bool, "Home Agent"),
+        f("icmpv6.nd.ra.flag.m", Bool, "Managed address configuration"),
+        f("icmpv6.nd.ra.flag.o", Bool, "Other configuration"),
+        f("icmpv6.nd.ra.flag.p", Bool, "Proxy"),
+        f("icmpv6.nd.ra.flag.prf", Uint, "Prf (Default Router Preference)"),
+        f("icmpv6.nd.ra.flag.rsv", Uint, "Reserved"),
+        f("icmpv6.nd.ra.reachable_time", Uint, "Reachable time (ms)"),
+        f("icmpv6.nd.ra.retrans_timer", Uint, "Retrans timer (ms)"),
+        f("icmpv6.nd.ra.router_lifetime", Uint, "Router lifetime (s)"),
+        f("icmpv6.nd.rd.target_address", Ipv6, "Target Address"),
+        f("icmpv6.opt.length", Uint, "Length"),
+        f("icmpv6.opt.linkaddr", Bytes, "Link-layer address"),
+        f("icmpv6.opt.mtu", Uint, "MTU"),
+        f("icmpv6.opt.prefix", Ipv6, "Prefix"),
+        f("icmpv6.opt.prefix.flag", Uint, "Flag"),
+        f("icmpv6.opt.prefix.flag.a", Bool, "Autonomous address-configuration flag(A)"),
+        f("icmpv6.opt.prefix.flag.l", Bool, "On-link flag(L)"),
+        f("icmpv6.opt.prefix.flag.r", Bool, "Router address flag(R)"),
+        f("icmpv6.opt.prefix.flag.reserved", Uint, "Reserved"),
+        f("icmpv6.opt.prefix.length", Uint, "Prefix Length"),
+        f("icmpv6.opt.prefix.preferred_lifetime", Uint, "Preferred Lifetime"),
+        f("icmpv6.opt.prefix.valid_lifetime", Uint, "Valid Lifetime"),
+        f("icmpv6.opt.rdnss", Ipv6, "Recursive DNS Servers"),
+        f("icmpv6.opt.rdnss.lifetime", Uint, "Lifetime"),
+        f("icmpv6.opt.route_info.flag", Uint, "Flag"),
+        f("icmpv6.opt.route_lifetime", Uint, "Route Lifetime"),
+        f("icmpv6.opt.src_linkaddr", Bytes, "Source Link-layer address"),
+        f("icmpv6.opt.target_linkaddr", Bytes, "Target Link-layer address"),
+        f("icmpv6.opt.type", Uint, "Type"),
+        f("icmpv6.pointer", Uint, "Pointer"),
+        f("icmpv6.rd.na.destination_address", Ipv6, "Destination Address"),
+        f("icmpv6.reserved", Bytes, "Reserved"),
+        f("icmpv6.resp_to", Uint, "Response To"),
+        f("icmpv6.resptime", Float, "Response Time"),
+        f("icmpv6.type", Uint, "Type"),
+    ]
+};
+
+/// Internet Control Message Protocol v6: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "icmpv6",
+        name: "Internet Control Message Protocol v6",
+        display: "ICMPv6",
+        short: "ICMPv6",
+        tier: Tier::Network,
+        reached: &[Reach::IpProto(58)],
+        dissect: dissect,
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
 #[cfg(test)]
 mod tests {
     use super::super::ipv4::testutil::{decode, fuzz, v6};

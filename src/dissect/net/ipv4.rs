@@ -1087,6 +1087,108 @@ pub fn proto_name(p: u8) -> &'static str {
     }
 }
 
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("ip.addr", Ipv4, "Source or Destination Address"),
+        f("ip.checksum", Uint, "Header Checksum"),
+        f("ip.checksum.status", Uint, "Header checksum status"),
+        f("ip.checksum_calculated", Uint, "Calculated Checksum"),
+        f("ip.cipso.doi", Uint, "DOI"),
+        f("ip.cur_rt", Ipv4, "Current Route"),
+        f("ip.cur_rt_host", Str, "Current Route Host"),
+        f("ip.dsfield", Uint, "Differentiated Services Field"),
+        f("ip.dsfield.dscp", Uint, "Differentiated Services Codepoint"),
+        f("ip.dsfield.ecn", Uint, "Explicit Congestion Notification"),
+        f("ip.dst", Ipv4, "Destination Address"),
+        f("ip.dst_host", Str, "Destination Host"),
+        f("ip.empty_rt", Ipv4, "Empty Route"),
+        f("ip.empty_rt_host", Str, "Empty Route Host"),
+        f("ip.flags", Uint, "Flags"),
+        f("ip.flags.df", Bool, "Don't fragment"),
+        f("ip.flags.mf", Bool, "More fragments"),
+        f("ip.flags.rb", Bool, "Reserved bit"),
+        f("ip.frag_offset", Uint, "Fragment Offset"),
+        f("ip.hdr_len", Uint, "Header Length"),
+        f("ip.host", Str, "Source or Destination Host"),
+        f("ip.id", Uint, "Identification"),
+        f("ip.len", Uint, "Total Length"),
+        f("ip.opt.addr", Ipv4, "IP Address"),
+        f("ip.opt.ext_sec_add_sec_info", Bytes, "Additional Security Info"),
+        f("ip.opt.ext_sec_add_sec_info_format_code", Uint, "Additional Security Info Format Code"),
+        f("ip.opt.flag", Uint, "Flag"),
+        f("ip.opt.id_number", Uint, "ID Number"),
+        f("ip.opt.len", Uint, "Length"),
+        f("ip.opt.mtu", Uint, "MTU"),
+        f("ip.opt.ohc", Uint, "Outbound Hop Count"),
+        f("ip.opt.originator", Ipv4, "Originator IP Address"),
+        f("ip.opt.overflow", Uint, "Overflow"),
+        f("ip.opt.ptr", Uint, "Pointer"),
+        f("ip.opt.qs_func", Uint, "Function"),
+        f("ip.opt.qs_nonce", Uint, "QS Nonce"),
+        f("ip.opt.qs_rate", Uint, "Rate"),
+        f("ip.opt.qs_reserved", Uint, "Reserved"),
+        f("ip.opt.qs_ttl", Uint, "QS TTL"),
+        f("ip.opt.ra", Uint, "Router Alert"),
+        f("ip.opt.rhc", Uint, "Return Hop Count"),
+        f("ip.opt.sec_cl", Uint, "Classification Level"),
+        f("ip.opt.sec_prot_auth_flags", Uint, "Protection Authority Flags"),
+        f("ip.opt.sec_rfc791_comp", Uint, "Compartments"),
+        f("ip.opt.sec_rfc791_sec", Uint, "Security"),
+        f("ip.opt.sid", Uint, "Stream Identifier"),
+        f("ip.opt.time_stamp", Uint, "Time stamp"),
+        f("ip.opt.time_stamp_addr", Ipv4, "Address"),
+        f("ip.opt.type", Uint, "Type"),
+        f("ip.opt.type.class", Uint, "Class"),
+        f("ip.opt.type.copy", Bool, "Copy on fragmentation"),
+        f("ip.opt.type.number", Uint, "Number"),
+        f("ip.options.cipso", Proto, "IP Option - Commercial Security"),
+        f("ip.options.eol", Proto, "IP Option - End of Options List (EOL)"),
+        f("ip.options.ext_security", Proto, "IP Option - Extended Security"),
+        f("ip.options.mtu_probe", Proto, "IP Option - MTU Probe"),
+        f("ip.options.mtu_reply", Proto, "IP Option - MTU Reply"),
+        f("ip.options.nop", Proto, "IP Option - No-Operation (NOP)"),
+        f("ip.options.qs", Proto, "IP Option - Quick-Start"),
+        f("ip.options.record_route", Proto, "IP Option - Record Route"),
+        f("ip.options.route", Proto, "IP Option - Loose Source Route"),
+        f("ip.options.routeralert", Proto, "IP Option - Router Alert"),
+        f("ip.options.sdb", Proto, "IP Option - Selective Directed Broadcast"),
+        f("ip.options.security", Proto, "IP Option - Security"),
+        f("ip.options.sid", Proto, "IP Option - Stream ID"),
+        f("ip.options.source_route", Proto, "IP Option - Strict Source Route"),
+        f("ip.options.timestamp", Proto, "IP Option - Time Stamp"),
+        f("ip.options.traceroute", Proto, "IP Option - Traceroute"),
+        f("ip.proto", Uint, "Protocol"),
+        f("ip.rec_rt", Ipv4, "Recorded Route"),
+        f("ip.rec_rt_host", Str, "Recorded Route Host"),
+        f("ip.src", Ipv4, "Source Address"),
+        f("ip.src_host", Str, "Source Host"),
+        f("ip.src_rt", Ipv4, "Source Route"),
+        f("ip.src_rt_host", Str, "Source Route Host"),
+        f("ip.ttl", Uint, "Time to Live"),
+        f("ip.version", Uint, "Version"),
+    ]
+};
+
+/// Internet Protocol Version 4: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "ip",
+        name: "Internet Protocol Version 4",
+        display: "IPv4",
+        short: "IPv4",
+        tier: Tier::Network,
+        reached: &[Reach::Ethertype(0x0800), Reach::IpProto(4), Reach::LinkType(228)],
+        dissect: dissect,
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
 #[cfg(test)]
 pub(crate) mod testutil {
     //! Decodes a hand-made frame and collects what a sink would see.

@@ -829,6 +829,186 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     }
 }
 
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("ah.icv", Bytes, "AH ICV"),
+        f("ah.length", Uint, "Length"),
+        f("ah.next_header", Uint, "Next header"),
+        f("ah.reserved", Bytes, "Reserved"),
+        f("ah.sequence", Uint, "AH Sequence"),
+        f("ah.spi", Uint, "AH SPI"),
+        f("ip.version", Uint, "Version"),
+        f("ipv6.addr", Ipv6, "Source or Destination Address"),
+        f("ipv6.dst", Ipv6, "Destination Address"),
+        f("ipv6.dst_host", Str, "Destination Host"),
+        f("ipv6.dst_slaac_mac", Mac, "Destination SLAAC MAC"),
+        f("ipv6.dstopts", Proto, "Destination Options for IPv6"),
+        f("ipv6.dstopts.len", Uint, "Length"),
+        f("ipv6.dstopts.len_oct", Uint, "Length"),
+        f("ipv6.dstopts.nxt", Uint, "Next Header"),
+        f("ipv6.flow", Uint, "Flow Label"),
+        f("ipv6.fraghdr", Proto, "Fragment Header for IPv6"),
+        f("ipv6.fraghdr.ident", Uint, "Identification"),
+        f("ipv6.fraghdr.more", Bool, "More Fragments"),
+        f("ipv6.fraghdr.nxt", Uint, "Next header"),
+        f("ipv6.fraghdr.offset", Uint, "Offset"),
+        f("ipv6.fraghdr.reserved_bits", Uint, "Reserved bits"),
+        f("ipv6.fraghdr.reserved_octet", Uint, "Reserved octet"),
+        f("ipv6.hlim", Uint, "Hop Limit"),
+        f("ipv6.hopopts", Proto, "IPv6 Hop-by-Hop Option"),
+        f("ipv6.hopopts.len", Uint, "Length"),
+        f("ipv6.hopopts.len_oct", Uint, "Length"),
+        f("ipv6.hopopts.nxt", Uint, "Next Header"),
+        f("ipv6.host", Str, "Source or Destination Host"),
+        f("ipv6.nxt", Uint, "Next Header"),
+        f("ipv6.opt.jumbo", Uint, "Payload Length"),
+        f("ipv6.opt.length", Uint, "Length"),
+        f("ipv6.opt.mipv6.home_address", Ipv6, "MIPv6 Home Address"),
+        f("ipv6.opt.padn", Bytes, "PadN"),
+        f("ipv6.opt.router_alert", Uint, "Router Alert"),
+        f("ipv6.opt.tel", Uint, "Tunnel Encapsulation Limit"),
+        f("ipv6.opt.type", Uint, "Type"),
+        f("ipv6.opt.type.action", Uint, "Action"),
+        f("ipv6.opt.type.change", Bool, "May Change"),
+        f("ipv6.opt.type.rest", Uint, "Low-Order Bits"),
+        f("ipv6.opt.unknown", Bytes, "Unknown Option Payload"),
+        f("ipv6.plen", Uint, "Payload Length"),
+        f("ipv6.routing", Proto, "Routing Header for IPv6"),
+        f("ipv6.routing.len", Uint, "Length"),
+        f("ipv6.routing.len_oct", Uint, "Length"),
+        f("ipv6.routing.mipv6.home_address", Ipv6, "Home Address"),
+        f("ipv6.routing.mipv6.reserved", Bytes, "Reserved"),
+        f("ipv6.routing.nxt", Uint, "Next Header"),
+        f("ipv6.routing.segleft", Uint, "Segments Left"),
+        f("ipv6.routing.src.addr", Ipv6, "Address"),
+        f("ipv6.routing.src.reserved", Bytes, "Reserved"),
+        f("ipv6.routing.srh.addr", Ipv6, "Address"),
+        f("ipv6.routing.srh.flags", Uint, "Flags"),
+        f("ipv6.routing.srh.last_entry", Uint, "Last Entry"),
+        f("ipv6.routing.srh.tag", Bytes, "Tag"),
+        f("ipv6.routing.type", Uint, "Type"),
+        f("ipv6.routing.unknown_data", Bytes, "Type-Specific Data"),
+        f("ipv6.slaac_mac", Mac, "SLAAC MAC"),
+        f("ipv6.src", Ipv6, "Source Address"),
+        f("ipv6.src_host", Str, "Source Host"),
+        f("ipv6.src_slaac_mac", Mac, "Source SLAAC MAC"),
+        f("ipv6.tclass", Uint, "Traffic Class"),
+        f("ipv6.tclass.dscp", Uint, "Differentiated Services Codepoint"),
+        f("ipv6.tclass.ecn", Uint, "Explicit Congestion Notification"),
+        f("ipv6.version", Uint, "Version"),
+    ]
+};
+
+/// Internet Protocol Version 6: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "ipv6",
+        name: "Internet Protocol Version 6",
+        display: "IPv6",
+        short: "IPv6",
+        tier: Tier::Network,
+        reached: &[Reach::Ethertype(0x86dd), Reach::IpProto(41), Reach::LinkType(229)],
+        dissect: dissect,
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
+/// IPv6 Hop-by-Hop Option: names, place in the layer model, how it is reached, decoders.
+pub static HOPOPTS: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "ipv6.hopopts",
+        name: "IPv6 Hop-by-Hop Option",
+        display: "IPv6 Hop-by-Hop",
+        short: "IPv6 Hop-by-Hop",
+        tier: Tier::Network,
+        reached: &[Reach::IpProto(0)],
+        dissect: |cx, off| dissect_ext(cx, Proto::Ipv6HopOpts, off),
+        fields: ext_fields,
+        info: None,
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
+/// Routing Header for IPv6: names, place in the layer model, how it is reached, decoders.
+pub static ROUTING: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "ipv6.routing",
+        name: "Routing Header for IPv6",
+        display: "IPv6 Routing",
+        short: "IPv6 Routing",
+        tier: Tier::Network,
+        reached: &[Reach::IpProto(43)],
+        dissect: |cx, off| dissect_ext(cx, Proto::Ipv6Routing, off),
+        fields: ext_fields,
+        info: None,
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
+/// Fragment Header for IPv6: names, place in the layer model, how it is reached, decoders.
+pub static FRAG: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "ipv6.fraghdr",
+        name: "Fragment Header for IPv6",
+        display: "IPv6 Fragment",
+        short: "IPv6 Fragment",
+        tier: Tier::Network,
+        reached: &[Reach::IpProto(44)],
+        dissect: |cx, off| dissect_ext(cx, Proto::Ipv6Frag, off),
+        fields: ext_fields,
+        info: None,
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
+/// Destination Options for IPv6: names, place in the layer model, how it is reached, decoders.
+pub static DSTOPTS: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "ipv6.dstopts",
+        name: "Destination Options for IPv6",
+        display: "IPv6 Dest Opts",
+        short: "IPv6 Dest Opts",
+        tier: Tier::Network,
+        reached: &[Reach::IpProto(60)],
+        dissect: |cx, off| dissect_ext(cx, Proto::Ipv6DstOpts, off),
+        fields: ext_fields,
+        info: None,
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
+/// Authentication Header: names, place in the layer model, how it is reached, decoders.
+pub static AH: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "ah",
+        name: "Authentication Header",
+        display: "AH",
+        short: "AH",
+        tier: Tier::Network,
+        reached: &[Reach::IpProto(51)],
+        dissect: |cx, off| dissect_ext(cx, Proto::Ah, off),
+        fields: ext_fields,
+        info: None,
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
 #[cfg(test)]
 mod tests {
     use super::super::ipv4::testutil::{decode, decode_wire, fuzz, hex, v6};

@@ -983,6 +983,103 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     }
 }
 
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("mptcp", Proto, "Multipath Transmission Control Protocol"),
+        f("tcp.ack", Uint, "Acknowledgment Number"),
+        f("tcp.ack_raw", Uint, "Acknowledgment number (raw)"),
+        f("tcp.analysis.flags", Proto, "TCP Analysis Flags"),
+        f("tcp.analysis.lost_segment", Proto, "Previous segment(s) not captured (common at capture start)"),
+        f("tcp.analysis.retransmission", Proto, "This frame is a (suspected) retransmission"),
+        f("tcp.checksum", Uint, "Checksum"),
+        f("tcp.checksum.status", Uint, "Checksum Status"),
+        f("tcp.dstport", Uint, "Destination Port"),
+        f("tcp.flags", Uint, "Flags"),
+        f("tcp.flags.ace", Uint, "ACE"),
+        f("tcp.flags.ack", Bool, "Acknowledgment"),
+        f("tcp.flags.ae", Bool, "Accurate ECN"),
+        f("tcp.flags.cwr", Bool, "Congestion Window Reduced"),
+        f("tcp.flags.ece", Bool, "ECN-Echo"),
+        f("tcp.flags.fin", Bool, "Fin"),
+        f("tcp.flags.push", Bool, "Push"),
+        f("tcp.flags.res", Bool, "Reserved"),
+        f("tcp.flags.reset", Bool, "Reset"),
+        f("tcp.flags.str", Str, "TCP Flags"),
+        f("tcp.flags.syn", Bool, "Syn"),
+        f("tcp.flags.urg", Bool, "Urgent"),
+        f("tcp.hdr_len", Uint, "Header Length"),
+        f("tcp.len", Uint, "TCP Segment Len"),
+        f("tcp.nxtseq", Uint, "Next Sequence Number"),
+        f("tcp.option_kind", Uint, "Kind"),
+        f("tcp.option_len", Uint, "Length"),
+        f("tcp.options", Bytes, "TCP Options"),
+        f("tcp.options.acc_ecn", Proto, "TCP Option - Accurate ECN"),
+        f("tcp.options.acc_ecn.eceb", Uint, "Accurate ECN Echo CE Byte Counter"),
+        f("tcp.options.acc_ecn.ee0b", Uint, "Accurate ECN Echo ECT(0) Byte Counter"),
+        f("tcp.options.acc_ecn.ee1b", Uint, "Accurate ECN Echo ECT(1) Byte Counter"),
+        f("tcp.options.eol", Proto, "TCP Option - End of Option List (EOL)"),
+        f("tcp.options.experimental", Proto, "TCP Option - Experimental"),
+        f("tcp.options.experimental.data", Bytes, "Data"),
+        f("tcp.options.experimental.exid", Uint, "Experiment Identifier"),
+        f("tcp.options.md5", Proto, "TCP Option - TCP MD5 signature"),
+        f("tcp.options.md5.digest", Bytes, "MD5 digest"),
+        f("tcp.options.mptcp.subtype", Uint, "Multipath TCP subtype"),
+        f("tcp.options.mss", Proto, "TCP Option - Maximum segment size"),
+        f("tcp.options.mss_val", Uint, "MSS Value"),
+        f("tcp.options.nop", Proto, "TCP Option - No-Operation (NOP)"),
+        f("tcp.options.sack", Proto, "TCP Option - SACK"),
+        f("tcp.options.sack.count", Uint, "TCP SACK Count"),
+        f("tcp.options.sack_le", Uint, "TCP SACK Left Edge"),
+        f("tcp.options.sack_perm", Proto, "TCP Option - SACK permitted"),
+        f("tcp.options.sack_re", Uint, "TCP SACK Right Edge"),
+        f("tcp.options.tfo", Proto, "TCP Option - TCP Fast Open"),
+        f("tcp.options.tfo.cookie", Bytes, "Fast Open Cookie"),
+        f("tcp.options.tfo.request", Proto, "Fast Open Cookie Request"),
+        f("tcp.options.timestamp", Proto, "TCP Option - Timestamps"),
+        f("tcp.options.timestamp.tsecr", Uint, "Timestamp echo reply"),
+        f("tcp.options.timestamp.tsval", Uint, "Timestamp value"),
+        f("tcp.options.unknown", Proto, "TCP Option - Unknown"),
+        f("tcp.options.unknown.payload", Bytes, "Payload"),
+        f("tcp.options.user_to", Proto, "TCP Option - User Timeout"),
+        f("tcp.options.user_to_granularity", Bool, "Granularity"),
+        f("tcp.options.user_to_val", Uint, "User Timeout"),
+        f("tcp.options.wscale", Proto, "TCP Option - Window scale"),
+        f("tcp.options.wscale.multiplier", Uint, "Multiplier"),
+        f("tcp.options.wscale.shift", Uint, "Shift count"),
+        f("tcp.payload", Bytes, "TCP payload"),
+        f("tcp.port", Uint, "Source or Destination Port"),
+        f("tcp.reset_cause", Str, "Reset cause"),
+        f("tcp.seq", Uint, "Sequence Number"),
+        f("tcp.seq_raw", Uint, "Sequence Number (raw)"),
+        f("tcp.srcport", Uint, "Source Port"),
+        f("tcp.stream", Uint, "Stream index"),
+        f("tcp.urgent_pointer", Uint, "Urgent Pointer"),
+        f("tcp.window_size", Uint, "Calculated window size"),
+        f("tcp.window_size_scalefactor", Int, "Window size scaling factor"),
+        f("tcp.window_size_value", Uint, "Window"),
+    ]
+};
+
+/// Transmission Control Protocol: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "tcp",
+        name: "Transmission Control Protocol",
+        display: "TCP",
+        short: "TCP",
+        tier: Tier::Transport,
+        reached: &[Reach::IpProto(6)],
+        dissect: dissect,
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
 #[cfg(test)]
 mod tests {
     //! Expected values come from tshark 4.0.17 on the same bytes (the corpus

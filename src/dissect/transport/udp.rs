@@ -254,6 +254,39 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     }
 }
 
+/// Every field this file's decoders emit, as Wireshark registers them.
+pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
+    use crate::dissect::decl::{f, FieldType::*};
+    &[
+        f("udp.checksum", Uint, "Checksum"),
+        f("udp.checksum.status", Uint, "Checksum Status"),
+        f("udp.dstport", Uint, "Destination Port"),
+        f("udp.length", Uint, "Length"),
+        f("udp.payload", Bytes, "Payload"),
+        f("udp.port", Uint, "Source or Destination Port"),
+        f("udp.srcport", Uint, "Source Port"),
+        f("udp.stream", Uint, "Stream index"),
+    ]
+};
+
+/// User Datagram Protocol: names, place in the layer model, how it is reached, decoders.
+pub static DECL: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Reach, Tier};
+    Decl {
+        filter_name: "udp",
+        name: "User Datagram Protocol",
+        display: "UDP",
+        short: "UDP",
+        tier: Tier::Transport,
+        reached: &[Reach::IpProto(17)],
+        dissect: dissect,
+        fields: fields,
+        info: Some(info),
+        pdu_len: None,
+        field_tables: &[FIELDS],
+    }
+};
+
 #[cfg(test)]
 mod tests {
     //! Expected values from tshark 4.0.17 on the same datagrams (ports chosen
