@@ -3,7 +3,7 @@
 //! length, and optionally a hex dump coloured by layer.
 
 use super::style::{tier_color, BOLD, DIM, RED, RESET};
-use crate::dissect::{self, Field, FieldSink, Packet, Proto};
+use crate::dissect::{self, Field, FieldSink, Packet};
 use std::io::{self, Write};
 use std::ops::Range;
 
@@ -129,33 +129,14 @@ impl FieldSink for TreeSink<'_> {
     }
 }
 
+/// The tier of a layer named in the field tree, from the declaration of
+/// the protocol that emits it (so the tree colours layers as the hex dump
+/// colours their bytes).
 fn layer_tier(name: &str) -> Option<dissect::Tier> {
-    let p = [
-        Proto::Eth,
-        Proto::Vlan,
-        Proto::Sll,
-        Proto::Null,
-        Proto::Arp,
-        Proto::Ip,
-        Proto::Ipv6,
-        Proto::Ipv6HopOpts,
-        Proto::Ipv6Routing,
-        Proto::Ipv6Frag,
-        Proto::Ipv6DstOpts,
-        Proto::Ah,
-        Proto::Icmp,
-        Proto::Icmpv6,
-        Proto::Tcp,
-        Proto::Udp,
-        Proto::Data,
-    ]
-    .into_iter()
-    .find(|p| p.filter_name() == name);
-    Some(match p {
-        Some(p) => p.tier(),
-        None if name.contains("8021") || name == "llc" => dissect::Tier::Link,
-        None => dissect::Tier::Application,
-    })
+    dissect::registry::by_layer_name(name)
+        // Reassembly trees (`ip.fragments`, `tcp.segments`) belong to their protocol.
+        .or_else(|| dissect::registry::by_layer_name(name.split('.').next()?))
+        .map(|p| p.tier())
 }
 
 impl<W: Write> DetailWriter<W> {

@@ -234,13 +234,7 @@ fn tier_name(pkt: &Packet<'_>, tier: Tier) -> &'static str {
 }
 
 fn short_name(p: Proto) -> &'static str {
-    match p {
-        Proto::Eth => "Eth",
-        Proto::Sll => "SLL",
-        Proto::Sll2 => "SLL2",
-        Proto::Null => "Null",
-        p => p.display(),
-    }
+    p.decl().short
 }
 
 /// Seconds with 6 decimals, like Wireshark's relative time column.
