@@ -60,10 +60,13 @@ struct Check<'a> {
 
 impl Check<'_> {
     fn check(&mut self, name: &str, v: Option<&Value<'_>>) {
-        let declared = name == self.own || self.tables.iter().any(|t| t.iter().any(|f| f.name == name));
+        let declared =
+            name == self.own || self.tables.iter().any(|t| t.iter().any(|f| f.name == name));
         if !declared {
-            self.bad
-                .insert(format!("{} emits {name}, missing from its field table", self.who));
+            self.bad.insert(format!(
+                "{} emits {name}, missing from its field table",
+                self.who
+            ));
         }
         match (field_type(name), v) {
             (None, _) => {
@@ -202,7 +205,10 @@ fn declarations_are_consistent_and_filterable() {
             bad.push(format!("{p:?}: declared twice"));
         }
         assert!(!d.display.is_empty() && !d.short.is_empty() && !d.name.is_empty());
-        for f in d.all_fields().chain(EXTRA_TABLES.iter().flat_map(|t| t.iter())) {
+        for f in d
+            .all_fields()
+            .chain(EXTRA_TABLES.iter().flat_map(|t| t.iter()))
+        {
             if let Some(t) = seen.insert(f.name, f.ty) {
                 if t != f.ty {
                     bad.push(format!("{} declared {t:?} and {:?}", f.name, f.ty));
@@ -215,7 +221,11 @@ fn declarations_are_consistent_and_filterable() {
         }
         assert_eq!(field_type(d.filter_name), Some(FieldType::Proto), "{p:?}");
     }
-    assert!(vocabulary().len() > 650, "vocabulary: {}", vocabulary().len());
+    assert!(
+        vocabulary().len() > 650,
+        "vocabulary: {}",
+        vocabulary().len()
+    );
     assert!(bad.is_empty(), "{bad:?}");
     // Names decoders emit that a vocabulary built from captures once missed.
     for (expr, ok) in [
@@ -225,6 +235,10 @@ fn declarations_are_consistent_and_filterable() {
         ("tcp.options.tfo", true),
         ("icmp.mtu == \"x\"", false),
     ] {
-        assert_eq!(layerscope::filter::Filter::compile(expr).is_ok(), ok, "{expr}");
+        assert_eq!(
+            layerscope::filter::Filter::compile(expr).is_ok(),
+            ok,
+            "{expr}"
+        );
     }
 }

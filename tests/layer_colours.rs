@@ -38,7 +38,10 @@ fn titles(out: &str) -> Vec<(String, String, usize)> {
 fn byte_colours(out: &str) -> Vec<String> {
     let mut colours = Vec::new();
     for line in out.lines() {
-        let Some(off) = line.get(..4).and_then(|o| usize::from_str_radix(o, 16).ok()) else {
+        let Some(off) = line
+            .get(..4)
+            .and_then(|o| usize::from_str_radix(o, 16).ok())
+        else {
             continue;
         };
         if !line[4..].starts_with("  ") || off != colours.len() {
@@ -71,7 +74,17 @@ fn tree_and_hex_dump_agree_on_every_layer_tier() {
         ("tcpdump/ppp_ip_udp_dns.pcap", "ppp"),
     ] {
         let path = shared_corpus(file);
-        let o = run(&["read", "--format", "detail", "-x", "--color", "always", "-c", "3", arg(&path)]);
+        let o = run(&[
+            "read",
+            "--format",
+            "detail",
+            "-x",
+            "--color",
+            "always",
+            "-c",
+            "3",
+            arg(&path),
+        ]);
         assert!(o.status.success(), "{file}: {}", text(&o.stderr));
         let out = text(&o.stdout);
         let mut checked = 0;
@@ -86,7 +99,10 @@ fn tree_and_hex_dump_agree_on_every_layer_tier() {
                 checked += 1;
             }
         }
-        assert!(out.contains(&format!("\x1b[2m{layer}  @")), "{file}: no {layer} layer");
+        assert!(
+            out.contains(&format!("\x1b[2m{layer}  @")),
+            "{file}: no {layer} layer"
+        );
         assert!(checked >= 2, "{file}: only {checked} layers checked");
         total += checked;
     }

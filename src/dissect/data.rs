@@ -27,10 +27,7 @@ pub fn info(_pkt: &Packet<'_>, _l: &Layer, _w: &mut Vec<u8>) {}
 /// Every field this file's decoders emit, as Wireshark registers them.
 pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
     use crate::dissect::decl::{f, FieldType::*};
-    &[
-        f("data.data", Bytes, "Data"),
-        f("data.len", Int, "Length"),
-    ]
+    &[f("data.data", Bytes, "Data"), f("data.len", Int, "Length")]
 };
 
 /// Data: names, place in the layer model, how it is reached, decoders.
@@ -43,8 +40,8 @@ pub static DECL: crate::dissect::decl::Decl = {
         short: "Data",
         tier: Tier::Application,
         reached: &[],
-        dissect: dissect,
-        fields: fields,
+        dissect,
+        fields,
         info: None,
         pdu_len: None,
         field_tables: &[FIELDS],

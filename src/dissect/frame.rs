@@ -74,12 +74,20 @@ pub fn fields(pkt: &Packet<'_>, out: &mut dyn FieldSink) {
 pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
     use crate::dissect::decl::{f, FieldType::*};
     &[
-        f("frame.cap_len", Uint, "Frame length stored into the capture file"),
+        f(
+            "frame.cap_len",
+            Uint,
+            "Frame length stored into the capture file",
+        ),
         f("frame.interface_id", Uint, "Interface id"),
         f("frame.len", Uint, "Frame length on the wire"),
         f("frame.number", Uint, "Frame Number"),
         f("frame.protocols", Str, "Protocols in frame"),
         f("frame.time_epoch", RelTime, "Epoch Time"),
-        f("frame.time_relative", RelTime, "Time since reference or first frame"),
+        f(
+            "frame.time_relative",
+            RelTime,
+            "Time since reference or first frame",
+        ),
     ]
 };

@@ -45,6 +45,7 @@ pub mod link;
 pub mod net;
 pub mod reasm;
 pub mod registry;
+pub mod services;
 pub mod transport;
 
 use arrayvec::ArrayVec;

@@ -121,6 +121,9 @@ impl Proto {
     }
 }
 
+/// A content test over a TCP payload.
+type Heuristic = fn(&[u8]) -> bool;
+
 /// Dispatch tables built once from the declarations.
 struct Tables {
     ethertype: HashMap<u16, Proto>,
@@ -129,7 +132,7 @@ struct Tables {
     /// Port → first protocol registered for it.
     tcp_port: Box<[Option<Proto>]>,
     udp_port: Box<[Option<Proto>]>,
-    tcp_content: Vec<(fn(&[u8]) -> bool, Proto)>,
+    tcp_content: Vec<(Heuristic, Proto)>,
 }
 
 static TABLES: LazyLock<Tables> = LazyLock::new(|| {

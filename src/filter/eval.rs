@@ -277,12 +277,14 @@ fn cmp(c: &Const, v: &Value<'_>) -> Option<Ordering> {
         (Const::V6(a, p), Value::Ipv6(x)) => Some(masked(a, x, *p)),
         // A host-name field holds the address when names are not
         // resolved: compare a string with its text, as tshark does.
-        (Const::Bytes(b), Value::Ipv4(x)) if b.len() != 4 => {
-            Some(b.as_slice().cmp(std::net::Ipv4Addr::from(*x).to_string().as_bytes()))
-        }
-        (Const::Bytes(b), Value::Ipv6(x)) if b.len() != 16 => {
-            Some(b.as_slice().cmp(std::net::Ipv6Addr::from(*x).to_string().as_bytes()))
-        }
+        (Const::Bytes(b), Value::Ipv4(x)) if b.len() != 4 => Some(
+            b.as_slice()
+                .cmp(std::net::Ipv4Addr::from(*x).to_string().as_bytes()),
+        ),
+        (Const::Bytes(b), Value::Ipv6(x)) if b.len() != 16 => Some(
+            b.as_slice()
+                .cmp(std::net::Ipv6Addr::from(*x).to_string().as_bytes()),
+        ),
         (Const::Bytes(b), _) => with_bytes(v, |x| b.as_slice().cmp(x)),
         _ => None,
     }

@@ -297,40 +297,12 @@ fn mapped(b: &[u8]) -> Option<[u8; 4]> {
     b.get(..4)?.try_into().ok()
 }
 
-/// Well-known port names for conversations no dissector named.
+/// The service of a port, from the one service table.
 pub fn port_service(proto: u8, port: u16) -> Option<&'static str> {
-    Some(match (proto, port) {
-        (6, 20) => "ftp-data",
-        (6, 21) => "ftp",
-        (6, 22) => "ssh",
-        (6, 23) => "telnet",
-        (6, 25) => "smtp",
-        (_, 53) => "dns",
-        (17, 67) | (17, 68) => "dhcp",
-        (_, 80) | (_, 8080) => "http",
-        (17, 123) => "ntp",
-        (6, 110) => "pop3",
-        (6, 143) => "imap",
-        (17, 137) => "nbns",
-        (17, 138) => "nbdgm",
-        (6, 139) => "nbss",
-        (17, 161) | (17, 162) => "snmp",
-        (6, 179) => "bgp",
-        (_, 443) => "tls",
-        (6, 445) => "smb",
-        (17, 514) => "syslog",
-        (17, 546) | (17, 547) => "dhcpv6",
-        (6, 993) => "imaps",
-        (6, 995) => "pop3s",
-        (_, 1900) => "ssdp",
-        (6, 3306) => "mysql",
-        (6, 3389) => "rdp",
-        (6, 5432) => "pgsql",
-        (_, 5353) => "mdns",
-        (_, 5355) => "llmnr",
-        (6, 6379) => "redis",
-        _ => return None,
-    })
+    match proto {
+        6 | 17 => crate::dissect::services::name(proto == 17, port),
+        _ => None,
+    }
 }
 
 impl Conversations {

@@ -9,7 +9,6 @@ pub mod grid;
 pub mod hexdump;
 pub mod json;
 pub mod screen;
-pub mod services;
 pub mod stats;
 pub mod style;
 pub mod table;

@@ -221,7 +221,11 @@ fn tier_name(pkt: &Packet<'_>, tier: Tier) -> &'static str {
                     Some(l) if l.proto == Proto::Data => pkt
                         .ports()
                         .and_then(|(a, b)| {
-                            super::services::for_ports(pkt.layers[i].proto == Proto::Udp, a, b)
+                            crate::dissect::services::for_ports(
+                                pkt.layers[i].proto == Proto::Udp,
+                                a,
+                                b,
+                            )
                         })
                         .unwrap_or("Data"),
                     Some(l) => short_name(l.proto),

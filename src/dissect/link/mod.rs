@@ -147,7 +147,11 @@ pub const TRAILER_FIELDS: &[crate::dissect::decl::FieldDef] = {
         f("eth.fcs", Uint, "Frame check sequence"),
         f("eth.fcs.status", Uint, "FCS Status"),
         f("eth.padding", Bytes, "Padding"),
-        f("eth.padding_bad", Proto, "Padding identification may be inaccurate and impact trailer dissector"),
+        f(
+            "eth.padding_bad",
+            Proto,
+            "Padding identification may be inaccurate and impact trailer dissector",
+        ),
     ]
 };
 
