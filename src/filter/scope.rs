@@ -173,7 +173,9 @@ mod tests {
         assert!(s.frame);
         let s = scope(&["dns.qry.name", "eth.src", "mptcp"]);
         assert_eq!(s.visit[Proto::Mdns as usize], Visit::Fields);
-        assert_eq!(s.visit[Proto::Sll as usize], Visit::Fields);
+        assert_eq!(s.visit[Proto::Eth as usize], Visit::Fields);
+        // SLL declares no `eth.src` (its source is `sll.src.eth`).
+        assert_eq!(s.visit[Proto::Sll as usize], Visit::Skip);
         assert_eq!(s.visit[Proto::Tcp as usize], Visit::Fields);
         let s = scope(&["ipv6.routing.type"]);
         assert_eq!(s.visit[Proto::Ipv6Routing as usize], Visit::Fields);
