@@ -115,10 +115,7 @@ impl Default for TcpReassembler {
 }
 
 fn charge(d: &Dir) -> usize {
-    DIR_OVERHEAD
-        + d.buf.capacity()
-        + d.frames.capacity() * 8
-        + d.stream.footprint(SEG_OVERHEAD)
+    DIR_OVERHEAD + d.buf.capacity() + d.frames.capacity() * 8 + d.stream.footprint(SEG_OVERHEAD)
 }
 
 impl TcpReassembler {
@@ -340,10 +337,7 @@ impl TcpReassembler {
             if d.buf.is_empty() && !d.stream.holding() {
                 // Nothing waits on the hole: resynchronise here.
                 d.stream.set_next(seq);
-            } else if complete
-                && d.stream
-                    .hold(seq, payload, pkt.number, MAX_OOO, usize::MAX)
-            {
+            } else if complete && d.stream.hold(seq, payload, pkt.number, MAX_OOO, usize::MAX) {
                 return Outcome {
                     truncate: true,
                     pdu_part: true,
