@@ -1,23 +1,16 @@
 //! One conversation's byte stream, both directions in delivery order, as
 //! `tshark -q -z follow,tcp,…,N` rebuilds it.
 //!
-//! Each direction is put in sequence order: data already delivered
-//! (retransmissions, overlaps) is skipped, data past a gap waits until the
-//! gap fills (and is flushed as it is at the end of the capture).
+//! Each direction is put in sequence order by [`InOrder`], as reassembly
+//! does: data already delivered (retransmissions, overlaps) is skipped,
+//! data past a gap waits until the gap fills (and is flushed as it is at
+//! the end of the capture).
 
+use super::stream::{InOrder, Place};
 use crate::dissect::{transport::tcp, Packet, Proto};
-use std::collections::BTreeMap;
 
 /// Cap on out-of-order bytes held per direction.
 const MAX_PENDING: usize = 64 << 20;
-
-#[derive(Default)]
-struct Dir {
-    next: Option<u32>,
-    /// Segments past a gap, by sequence number.
-    pending: BTreeMap<u32, Vec<u8>>,
-    pending_bytes: usize,
-}
 
 /// The followed stream: endpoints and chunks in delivery order.
 #[derive(Default)]
@@ -27,7 +20,7 @@ pub struct Follow {
     /// Node 0 (the first packet's sender) and node 1, as "addr:port".
     pub nodes: Option<(String, String)>,
     node0: Option<(std::net::IpAddr, u16)>,
-    dirs: [Dir; 2],
+    dirs: [InOrder<()>; 2],
     /// (direction, bytes); direction 0 is from node 0.
     pub chunks: Vec<(usize, Vec<u8>)>,
 }
@@ -96,60 +89,30 @@ impl Follow {
             seq
         };
         if flags & tcp::SYN != 0 {
-            d.next = Some(start);
+            d.set_next(start);
         }
         if data.is_empty() {
             return;
         }
-        let next = *d.next.get_or_insert(start);
-        let ahead = start.wrapping_sub(next) as i32;
-        if ahead > 0 {
-            if d.pending_bytes + data.len() <= MAX_PENDING {
-                d.pending_bytes += data.len();
-                d.pending.entry(start).or_insert_with(|| data.to_vec());
+        match d.place(start, data.len()) {
+            Place::Fresh { skip } => {
+                self.chunks.push((dir, data[skip..].to_vec()));
+                let chunks = &mut self.chunks;
+                d.release(|b, ()| chunks.push((dir, b.to_vec())));
             }
-            return;
-        }
-        // Skip what was delivered already.
-        let skip = (-(ahead as i64)) as usize;
-        if skip >= data.len() {
-            return;
-        }
-        self.deliver(dir, start.wrapping_add(skip as u32), &data[skip..]);
-    }
-
-    fn deliver(&mut self, dir: usize, at: u32, data: &[u8]) {
-        self.chunks.push((dir, data.to_vec()));
-        let d = &mut self.dirs[dir];
-        let mut next = at.wrapping_add(data.len() as u32);
-        d.next = Some(next);
-        // Pending segments that now touch or overlap the delivered data.
-        while let Some(s) = d
-            .pending
-            .keys()
-            .copied()
-            .find(|&s| (s.wrapping_sub(next) as i32) <= 0)
-        {
-            let Some(buf) = d.pending.remove(&s) else {
-                break;
-            };
-            d.pending_bytes -= buf.len();
-            let skip = next.wrapping_sub(s) as usize;
-            if skip < buf.len() {
-                self.chunks.push((dir, buf[skip..].to_vec()));
-                next = s.wrapping_add(buf.len() as u32);
-                d.next = Some(next);
+            Place::Ahead => {
+                // Past the cap the segment is not kept.
+                d.hold(start, data, (), usize::MAX, MAX_PENDING);
             }
+            Place::Old => {}
         }
     }
 
     /// Data still waiting behind a gap at the end, in sequence order.
     pub fn finish(&mut self) {
-        for dir in 0..2 {
-            let pending = std::mem::take(&mut self.dirs[dir].pending);
-            for (_, buf) in pending {
-                self.chunks.push((dir, buf));
-            }
+        for (dir, d) in self.dirs.iter_mut().enumerate() {
+            let chunks = &mut self.chunks;
+            d.flush(|b, ()| chunks.push((dir, b.to_vec())));
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod follow;
 pub mod ftp_data;
 pub mod ip_defrag;
 pub mod stats;
+pub mod stream;
 pub mod tcp_reassembly;
 #[cfg(test)]
 pub(crate) mod testutil;

@@ -1,17 +1,20 @@
 //! TCP reassembly, per direction, by sequence number, as tshark's
 //! "allow subdissector to reassemble TCP streams" in one pass: the bytes a
 //! direction has delivered in order are cut into the application's PDUs
-//! (`pdu_len`); a PDU that a segment does not finish is buffered, the
+//! by the framing its declaration gives (`Decl::pdu_len`; protocols
+//! without one are not reassembled); a PDU that a segment does not finish is buffered, the
 //! segment is marked "[TCP segment of a reassembled PDU]", and the PDU is
 //! decoded on the segment that completes it, from the rebuilt bytes.
 //!
-//! Segments past a hole are held until the hole fills (out of order);
-//! bytes already delivered are skipped (retransmissions, overlaps: the
-//! first copy wins). Bounded: past `max_bytes` of held state the least
+//! Sequence order comes from [`InOrder`]: segments past a hole are held
+//! until the hole fills (out of order); bytes already delivered are
+//! skipped (retransmissions, overlaps: the first copy wins). Bounded: past `max_bytes` of held state the least
 //! recently used directions are dropped (CLOCK), directions idle for
 //! `timeout` of capture time are swept, and drops of pending data counted.
 
+use super::stream::{InOrder, Place};
 use super::FlowHasherBuilder;
+use crate::dissect::decl::PduLen;
 use crate::dissect::transport::tcp::{self, TcpHeader, FIN, RST, SYN};
 use crate::dissect::{app, ip, Packet, Proto, Src};
 use std::collections::{HashMap, VecDeque};
@@ -26,167 +29,24 @@ const SEG_OVERHEAD: usize = 64;
 /// Out-of-order segments held per direction before giving up on the hole.
 const MAX_OOO: usize = 64;
 
-/// How the application's byte stream is cut into PDUs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Framing {
-    Http,
-    Tls,
-    /// DNS over TCP: a 2-byte length, then the message.
-    Dns,
-}
+/// How the application's byte stream is cut into PDUs: its declaration's
+/// `pdu_len`.
+type Framing = fn(&[u8]) -> PduLen;
 
-/// The length of the PDU at the start of `b`, as far as `b` tells.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PduLen {
-    Known(usize),
-    /// Not enough bytes to know yet.
-    NeedMore,
-}
-
-/// Length of the PDU starting at `b`. The application modules' own
-/// `pdu_len` should replace these once they exist; these follow the
-/// same rules (HTTP: headers + Content-Length or chunked body).
-pub fn pdu_len(f: Framing, b: &[u8]) -> PduLen {
-    match f {
-        Framing::Tls => match b {
-            [_, _, _, h, l, ..] => PduLen::Known(5 + u16::from_be_bytes([*h, *l]) as usize),
-            _ => PduLen::NeedMore,
-        },
-        Framing::Dns => match b {
-            [h, l, ..] => PduLen::Known(2 + u16::from_be_bytes([*h, *l]) as usize),
-            _ => PduLen::NeedMore,
-        },
-        Framing::Http => http_len(b),
-    }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-fn http_len(b: &[u8]) -> PduLen {
-    let Some(h) = find(b, b"\r\n\r\n") else {
-        return PduLen::NeedMore;
-    };
-    let head = &b[..h];
-    let hlen = h + 4;
-    let mut chunked = false;
-    let mut clen: Option<usize> = None;
-    for line in head.split(|&c| c == b'\n').skip(1) {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let Some(colon) = line.iter().position(|&c| c == b':') else {
-            continue;
-        };
-        let (name, val) = (&line[..colon], line[colon + 1..].trim_ascii());
-        if name.eq_ignore_ascii_case(b"content-length") {
-            clen = std::str::from_utf8(val).ok().and_then(|s| s.parse().ok());
-        } else if name.eq_ignore_ascii_case(b"transfer-encoding")
-            && val.to_ascii_lowercase().ends_with(b"chunked")
-        {
-            chunked = true;
-        }
-    }
-    // Responses that never carry a body.
-    let status = head
-        .strip_prefix(b"HTTP/")
-        .and_then(|r| r.get(4..7))
-        .and_then(|c| std::str::from_utf8(c).ok())
-        .and_then(|c| c.parse::<u16>().ok());
-    if matches!(status, Some(100..=199 | 204 | 304)) {
-        return PduLen::Known(hlen);
-    }
-    if chunked {
-        return chunked_len(b, hlen);
-    }
-    match clen {
-        Some(n) => PduLen::Known(hlen.saturating_add(n)),
-        None => PduLen::Known(hlen),
-    }
-}
-
-fn chunked_len(b: &[u8], mut pos: usize) -> PduLen {
-    loop {
-        let Some(eol) = b.get(pos..).and_then(|r| find(r, b"\r\n")) else {
-            return PduLen::NeedMore;
-        };
-        let line = &b[pos..pos + eol];
-        let hex = line
-            .split(|&c| c == b';')
-            .next()
-            .unwrap_or(&[])
-            .trim_ascii();
-        let Some(size) = std::str::from_utf8(hex)
-            .ok()
-            .and_then(|s| usize::from_str_radix(s, 16).ok())
-        else {
-            // Not a chunk header: the body ends here as far as we can tell.
-            return PduLen::Known(pos);
-        };
-        pos += eol + 2;
-        if size == 0 {
-            // Trailer section ends with an empty line.
-            return match b.get(pos..).and_then(|r| find(r, b"\r\n")) {
-                Some(0) => PduLen::Known(pos + 2),
-                Some(_) => match b.get(pos..).and_then(|r| find(r, b"\r\n\r\n")) {
-                    Some(e) => PduLen::Known(pos + e + 4),
-                    None => PduLen::NeedMore,
-                },
-                None => PduLen::NeedMore,
-            };
-        }
-        pos = match pos.checked_add(size).and_then(|p| p.checked_add(2)) {
-            Some(p) => p,
-            None => return PduLen::NeedMore,
-        };
-        if pos > b.len() {
-            return PduLen::NeedMore;
-        }
-    }
-}
-
-/// The framing of a payload's first PDU: the application classifier's
-/// verdict, else a look at the bytes (so framing works before every
-/// application decoder exists), else the DNS port.
-fn framing(pkt: &Packet<'_>, off: usize, limit: usize, ports: (u16, u16)) -> Option<Framing> {
-    match app::classify(pkt, off, limit) {
-        Proto::Http => return Some(Framing::Http),
-        Proto::Tls => return Some(Framing::Tls),
-        Proto::Dns => return Some(Framing::Dns),
-        Proto::Data => {}
-        _ => return None,
-    }
-    let b = pkt.bytes(off..limit);
-    const METHODS: [&[u8]; 9] = [
-        b"GET ",
-        b"POST ",
-        b"HEAD ",
-        b"PUT ",
-        b"DELETE ",
-        b"OPTIONS ",
-        b"PATCH ",
-        b"CONNECT ",
-        b"TRACE ",
-    ];
-    if b.starts_with(b"HTTP/1.") || METHODS.iter().any(|m| b.starts_with(m)) {
-        return Some(Framing::Http);
-    }
-    if let [t, 3, v, ..] = b {
-        if (20..=24).contains(t) && *v <= 4 {
-            return Some(Framing::Tls);
-        }
-    }
-    if ports.0 == 53 || ports.1 == 53 {
-        return Some(Framing::Dns);
-    }
-    None
+/// The framing of the payload at `off..limit`: that of the protocol the
+/// application classifier finds there, if it declares one.
+fn framing(pkt: &Packet<'_>, off: usize, limit: usize) -> Option<Framing> {
+    app::classify(pkt, off, limit).decl().pdu_len
 }
 
 /// Where the last whole PDU in `start..end` ends (`end`: all whole).
 fn cut(f: Framing, pkt: &Packet<'_>, start: usize, end: usize) -> usize {
     let mut pos = start;
     while pos < end {
-        match pdu_len(f, pkt.bytes(pos..end)) {
+        match f(pkt.bytes(pos..end)) {
             PduLen::Known(n) if n > 0 && pos + n <= end => pos += n,
+            // Not framed: the rest is taken as it is.
+            PduLen::Unframed => return end,
             _ => break,
         }
     }
@@ -200,22 +60,16 @@ struct Key {
     sport: u16,
 }
 
-struct Seg {
-    seq: u32,
-    data: Vec<u8>,
-    frame: u64,
-}
-
 #[derive(Default)]
 struct Dir {
-    next: Option<u32>,
+    /// Sequence order; held segments are tagged with their frame number.
+    stream: InOrder<u64>,
     /// Bytes of the PDU being rebuilt.
     buf: Vec<u8>,
     framing: Option<Framing>,
     /// Length of the pending PDU once known (saves re-parsing it).
     need: Option<usize>,
     frames: Vec<u64>,
-    ooo: Vec<Seg>,
     last_ns: i128,
     charged: usize,
     used: bool,
@@ -223,7 +77,7 @@ struct Dir {
 
 impl Dir {
     fn holds_data(&self) -> bool {
-        !self.buf.is_empty() || !self.ooo.is_empty()
+        !self.buf.is_empty() || self.stream.holding()
     }
 }
 
@@ -261,13 +115,7 @@ impl Default for TcpReassembler {
 }
 
 fn charge(d: &Dir) -> usize {
-    DIR_OVERHEAD
-        + d.buf.capacity()
-        + d.frames.capacity() * 8
-        + d.ooo
-            .iter()
-            .map(|s| s.data.capacity() + SEG_OVERHEAD)
-            .sum::<usize>()
+    DIR_OVERHEAD + d.buf.capacity() + d.frames.capacity() * 8 + d.stream.footprint(SEG_OVERHEAD)
 }
 
 impl TcpReassembler {
@@ -411,21 +259,19 @@ impl TcpReassembler {
                 return none;
             }
             let (start, end) = (pay.start, pay.start + payload.len());
-            let Some(f) = framing(pkt, start, end, ports) else {
+            let Some(f) = framing(pkt, start, end) else {
                 return none;
             };
             if cut(f, pkt, start, end) >= end {
                 return none;
             }
             self.make_room(DIR_OVERHEAD, &key);
-            self.dirs.insert(
-                key,
-                Dir {
-                    charged: DIR_OVERHEAD,
-                    next: Some(data_seq),
-                    ..Default::default()
-                },
-            );
+            let mut d = Dir {
+                charged: DIR_OVERHEAD,
+                ..Default::default()
+            };
+            d.stream.set_next(data_seq);
+            self.dirs.insert(key, d);
             self.bytes += DIR_OVERHEAD;
             self.order.push_back(key);
         }
@@ -477,26 +323,21 @@ impl TcpReassembler {
         };
         d.last_ns = now;
         d.used = true;
-        let next = *d.next.get_or_insert(seq);
+        d.stream.start_at(seq);
         if seglen == 0 {
             if flags & SYN != 0 {
-                d.next = Some(seq);
+                d.stream.set_next(seq);
             }
             return none;
         }
         let complete = payload.len() == seglen as usize;
-        let rel = seq.wrapping_sub(next) as i32;
-        if rel > 0 {
+        let mut place = d.stream.place(seq, seglen as usize);
+        if place == Place::Ahead {
             // A hole before this segment.
-            if d.buf.is_empty() && d.ooo.is_empty() {
+            if d.buf.is_empty() && !d.stream.holding() {
                 // Nothing waits on the hole: resynchronise here.
-                d.next = Some(seq);
-            } else if complete && d.ooo.len() < MAX_OOO {
-                d.ooo.push(Seg {
-                    seq,
-                    data: payload.to_vec(),
-                    frame: pkt.number,
-                });
+                d.stream.set_next(seq);
+            } else if complete && d.stream.hold(seq, payload, pkt.number, MAX_OOO, usize::MAX) {
                 return Outcome {
                     truncate: true,
                     pdu_part: true,
@@ -506,23 +347,23 @@ impl TcpReassembler {
                 // Give up on the hole: what was pending is lost.
                 d.buf.clear();
                 d.frames.clear();
-                d.ooo.clear();
+                d.stream.clear_held();
                 d.framing = None;
                 d.need = None;
-                d.next = Some(seq);
+                d.stream.set_next(seq);
             }
+            place = d.stream.place(seq, seglen as usize);
         }
-        let next = d.next.unwrap_or(seq);
-        let skip = next.wrapping_sub(seq) as usize;
-        if skip >= seglen as usize && seglen > 0 {
+        let Place::Fresh { skip } = place else {
             // Old bytes only: a retransmission.
             return none;
-        }
-        d.next = Some(seq.wrapping_add(seglen));
+        };
         if !complete {
-            // Cut by the snap length: the stream cannot be rebuilt here.
+            // Cut by the snap length: the stream cannot be rebuilt here,
+            // nor past it.
             d.buf.clear();
             d.frames.clear();
+            d.stream.clear_held();
             d.framing = None;
             d.need = None;
             return none;
@@ -535,23 +376,11 @@ impl TcpReassembler {
         let Some(d) = self.dirs.get_mut(key) else {
             return out;
         };
-        loop {
-            let n = d.next.unwrap_or(0);
-            let Some(i) = d
-                .ooo
-                .iter()
-                .position(|s| (s.seq.wrapping_sub(n) as i32) <= 0)
-            else {
-                break;
-            };
-            let s = d.ooo.swap_remove(i);
-            let k = n.wrapping_sub(s.seq) as usize;
-            if k < s.data.len() {
-                d.buf.extend_from_slice(&s.data[k..]);
-                d.frames.push(s.frame);
-                d.next = Some(s.seq.wrapping_add(s.data.len() as u32));
-            }
-        }
+        let (buf, frames) = (&mut d.buf, &mut d.frames);
+        d.stream.release(|b, frame| {
+            buf.extend_from_slice(b);
+            frames.push(frame);
+        });
         if out.pdu_at.is_none() && !d.buf.is_empty() {
             out.pdu_part = true;
         }
@@ -577,14 +406,24 @@ impl TcpReassembler {
         // Where the frame's own bytes start a new PDU.
         let mut start = off;
         if !d.buf.is_empty() {
-            let f = d.framing.unwrap_or(Framing::Http);
+            // Bytes are only buffered once a framing is chosen (and
+            // dropped with it).
+            let Some(f) = d.framing else {
+                d.buf.clear();
+                d.frames.clear();
+                return out;
+            };
             let have = d.buf.len();
             d.buf.extend_from_slice(fresh);
             d.frames.push(pkt.number);
             out.truncate = true;
             let len = match d.need {
                 Some(n) => PduLen::Known(n),
-                None => pdu_len(f, &d.buf),
+                // Unframed: what is there is the whole message.
+                None => match f(&d.buf) {
+                    PduLen::Unframed => PduLen::Known(d.buf.len()),
+                    l => l,
+                },
             };
             if let PduLen::Known(n) = len {
                 d.need = Some(n);
@@ -619,8 +458,7 @@ impl TcpReassembler {
             return out;
         }
         // Cut the rest of the segment into PDUs.
-        let ports = pkt.ports().unwrap_or((0, 0));
-        let Some(f) = framing(pkt, start, end, ports) else {
+        let Some(f) = framing(pkt, start, end) else {
             if out.truncate {
                 out.frame_pdus = Some((start, end));
             }
@@ -632,7 +470,7 @@ impl TcpReassembler {
             // The last PDU continues in later segments.
             d.buf.extend_from_slice(pkt.bytes(pos..end));
             d.frames.push(pkt.number);
-            d.need = match pdu_len(f, &d.buf) {
+            d.need = match f(&d.buf) {
                 PduLen::Known(n) => {
                     // One allocation for the whole PDU instead of doubling
                     // (and copying) as segments arrive; capped, as the
@@ -640,7 +478,7 @@ impl TcpReassembler {
                     d.buf.reserve(n.min(1 << 20).saturating_sub(d.buf.len()));
                     Some(n)
                 }
-                PduLen::NeedMore => None,
+                PduLen::NeedMore | PduLen::Unframed => None,
             };
             out.pdu_part = true;
             out.truncate = true;
@@ -655,35 +493,15 @@ impl TcpReassembler {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::dissect::Proto;
 
     #[test]
-    fn http_lengths() {
-        let req = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-        assert_eq!(pdu_len(Framing::Http, req), PduLen::Known(req.len()));
-        let resp = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab";
-        assert_eq!(pdu_len(Framing::Http, resp), PduLen::Known(resp.len() + 3));
-        assert_eq!(
-            pdu_len(Framing::Http, b"HTTP/1.1 200 OK\r\nConte"),
-            PduLen::NeedMore
-        );
-        let ch = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
-        assert_eq!(pdu_len(Framing::Http, ch), PduLen::Known(ch.len()));
-        assert_eq!(
-            pdu_len(Framing::Http, &ch[..ch.len() - 3]),
-            PduLen::NeedMore
-        );
-        let huge = b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n";
-        assert!(matches!(pdu_len(Framing::Http, huge), PduLen::Known(_)));
-    }
-
-    #[test]
-    fn tls_and_dns_lengths() {
-        assert_eq!(
-            pdu_len(Framing::Tls, &[22, 3, 1, 0x02, 0x00]),
-            PduLen::Known(517)
-        );
-        assert_eq!(pdu_len(Framing::Tls, &[22, 3]), PduLen::NeedMore);
-        assert_eq!(pdu_len(Framing::Dns, &[0, 55, 1]), PduLen::Known(57));
+    fn framing_comes_from_the_declarations() {
+        for p in [Proto::Http, Proto::Tls, Proto::Dns] {
+            assert!(p.decl().pdu_len.is_some(), "{p:?}");
+        }
+        for p in [Proto::Ssh, Proto::Data] {
+            assert!(p.decl().pdu_len.is_none(), "{p:?}");
+        }
     }
 }

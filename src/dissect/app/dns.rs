@@ -5,6 +5,7 @@
 //! way Wireshark 4.0's `get_dns_name` does (same loop and length limits), on
 //! the stack, with work bounded by the message length.
 
+use crate::dissect::decl::PduLen;
 use crate::dissect::{Cx, Field, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 use std::io::Write as _;
 
@@ -1086,6 +1087,15 @@ pub static LLMNR: crate::dissect::decl::Decl = {
 };
 
 /// Domain Name System: names, place in the layer model, how it is reached, decoders.
+/// Length of the DNS-over-TCP message at the start of `b`: a 2-byte length,
+/// then the message. Only TCP payloads are framed (UDP datagrams are whole).
+pub fn pdu_len(b: &[u8]) -> PduLen {
+    match b {
+        [h, l, ..] => PduLen::Known(2 + u16::from_be_bytes([*h, *l]) as usize),
+        _ => PduLen::NeedMore,
+    }
+}
+
 pub static DNS: crate::dissect::decl::Decl = {
     use crate::dissect::decl::{Decl, Reach, Tier};
     Decl {
@@ -1098,7 +1108,7 @@ pub static DNS: crate::dissect::decl::Decl = {
         dissect: |cx, off| dissect(cx, Proto::Dns, off),
         fields,
         info: Some(info),
-        pdu_len: None,
+        pdu_len: Some(pdu_len),
         field_tables: &[FIELDS],
     }
 };
@@ -1107,6 +1117,13 @@ pub static DNS: crate::dissect::decl::Decl = {
 mod tests {
     use crate::dissect::link::testutil::run;
     use crate::dissect::linktype::RAW;
+
+    #[test]
+    fn tcp_length_prefix() {
+        use super::{pdu_len, PduLen};
+        assert_eq!(pdu_len(&[0, 55, 1]), PduLen::Known(57));
+        assert_eq!(pdu_len(&[1]), PduLen::NeedMore);
+    }
 
     /// IPv4/UDP around a DNS payload (checksums zero: not verified for UDP).
     fn frame(sport: u16, dport: u16, dns: &[u8]) -> Vec<u8> {

@@ -6,6 +6,7 @@
 //! whose body follows later (decoded as far as it goes, not malformed), or
 //! body bytes alone (a "Continuation").
 
+use crate::dissect::decl::PduLen;
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 
 const METHODS: &[&[u8]] = &[
@@ -210,28 +211,91 @@ fn chunked_end(b: &[u8], mut at: usize) -> Option<usize> {
     }
 }
 
-/// Length of the whole message at the start of `payload` (headers and body)
-/// once it can be known; None while more bytes are needed. A response without
-/// Content-Length or chunking runs until the connection closes: everything
-/// seen so far belongs to it.
-pub fn pdu_len(payload: &[u8]) -> Option<usize> {
-    let h = parse_head(payload);
-    let end = h.hdr_end?;
-    let no_body = h.kind == Some(Start::Response)
-        && (h.status / 100 == 1 || h.status == 204 || h.status == 304);
-    if no_body {
-        return Some(end);
-    }
-    if h.chunked {
-        return chunked_end(payload, end);
-    }
-    match h.content_length {
-        Some(n) => {
-            let total = end.checked_add(usize::try_from(n).ok()?)?;
-            (total <= payload.len()).then_some(total)
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Length of the message at the start of `b` for TCP reassembly: the
+/// headers, then a body of Content-Length bytes or chunks (none for 1xx,
+/// 204 and 304 responses, nor without either). `Known` may exceed `b`.
+pub fn pdu_len(b: &[u8]) -> PduLen {
+    let Some(h) = find(b, b"\r\n\r\n") else {
+        return PduLen::NeedMore;
+    };
+    let head = &b[..h];
+    let hlen = h + 4;
+    let mut chunked = false;
+    let mut clen: Option<usize> = None;
+    for line in head.split(|&c| c == b'\n').skip(1) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let Some(colon) = line.iter().position(|&c| c == b':') else {
+            continue;
+        };
+        let (name, val) = (&line[..colon], line[colon + 1..].trim_ascii());
+        if name.eq_ignore_ascii_case(b"content-length") {
+            clen = std::str::from_utf8(val).ok().and_then(|s| s.parse().ok());
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding")
+            && val.to_ascii_lowercase().ends_with(b"chunked")
+        {
+            chunked = true;
         }
-        None if h.kind == Some(Start::Response) => Some(payload.len()),
-        None => Some(end),
+    }
+    // Responses that never carry a body.
+    let status = head
+        .strip_prefix(b"HTTP/")
+        .and_then(|r| r.get(4..7))
+        .and_then(|c| std::str::from_utf8(c).ok())
+        .and_then(|c| c.parse::<u16>().ok());
+    if matches!(status, Some(100..=199 | 204 | 304)) {
+        return PduLen::Known(hlen);
+    }
+    if chunked {
+        return chunked_len(b, hlen);
+    }
+    match clen {
+        Some(n) => PduLen::Known(hlen.saturating_add(n)),
+        None => PduLen::Known(hlen),
+    }
+}
+
+/// End of the chunked body starting at `pos`, trailer included; a line
+/// that is not a chunk header ends the body there.
+fn chunked_len(b: &[u8], mut pos: usize) -> PduLen {
+    loop {
+        let Some(eol) = b.get(pos..).and_then(|r| find(r, b"\r\n")) else {
+            return PduLen::NeedMore;
+        };
+        let line = &b[pos..pos + eol];
+        let hex = line
+            .split(|&c| c == b';')
+            .next()
+            .unwrap_or(&[])
+            .trim_ascii();
+        let Some(size) = std::str::from_utf8(hex)
+            .ok()
+            .and_then(|s| usize::from_str_radix(s, 16).ok())
+        else {
+            return PduLen::Known(pos);
+        };
+        pos += eol + 2;
+        if size == 0 {
+            // The trailer section ends with an empty line.
+            return match b.get(pos..).and_then(|r| find(r, b"\r\n")) {
+                Some(0) => PduLen::Known(pos + 2),
+                Some(_) => match b.get(pos..).and_then(|r| find(r, b"\r\n\r\n")) {
+                    Some(e) => PduLen::Known(pos + e + 4),
+                    None => PduLen::NeedMore,
+                },
+                None => PduLen::NeedMore,
+            };
+        }
+        pos = match pos.checked_add(size).and_then(|p| p.checked_add(2)) {
+            Some(p) => p,
+            None => return PduLen::NeedMore,
+        };
+        if pos > b.len() {
+            return PduLen::NeedMore;
+        }
     }
 }
 
@@ -552,7 +616,7 @@ pub static DECL: crate::dissect::decl::Decl = {
         dissect,
         fields,
         info: Some(info),
-        pdu_len: None,
+        pdu_len: Some(pdu_len),
         field_tables: &[FIELDS],
     }
 };
@@ -657,18 +721,20 @@ pub(crate) mod tests {
 
     #[test]
     fn pdu_lengths() {
-        assert_eq!(pdu_len(b"GET / HTTP/1.1\r\nHost: a\r\n"), None);
-        assert_eq!(pdu_len(b"GET / HTTP/1.1\r\n\r\nGET"), Some(18));
-        assert_eq!(
-            pdu_len(b"POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nab"),
-            None
-        );
-        assert_eq!(
-            pdu_len(b"POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcd"),
-            Some(41)
-        );
+        use PduLen::*;
+        assert_eq!(pdu_len(b"GET / HTTP/1.1\r\nHost: a\r\n"), NeedMore);
+        assert_eq!(pdu_len(b"GET / HTTP/1.1\r\n\r\nGET"), Known(18));
+        // The length is known before the body is all there.
+        let post = b"POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nab";
+        assert_eq!(pdu_len(post), Known(post.len() + 1));
+        let nm = b"HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n";
+        assert_eq!(pdu_len(nm), Known(nm.len()));
         let c = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
-        assert_eq!(pdu_len(c), Some(c.len()));
-        assert_eq!(pdu_len(&c[..c.len() - 2]), None);
+        assert_eq!(pdu_len(c), Known(c.len()));
+        assert_eq!(pdu_len(&c[..c.len() - 2]), NeedMore);
+        let t = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: 1\r\n\r\n";
+        assert_eq!(pdu_len(t), Known(t.len()));
+        let huge = b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n";
+        assert!(matches!(pdu_len(huge), Known(_)));
     }
 }

@@ -5,6 +5,7 @@
 //! record cut off by the end of the slice is decoded as far as it goes and
 //! not marked malformed (its rest arrives in a later segment).
 
+use crate::dissect::decl::PduLen;
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 
 const CCS: u8 = 20;
@@ -36,11 +37,13 @@ pub fn looks_like(payload: &[u8]) -> bool {
     record_header(payload).is_some()
 }
 
-/// Length of the record at the start of `payload` (5 + record length) once
-/// its header is there; None while fewer than 5 bytes are known.
-pub fn pdu_len(payload: &[u8]) -> Option<usize> {
-    let b = payload.get(..5)?;
-    Some(5 + u16::from_be_bytes([b[3], b[4]]) as usize)
+/// Length of the record at the start of `b` (5 + record length) once its
+/// header is there, for TCP reassembly.
+pub fn pdu_len(b: &[u8]) -> PduLen {
+    match b {
+        [_, _, _, h, l, ..] => PduLen::Known(5 + u16::from_be_bytes([*h, *l]) as usize),
+        _ => PduLen::NeedMore,
+    }
 }
 
 pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
@@ -652,7 +655,7 @@ pub static DECL: crate::dissect::decl::Decl = {
         dissect,
         fields,
         info: Some(info),
-        pdu_len: None,
+        pdu_len: Some(pdu_len),
         field_tables: &[FIELDS],
     }
 };
@@ -706,8 +709,8 @@ mod tests {
         assert!(!o.issue);
         assert_eq!(o.protocols, "eth:ethertype:ip:tcp:tls");
         assert_eq!(o.get("tls.handshake.cipher_suites_length"), "");
-        assert_eq!(super::pdu_len(&p[..60]), Some(p.len()));
-        assert_eq!(super::pdu_len(&p[..4]), None);
+        assert_eq!(super::pdu_len(&p[..60]), super::PduLen::Known(p.len()));
+        assert_eq!(super::pdu_len(&p[..4]), super::PduLen::NeedMore);
     }
 
     #[test]
