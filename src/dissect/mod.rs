@@ -27,8 +27,8 @@
 //!   and they shift field ranges so they index the rebuilt bytes.
 //! - Code that looks at a layer from outside its decoder (flow tracking,
 //!   sinks) uses `pkt.bytes_of(layer, range)`.
-//! - TCP framing: a protocol whose messages span segments exposes
-//!   `pdu_len(payload) -> Option<usize>`; `flow::tcp_reassembly` cuts the
+//! - TCP framing: a protocol whose messages span segments declares
+//!   `Decl::pdu_len` (a `decl::PduLen`); `flow::tcp_reassembly` cuts the
 //!   stream with it and decodes a completed PDU from the reassembled buffer
 //!   via `dissect_reassembled(pkt, Next::App(at))`.
 
