@@ -126,9 +126,10 @@ type Heuristic = fn(&[u8]) -> bool;
 
 /// Dispatch tables built once from the declarations.
 struct Tables {
-    ethertype: HashMap<u16, Proto>,
+    /// Few entries each, looked up per frame: a short scan beats hashing.
+    ethertype: Vec<(u16, Proto)>,
     ip_proto: [Option<Proto>; 256],
-    linktype: HashMap<u32, Proto>,
+    linktype: Vec<(u32, Proto)>,
     /// Port → first protocol registered for it.
     tcp_port: Box<[Option<Proto>]>,
     udp_port: Box<[Option<Proto>]>,
@@ -137,9 +138,9 @@ struct Tables {
 
 static TABLES: LazyLock<Tables> = LazyLock::new(|| {
     let mut t = Tables {
-        ethertype: HashMap::new(),
+        ethertype: Vec::new(),
         ip_proto: [None; 256],
-        linktype: HashMap::new(),
+        linktype: Vec::new(),
         tcp_port: vec![None; 65536].into_boxed_slice(),
         udp_port: vec![None; 65536].into_boxed_slice(),
         tcp_content: Vec::new(),
@@ -147,12 +148,14 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
     for &p in Proto::ALL {
         for r in p.decl().reached {
             match *r {
-                Reach::LinkType(v) => {
-                    t.linktype.entry(v).or_insert(p);
+                // The first registration of a value wins, as for ports.
+                Reach::LinkType(v) if !t.linktype.iter().any(|e| e.0 == v) => {
+                    t.linktype.push((v, p))
                 }
-                Reach::Ethertype(v) => {
-                    t.ethertype.entry(v).or_insert(p);
+                Reach::Ethertype(v) if !t.ethertype.iter().any(|e| e.0 == v) => {
+                    t.ethertype.push((v, p))
                 }
+                Reach::LinkType(_) | Reach::Ethertype(_) => {}
                 Reach::IpProto(v) => {
                     t.ip_proto[v as usize].get_or_insert(p);
                 }
@@ -171,7 +174,7 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
 
 /// The protocol an EtherType names.
 pub fn by_ethertype(t: u16) -> Option<Proto> {
-    TABLES.ethertype.get(&t).copied()
+    TABLES.ethertype.iter().find(|e| e.0 == t).map(|e| e.1)
 }
 
 /// The protocol an IP protocol number (or IPv6 next header) names.
@@ -182,7 +185,7 @@ pub fn by_ip_proto(p: u8) -> Option<Proto> {
 
 /// The first protocol of frames of a link type.
 pub fn by_linktype(l: u32) -> Option<Proto> {
-    TABLES.linktype.get(&l).copied()
+    TABLES.linktype.iter().find(|e| e.0 == l).map(|e| e.1)
 }
 
 /// The protocol registered first for either port.
