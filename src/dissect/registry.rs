@@ -213,16 +213,20 @@ pub fn by_tcp_content(payload: &[u8]) -> Option<Proto> {
 /// The protocol whose filter name or field table gives a layer name
 /// (`ieee8021ad` is a layer the VLAN decoder emits).
 pub fn by_layer_name(name: &str) -> Option<Proto> {
-    Proto::ALL
-        .iter()
-        .copied()
-        .find(|p| p.filter_name() == name)
-        .or_else(|| {
-            Proto::ALL
-                .iter()
-                .copied()
-                .find(|p| p.decl().all_fields().any(|f| f.name == name))
-        })
+    /// Built once: the detail view asks for every layer of every packet.
+    static NAMES: LazyLock<HashMap<&'static str, Proto>> = LazyLock::new(|| {
+        let mut m = HashMap::new();
+        for &p in Proto::ALL {
+            m.entry(p.filter_name()).or_insert(p);
+        }
+        for &p in Proto::ALL {
+            for f in p.decl().all_fields() {
+                m.entry(f.name).or_insert(p);
+            }
+        }
+        m
+    });
+    NAMES.get(name).copied()
 }
 
 /// Every name the display filter knows, with its type: each protocol's
