@@ -311,7 +311,7 @@ pub enum Next {
     /// An IP protocol / IPv6 next-header value names what begins at the offset.
     IpProto(u8, usize),
     /// A TCP/UDP payload begins at the offset: the application protocol is
-    /// chosen by content, then by port (`app::classify`).
+    /// chosen by content, then by port (`app_payload_proto`).
     App(usize),
     /// Nothing more to decode (or the rest is undecodable; see `Packet::issue`).
     Done,
@@ -585,15 +585,44 @@ fn run_chain_until(
     None
 }
 
-/// `app::classify` over the buffer being decoded: for reassembled bytes it
+/// Chooses the application protocol of the payload at `off..limit`: over
+/// TCP by content first (so HTTP on port 9999 is still HTTP), then by the
+/// port of either side as the declarations register them; `Data` when
+/// nothing claims it.
+pub fn app_payload_proto(pkt: &Packet<'_>, off: usize, limit: usize) -> Proto {
+    let payload = pkt.bytes(off..limit);
+    let Some(t) = pkt
+        .layers
+        .iter()
+        .rev()
+        .find(|l| matches!(l.proto, Proto::Tcp | Proto::Udp))
+    else {
+        return Proto::Data;
+    };
+    if payload.is_empty() {
+        return Proto::Data;
+    }
+    let Some((sp, dp)) = transport::ports(pkt.bytes(t.header())) else {
+        return Proto::Data;
+    };
+    let udp = t.proto == Proto::Udp;
+    if !udp {
+        if let Some(p) = registry::by_tcp_content(payload) {
+            return p;
+        }
+    }
+    registry::by_ports(udp, sp, dp).unwrap_or(Proto::Data)
+}
+
+/// `app_payload_proto` over the buffer being decoded: for reassembled bytes it
 /// sees the packet as `view_for` shows it.
 fn classify(cx: &Cx<'_, '_>, off: usize) -> Proto {
     match cx.src {
-        Src::Frame => app::classify(cx.pkt, off, cx.limit),
+        Src::Frame => app_payload_proto(cx.pkt, off, cx.limit),
         Src::Reassembled => {
             let mut v = cx.pkt.clone();
             v.data = cx.pkt.reassembled;
-            app::classify(&v, off, cx.limit)
+            app_payload_proto(&v, off, cx.limit)
         }
     }
 }

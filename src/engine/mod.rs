@@ -460,7 +460,7 @@ impl Engine {
     }
 }
 
-/// A TCP payload `app::classify` may name FTP (port 21 either side), whose
+/// A TCP payload `app_payload_proto` may name FTP (port 21 either side), whose
 /// commands announce data connections.
 fn ftp_control(pkt: &Packet<'_>) -> bool {
     let Some(t) = pkt

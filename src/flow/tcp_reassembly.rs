@@ -16,7 +16,7 @@ use super::stream::{InOrder, Place};
 use super::FlowHasherBuilder;
 use crate::dissect::decl::PduLen;
 use crate::dissect::transport::tcp::{self, TcpHeader, FIN, RST, SYN};
-use crate::dissect::{app, ip, Packet, Proto, Src};
+use crate::dissect::{app_payload_proto, ip, Packet, Proto, Src};
 use std::collections::{HashMap, VecDeque};
 
 /// Default cap on bytes held by TCP reassembly.
@@ -36,7 +36,7 @@ type Framing = fn(&[u8]) -> PduLen;
 /// The framing of the payload at `off..limit`: that of the protocol the
 /// application classifier finds there, if it declares one.
 fn framing(pkt: &Packet<'_>, off: usize, limit: usize) -> Option<Framing> {
-    app::classify(pkt, off, limit).decl().pdu_len
+    app_payload_proto(pkt, off, limit).decl().pdu_len
 }
 
 /// Where the last whole PDU in `start..end` ends (`end`: all whole).
