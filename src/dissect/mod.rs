@@ -469,6 +469,49 @@ pub fn dissect_into(pkt: &mut Packet<'_>) {
         }
     };
     run_chain(&mut cx, next);
+    mark_snap_cut(&mut cx);
+}
+
+/// A frame cut by the snap length inside a decoded protocol (not merely in
+/// padding or in undecoded data) is marked truncated, naming the topmost
+/// protocol, as Wireshark's "[Packet size limited during capture: HTTP
+/// truncated]": a decoder that reads a line or a record to the captured end
+/// cannot tell by itself.
+fn mark_snap_cut(cx: &mut Cx<'_, '_>) {
+    let pkt = &*cx.pkt;
+    let cap = pkt.data.len();
+    if pkt.issue.is_some() || cap >= pkt.wire_len as usize {
+        return;
+    }
+    // Undecoded bytes over TCP, UDP or IP are not marked (tshark does not
+    // either); an application protocol's body shown as data is.
+    let Some(top) = pkt
+        .layers
+        .iter()
+        .rev()
+        .find(|l| l.proto != Proto::Data)
+        .filter(|l| l.proto.tier() == Tier::Application)
+    else {
+        return;
+    };
+    // The innermost IP datagram says how far the decoded bytes should go.
+    let claimed = pkt.layers.iter().rev().find_map(|l| {
+        let h = pkt.bytes(l.start as usize..cap);
+        match l.proto {
+            Proto::Ip => {
+                net::ipv4::Ipv4Header::new(h).map(|ip| l.start as usize + ip.total_len() as usize)
+            }
+            Proto::Ipv6 => net::ipv6::Ipv6Header::new(h)
+                .map(|ip| l.start as usize + 40 + ip.payload_len() as usize),
+            _ => None,
+        }
+    });
+    if claimed.is_some_and(|end| end > cap)
+        && pkt.layers.last().is_some_and(|l| l.extent().end >= cap)
+    {
+        let proto = top.proto;
+        cx.truncated(proto, "packet size limited during capture");
+    }
 }
 
 /// Decodes `pkt.reassembled[pkt.reassembled_at..]` as `first` (a transport

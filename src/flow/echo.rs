@@ -66,8 +66,9 @@ impl EchoPairs {
         else {
             return;
         };
-        let m = pkt.bytes(l.header());
-        let h = pkt.bytes(ip.header());
+        // A reassembled datagram's ICMP header is in the reassembled bytes.
+        let m = pkt.bytes_of(&l, l.header());
+        let h = pkt.bytes_of(ip, ip.header());
         // ICMPv6 echo has ICMP's layout.
         let Some(m) = IcmpHeader::new(m) else {
             return;
