@@ -84,7 +84,7 @@ struct ClientArgs {
     /// Server address and port (e.g. 127.0.0.1:7007 or [::1]:7007)
     #[arg(value_name = "ADDR:PORT")]
     server: std::net::SocketAddr,
-    /// Message to send
+    /// Message to send; a newline ends it, on TCP and UDP alike (the echo protocol is line-based)
     #[arg(long, conflicts_with = "size")]
     message: Option<String>,
     /// Send a message of N bytes instead
@@ -111,7 +111,7 @@ struct DemoArgs {
     /// Use IPv6 (::1, or fd99::1 and fd99::2 with --veth)
     #[arg(long)]
     ipv6: bool,
-    /// Message to send
+    /// Message to send; a newline ends it, on TCP and UDP alike (the echo protocol is line-based)
     #[arg(long, conflicts_with = "size")]
     message: Option<String>,
     /// Send a message of N bytes instead (larger than the MSS to see segmentation)
@@ -567,9 +567,9 @@ fn main() {
             use layerscope::traffic::client;
             let t = a.transport.get();
             let message = match (a.size, &a.message) {
-                (Some(n), _) => client::sized_message(n, t),
-                (None, Some(m)) => client::text_message(m, t),
-                (None, None) => client::text_message("hello from layerscope", t),
+                (Some(n), _) => client::sized_message(n),
+                (None, Some(m)) => client::text_message(m),
+                (None, None) => client::text_message("hello from layerscope"),
             };
             if !(a.timeout.is_finite() && a.timeout > 0.0) {
                 eprintln!("layerscope: --timeout must be a positive number of seconds");
@@ -591,9 +591,9 @@ fn main() {
             use layerscope::traffic::client;
             let t = a.transport.get();
             let message = match (a.size, &a.message) {
-                (Some(n), _) => client::sized_message(n, t),
-                (None, Some(m)) => client::text_message(m, t),
-                (None, None) => client::text_message("hello, layers", t),
+                (Some(n), _) => client::sized_message(n),
+                (None, Some(m)) => client::text_message(m),
+                (None, None) => client::text_message("hello, layers"),
             };
             let color = match a.color {
                 ColorArg::Auto => None,
