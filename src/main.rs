@@ -37,6 +37,30 @@ enum Command {
     Client(ClientArgs),
     /// Watch one send() become frames: server, client and capture in private network namespaces
     Demo(DemoArgs),
+    /// Interactive view: packet list, layer tree and bytes, as Wireshark's panes
+    View(ViewArgs),
+}
+
+#[derive(Args)]
+struct ViewArgs {
+    /// Capture files (pcap or pcapng) on disk, shown one after another
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// BPF filter expression, applied as tcpdump applies it (e.g. 'tcp port 80')
+    #[arg(short = 'f', long = "filter", value_name = "BPF")]
+    filter: Option<String>,
+    /// Display filter to open with (edit it with `/` in the view)
+    #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+    display_filter: Option<String>,
+    /// Decode every frame alone: no IP defragmentation, no TCP reassembly
+    #[arg(long)]
+    no_reassembly: bool,
+    /// Cap on reassembled bytes kept for revisiting packets (oldest dropped, reported)
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    keep_reassembled: usize,
+    /// When to colour the view (NO_COLOR also turns colour off)
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorArg,
 }
 
 #[derive(Args)]
@@ -475,6 +499,21 @@ fn main() {
         }
     }
     let code = match cli.command {
+        Command::View(a) => cmd::view::run(&layerscope::view::ViewOptions {
+            files: a.files,
+            bpf: a.filter,
+            display: a.display_filter,
+            reasm: layerscope::engine::ReasmOptions {
+                enabled: !a.no_reassembly,
+                ..Default::default()
+            },
+            reasm_cap: a.keep_reassembled,
+            color: match a.color {
+                ColorArg::Always => true,
+                ColorArg::Never => false,
+                ColorArg::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            },
+        }),
         Command::Read(a) => cmd::read::run(&cmd::read::ReadOptions {
             files: a.files,
             output: a.output.options(),
