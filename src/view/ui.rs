@@ -315,7 +315,19 @@ fn draw_bytes(app: &mut App, f: &mut Frame, r: Rect) {
             match chunk.get(i) {
                 Some(b) => {
                     spans.push(Span::styled(format!("{b:02x}"), style_of(i)));
-                    spans.push(Span::raw(" "));
+                    // A highlighted field reads as one block: the gap to
+                    // its next byte (within the half line) is lit too.
+                    let joined = i != 7
+                        && i + 1 < chunk.len()
+                        && hl.as_ref().is_some_and(|r| {
+                            r.contains(&(base + i)) && r.contains(&(base + i + 1))
+                        });
+                    let gap = if joined {
+                        Style::default().add_modifier(Modifier::REVERSED)
+                    } else {
+                        Style::default()
+                    };
+                    spans.push(Span::styled(" ", gap));
                 }
                 None => spans.push(Span::raw("   ")),
             }
@@ -485,4 +497,78 @@ fn pop_line(l: &PopLine, color: bool, width: usize) -> Line<'static> {
         spans.push(Span::styled(t, st));
     }
     Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::view::{open, ViewOptions};
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+
+    fn app_for(name: &str, color: bool) -> crate::view::app::App {
+        let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        let mut app = open(&ViewOptions {
+            files: vec![path],
+            color,
+            ..Default::default()
+        })
+        .unwrap();
+        let end = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !app.indexer.as_ref().unwrap().finished() {
+            assert!(std::time::Instant::now() < end);
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        app.on_growth();
+        app
+    }
+
+    fn text(t: &Terminal<TestBackend>) -> Vec<String> {
+        let b = t.backend().buffer();
+        (0..b.area.height)
+            .map(|y| (0..b.area.width).map(|x| b[(x, y)].symbol()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn three_panes_at_80_by_24() {
+        let mut app = app_for("live/http.pcap", true);
+        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| draw(&mut app, f)).unwrap();
+        let lines = text(&t);
+        assert!(lines[0].contains("Packets"));
+        assert!(lines[1].contains("No.") && lines[1].contains("Info"));
+        assert!(
+            lines[2].contains("  1 ") && lines[2].contains("TCP"),
+            "{lines:#?}"
+        );
+        assert!(lines
+            .iter()
+            .any(|l| l.contains("Ethernet II — link · OSI 2")));
+        assert!(lines.iter().any(|l| l.contains("0000  ")));
+        assert!(lines[23].contains("89 packets"), "{}", lines[23]);
+        // The selected row is reversed; the link column is coloured as the table's.
+        let b = t.backend().buffer();
+        assert!(b[(3, 2)].modifier.contains(Modifier::REVERSED));
+    }
+
+    #[test]
+    fn monochrome_without_colour() {
+        let mut app = app_for("live/http.pcap", false);
+        let mut t = Terminal::new(TestBackend::new(100, 30)).unwrap();
+        t.draw(|f| draw(&mut app, f)).unwrap();
+        let b = t.backend().buffer();
+        for y in 0..b.area.height {
+            for x in 0..b.area.width {
+                assert_eq!(b[(x, y)].fg, Color::Reset, "colour at {x},{y}");
+            }
+        }
+    }
+
+    #[test]
+    fn long_ipv6_pairs_are_cut_in_the_middle() {
+        assert_eq!(fit_middle("abcdefghij", 5), "ab…ij");
+        assert_eq!(fit_middle("abc", 5), "abc  ");
+        assert_eq!(fit("abcdef", 4), "abc…");
+    }
 }
