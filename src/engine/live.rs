@@ -64,12 +64,6 @@ impl LiveFrames {
         self.tick_every = Some(every);
     }
 
-    /// Starts writing every captured frame to a pcap file (after privileges
-    /// are dropped, so the file belongs to the invoking user).
-    pub fn save_to(&mut self, path: &str) -> Result<(), EngineError> {
-        self.src.save_to(path).map_err(EngineError::Capture)
-    }
-
     pub fn interface(&self) -> &str {
         &self.src.interface
     }
@@ -105,10 +99,6 @@ impl FrameSource for LiveFrames {
 
     fn tick_every(&self) -> Option<Duration> {
         self.tick_every
-    }
-
-    fn stopped(&mut self) {
-        self.src.flush_save();
     }
 }
 
