@@ -425,7 +425,12 @@ struct CaptureArgs {
     #[arg(short = 'W', value_name = "N", requires = "write")]
     file_count: Option<u32>,
     /// With -w -, print rows on standard error as well
-    #[arg(short = 'P', long = "print", requires = "write", conflicts_with = "quiet")]
+    #[arg(
+        short = 'P',
+        long = "print",
+        requires = "write",
+        conflicts_with = "quiet"
+    )]
     print: bool,
     /// Kernel capture buffer in KiB [default: 32768]
     #[arg(short = 'B', long, value_name = "KIB")]

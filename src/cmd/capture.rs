@@ -93,8 +93,13 @@ pub fn run(opts: &CaptureOptions) -> i32 {
         // Standard output carries the capture: rows only on request, on stderr.
         opts.print.then(|| {
             let err = io::BufWriter::new(io::stderr());
-            Box::new(PacketWriter::new(err, o.format, o.hex, o.fields.clone(), o.color))
-                as Box<dyn Sink>
+            Box::new(PacketWriter::new(
+                err,
+                o.format,
+                o.hex,
+                o.fields.clone(),
+                o.color,
+            )) as Box<dyn Sink>
         })
     } else {
         let out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());

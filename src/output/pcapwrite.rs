@@ -293,9 +293,8 @@ impl<W: Write> CaptureWriter<W> {
                 let id = self.interface(src_iface, linktype)?;
                 let t = self.ticks(ts);
                 let padded = bytes.len().next_multiple_of(4);
-                let len = u32::try_from(32 + padded).map_err(|_| {
-                    io::Error::new(io::ErrorKind::InvalidInput, "frame over 4 GiB")
-                })?;
+                let len = u32::try_from(32 + padded)
+                    .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "frame over 4 GiB"))?;
                 let b = &mut self.block;
                 b.clear();
                 b.extend_from_slice(&EPB.to_le_bytes());
@@ -441,8 +440,7 @@ mod tests {
             .write_frame(Timestamp::default(), 40, 113, 0, &frame(0))
             .unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
-        let mut w =
-            CaptureWriter::new(Vec::new(), WriteOptions::new(WriteFormat::Pcapng)).unwrap();
+        let mut w = CaptureWriter::new(Vec::new(), WriteOptions::new(WriteFormat::Pcapng)).unwrap();
         w.write_frame(Timestamp::default(), 40, 1, 0, &frame(0))
             .unwrap();
         w.write_frame(Timestamp::default(), 40, 113, 0, &frame(1))

@@ -172,13 +172,15 @@ impl SaveSink {
     /// number unless it is 0 without padding.
     fn name(&self, count: u32, width: usize) -> Result<String, SaveError> {
         let base = match self.opts.rotation.every_secs {
-            Some(_) => strftime_local(&self.opts.path, self.opened_at).ok_or_else(|| SaveError {
-                path: self.opts.path.clone(),
-                error: io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    "the file name pattern does not expand (strftime)",
-                ),
-            })?,
+            Some(_) => {
+                strftime_local(&self.opts.path, self.opened_at).ok_or_else(|| SaveError {
+                    path: self.opts.path.clone(),
+                    error: io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "the file name pattern does not expand (strftime)",
+                    ),
+                })?
+            }
             None => self.opts.path.clone(),
         };
         Ok(if count == 0 && width == 0 {
@@ -199,8 +201,11 @@ impl SaveSink {
         } else {
             Box::new(File::create(&name).map_err(err)?)
         };
-        let w = CaptureWriter::new(BufWriter::with_capacity(256 * 1024, out), self.opts.write.clone())
-            .map_err(err)?;
+        let w = CaptureWriter::new(
+            BufWriter::with_capacity(256 * 1024, out),
+            self.opts.write.clone(),
+        )
+        .map_err(err)?;
         self.writer = Some(w);
         if !self.files.contains(&name) {
             self.files.push(name.clone());
