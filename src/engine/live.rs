@@ -85,7 +85,7 @@ impl FrameSource for LiveFrames {
         {
             self.draining = Some(Instant::now());
         }
-        if self.draining.is_some_and(|t| t.elapsed() >= DRAIN_FOR) {
+        if self.stop.is_immediate() || self.draining.is_some_and(|t| t.elapsed() >= DRAIN_FOR) {
             return Ok(Pull::End);
         }
         match self.src.next_frame() {

@@ -244,7 +244,7 @@ impl SaveSink {
                     self.close()?;
                     self.limit_reached = true;
                     if let Some(s) = &self.stop {
-                        s.request();
+                        s.request_now();
                     }
                     return Ok(());
                 }
