@@ -393,7 +393,7 @@ fn capture_w_pcapng_describes_the_interface_and_ends_with_statistics() {
     assert_count(&f, 25);
     assert_eq!(summary_count(&done.stderr), 25);
     let info = capinfos(&f, &[]);
-    let uname = sh(&["uname", "-s", "-r"]).trim().replace(' ', " ");
+    let uname = sh(&["uname", "-s", "-r"]).trim().to_string();
     assert_eq!(
         capinfos_value(&info, "Capture oper-sys").as_deref(),
         Some(uname.as_str()),
@@ -518,7 +518,7 @@ fn capture_w_dash_feeds_tcpdump_and_nothing_else_on_stdout() {
         bin().display(),
         d.path("err").display()
     );
-    let mut p = Proc::spawn_cmd(Command::new("bash").args(["-c", &script]));
+    let p = Proc::spawn_cmd(Command::new("bash").args(["-c", &script]));
     // The capture is ready once its line is on stderr (in the file).
     let ready = (0..200).any(|_| {
         thread::sleep(Duration::from_millis(50));
