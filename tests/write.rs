@@ -798,3 +798,109 @@ fn a_signal_mid_traffic_leaves_every_file_complete() {
         assert!(total > 0 && total < 400, "SIG{sig}: {total}");
     }
 }
+
+/// Size of the packet socket's ring mapped into process `pid` (libpcap's
+/// TPACKET ring, sized from the -B buffer).
+fn ring_bytes(pid: u32) -> u64 {
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+    let line = maps
+        .lines()
+        .find(|l| l.contains("socket:["))
+        .unwrap_or_else(|| panic!("no socket mapping in {pid}:\n{maps}"));
+    let range = line.split_whitespace().next().unwrap();
+    let (a, b) = range.split_once('-').unwrap();
+    u64::from_str_radix(b, 16).unwrap() - u64::from_str_radix(a, 16).unwrap()
+}
+
+#[test]
+fn capture_b_sizes_the_kernel_buffer_as_tcpdump_b_does() {
+    require_root();
+    for kib in ["4096", "16384"] {
+        // tcpdump in immediate mode, as layerscope captures.
+        let mut td = Proc::spawn_cmd(Command::new("tcpdump").args([
+            "-i",
+            "lo",
+            "--immediate-mode",
+            "-B",
+            kib,
+            "-w",
+            "/dev/null",
+        ]));
+        td.wait_for_stderr("listening on", Duration::from_secs(20));
+        let want = ring_bytes(td.pid);
+        td.signal("TERM");
+        td.wait(Duration::from_secs(10));
+        let mut cap = Proc::spawn(&["capture", "-i", "lo", "-q", "-B", kib]);
+        cap.wait_ready();
+        let got = ring_bytes(cap.pid);
+        cap.signal("TERM");
+        let done = cap.wait(Duration::from_secs(10));
+        assert_eq!(done.code(), Some(0), "{}", done.stderr);
+        assert_eq!(got, want, "-B {kib}");
+    }
+}
+
+#[test]
+fn capture_q_redraws_one_count_line_and_clears_it_before_the_summary() {
+    require_root();
+    let session = unique("ls-write");
+    let bin = bin();
+    let cmd = format!(
+        "'{}' capture -i lo -f icmp -q -c 6; sleep 30",
+        bin.display()
+    );
+    sh(&[
+        "tmux",
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &cmd,
+    ]);
+    struct Kill(String);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = Command::new("tmux")
+                .args(["kill-session", "-t", &self.0])
+                .status();
+        }
+    }
+    let _k = Kill(session.clone());
+    let pane = || sh(&["tmux", "capture-pane", "-p", "-t", &session]);
+    let wait_for = |needle: &str| {
+        for _ in 0..200 {
+            let p = pane();
+            if p.contains(needle) {
+                return p;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        panic!("no '{needle}' on the terminal:\n{}", pane());
+    };
+    wait_for("capturing on lo");
+    // One ping: a request and its reply; the count shows 2 within ~0.1 s
+    // of the next tick, without waiting for more packets.
+    sh(&["ping", "-n", "-q", "-c", "1", "127.0.0.1"]);
+    let p = wait_for("2 packets");
+    assert!(!p.contains("2 packets captured"), "{p}");
+    sh(&["ping", "-n", "-q", "-c", "2", "-i", "0.2", "127.0.0.1"]);
+    let p = wait_for("6 packets captured");
+    let lines: Vec<&str> = p.lines().filter(|l| !l.trim().is_empty()).collect();
+    // The count line was cleared: the summary follows the ready line.
+    assert_eq!(
+        lines,
+        [
+            "layerscope: capturing on lo",
+            "6 packets captured",
+            lines[2],
+            "0 packets dropped by kernel",
+            "0 packets dropped by interface",
+        ],
+        "{p}"
+    );
+    assert!(lines[2].ends_with("received by filter"), "{p}");
+}
