@@ -137,11 +137,23 @@ pub fn run(opts: &CaptureOptions) -> i32 {
                 opts.rotation.files.unwrap_or(0)
             );
         }
-        match s.files() {
+        let files = s.files();
+        match files {
             [one] if one == "-" => {}
             [one] => eprintln!("wrote {one}"),
-            [first, .., last] => eprintln!("wrote {} files: {first} … {last}", s.files().len()),
             [] => {}
+            _ => {
+                let list = if files.len() <= 4 {
+                    files.join(", ")
+                } else {
+                    format!("{} … {}", files[0], files[files.len() - 1])
+                };
+                eprintln!(
+                    "wrote {} files: {list} (newest {})",
+                    files.len(),
+                    s.current()
+                );
+            }
         }
     }
     code

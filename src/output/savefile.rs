@@ -158,6 +158,11 @@ impl SaveSink {
         &self.files
     }
 
+    /// The file written last.
+    pub fn current(&self) -> &str {
+        &self.current
+    }
+
     /// Packets written.
     pub fn packets(&self) -> u64 {
         self.packets
