@@ -483,7 +483,7 @@ fn capture_w_with_y_writes_only_matching_packets_in_pcap() {
         "-i",
         "lo",
         "-f",
-        "icmp",
+        "icmp and host 127.0.0.2",
         "-Y",
         "icmp.type == 8",
         "-w",
@@ -494,7 +494,7 @@ fn capture_w_with_y_writes_only_matching_packets_in_pcap() {
         "jsonl",
     ]);
     cap.wait_ready();
-    sh(&["ping", "-n", "-q", "-c", "20", "-i", "0.01", "127.0.0.1"]);
+    sh(&["ping", "-n", "-q", "-c", "20", "-i", "0.01", "127.0.0.2"]);
     let done = cap.wait(Duration::from_secs(15));
     assert_eq!(done.code(), Some(0), "{}", done.stderr);
     // 40 captured (requests and replies), 20 requests written and shown.
@@ -514,7 +514,7 @@ fn capture_w_dash_feeds_tcpdump_and_nothing_else_on_stdout() {
     require_root();
     let d = TempDir::new();
     let script = format!(
-        "set -o pipefail; '{}' capture -i lo -f icmp -c 40 -w - -P -F jsonl 2>'{}' | tcpdump -nn -r - 2>/dev/null",
+        "set -o pipefail; '{}' capture -i lo -f 'icmp and host 127.0.0.3' -c 40 -w - -P -F jsonl 2>'{}' | tcpdump -nn -r - 2>/dev/null",
         bin().display(),
         d.path("err").display()
     );
@@ -525,7 +525,7 @@ fn capture_w_dash_feeds_tcpdump_and_nothing_else_on_stdout() {
         std::fs::read_to_string(d.path("err")).is_ok_and(|s| s.contains("capturing on"))
     });
     assert!(ready, "capture did not start");
-    sh(&["ping", "-n", "-q", "-c", "20", "-i", "0.01", "127.0.0.1"]);
+    sh(&["ping", "-n", "-q", "-c", "20", "-i", "0.01", "127.0.0.3"]);
     let done = p.wait(Duration::from_secs(20));
     let err = std::fs::read_to_string(d.path("err")).unwrap();
     assert_eq!(done.code(), Some(0), "{err}{}", done.stderr);
@@ -846,7 +846,7 @@ fn capture_q_redraws_one_count_line_and_clears_it_before_the_summary() {
     let session = unique("ls-write");
     let bin = bin();
     let cmd = format!(
-        "'{}' capture -i lo -f icmp -q -c 6; sleep 30",
+        "'{}' capture -i lo -f 'icmp and host 127.0.0.4' -q -c 6; sleep 30",
         bin.display()
     );
     sh(&[
@@ -884,10 +884,10 @@ fn capture_q_redraws_one_count_line_and_clears_it_before_the_summary() {
     wait_for("capturing on lo");
     // One ping: a request and its reply; the count shows 2 within ~0.1 s
     // of the next tick, without waiting for more packets.
-    sh(&["ping", "-n", "-q", "-c", "1", "127.0.0.1"]);
+    sh(&["ping", "-n", "-q", "-c", "1", "127.0.0.4"]);
     let p = wait_for("2 packets");
     assert!(!p.contains("2 packets captured"), "{p}");
-    sh(&["ping", "-n", "-q", "-c", "2", "-i", "0.2", "127.0.0.1"]);
+    sh(&["ping", "-n", "-q", "-c", "2", "-i", "0.2", "127.0.0.4"]);
     let p = wait_for("6 packets captured");
     let lines: Vec<&str> = p.lines().filter(|l| !l.trim().is_empty()).collect();
     // The count line was cleared: the summary follows the ready line.
