@@ -230,6 +230,21 @@ fn write_format_flag_overrides_the_name_and_precision_follows_the_source() {
         assert_eq!(prec(&out), prec(&src), "{}", src.display());
         assert_eq!(frames(&out, None), frames(&src, None));
     }
+    // From a pipe (read once, never peeked at): nanosecond pcap, every frame.
+    let src = fixture("udp.pcap");
+    let out = d.path("pipe.pcap");
+    let script = format!(
+        "'{}' read <(cat '{}') -w '{}'",
+        bin().display(),
+        src.display(),
+        out.display()
+    );
+    let o = run_out(
+        Command::new("bash").args(["-c", &script]),
+        Duration::from_secs(30),
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(frames(&out, None), frames(&src, None));
 }
 
 #[test]

@@ -318,11 +318,13 @@ impl Sink for SaveSink {
 }
 
 /// Whether frames read from `paths` need nanosecond timestamps: not when
-/// every input is a classic microsecond pcap file (standard input and
-/// pcapng count as nanosecond, which loses nothing).
+/// every input is a classic microsecond pcap file (standard input, pipes
+/// and pcapng count as nanosecond, which loses nothing).
 pub fn inputs_need_nanos(paths: &[String]) -> bool {
     paths.iter().any(|p| {
-        if p == "-" {
+        // Only a regular file may be opened twice: a pipe's header would be
+        // gone for the real read.
+        if p == "-" || !std::fs::metadata(p).is_ok_and(|m| m.is_file()) {
             return true;
         }
         match FileSource::open(p) {
