@@ -15,3 +15,4 @@ pub mod flow;
 pub mod output;
 pub mod source;
 pub mod traffic;
+pub mod view;

@@ -37,6 +37,30 @@ enum Command {
     Client(ClientArgs),
     /// Watch one send() become frames: server, client and capture in private network namespaces
     Demo(DemoArgs),
+    /// Interactive view: packet list, layer tree and bytes, as Wireshark's panes
+    View(ViewArgs),
+}
+
+#[derive(Args)]
+struct ViewArgs {
+    /// Capture files (pcap or pcapng) on disk, shown one after another
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// BPF filter expression, applied as tcpdump applies it (e.g. 'tcp port 80')
+    #[arg(short = 'f', long = "filter", value_name = "BPF")]
+    filter: Option<String>,
+    /// Display filter to open with (edit it with `/` in the view)
+    #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+    display_filter: Option<String>,
+    /// Decode every frame alone: no IP defragmentation, no TCP reassembly
+    #[arg(long)]
+    no_reassembly: bool,
+    /// Cap on reassembled bytes kept for revisiting packets (oldest dropped, reported)
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    keep_reassembled: usize,
+    /// When to colour the view (NO_COLOR also turns colour off)
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorArg,
 }
 
 #[derive(Args)]
@@ -84,7 +108,7 @@ struct ClientArgs {
     /// Server address and port (e.g. 127.0.0.1:7007 or [::1]:7007)
     #[arg(value_name = "ADDR:PORT")]
     server: std::net::SocketAddr,
-    /// Message to send
+    /// Message to send; a newline ends it, on TCP and UDP alike (the echo protocol is line-based)
     #[arg(long, conflicts_with = "size")]
     message: Option<String>,
     /// Send a message of N bytes instead
@@ -111,7 +135,7 @@ struct DemoArgs {
     /// Use IPv6 (::1, or fd99::1 and fd99::2 with --veth)
     #[arg(long)]
     ipv6: bool,
-    /// Message to send
+    /// Message to send; a newline ends it, on TCP and UDP alike (the echo protocol is line-based)
     #[arg(long, conflicts_with = "size")]
     message: Option<String>,
     /// Send a message of N bytes instead (larger than the MSS to see segmentation)
@@ -568,6 +592,21 @@ fn main() {
         }
     }
     let code = match cli.command {
+        Command::View(a) => cmd::view::run(&layerscope::view::ViewOptions {
+            files: a.files,
+            bpf: a.filter,
+            display: a.display_filter,
+            reasm: layerscope::engine::ReasmOptions {
+                enabled: !a.no_reassembly,
+                ..Default::default()
+            },
+            reasm_cap: a.keep_reassembled,
+            color: match a.color {
+                ColorArg::Always => true,
+                ColorArg::Never => false,
+                ColorArg::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            },
+        }),
         Command::Read(a) => cmd::read::run(&cmd::read::ReadOptions {
             files: a.files,
             output: a.output.options(),
@@ -667,9 +706,9 @@ fn main() {
             use layerscope::traffic::client;
             let t = a.transport.get();
             let message = match (a.size, &a.message) {
-                (Some(n), _) => client::sized_message(n, t),
-                (None, Some(m)) => client::text_message(m, t),
-                (None, None) => client::text_message("hello from layerscope", t),
+                (Some(n), _) => client::sized_message(n),
+                (None, Some(m)) => client::text_message(m),
+                (None, None) => client::text_message("hello from layerscope"),
             };
             if !(a.timeout.is_finite() && a.timeout > 0.0) {
                 eprintln!("layerscope: --timeout must be a positive number of seconds");
@@ -691,9 +730,9 @@ fn main() {
             use layerscope::traffic::client;
             let t = a.transport.get();
             let message = match (a.size, &a.message) {
-                (Some(n), _) => client::sized_message(n, t),
-                (None, Some(m)) => client::text_message(m, t),
-                (None, None) => client::text_message("hello, layers", t),
+                (Some(n), _) => client::sized_message(n),
+                (None, Some(m)) => client::text_message(m),
+                (None, None) => client::text_message("hello, layers"),
             };
             let color = match a.color {
                 ColorArg::Auto => None,

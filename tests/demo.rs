@@ -193,7 +193,8 @@ fn udp_fragments_on_veth() {
 fn udp_small_datagram_is_not_fragmented() {
     let v = demo(&["--udp", "--message", "one datagram"]);
     assert_eq!(v["fragments"], 0);
-    assert_eq!(v["client_payload_bytes"], 12);
+    // 12 characters and the newline that ends a message on either transport.
+    assert_eq!(v["client_payload_bytes"], 13);
     assert_eq!(v["client_payload_matches"], true);
     assert_eq!(
         v["datagrams"].as_array().map(Vec::len),
@@ -323,4 +324,66 @@ fn ctrl_c_removes_the_namespaces() {
         !list.contains(&prefix),
         "namespaces left after Ctrl-C:\n{list}"
     );
+}
+
+/// The time in a report line ("+1.193 ms"), in nanoseconds.
+fn line_ms(l: &str) -> Option<i64> {
+    let t = l.split_whitespace().find(|w| w.starts_with('+'))?;
+    let (whole, frac) = t.trim_start_matches('+').split_once('.')?;
+    Some(whole.parse::<i64>().ok()? * 1_000_000 + frac.parse::<i64>().ok()? * 1_000)
+}
+
+#[test]
+fn timeline_puts_each_call_beside_its_frames_on_the_ladders_clock() {
+    require_root();
+    ensure_ethtool();
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let out = run_out(
+        layerscope().args(["demo"]).env("NO_COLOR", "1"),
+        Duration::from_secs(120),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    let timeline: Vec<&str> = s
+        .lines()
+        .skip_while(|l| !l.starts_with("1. Timeline"))
+        .take_while(|l| !l.starts_with("2. "))
+        .collect();
+    let find = |pred: &dyn Fn(&str) -> bool| {
+        timeline
+            .iter()
+            .position(|l| pred(l))
+            .unwrap_or_else(|| panic!("not in the timeline:\n{}", timeline.join("\n")))
+    };
+    // The message is 14 bytes ("hello, layers" and its newline).
+    let send = find(&|l| l.contains("client  send("));
+    let data = find(&|l| l.contains("client → server") && l.contains("len=14"));
+    let srv_recv = find(&|l| l.contains("server  recv(") && l.contains("= 14 bytes"));
+    let srv_send = find(&|l| l.contains("server  send("));
+    let reply = find(&|l| l.contains("server → client") && l.contains("len=20"));
+    let cli_recv = find(&|l| l.contains("client  recv(") && l.contains("= 20 bytes"));
+    assert!(
+        send < data
+            && data < srv_recv
+            && srv_recv < srv_send
+            && srv_send < reply
+            && reply < cli_recv,
+        "calls out of order around their frames:\n{}",
+        timeline.join("\n")
+    );
+    // Times in the timeline never go backwards.
+    let times: Vec<i64> = timeline.iter().filter_map(|l| line_ms(l)).collect();
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "{}",
+        timeline.join("\n")
+    );
+    // Frame #1 has the same time in the timeline and the ladder.
+    let t1 = line_ms(timeline[find(&|l| l.contains(" #1   "))]).unwrap();
+    let ladder = s
+        .lines()
+        .skip_while(|l| !l.starts_with("4. Ladder"))
+        .find(|l| l.starts_with(" #1 "))
+        .expect("ladder row #1");
+    assert_eq!(line_ms(ladder), Some(t1), "{ladder}");
 }

@@ -192,3 +192,65 @@ fn privileged_port_without_rights_says_how() {
         "{err}"
     );
 }
+
+#[test]
+fn udp_client_says_it_timed_out() {
+    // A socket that receives and never answers.
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap().to_string();
+    let t = Instant::now();
+    let out = run(&[
+        "client",
+        "--udp",
+        &addr,
+        "--timeout",
+        "1",
+        "--message",
+        "hi",
+    ]);
+    assert!(t.elapsed() < Duration::from_secs(5));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("timed out") && err.contains(&addr) && err.contains("1 of 1"),
+        "{err}"
+    );
+    let mut buf = [0u8; 64];
+    let (n, _) = silent.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"hi\n");
+}
+
+#[test]
+fn message_ends_with_one_newline_over_tcp_and_udp_alike() {
+    use std::io::Read;
+    // Plain sockets, not our server: what arrives is what the client sent.
+    let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
+    let taddr = tcp.local_addr().unwrap().to_string();
+    let client =
+        std::thread::spawn(move || run(&["client", &taddr, "--timeout", "1", "--message", "hi"]));
+    let (mut conn, _) = tcp.accept().unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 64];
+    while !got.ends_with(b"\n") {
+        let n = conn.read(&mut buf).unwrap();
+        assert!(n > 0, "connection closed after {got:?}");
+        got.extend_from_slice(&buf[..n]);
+    }
+    drop(conn);
+    let _ = client.join();
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let uaddr = udp.local_addr().unwrap().to_string();
+    let _ = run(&[
+        "client",
+        "--udp",
+        &uaddr,
+        "--timeout",
+        "1",
+        "--message",
+        "hi",
+    ]);
+    let (n, _) = udp.recv_from(&mut buf).unwrap();
+    assert_eq!(got, b"hi\n");
+    assert_eq!(&buf[..n], b"hi\n");
+}

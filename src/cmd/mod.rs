@@ -11,6 +11,7 @@ pub mod interfaces;
 pub mod read;
 pub mod stats;
 pub mod traffic;
+pub mod view;
 
 use crate::engine::live::{drop_privileges, LiveFrames};
 use crate::engine::source::open_file;

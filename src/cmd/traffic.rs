@@ -53,7 +53,27 @@ pub fn client(opts: ClientOptions, explain: bool) -> i32 {
                     .map(|l| format!(" (local {l})"))
                     .unwrap_or_default()
             );
+            if rep.unanswered > 0 {
+                eprintln!(
+                    "layerscope: timed out: {} of {} messages had no reply from {} within {:?}{}",
+                    rep.unanswered,
+                    opts.repeat,
+                    opts.server,
+                    opts.timeout,
+                    if opts.transport == crate::traffic::Transport::Udp {
+                        " (UDP does not retransmit; is an echo server listening there?)"
+                    } else {
+                        ""
+                    }
+                );
+                return exit::INPUT;
+            }
             if rep.replies.len() < opts.repeat as usize {
+                eprintln!(
+                    "layerscope: the server closed the connection after {} of {} replies",
+                    rep.replies.len(),
+                    opts.repeat
+                );
                 return exit::INPUT;
             }
             exit::OK

@@ -59,6 +59,9 @@ pub trait FieldSink {
     /// Opens a subtree (flags, options) under the last field or layer.
     fn open(&mut self, _label: &str, _range: Range<usize>) {}
     fn close(&mut self) {}
+    /// Which buffer the next layer's ranges index (the frame, or the
+    /// reassembled bytes): for sinks that point at bytes.
+    fn source(&mut self, _src: super::Src) {}
     /// Whether layer titles and labels are shown; a sink that only reads
     /// values (a display filter) says no, and decoders skip formatting them.
     fn tree(&self) -> bool {

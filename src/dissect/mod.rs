@@ -699,8 +699,11 @@ pub fn all_fields(pkt: &Packet<'_>, out: &mut dyn FieldSink) {
     frame::fields(pkt, out);
     let parent = reasm::parent_index(pkt);
     for (i, l) in pkt.layers.iter().enumerate() {
+        out.source(l.src);
         layer_fields(pkt, l, out);
         if Some(i) == parent {
+            // The reassembly tree's ranges index the frame.
+            out.source(Src::Frame);
             reasm::fields(pkt, out);
         }
     }

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use std::ops::Range;
 
 /// Pair fields Wireshark keeps hidden in the tree (they repeat src/dst).
-const HIDDEN: &[&str] = &[
+pub const HIDDEN: &[&str] = &[
     "eth.addr",
     "eth.lg",
     "eth.ig",
@@ -132,7 +132,7 @@ impl FieldSink for TreeSink<'_> {
 /// The tier of a layer named in the field tree, from the declaration of
 /// the protocol that emits it (so the tree colours layers as the hex dump
 /// colours their bytes).
-fn layer_tier(name: &str) -> Option<dissect::Tier> {
+pub fn layer_tier(name: &str) -> Option<dissect::Tier> {
     dissect::registry::by_layer_name(name)
         // Reassembly trees (`ip.fragments`, `tcp.segments`) belong to their protocol.
         .or_else(|| dissect::registry::by_layer_name(name.split('.').next()?))

@@ -10,7 +10,7 @@ pub fn byte_owners(pkt: &Packet<'_>) -> Vec<Option<Tier>> {
 }
 
 /// Owners of the bytes of one buffer, shifted left by `skip`.
-fn owners_of(pkt: &Packet<'_>, src: Src, len: usize, skip: usize) -> Vec<Option<Tier>> {
+pub fn owners_of(pkt: &Packet<'_>, src: Src, len: usize, skip: usize) -> Vec<Option<Tier>> {
     let mut owners = vec![None; len];
     for l in pkt.layers.iter().filter(|l| l.src == src) {
         let r = l.header();

@@ -190,7 +190,7 @@ fn find(h: &[u8], n: &[u8]) -> Option<usize> {
 /// The protocol a column shows: the outermost link and network headers, the
 /// first transport header (ICMP counts, as users look for it there), and
 /// what the transport carries.
-fn tier_name(pkt: &Packet<'_>, tier: Tier) -> &'static str {
+pub fn tier_name(pkt: &Packet<'_>, tier: Tier) -> &'static str {
     let transport = pkt.layers.iter().position(|l| {
         matches!(
             l.proto,

@@ -298,6 +298,12 @@ impl FileSource {
     /// The next frame, `Ok(None)` at the end. After an error every further
     /// call returns `Ok(None)`.
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, SourceError> {
+        Ok(self.next_frame_at()?.map(|(_, f)| f))
+    }
+
+    /// The next frame and the input offset of its bytes, where a reader of
+    /// the same (uncompressed) file finds them again.
+    pub fn next_frame_at(&mut self) -> Result<Option<(u64, Frame<'_>)>, SourceError> {
         let rec = match self.state {
             State::Pcap => self.next_pcap(),
             State::Pcapng => self.next_pcapng(),
@@ -314,17 +320,21 @@ impl FileSource {
                 return Err(e);
             }
         };
+        let at = self.base + rec.data as u64;
         let bytes = self
             .buf
             .get(rec.data..rec.data.saturating_add(rec.caplen))
             .unwrap_or(&[]);
-        Ok(Some(Frame {
-            ts: rec.ts,
-            wire_len: rec.wire_len,
-            linktype: rec.linktype,
-            interface: rec.interface,
-            bytes,
-        }))
+        Ok(Some((
+            at,
+            Frame {
+                ts: rec.ts,
+                wire_len: rec.wire_len,
+                linktype: rec.linktype,
+                interface: rec.interface,
+                bytes,
+            },
+        )))
     }
 
     // ---- buffer management ----

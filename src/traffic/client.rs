@@ -1,6 +1,6 @@
 //! The echo client: connect, send each message, wait for its echo, close.
 
-use super::explain::{Call, Narrator};
+use super::explain::{now, Call, Narrator};
 use super::{describe, socket_triple, NetError, Transport, ECHO_PREFIX};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::io::{Read, Write};
@@ -28,30 +28,41 @@ pub struct ClientReport {
     pub sent: usize,
     pub received: usize,
     pub replies: Vec<Vec<u8>>,
+    /// Messages whose reply did not come within the timeout.
+    pub unanswered: usize,
 }
 
-/// `--size N`: N bytes of a readable pattern, the last one `\n` for TCP.
-pub fn sized_message(n: usize, t: Transport) -> Vec<u8> {
+/// `--size N`: N bytes of a readable pattern, the last one `\n`.
+///
+/// The echo protocol is line-based on both transports (a TCP stream has no
+/// message boundaries, so the newline ends a message), and the same message
+/// goes out over TCP and UDP alike.
+pub fn sized_message(n: usize) -> Vec<u8> {
     let pat = b"0123456789abcdefghijklmnopqrstuvwxyz";
     let mut m: Vec<u8> = (0..n).map(|i| pat[i % pat.len()]).collect();
-    if t == Transport::Tcp {
-        if let Some(last) = m.last_mut() {
-            *last = b'\n';
-        }
+    if let Some(last) = m.last_mut() {
+        *last = b'\n';
     }
     m
 }
 
-/// `--message TEXT`: the text, newlines folded, and `\n` appended for TCP.
-pub fn text_message(text: &str, t: Transport) -> Vec<u8> {
+/// `--message TEXT`: the text, newlines folded, and `\n` appended (on TCP
+/// and UDP alike, as `echo TEXT | nc` sends it).
+pub fn text_message(text: &str) -> Vec<u8> {
     let mut m: Vec<u8> = text
         .bytes()
         .map(|b| if b == b'\n' { b' ' } else { b })
         .collect();
-    if t == Transport::Tcp {
-        m.push(b'\n');
-    }
+    m.push(b'\n');
     m
+}
+
+/// A read timeout (SO_RCVTIMEO) shows as EAGAIN, or ETIMEDOUT on some systems.
+fn is_timeout(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
 }
 
 pub fn run(o: &ClientOptions, say: &Narrator) -> Result<ClientReport, NetError> {
@@ -96,10 +107,12 @@ fn run_tcp(o: &ClientOptions, say: &Narrator) -> Result<ClientReport, NetError> 
         );
     }
     say.note(format!("connect() sends SYN to {a} and waits for SYN-ACK"));
+    let t = now();
     s.connect_timeout(&SockAddr::from(a), o.timeout)
         .map_err(|e| describe("connect to", a, e))?;
     let local = s.local_addr().ok().and_then(|x| x.as_socket());
-    say.say(
+    say.said(
+        t,
         Call::Connect,
         format!(
             "connect(fd {}, {a}) = 0: handshake done; the kernel picked local address {}",
@@ -116,10 +129,12 @@ fn run_tcp(o: &ClientOptions, say: &Narrator) -> Result<ClientReport, NetError> 
     };
     let mut buf = vec![0u8; 65536];
     for _ in 0..o.repeat {
+        let t = now();
         st.write_all(&o.message)
             .map_err(|e| describe("send to", a, e))?;
         rep.sent += o.message.len();
-        say.say(
+        say.said(
+            t,
             Call::Send(o.message.len()),
             format!(
                 "send(fd {fd}, {} bytes) = {}",
@@ -131,9 +146,15 @@ fn run_tcp(o: &ClientOptions, say: &Narrator) -> Result<ClientReport, NetError> 
         let want = ECHO_PREFIX.len() + o.message.len();
         let mut got = Vec::with_capacity(want);
         while got.len() < want {
-            let n = st
-                .read(&mut buf)
-                .map_err(|e| describe("receive from", a, e))?;
+            let n = match st.read(&mut buf) {
+                Ok(n) => n,
+                Err(e) if is_timeout(&e) => {
+                    say.note(format!("no reply within {:?}", o.timeout));
+                    rep.unanswered += 1;
+                    break;
+                }
+                Err(e) => return Err(describe("receive from", a, e)),
+            };
             if n == 0 {
                 say.say(
                     Call::Recv(0),
@@ -145,7 +166,9 @@ fn run_tcp(o: &ClientOptions, say: &Narrator) -> Result<ClientReport, NetError> 
             got.extend_from_slice(&buf[..n]);
         }
         rep.received += got.len();
-        rep.replies.push(got);
+        if !got.is_empty() {
+            rep.replies.push(got);
+        }
     }
     say.say(
         Call::Close,
@@ -173,6 +196,7 @@ fn run_udp(o: &ClientOptions, say: &Narrator) -> Result<ClientReport, NetError> 
     let mut rep = ClientReport::default();
     let mut buf = vec![0u8; 65536];
     for _ in 0..o.repeat {
+        let t = now();
         let n = sock
             .send_to(&o.message, a)
             .map_err(|e| describe("send to", a, e))?;
@@ -184,7 +208,8 @@ fn run_udp(o: &ClientOptions, say: &Narrator) -> Result<ClientReport, NetError> 
             ));
         }
         rep.sent += n;
-        say.say(
+        say.said(
+            t,
             Call::Send(n),
             format!("sendto(fd {fd}, {a}) = {n} bytes: one datagram, no handshake"),
         );
@@ -197,16 +222,12 @@ fn run_udp(o: &ClientOptions, say: &Narrator) -> Result<ClientReport, NetError> 
                 rep.received += m;
                 rep.replies.push(buf[..m].to_vec());
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
+            Err(e) if is_timeout(&e) => {
                 say.note(format!(
                     "no reply within {:?} (UDP does not retransmit)",
                     o.timeout
                 ));
+                rep.unanswered += 1;
             }
             Err(e) => return Err(describe("receive from", a, e)),
         }

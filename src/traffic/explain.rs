@@ -42,10 +42,26 @@ pub enum Call {
 
 #[derive(Clone, Debug)]
 pub struct Event {
+    /// When the call began: calls that make frames (connect, send, close)
+    /// come before those frames, so the timeline places them by this.
+    pub start: Timestamp,
+    /// When the call returned: calls that wait for frames (accept, recv)
+    /// are placed by this, after the frames they waited for.
     pub ts: Timestamp,
     pub role: Role,
     pub call: Call,
     pub text: String,
+}
+
+impl Event {
+    /// Where the call belongs among the frames: its start for calls that
+    /// cause frames, its return for calls that wait for them.
+    pub fn at(&self) -> Timestamp {
+        match self.call {
+            Call::Accept | Call::Recv(_) => self.ts,
+            _ => self.start,
+        }
+    }
 }
 
 /// Shared record of events, for the demo.
@@ -78,8 +94,15 @@ impl Narrator {
         }
     }
 
-    /// Records a call made just now, and prints it when explaining.
+    /// Records a call that returned just now (and began then, for quick
+    /// calls), and prints it when explaining.
     pub fn say(&self, call: Call, text: impl Into<String>) {
+        let t = now();
+        self.said(t, call, text)
+    }
+
+    /// Records a call that began at `start` and returned just now.
+    pub fn said(&self, start: Timestamp, call: Call, text: impl Into<String>) {
         let ts = now();
         let text = text.into();
         if self.print {
@@ -89,6 +112,7 @@ impl Narrator {
         if let Some(log) = &self.log {
             if let Ok(mut l) = log.lock() {
                 l.push(Event {
+                    start,
                     ts,
                     role: self.role,
                     call,

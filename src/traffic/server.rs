@@ -1,6 +1,6 @@
 //! The echo server: every socket call narrated, one thread per connection.
 
-use super::explain::{Call, Narrator};
+use super::explain::{now, Call, Narrator};
 use super::{describe, socket_triple, NetError, Transport, ECHO_PREFIX};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::io::{Read, Write};
@@ -178,8 +178,10 @@ impl Server {
             reply.extend_from_slice(ECHO_PREFIX);
             reply.extend_from_slice(&buf[..n]);
             let reply = &reply[..reply.len().min(65507)];
+            let t = now();
             match sock.send_to(reply, peer) {
-                Ok(m) => self.say.say(
+                Ok(m) => self.say.said(
+                    t,
                     Call::Send(m),
                     format!("sendto(fd {fd}, {peer}) = {m} bytes"),
                 ),
@@ -235,9 +237,11 @@ fn reply(s: &mut TcpStream, msg: &[u8], say: &Narrator) -> bool {
     let mut out = Vec::with_capacity(msg.len() + ECHO_PREFIX.len());
     out.extend_from_slice(ECHO_PREFIX);
     out.extend_from_slice(msg);
+    let t = now();
     match s.write_all(&out) {
         Ok(()) => {
-            say.say(
+            say.said(
+                t,
                 Call::Send(out.len()),
                 format!("send(fd {fd}, {} bytes) = {}", out.len(), out.len()),
             );

@@ -419,40 +419,23 @@ fn timeline(run: &DemoRun, a: &Analysis, o: &mut Out) {
     o.heading("1. Timeline: each socket call, and the frames on the wire while it ran");
     o.wrapped(
         "   ",
-        "Each client call heads the frames captured while it ran; the time shown for a call \
-         is when it returned, so it can be later than its frames. Server calls appear where \
-         they returned.",
+        "Times are since the server's socket() call, here and in the ladder diagram. A call \
+         that puts bytes on the wire (connect, send, close) is shown when it began, before its \
+         frames; a call that waits for them (accept, recv) when it returned, after them.",
         3,
         Some(DIM),
     );
-    let t0 = run
-        .events
-        .first()
-        .map(|e| e.ts)
-        .into_iter()
-        .chain(a.frames.first().map(|f| f.ts))
-        .min()
-        .unwrap_or_default();
-    // Each client call is placed where the previous one returned: that is
-    // when it began, and the frames after that point are its doing.
-    let mut keyed: Vec<(crate::source::Timestamp, u8, usize, Option<usize>)> = Vec::new();
-    let mut prev_client = None;
+    let t0 = origin(run, a);
+    let mut keyed: Vec<(crate::source::Timestamp, u8, usize)> = Vec::new();
     for (i, e) in run.events.iter().enumerate() {
-        let key = match e.role {
-            Role::Client => prev_client.unwrap_or(e.ts),
-            Role::Server => e.ts,
-        };
-        if e.role == Role::Client {
-            prev_client = Some(e.ts);
-        }
-        keyed.push((key, 0, i, None));
+        keyed.push((e.at(), 0, i));
     }
     for (i, f) in a.frames.iter().enumerate() {
-        keyed.push((f.ts, 1, i, Some(i)));
+        keyed.push((f.ts, 1, i));
     }
     keyed.sort_by_key(|k| (k.0, k.1, k.2));
     let mut items: Vec<Item> = Vec::new();
-    for (_, kind, i, _) in keyed {
+    for (_, kind, i) in keyed {
         if kind == 0 {
             items.push(Item::Call(&run.events[i]));
         } else if let Some(Item::Frames(v)) = items.last_mut() {
@@ -465,7 +448,7 @@ fn timeline(run: &DemoRun, a: &Analysis, o: &mut Out) {
     for it in &items {
         match it {
             Item::Call(e) => {
-                let first = format!("{:>12}  {:<6}  ", ms(e.ts.nanos_since(t0)), e.role.name());
+                let first = format!("{:>12}  {:<6}  ", ms(e.at().nanos_since(t0)), e.role.name());
                 let style = if e.role == Role::Client {
                     Some(BOLD)
                 } else {
@@ -1327,6 +1310,17 @@ fn arrow(label: &str, d: Dir) -> String {
     }
 }
 
+/// The one zero of every time the report shows: the first thing that
+/// happened, the server's socket() call (or the first frame, if earlier).
+fn origin(run: &DemoRun, a: &Analysis) -> crate::source::Timestamp {
+    let first_call = run.events.iter().map(|e| e.start).min();
+    first_call
+        .into_iter()
+        .chain(a.frames.first().map(|f| f.ts))
+        .min()
+        .unwrap_or_default()
+}
+
 fn ladder(run: &DemoRun, a: &Analysis, o: &mut Out) {
     o.heading(match run.opts.transport {
         Transport::Tcp => {
@@ -1340,7 +1334,7 @@ fn ladder(run: &DemoRun, a: &Analysis, o: &mut Out) {
     let gap = (LADDER + 7).saturating_sub(cols(&c) + cols(&s)).max(2);
     o.line(&format!("  {c}{}{s}", " ".repeat(gap)));
     o.line(&format!("       │{}│", " ".repeat(LADDER)));
-    let t0 = a.frames.first().map(|f| f.ts).unwrap_or_default();
+    let t0 = origin(run, a);
     let all: Vec<usize> = (0..a.frames.len()).collect();
     for sh in fold(a, &all) {
         match sh {
