@@ -167,6 +167,22 @@ enum FormatArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum WriteFormatArg {
+    Pcap,
+    Pcapng,
+}
+
+impl WriteFormatArg {
+    fn get(f: Option<Self>) -> Option<layerscope::output::pcapwrite::WriteFormat> {
+        use layerscope::output::pcapwrite::WriteFormat;
+        f.map(|f| match f {
+            WriteFormatArg::Pcap => WriteFormat::Pcap,
+            WriteFormatArg::Pcapng => WriteFormat::Pcapng,
+        })
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum ColorArg {
     Auto,
     Always,
@@ -222,6 +238,17 @@ struct ReadArgs {
     /// Never show a progress bar
     #[arg(long)]
     no_progress: bool,
+    /// Write the packets that pass -f and -Y to a capture file (`-`: standard
+    /// output), with their original timestamps and bytes; rows are then not
+    /// printed unless -P asks
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    write: Option<String>,
+    /// File format for -w [default: pcapng for a .pcapng name, else pcap]
+    #[arg(long, value_enum, value_name = "FORMAT", requires = "write")]
+    write_format: Option<WriteFormatArg>,
+    /// With -w, print rows as well (on standard error when writing to standard output)
+    #[arg(short = 'P', long = "print", requires = "write")]
+    print: bool,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -297,12 +324,7 @@ impl SourceArgs {
                 snaplen: self.snaplen.unwrap_or(262_144),
                 promisc: !self.no_promisc,
                 filter: self.filter.clone(),
-                buffer_size: Some(
-                    self.buffer_size
-                        .unwrap_or(32 << 10)
-                        .saturating_mul(1024)
-                        .min(i32::MAX as u32) as i32,
-                ),
+                buffer_size: Some(buffer_bytes(self.buffer_size)),
                 ..Default::default()
             });
         cmd::SourceOptions {
@@ -407,9 +429,36 @@ struct CaptureArgs {
     /// Stop after this many seconds
     #[arg(long, value_name = "SECS")]
     duration: Option<f64>,
-    /// Also write the captured frames to a pcap file
+    /// Write the captured packets to a capture file (`-`: standard output, and
+    /// nothing else goes there); with -Y only the packets it matches are written
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     write: Option<String>,
+    /// File format for -w [default: pcapng for a .pcapng name, else pcap]
+    #[arg(long, value_enum, value_name = "FORMAT", requires = "write")]
+    write_format: Option<WriteFormatArg>,
+    /// Ring buffer: start a new file once the current one is larger than MB
+    /// million bytes (files after the first get a number: FILE1, FILE2, …)
+    #[arg(short = 'C', value_name = "MB", requires = "write")]
+    file_size: Option<f64>,
+    /// Start a new file every SECS seconds; FILE is passed through strftime
+    /// (e.g. -w 'cap-%H%M%S.pcap')
+    #[arg(short = 'G', value_name = "SECS", requires = "write")]
+    rotate_seconds: Option<u64>,
+    /// With -C: keep N files (FILE0 … FILE{N-1}), overwriting the oldest;
+    /// with -G alone: stop after N files
+    #[arg(short = 'W', value_name = "N", requires = "write")]
+    file_count: Option<u32>,
+    /// With -w -, print rows on standard error as well
+    #[arg(
+        short = 'P',
+        long = "print",
+        requires = "write",
+        conflicts_with = "quiet"
+    )]
+    print: bool,
+    /// Kernel capture buffer in KiB [default: 32768]
+    #[arg(short = 'B', long, value_name = "KIB")]
+    buffer_size: Option<u32>,
     /// Bytes to capture per frame
     #[arg(short = 's', long, value_name = "N", default_value_t = 262144)]
     snaplen: i32,
@@ -455,6 +504,50 @@ impl OutputArgs {
                 timeout_secs: self.reassembly_timeout,
             },
         }
+    }
+}
+
+/// `-B KIB` in bytes [default: 32 MiB: counts must not miss bursts, and on
+/// lo libpcap's 2 MiB holds only ~31 frames].
+fn buffer_bytes(kib: Option<u32>) -> i32 {
+    kib.unwrap_or(32 << 10)
+        .saturating_mul(1024)
+        .min(i32::MAX as u32) as i32
+}
+
+/// `-C`, `-G`, `-W`, checked (exits with a usage error).
+fn rotation_args(
+    mb: Option<f64>,
+    secs: Option<u64>,
+    files: Option<u32>,
+    write: &Option<String>,
+) -> layerscope::output::savefile::Rotation {
+    let usage = |m: &str| -> ! {
+        eprintln!("layerscope: {m}");
+        std::process::exit(exit::USAGE);
+    };
+    let size = mb.map(|mb| {
+        if !(mb.is_finite() && mb > 0.0 && mb < 1e12) {
+            usage("-C must be a positive number of megabytes (1,000,000 bytes)");
+        }
+        (mb * 1e6) as u64
+    });
+    if secs == Some(0) {
+        usage("-G must be a positive number of seconds");
+    }
+    if files == Some(0) {
+        usage("-W must be at least 1");
+    }
+    if files.is_some() && size.is_none() && secs.is_none() {
+        usage("-W needs -C or -G");
+    }
+    if (size.is_some() || secs.is_some()) && write.as_deref() == Some("-") {
+        usage("-C and -G need a file name for -w, not standard output");
+    }
+    layerscope::output::savefile::Rotation {
+        size,
+        every_secs: secs,
+        files,
     }
 }
 
@@ -519,6 +612,9 @@ fn main() {
             output: a.output.options(),
             count: a.count,
             bpf: a.filter,
+            write: a.write,
+            write_format: WriteFormatArg::get(a.write_format),
+            print: a.print,
             progress: if a.no_progress {
                 Some(false)
             } else if a.progress {
@@ -535,12 +631,16 @@ fn main() {
                     snaplen: a.snaplen,
                     promisc: !a.no_promisc,
                     filter: a.filter,
+                    buffer_size: Some(buffer_bytes(a.buffer_size)),
                     ..Default::default()
                 },
                 output: a.output.options(),
                 count: a.count,
                 duration,
+                rotation: rotation_args(a.file_size, a.rotate_seconds, a.file_count, &a.write),
                 write: a.write,
+                write_format: WriteFormatArg::get(a.write_format),
+                print: a.print,
                 quiet: a.quiet,
                 user: a.user,
             })

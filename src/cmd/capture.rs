@@ -1,13 +1,16 @@
 //! `layerscope capture`: live frames through the same engine as `read`.
 
 use super::{
-    display_filter, exit, print_live_counters, print_reassembly, run_live, start_live,
+    display_filter, exit, io_exit, print_live_counters, print_reassembly, run_live, start_live,
     OutputOptions,
 };
-use crate::engine::{Engine, EngineOptions};
+use crate::engine::{Engine, EngineOptions, Sink};
+use crate::output::pcapwrite::{IfStats, WriteFormat, WriteOptions};
+use crate::output::savefile::{Rotation, SaveOptions, SaveSink};
 use crate::output::writer::CountLine;
 use crate::output::PacketWriter;
 use crate::source::live::LiveOptions;
+use crate::source::Timestamp;
 use std::io::{self, IsTerminal};
 use std::time::Duration;
 
@@ -17,8 +20,15 @@ pub struct CaptureOptions {
     pub output: OutputOptions,
     pub count: Option<u64>,
     pub duration: Option<Duration>,
-    /// `-w`: also write every captured frame to this pcap file.
+    /// `-w`: write the packets that pass both filters to this file (`-`:
+    /// standard output, and nothing else goes there).
     pub write: Option<String>,
+    /// `--write-format`; None: from the file name.
+    pub write_format: Option<WriteFormat>,
+    /// `-C`, `-G`, `-W`: tcpdump's ring buffers.
+    pub rotation: Rotation,
+    /// `-P`: with `-w -`, print rows on stderr.
+    pub print: bool,
     /// `-q`: no rows, only a running count.
     pub quiet: bool,
     /// `--user`: the account to become once the handle is open.
@@ -26,22 +36,42 @@ pub struct CaptureOptions {
 }
 
 pub fn run(opts: &CaptureOptions) -> i32 {
-    let write = opts.write.as_deref();
-    let mut src = match start_live(&opts.live, opts.user.as_deref(), |src| {
-        match write.map(|path| src.save_to(path)) {
-            Some(Err(e)) => {
-                eprintln!("layerscope: {e}");
-                Err(exit::INPUT)
-            }
-            _ => Ok(()),
-        }
-    }) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
     let o = &opts.output;
     let display = match display_filter(o.display.as_deref()) {
         Ok(d) => d,
+        Err(code) => return code,
+    };
+    let mut save: Option<SaveSink> = None;
+    let started = Timestamp::now();
+    // The file is created after the privilege drop, as the account the
+    // capture runs as, and before the ready line.
+    let mut src = match start_live(&opts.live, opts.user.as_deref(), |src| {
+        let Some(path) = &opts.write else {
+            return Ok(());
+        };
+        let format = opts
+            .write_format
+            .unwrap_or_else(|| WriteFormat::for_path(path));
+        let mut write = WriteOptions::new(format);
+        write.linktype = Some(src.linktype());
+        write.if_name = Some(src.interface().to_string());
+        write.snaplen = u32::try_from(opts.live.snaplen).unwrap_or(0);
+        match SaveSink::create(SaveOptions {
+            path: path.clone(),
+            write,
+            rotation: opts.rotation,
+        }) {
+            Ok(s) => {
+                save = Some(s.with_stop(src.stop_handle()));
+                Ok(())
+            }
+            Err(e) => {
+                eprintln!("layerscope: {e}");
+                Err(exit::INPUT)
+            }
+        }
+    }) {
+        Ok(s) => s,
         Err(code) => return code,
     };
     let mut engine = Engine::new(EngineOptions {
@@ -55,24 +85,76 @@ pub fn run(opts: &CaptureOptions) -> i32 {
     src.set_duration(opts.duration);
     // Live rows must show up promptly, not when the buffer fills.
     src.set_tick_every(Duration::from_millis(50));
-    let code = if opts.quiet {
+    let to_stdout = opts.write.as_deref() == Some("-");
+    let rows: Option<Box<dyn Sink>> = if opts.quiet {
         let show_count = io::stderr().is_terminal();
-        let mut sink = CountLine::new(show_count.then(io::stderr));
-        let code = run_live(&mut engine, &mut src, &mut sink);
-        let _ = engine.finish(&mut sink);
-        code
+        Some(Box::new(CountLine::new(show_count.then(io::stderr))))
+    } else if to_stdout {
+        // Standard output carries the capture: rows only on request, on stderr.
+        opts.print.then(|| {
+            let err = io::BufWriter::new(io::stderr());
+            Box::new(PacketWriter::new(
+                err,
+                o.format,
+                o.hex,
+                o.fields.clone(),
+                o.color,
+            )) as Box<dyn Sink>
+        })
     } else {
-        let stdout = io::stdout().lock();
-        let out = io::BufWriter::with_capacity(64 * 1024, stdout);
-        let mut sink = PacketWriter::new(out, o.format, o.hex, o.fields.clone(), o.color);
-        let code = run_live(&mut engine, &mut src, &mut sink);
-        let _ = engine.finish(&mut sink);
-        code
+        let out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+        Some(Box::new(PacketWriter::new(
+            out,
+            o.format,
+            o.hex,
+            o.fields.clone(),
+            o.color,
+        )))
     };
+    let mut sinks = (rows, save);
+    let mut code = run_live(&mut engine, &mut src, &mut sinks);
+    let st = src.stats();
+    if let Some(s) = &mut sinks.1 {
+        s.set_stats(IfStats {
+            received: st.received as u64,
+            dropped: st.dropped as u64,
+            start: Some(started),
+            end: Some(Timestamp::now()),
+        });
+    }
+    if let Err(e) = engine.finish(&mut sinks) {
+        let c = io_exit(e);
+        if code == exit::OK {
+            code = c;
+        }
+    }
     print_live_counters(&mut src, engine.packets());
     print_reassembly(&engine);
-    if let Some(path) = &opts.write {
-        eprintln!("wrote {path}");
+    if let Some(s) = &sinks.1 {
+        if s.limit_reached() {
+            eprintln!(
+                "Maximum file limit reached: {}",
+                opts.rotation.files.unwrap_or(0)
+            );
+        }
+        let files = s.files();
+        match files {
+            [one] if one == "-" => {}
+            [one] => eprintln!("wrote {one}"),
+            [] => {}
+            _ => {
+                let list = if files.len() <= 4 {
+                    files.join(", ")
+                } else {
+                    format!("{} … {}", files[0], files[files.len() - 1])
+                };
+                eprintln!(
+                    "wrote {} files: {list} (newest {})",
+                    files.len(),
+                    s.current()
+                );
+            }
+        }
     }
     code
 }

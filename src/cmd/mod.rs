@@ -300,10 +300,15 @@ pub fn run_live<K: Sink + ?Sized>(engine: &mut Engine, src: &mut LiveFrames, sin
 
 /// The closing counters on stderr, as tcpdump prints them.
 pub fn print_live_counters(src: &mut LiveFrames, captured: u64) {
+    use crate::output::writer::packets_word as w;
     let st = src.stats();
+    let (r, d, i) = (st.received as u64, st.dropped as u64, st.if_dropped as u64);
     eprintln!(
-        "{} packets captured\n{} packets received by filter\n{} packets dropped by kernel\n{} packets dropped by interface",
-        captured, st.received, st.dropped, st.if_dropped
+        "{captured} {} captured\n{r} {} received by filter\n{d} {} dropped by kernel\n{i} {} dropped by interface",
+        w(captured),
+        w(r),
+        w(d),
+        w(i)
     );
 }
 

@@ -1,7 +1,9 @@
 //! `layerscope read`: replay capture files through every layer.
 
 use super::{display_filter, drive_files, io_exit, print_reassembly, Driven, OutputOptions};
-use crate::engine::{Engine, EngineOptions};
+use crate::engine::{Engine, EngineOptions, Sink};
+use crate::output::pcapwrite::{WriteFormat, WriteOptions};
+use crate::output::savefile::{inputs_need_nanos, Rotation, SaveOptions, SaveSink};
 use crate::output::PacketWriter;
 use std::io::{self, IsTerminal, Write};
 
@@ -15,19 +17,94 @@ pub struct ReadOptions {
     pub bpf: Option<String>,
     /// Show a progress bar (None: when stderr is a terminal and stdout is not).
     pub progress: Option<bool>,
+    /// `-w`: write the packets that pass both filters to this file (`-`:
+    /// standard output).
+    pub write: Option<String>,
+    /// `--write-format`; None: from the file name.
+    pub write_format: Option<WriteFormat>,
+    /// `-P`: print rows even with `-w` (on stderr when writing to stdout).
+    pub print: bool,
 }
 
 /// Runs `read`; returns the process exit code.
 pub fn run(opts: &ReadOptions) -> i32 {
-    let stdout = io::stdout().lock();
-    let out = io::BufWriter::with_capacity(256 * 1024, stdout);
-    run_to(opts, out)
+    let Some(path) = opts.write.as_deref() else {
+        let stdout = io::stdout().lock();
+        let out = io::BufWriter::with_capacity(256 * 1024, stdout);
+        return run_to(opts, out);
+    };
+    let format = opts
+        .write_format
+        .unwrap_or_else(|| WriteFormat::for_path(path));
+    let mut write = WriteOptions::new(format);
+    write.nanos = inputs_need_nanos(&opts.files);
+    let save = match SaveSink::create(SaveOptions {
+        path: path.to_string(),
+        write,
+        rotation: Rotation::default(),
+    }) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("layerscope: {e}");
+            return super::exit::INPUT;
+        }
+    };
+    let o = &opts.output;
+    // As tshark: with -w nothing is printed unless -P asks, and never on
+    // the standard output that carries the capture.
+    let rows: Option<Box<dyn RowSink>> = match (opts.print, path == "-") {
+        (false, _) => None,
+        (true, true) => Some(Box::new(PacketWriter::new(
+            io::BufWriter::new(io::stderr()),
+            o.format,
+            o.hex,
+            o.fields.clone(),
+            o.color,
+        ))),
+        (true, false) => Some(Box::new(PacketWriter::new(
+            io::BufWriter::with_capacity(256 * 1024, io::stdout().lock()),
+            o.format,
+            o.hex,
+            o.fields.clone(),
+            o.color,
+        ))),
+    };
+    let mut sinks = (rows, save);
+    let code = drive(opts, &mut sinks, |s| {
+        if let Some(r) = &mut s.0 {
+            let _ = r.flush_rows();
+        }
+    });
+    if code != 0 {
+        // The file stays valid with what was written before the error.
+        let _ = sinks.1.finish(&Default::default());
+    }
+    code
+}
+
+/// A row writer behind a box: a sink that can also be flushed.
+trait RowSink: Sink {
+    fn flush_rows(&mut self) -> io::Result<()>;
+}
+
+impl<W: Write> RowSink for PacketWriter<W> {
+    fn flush_rows(&mut self) -> io::Result<()> {
+        self.flush()
+    }
 }
 
 /// `run` writing to any output (tests use a buffer).
 pub fn run_to<W: Write>(opts: &ReadOptions, out: W) -> i32 {
     let o = &opts.output;
     let mut sink = PacketWriter::new(out, o.format, o.hex, o.fields.clone(), o.color);
+    drive(opts, &mut sink, |w| {
+        let _ = w.flush();
+    })
+}
+
+/// The files through the engine into `sink`, finished; the exit code.
+fn drive<K: Sink>(opts: &ReadOptions, sink: &mut K, flush: impl FnMut(&mut K)) -> i32 {
+    let o = &opts.output;
     let display = match display_filter(o.display.as_deref()) {
         Ok(d) => d,
         Err(code) => return code,
@@ -43,14 +120,11 @@ pub fn run_to<W: Write>(opts: &ReadOptions, out: W) -> i32 {
     let show_progress = opts
         .progress
         .unwrap_or_else(|| io::stderr().is_terminal() && !io::stdout().is_terminal());
-    let flush = |w: &mut PacketWriter<W>| {
-        let _ = w.flush();
-    };
-    let code = match drive_files(&mut engine, &mut sink, &opts.files, show_progress, flush) {
+    let code = match drive_files(&mut engine, sink, &opts.files, show_progress, flush) {
         Driven::Done(code) => code,
         Driven::Exit(code) => return code,
     };
-    if let Err(e) = engine.finish(&mut sink) {
+    if let Err(e) = engine.finish(sink) {
         return io_exit(e);
     }
     print_reassembly(&engine);

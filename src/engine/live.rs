@@ -64,12 +64,6 @@ impl LiveFrames {
         self.tick_every = Some(every);
     }
 
-    /// Starts writing every captured frame to a pcap file (after privileges
-    /// are dropped, so the file belongs to the invoking user).
-    pub fn save_to(&mut self, path: &str) -> Result<(), EngineError> {
-        self.src.save_to(path).map_err(EngineError::Capture)
-    }
-
     pub fn interface(&self) -> &str {
         &self.src.interface
     }
@@ -91,7 +85,7 @@ impl FrameSource for LiveFrames {
         {
             self.draining = Some(Instant::now());
         }
-        if self.draining.is_some_and(|t| t.elapsed() >= DRAIN_FOR) {
+        if self.stop.is_immediate() || self.draining.is_some_and(|t| t.elapsed() >= DRAIN_FOR) {
             return Ok(Pull::End);
         }
         match self.src.next_frame() {
@@ -105,10 +99,6 @@ impl FrameSource for LiveFrames {
 
     fn tick_every(&self) -> Option<Duration> {
         self.tick_every
-    }
-
-    fn stopped(&mut self) {
-        self.src.flush_save();
     }
 }
 

@@ -170,6 +170,44 @@ impl<A: Sink, B: Sink> Sink for (A, B) {
     }
 }
 
+/// A sink that may be absent (e.g. no rows, only a `-w` file).
+impl<S: Sink> Sink for Option<S> {
+    fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
+        self.as_mut().map_or(Ok(()), |s| s.packet(pkt))
+    }
+    fn tick(&mut self, why: Tick, status: &Status) -> io::Result<()> {
+        self.as_mut().map_or(Ok(()), |s| s.tick(why, status))
+    }
+    fn finish(&mut self, status: &Status) -> io::Result<()> {
+        self.as_mut().map_or(Ok(()), |s| s.finish(status))
+    }
+    fn lazy_app(&self) -> bool {
+        self.as_ref().is_none_or(|s| s.lazy_app())
+    }
+    fn wants_app(&mut self, pkt: &Packet<'_>) -> bool {
+        self.as_mut().is_some_and(|s| s.wants_app(pkt))
+    }
+}
+
+/// A sink chosen at run time.
+impl<S: Sink + ?Sized> Sink for Box<S> {
+    fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
+        (**self).packet(pkt)
+    }
+    fn tick(&mut self, why: Tick, status: &Status) -> io::Result<()> {
+        (**self).tick(why, status)
+    }
+    fn finish(&mut self, status: &Status) -> io::Result<()> {
+        (**self).finish(status)
+    }
+    fn lazy_app(&self) -> bool {
+        (**self).lazy_app()
+    }
+    fn wants_app(&mut self, pkt: &Packet<'_>) -> bool {
+        (**self).wants_app(pkt)
+    }
+}
+
 /// How a run ended without an error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum End {

@@ -11,6 +11,8 @@ pub struct Stop(Arc<AtomicUsize>);
 
 /// The value set by a stop that no signal asked for.
 const NO_SIGNAL: usize = usize::MAX;
+/// The value set by a stop that must not wait for frames in flight.
+const NOW: usize = usize::MAX - 1;
 
 impl Stop {
     pub fn new() -> Self {
@@ -23,6 +25,19 @@ impl Stop {
             .compare_exchange(0, NO_SIGNAL, Ordering::Relaxed, Ordering::Relaxed);
     }
 
+    /// Asks to stop at once, without draining what the kernel holds (a
+    /// ring buffer that wrote its last file: more frames have nowhere to go).
+    pub fn request_now(&self) {
+        let _ = self
+            .0
+            .compare_exchange(0, NOW, Ordering::Relaxed, Ordering::Relaxed);
+    }
+
+    /// Asked with [`Stop::request_now`].
+    pub fn is_immediate(&self) -> bool {
+        self.0.load(Ordering::Relaxed) == NOW
+    }
+
     pub fn is_requested(&self) -> bool {
         self.0.load(Ordering::Relaxed) != 0
     }
@@ -30,7 +45,7 @@ impl Stop {
     /// The signal that asked to stop, if one did.
     pub fn signal(&self) -> Option<i32> {
         match self.0.load(Ordering::Relaxed) {
-            0 | NO_SIGNAL => None,
+            0 | NO_SIGNAL | NOW => None,
             s => i32::try_from(s).ok(),
         }
     }
@@ -60,5 +75,9 @@ mod tests {
         // A later plain request does not hide the signal.
         shared.request();
         assert_eq!(t.signal(), Some(2));
+        let n = Stop::new();
+        n.request_now();
+        assert!(n.is_requested() && n.is_immediate());
+        assert_eq!(n.signal(), None);
     }
 }

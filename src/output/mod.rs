@@ -8,6 +8,8 @@ pub mod follow;
 pub mod grid;
 pub mod hexdump;
 pub mod json;
+pub mod pcapwrite;
+pub mod savefile;
 pub mod screen;
 pub mod stats;
 pub mod style;

@@ -101,15 +101,37 @@ impl<W: Write> Sink for PacketWriter<W> {
     }
 }
 
-/// No rows, only a running count of packets on a terminal (`capture -q`).
+/// "packet" or "packets", as tcpdump words its counts.
+pub fn packets_word(n: u64) -> &'static str {
+    if n == 1 {
+        "packet"
+    } else {
+        "packets"
+    }
+}
+
+/// How often the running count may be redrawn.
+const COUNT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// No rows, only a running count of packets on a terminal (`capture -q`),
+/// redrawn in place on every tick (at most ten times a second) and cleared
+/// at the end so the closing summary starts on a clean line.
 pub struct CountLine<W: Write> {
     out: Option<W>,
+    /// The count on screen, if one is.
+    shown: Option<u64>,
+    drawn_at: Option<std::time::Instant>,
 }
 
 impl<W: Write> CountLine<W> {
-    /// `out`: where the count goes (None: print nothing at all).
+    /// `out`: where the count goes (None: print nothing at all). Give it a
+    /// terminal only: the line is redrawn with carriage returns.
     pub fn new(out: Option<W>) -> Self {
-        CountLine { out }
+        CountLine {
+            out,
+            shown: None,
+            drawn_at: None,
+        }
     }
 }
 
@@ -119,17 +141,54 @@ impl<W: Write> Sink for CountLine<W> {
     }
 
     fn tick(&mut self, why: Tick, status: &Status) -> io::Result<()> {
-        // A status line that cannot be shown does not stop the capture.
-        if let (Some(out), Tick::Frames) = (&mut self.out, why) {
-            let _ = write!(out, "\r{} packets", status.packets).and_then(|()| out.flush());
+        let Some(out) = &mut self.out else {
+            return Ok(());
+        };
+        if why == Tick::Stop
+            || self.shown == Some(status.packets)
+            || self.drawn_at.is_some_and(|t| t.elapsed() < COUNT_EVERY)
+        {
+            return Ok(());
         }
+        let n = status.packets;
+        // A status line that cannot be shown does not stop the capture.
+        let _ = write!(out, "\r\x1b[K{n} {}", packets_word(n)).and_then(|()| out.flush());
+        self.shown = Some(n);
+        self.drawn_at = Some(std::time::Instant::now());
         Ok(())
     }
 
     fn finish(&mut self, _status: &Status) -> io::Result<()> {
-        if let Some(out) = &mut self.out {
-            let _ = writeln!(out).and_then(|()| out.flush());
+        if let (Some(out), Some(_)) = (&mut self.out, self.shown) {
+            let _ = write!(out, "\r\x1b[K").and_then(|()| out.flush());
+            self.shown = None;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(packets: u64) -> Status {
+        Status {
+            packets,
+            first_ts: None,
+        }
+    }
+
+    #[test]
+    fn the_count_is_redrawn_in_place_and_cleared() {
+        let mut c = CountLine::new(Some(Vec::new()));
+        c.tick(Tick::Idle, &status(1)).unwrap();
+        // Too soon after the last draw: skipped.
+        c.tick(Tick::Frames, &status(2)).unwrap();
+        std::thread::sleep(COUNT_EVERY);
+        // Idle ticks redraw too (a count must not stall between bursts).
+        c.tick(Tick::Idle, &status(3)).unwrap();
+        c.finish(&status(3)).unwrap();
+        let out = String::from_utf8(c.out.take().unwrap()).unwrap();
+        assert_eq!(out, "\r\x1b[K1 packet\r\x1b[K3 packets\r\x1b[K");
     }
 }

@@ -286,6 +286,15 @@ impl FileSource {
         }
     }
 
+    /// Whether a classic pcap file has nanosecond timestamps (`None` for
+    /// pcapng, where each interface has its own resolution).
+    pub fn pcap_nanos(&self) -> Option<bool> {
+        match self.format {
+            CaptureFormat::Pcap => Some(self.pcap.nano),
+            CaptureFormat::Pcapng => None,
+        }
+    }
+
     /// The next frame, `Ok(None)` at the end. After an error every further
     /// call returns `Ok(None)`.
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, SourceError> {

@@ -116,7 +116,6 @@ pub struct LiveSource {
     cap: pcap::Capture<pcap::Active>,
     pub interface: String,
     pub linktype: u32,
-    save: Option<pcap::Savefile>,
     tick: Duration,
     /// Cleared on drop to stop the wake-up thread.
     ticking: Option<Arc<AtomicBool>>,
@@ -184,22 +183,9 @@ impl LiveSource {
             cap,
             interface: name,
             linktype,
-            save: None,
             tick,
             ticking: None,
         })
-    }
-
-    /// Starts writing every captured frame to a pcap file (after privileges
-    /// are dropped, so the file belongs to the invoking user, as with
-    /// `tcpdump -Z`).
-    pub fn save_to(&mut self, path: &str) -> Result<(), LiveError> {
-        let save = self.cap.savefile(path).map_err(|e| LiveError::Open {
-            interface: self.interface.clone(),
-            detail: format!("cannot write {path}: {e}"),
-        })?;
-        self.save = Some(save);
-        Ok(())
     }
 
     /// Wakes a blocked read every `tick`. libpcap on Linux (TPACKET_V3 and
@@ -226,17 +212,13 @@ impl LiveSource {
     }
 
     /// The next frame, or None when nothing arrived within the tick (or the
-    /// read was woken to let the caller look at signals and deadlines; the
-    /// `-w` file is flushed then).
+    /// read was woken to let the caller look at signals and deadlines).
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, LiveError> {
         if self.ticking.is_none() {
             self.start_ticker();
         }
         match self.cap.next_packet() {
             Ok(p) => {
-                if let Some(s) = &mut self.save {
-                    s.write(&p);
-                }
                 let ts = Timestamp {
                     sec: p.header.ts.tv_sec,
                     // Precision::Nano: libpcap puts nanoseconds in tv_usec.
@@ -251,24 +233,11 @@ impl LiveSource {
                 }))
             }
             // NoMorePackets is pcap_breakloop's PCAP_ERROR_BREAK on a live handle.
-            Err(pcap::Error::TimeoutExpired | pcap::Error::NoMorePackets) => {
-                // A quiet moment: put what the `-w` file has on disk.
-                if let Some(s) = &mut self.save {
-                    let _ = s.flush();
-                }
-                Ok(None)
-            }
+            Err(pcap::Error::TimeoutExpired | pcap::Error::NoMorePackets) => Ok(None),
             Err(e) => Err(LiveError::Capture {
                 interface: self.interface.clone(),
                 detail: e.to_string(),
             }),
-        }
-    }
-
-    /// Flushes the `-w` file so everything captured so far is on disk.
-    pub fn flush_save(&mut self) {
-        if let Some(s) = &mut self.save {
-            let _ = s.flush();
         }
     }
 
