@@ -1,6 +1,6 @@
 //! The `layerscope` command line: flags only; the work is in the library.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use layerscope::cmd::{self, exit, Format, OutputOptions};
 
 #[derive(Parser)]
@@ -37,6 +37,13 @@ enum Command {
     Client(ClientArgs),
     /// Watch one send() become frames: server, client and capture in private network namespaces
     Demo(DemoArgs),
+    /// Print a shell completion script (e.g. `source <(layerscope completions bash)`)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to standard output (e.g. `layerscope man | man -l -`)
+    Man,
 }
 
 #[derive(Args)]
@@ -157,6 +164,17 @@ struct OutputArgs {
     /// Hex dump of each frame, coloured by layer (implies --format detail)
     #[arg(short = 'x')]
     hex: bool,
+    /// Hex and ASCII of each packet under its row, as tcpdump -X prints it,
+    /// from the network layer (-XX: from the link layer)
+    #[arg(short = 'X', action = clap::ArgAction::Count, conflicts_with = "ascii")]
+    hex_ascii: u8,
+    /// ASCII of each packet (from the network layer) under its row, as tcpdump -A prints it
+    #[arg(short = 'A')]
+    ascii: bool,
+    /// The detail view, as tcpdump users ask for more with -v (-vv: with
+    /// the hex dump, as -x)
+    #[arg(short = 'v', action = clap::ArgAction::Count)]
+    verbose: u8,
     /// Field to output in jsonl/csv (repeatable; Wireshark names, e.g. -e ip.src)
     #[arg(short = 'e', long = "field", value_name = "FIELD")]
     fields: Vec<String>,
@@ -410,12 +428,23 @@ impl OutputArgs {
             FormatArg::Csv => Format::Csv,
             FormatArg::Detail => Format::Detail,
         };
-        if self.hex {
+        if (self.hex_ascii > 0 || self.ascii) && matches!(format, Format::Jsonl | Format::Csv) {
+            eprintln!(
+                "layerscope: -X and -A print under table rows or detail trees, not in jsonl/csv"
+            );
+            std::process::exit(exit::USAGE);
+        }
+        if self.hex || self.verbose > 0 {
             format = Format::Detail;
         }
         OutputOptions {
             format,
-            hex: self.hex,
+            hex: self.hex || self.verbose > 1,
+            dump: match (self.hex_ascii, self.ascii) {
+                (0, false) => layerscope::output::Dump::None,
+                (0, true) => layerscope::output::Dump::Ascii,
+                (n, _) => layerscope::output::Dump::HexAscii { link: n > 1 },
+            },
             fields: (!self.fields.is_empty()).then(|| self.fields.clone()),
             color: match self.color {
                 ColorArg::Auto => None,
@@ -507,6 +536,18 @@ fn main() {
             })
         }
         Command::Interfaces => cmd::interfaces::run(),
+        Command::Completions { shell } => {
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut Cli::command(), "layerscope", &mut out);
+            exit::OK
+        }
+        Command::Man => {
+            let mut out = std::io::stdout().lock();
+            match clap_mangen::Man::new(Cli::command()).render(&mut out) {
+                Ok(()) => exit::OK,
+                Err(e) => cmd::io_exit(e),
+            }
+        }
         Command::Follow(a) => {
             use cmd::follow::{FollowMode, FollowOptions};
             cmd::follow::run(&FollowOptions {

@@ -28,6 +28,7 @@ pub struct DetailWriter<W: Write> {
     out: W,
     color: bool,
     hex: bool,
+    dump: super::Dump,
     buf: Vec<u8>,
 }
 
@@ -145,8 +146,15 @@ impl<W: Write> DetailWriter<W> {
             out,
             color,
             hex,
+            dump: super::Dump::None,
             buf: Vec::with_capacity(8192),
         }
+    }
+
+    /// Writes `dump` under each packet's tree (`-X`, `-A` with `-v`).
+    pub fn with_dump(mut self, dump: super::Dump) -> Self {
+        self.dump = dump;
+        self
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
@@ -206,6 +214,21 @@ impl<W: Write> DetailWriter<W> {
         }
         if self.hex {
             super::hexdump::write(pkt, self.color, &mut self.buf);
+        }
+        match self.dump {
+            super::Dump::None => {}
+            super::Dump::HexAscii { link } => {
+                let from = if link {
+                    0
+                } else {
+                    super::table::network_start(pkt)
+                };
+                super::hexdump::write_tcpdump(pkt.data.get(from..).unwrap_or(&[]), &mut self.buf);
+            }
+            super::Dump::Ascii => {
+                let from = super::table::network_start(pkt);
+                super::hexdump::write_ascii(pkt.data.get(from..).unwrap_or(&[]), &mut self.buf);
+            }
         }
         self.buf.push(b'\n');
         self.out.write_all(&self.buf)

@@ -14,6 +14,7 @@ pub mod style;
 pub mod table;
 pub mod writer;
 
+pub use table::Dump;
 pub use writer::{Format, PacketWriter};
 
 use crate::dissect::field::{write_ipv4, write_ipv6, write_mac};
