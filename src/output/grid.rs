@@ -287,7 +287,7 @@ mod tests {
         assert_eq!(n, 40, "{s}");
         assert_eq!(s.chars().count(), 40);
         assert!(s.contains("]:12345 → [") && s.ends_with("]:4242"), "{s}");
-        assert!(s.starts_with("[2001:") && s.contains('…'), "{s}");
+        assert!(s.starts_with("[200") && s.contains("…78::10]"), "{s}");
         assert_eq!(elide_endpoint("192.0.2.1:53", 20), "192.0.2.1:53");
         assert_eq!(elide_middle("abcdefghij", 5), "a…hij");
     }

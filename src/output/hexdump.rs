@@ -94,7 +94,7 @@ pub fn write_tcpdump(data: &[u8], w: &mut Vec<u8>) {
         w.extend_from_slice(b"\t0x");
         let off = format!("{:04x}", line_no * 16);
         w.extend_from_slice(off.as_bytes());
-        w.push(b':');
+        w.extend_from_slice(b": ");
         let start = w.len();
         for pair in chunk.chunks(2) {
             w.push(b' ');
@@ -154,7 +154,7 @@ mod tests {
         assert_eq!(
             String::from_utf8(w).unwrap(),
             "\t0x0000:  4500 003c 6162 6320 6465 6620 6768 696a  E..<abc.def.ghij\n\
-             \t0x0010:  6b6c 6d6e 6f70 71                       klmnopq\n"
+             \t0x0010:  6b6c 6d6e 6f70 71                        klmnopq\n"
         );
         let mut w = Vec::new();
         write_ascii(b"GET / HTTP/1.1\r\nHost: a\r\n\x01\r", &mut w);
