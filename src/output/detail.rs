@@ -41,6 +41,29 @@ struct TreeSink<'b> {
 
 const NAME_COL: usize = 60;
 
+/// Byte strings longer than this are shown as a wrapped hex block.
+const WRAP_BYTES: usize = 32;
+
+/// Control characters from `start` on as Wireshark shows them in the tree
+/// (`GET / HTTP/1.1\r\n`): a line break in a value would break the tree.
+fn escape_controls(buf: &mut Vec<u8>, start: usize) {
+    if !buf[start..].iter().any(|&c| c < 0x20 || c == 0x7f) {
+        return;
+    }
+    let tail = buf.split_off(start);
+    for c in tail {
+        match c {
+            b'\r' => buf.extend_from_slice(b"\\r"),
+            b'\n' => buf.extend_from_slice(b"\\n"),
+            b'\t' => buf.extend_from_slice(b"\\t"),
+            c if c < 0x20 || c == 0x7f => {
+                let _ = write!(buf, "\\x{c:02x}");
+            }
+            c => buf.push(c),
+        }
+    }
+}
+
 impl TreeSink<'_> {
     fn indent(&mut self) {
         for _ in 0..self.depth {
@@ -105,16 +128,34 @@ impl FieldSink for TreeSink<'_> {
         }
         self.indent();
         let line_start = self.buf.len();
+        // Measure from the line's start to keep columns aligned at any depth.
+        let indent_start = line_start - self.depth * 4;
+        // Long byte strings (payloads) as Wireshark's "Data (N bytes)",
+        // their hex wrapped under the label.
+        if let dissect::Value::Bytes(b) = f.value {
+            if b.len() > WRAP_BYTES {
+                let _ = write!(self.buf, "{} ({} bytes)", f.label, b.len());
+                self.tail(indent_start, f.name, &f.range);
+                let pad = (self.depth + 1) * 4;
+                let mut indented = Vec::with_capacity(b.len() * 4);
+                super::hexdump::write_bytes(b, &[], false, &mut indented);
+                for line in indented.split_inclusive(|&c| c == b'\n') {
+                    self.buf.resize(self.buf.len() + pad, b' ');
+                    self.buf.extend_from_slice(line);
+                }
+                return;
+            }
+        }
         self.buf.extend_from_slice(f.label.as_bytes());
         self.buf.extend_from_slice(b": ");
+        let value_start = self.buf.len();
         f.value.write_to(self.buf);
+        escape_controls(self.buf, value_start);
         if !f.note.is_empty() {
             self.buf.extend_from_slice(b" (");
             self.buf.extend_from_slice(f.note.as_bytes());
             self.buf.push(b')');
         }
-        // Measure from the line's start to keep columns aligned at any depth.
-        let indent_start = line_start - self.depth * 4;
         self.tail(indent_start, f.name, &f.range);
     }
 
@@ -202,11 +243,7 @@ impl<W: Write> DetailWriter<W> {
             if self.color {
                 b.extend_from_slice(RED.as_bytes());
             }
-            let kind = match issue.kind {
-                dissect::IssueKind::Malformed => "malformed",
-                dissect::IssueKind::Truncated => "truncated",
-            };
-            let _ = write!(b, "[{}: {} {}]", kind, issue.proto.display(), issue.msg);
+            super::write_issue(&issue, b);
             if self.color {
                 b.extend_from_slice(RESET.as_bytes());
             }
@@ -232,5 +269,19 @@ impl<W: Write> DetailWriter<W> {
         }
         self.buf.push(b'\n');
         self.out.write_all(&self.buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_line_breaks() {
+        let mut b = b"Header line: ".to_vec();
+        let start = b.len();
+        b.extend_from_slice(b"Host: a\r\n\x01");
+        escape_controls(&mut b, start);
+        assert_eq!(b, b"Header line: Host: a\\r\\n\\x01");
     }
 }

@@ -135,6 +135,27 @@ fn write_endpoint(w: &mut Vec<u8>, a: std::net::IpAddr, port: Option<u16>, v6: b
     }
 }
 
+/// A packet's mark as the table and the detail view show it:
+/// `[truncated: TCP header cut short]`, `[malformed: IPv4 bogus IP
+/// version]`; the protocol is named once (most messages start with it).
+pub fn write_issue(issue: &crate::dissect::Issue, w: &mut Vec<u8>) {
+    w.extend_from_slice(match issue.kind {
+        crate::dissect::IssueKind::Malformed => b"[malformed: ",
+        crate::dissect::IssueKind::Truncated => b"[truncated: ",
+    });
+    let name = issue.proto.display();
+    let named = issue
+        .msg
+        .strip_prefix(name)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '));
+    if !named {
+        w.extend_from_slice(name.as_bytes());
+        w.push(b' ');
+    }
+    w.extend_from_slice(issue.msg.as_bytes());
+    w.push(b']');
+}
+
 /// Sender and target protocol addresses of an ARP packet carrying IPv4.
 fn arp_addrs(b: &[u8]) -> Option<([u8; 4], [u8; 4])> {
     let a = ArpHeader::new(b).filter(|a| a.proto_size() == 4)?;

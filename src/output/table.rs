@@ -4,7 +4,7 @@
 //! the first row appears as soon as the first packet is read.
 
 use super::style::{tier_color, RED, RESET};
-use crate::dissect::{self, IssueKind, Packet, Proto, Tier};
+use crate::dissect::{self, Packet, Proto, Tier};
 use std::io::{self, Write};
 
 const W_NO: usize = 6;
@@ -232,16 +232,7 @@ impl<W: Write> TableWriter<W> {
             if !self.scratch.is_empty() {
                 self.scratch.push(b' ');
             }
-            let tag: &[u8] = match issue.kind {
-                IssueKind::Malformed => b"[malformed: ",
-                IssueKind::Truncated => b"[truncated: ",
-            };
-            self.scratch.extend_from_slice(tag);
-            self.scratch
-                .extend_from_slice(issue.proto.display().as_bytes());
-            self.scratch.push(b' ');
-            self.scratch.extend_from_slice(issue.msg.as_bytes());
-            self.scratch.push(b']');
+            super::write_issue(&issue, &mut self.scratch);
         }
         // A control character (a tab, a line break from a header) would
         // break the row.
