@@ -474,6 +474,30 @@ fn duration_arg(d: Option<f64>) -> Option<std::time::Duration> {
     }
 }
 
+/// The manual page: clap_mangen's page for the command, then a section per
+/// subcommand with its synopsis and options (one page, as tcpdump's).
+fn man_page() -> std::io::Result<Vec<u8>> {
+    let mut cli = Cli::command();
+    cli.build();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cli.clone()).render(&mut out)?;
+    for sub in cli.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = sub.get_name().to_uppercase();
+        out.extend_from_slice(format!(".SH \"LAYERSCOPE {name}\"\n").as_bytes());
+        let man = clap_mangen::Man::new(sub.clone());
+        let mut part = Vec::new();
+        man.render_description_section(&mut part)?;
+        man.render_synopsis_section(&mut part)?;
+        man.render_options_section(&mut part)?;
+        let part = String::from_utf8_lossy(&part)
+            .replace(".SH DESCRIPTION\n", "")
+            .replace(".SH SYNOPSIS\n", ".SS Synopsis\n")
+            .replace(".SH OPTIONS\n", ".SS Options\n");
+        out.extend_from_slice(part.as_bytes());
+    }
+    Ok(out)
+}
+
 fn main() {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -537,17 +561,25 @@ fn main() {
         }
         Command::Interfaces => cmd::interfaces::run(),
         Command::Completions { shell } => {
-            let mut out = std::io::stdout().lock();
-            clap_complete::generate(shell, &mut Cli::command(), "layerscope", &mut out);
-            exit::OK
-        }
-        Command::Man => {
-            let mut out = std::io::stdout().lock();
-            match clap_mangen::Man::new(Cli::command()).render(&mut out) {
+            use std::io::Write;
+            // Into a buffer: clap_complete panics on a write error (`| head`).
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "layerscope", &mut buf);
+            match std::io::stdout().lock().write_all(&buf) {
                 Ok(()) => exit::OK,
                 Err(e) => cmd::io_exit(e),
             }
         }
+        Command::Man => match man_page() {
+            Ok(roff) => {
+                use std::io::Write;
+                match std::io::stdout().lock().write_all(&roff) {
+                    Ok(()) => exit::OK,
+                    Err(e) => cmd::io_exit(e),
+                }
+            }
+            Err(e) => cmd::io_exit(e),
+        },
         Command::Follow(a) => {
             use cmd::follow::{FollowMode, FollowOptions};
             cmd::follow::run(&FollowOptions {
