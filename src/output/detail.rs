@@ -44,6 +44,26 @@ const NAME_COL: usize = 60;
 /// Byte strings longer than this are shown as a wrapped hex block.
 const WRAP_BYTES: usize = 32;
 
+/// Values longer than this (a body as text) are cut, as Wireshark cuts
+/// long items in its tree.
+const MAX_VALUE: usize = 120;
+
+/// Cuts the value from `start` on to [`MAX_VALUE`] characters with
+/// "… [N bytes]" (the whole value is in jsonl/csv and the hex dump).
+fn cut_long(buf: &mut Vec<u8>, start: usize) {
+    let n = buf.len() - start;
+    if n <= MAX_VALUE {
+        return;
+    }
+    // Back to a character boundary.
+    let mut cut = start + MAX_VALUE;
+    while cut > start && (buf[cut] & 0xc0) == 0x80 {
+        cut -= 1;
+    }
+    buf.truncate(cut);
+    let _ = write!(buf, "… [{n} bytes]");
+}
+
 /// Control characters from `start` on as Wireshark shows them in the tree
 /// (`GET / HTTP/1.1\r\n`): a line break in a value would break the tree.
 fn escape_controls(buf: &mut Vec<u8>, start: usize) {
@@ -151,6 +171,7 @@ impl FieldSink for TreeSink<'_> {
         let value_start = self.buf.len();
         f.value.write_to(self.buf);
         escape_controls(self.buf, value_start);
+        cut_long(self.buf, value_start);
         if !f.note.is_empty() {
             self.buf.extend_from_slice(b" (");
             self.buf.extend_from_slice(f.note.as_bytes());

@@ -375,8 +375,8 @@ pub fn write_table<W: Write>(
         g.cell(c.retransmissions);
     }
     // Retrans, Start, the packet counts, Duration, Proto; then addresses
-    // shrink (down to 17 columns: "[2001:…]:443").
-    g.write_fit(out, width, &[(2, 17), (3, 17)], &[11, 8, 4, 6, 9, 1])?;
+    // shrink (down to 15 columns: "[20…:1]:36951").
+    g.write_fit(out, width, &[(2, 15), (3, 15)], &[11, 8, 4, 6, 9, 1])?;
     writeln!(out, "{} conversations", rows.len())
 }
 

@@ -137,7 +137,7 @@ fn write_endpoint(w: &mut Vec<u8>, a: std::net::IpAddr, port: Option<u16>, v6: b
 
 /// A packet's mark as the table and the detail view show it:
 /// `[truncated: TCP header cut short]`, `[malformed: IPv4 bogus IP
-/// version]`; the protocol is named once (most messages start with it).
+/// version]`; the protocol is named once (most messages name it already).
 pub fn write_issue(issue: &crate::dissect::Issue, w: &mut Vec<u8>) {
     w.extend_from_slice(match issue.kind {
         crate::dissect::IssueKind::Malformed => b"[malformed: ",
@@ -146,8 +146,8 @@ pub fn write_issue(issue: &crate::dissect::Issue, w: &mut Vec<u8>) {
     let name = issue.proto.display();
     let named = issue
         .msg
-        .strip_prefix(name)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '));
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '.')
+        .any(|w| w == name);
     if !named {
         w.extend_from_slice(name.as_bytes());
         w.push(b' ');
