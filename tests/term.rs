@@ -278,7 +278,11 @@ fn capture_rows_fit_the_terminal() {
     for (r, l) in rows.iter().zip(f.lines()) {
         let (len, ty) = l.split_once('\t').unwrap();
         assert!(r.contains(&format!(" {len} ")), "{r} / {l}");
-        let name = if ty == "128" { "ping) req" } else { "ping) rep" };
+        let name = if ty == "128" {
+            "ping) req"
+        } else {
+            "ping) rep"
+        };
         assert!(r.contains(name), "{r} / {l}");
     }
 }

@@ -24,6 +24,7 @@ const WIDE: usize = 132;
 /// remains on each row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Layout {
+    no: usize,
     time: usize,
     /// Width of the merged protocol-stack column; 0: a column per layer.
     stack: usize,
@@ -37,6 +38,7 @@ impl Layout {
     fn for_width(width: Option<usize>) -> Layout {
         let Some(w) = width else {
             return Layout {
+                no: W_NO,
                 time: W_TIME,
                 stack: 0,
                 pair: W_PAIR,
@@ -48,6 +50,7 @@ impl Layout {
             let fixed = W_NO + W_TIME + W_LINK + W_NET + W_TRANS + W_APP + W_LEN + 8;
             let pair = w.saturating_sub(fixed + 1 + 48).clamp(W_PAIR, 56);
             return Layout {
+                no: W_NO,
                 time: W_TIME,
                 stack: 0,
                 pair,
@@ -55,17 +58,23 @@ impl Layout {
             };
         }
         let stack = match w {
-            0..100 => 10,
-            100..120 => 14,
+            0..100 => 8,
+            100..120 => 10,
             _ => 16,
         };
-        let fixed = W_NO + 10 + stack + W_LEN + 5;
+        // Under 100 columns every column counts: five digits of frame
+        // number and under 100 s of time keep their columns (more pushes
+        // Info over, never off the line).
+        let (no, time) = if w < 100 { (5, 9) } else { (W_NO, 10) };
+        let fixed = no + time + stack + W_LEN + 5;
         let rest = w.saturating_sub(fixed);
         Layout {
-            time: 10,
+            no,
+            time,
             stack,
-            // Three fifths of what remains, the rest for Info.
-            pair: (rest * 3 / 5).clamp(10, W_PAIR),
+            // Five eighths of what remains (an IPv4 pair fits at 80
+            // columns), the rest for Info.
+            pair: (rest * 5 / 8).clamp(10, W_PAIR),
             elide: true,
         }
     }
@@ -126,7 +135,7 @@ impl<W: Write> TableWriter<W> {
     fn header(&mut self) -> io::Result<()> {
         self.line.clear();
         let l = self.layout;
-        let mut cols: Vec<(&str, usize, bool)> = vec![("No.", W_NO, true), ("Time", l.time, false)];
+        let mut cols: Vec<(&str, usize, bool)> = vec![("No.", l.no, true), ("Time", l.time, false)];
         if l.stack == 0 {
             cols.extend([
                 ("Link", W_LINK, false),
@@ -135,7 +144,8 @@ impl<W: Write> TableWriter<W> {
                 ("App", W_APP, false),
             ]);
         } else {
-            cols.push(("Protocols", l.stack, false));
+            let name = if l.stack < 9 { "Proto" } else { "Protocols" };
+            cols.push((name, l.stack, false));
         }
         cols.extend([("Socket pair", l.pair, false), ("Len", W_LEN, true)]);
         for (name, w, right) in cols {
@@ -170,7 +180,7 @@ impl<W: Write> TableWriter<W> {
             line,
             num.format(pkt.number).as_bytes(),
             usize::MAX,
-            W_NO,
+            layout.no,
             true,
         ) + 1;
         line.push(b' ');
@@ -283,7 +293,7 @@ pub fn network_start(pkt: &Packet<'_>) -> usize {
 
 /// The merged protocol column: network, transport and application names
 /// joined (`IPv6/UDP/DNS`; under 12 columns wide without the network
-/// layer), the link layer only when nothing is above it; cut to `width`
+/// layer: `UDP/DNS`), the link layer only when nothing is above it; cut to `width`
 /// with "…". Returns the columns used.
 fn write_stack(line: &mut Vec<u8>, pkt: &Packet<'_>, width: usize, color: bool) -> usize {
     let mut names: Vec<(Tier, &str)> = [Tier::Network, Tier::Transport, Tier::Application]
