@@ -9,9 +9,19 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   libpcap-dev tshark tcpdump tcpreplay iproute2 iputils-ping ethtool \
-  python3 time bc ca-certificates tmux >/dev/null
+  python3 time bc ca-certificates tmux zsh fish man-db groff-base termshark >/dev/null
 if ! command -v cargo >/dev/null; then
   echo "cargo not found: install Rust (https://rustup.rs) first" >&2
   exit 1
 fi
 cargo build --release
+# Shell completions and the manual page, generated from the flags.
+if [ "${LAYERSCOPE_INSTALL_COMPLETIONS:-0}" = 1 ]; then
+  bin=target/release/layerscope
+  $SUDO install -d /usr/share/bash-completion/completions /usr/share/zsh/vendor-completions \
+    /usr/share/fish/vendor_completions.d /usr/local/share/man/man1
+  $bin completions bash | $SUDO tee /usr/share/bash-completion/completions/layerscope >/dev/null
+  $bin completions zsh | $SUDO tee /usr/share/zsh/vendor-completions/_layerscope >/dev/null
+  $bin completions fish | $SUDO tee /usr/share/fish/vendor_completions.d/layerscope.fish >/dev/null
+  $bin man | $SUDO tee /usr/local/share/man/man1/layerscope.1 >/dev/null
+fi

@@ -1,6 +1,6 @@
 //! The `layerscope` command line: flags only; the work is in the library.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use layerscope::cmd::{self, exit, Format, OutputOptions};
 
 #[derive(Parser)]
@@ -39,6 +39,13 @@ enum Command {
     Demo(DemoArgs),
     /// Interactive view: packet list, layer tree and bytes, as Wireshark's panes
     View(ViewArgs),
+    /// Print a shell completion script (e.g. `source <(layerscope completions bash)`)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to standard output (e.g. `layerscope man | man -l -`)
+    Man,
 }
 
 #[derive(Args)]
@@ -197,6 +204,17 @@ struct OutputArgs {
     /// Hex dump of each frame, coloured by layer (implies --format detail)
     #[arg(short = 'x')]
     hex: bool,
+    /// Hex and ASCII of each packet under its row, as tcpdump -X prints it,
+    /// from the network layer (-XX: from the link layer)
+    #[arg(short = 'X', action = clap::ArgAction::Count, conflicts_with = "ascii")]
+    hex_ascii: u8,
+    /// ASCII of each packet (from the network layer) under its row, as tcpdump -A prints it
+    #[arg(short = 'A')]
+    ascii: bool,
+    /// The detail view, as tcpdump users ask for more with -v (-vv: with
+    /// the hex dump, as -x)
+    #[arg(short = 'v', action = clap::ArgAction::Count)]
+    verbose: u8,
     /// Field to output in jsonl/csv (repeatable; Wireshark names, e.g. -e ip.src)
     #[arg(short = 'e', long = "field", value_name = "FIELD")]
     fields: Vec<String>,
@@ -483,12 +501,23 @@ impl OutputArgs {
             FormatArg::Csv => Format::Csv,
             FormatArg::Detail => Format::Detail,
         };
-        if self.hex {
+        if (self.hex_ascii > 0 || self.ascii) && matches!(format, Format::Jsonl | Format::Csv) {
+            eprintln!(
+                "layerscope: -X and -A print under table rows or detail trees, not in jsonl/csv"
+            );
+            std::process::exit(exit::USAGE);
+        }
+        if self.hex || self.verbose > 0 {
             format = Format::Detail;
         }
         OutputOptions {
             format,
-            hex: self.hex,
+            hex: self.hex || self.verbose > 1,
+            dump: match (self.hex_ascii, self.ascii) {
+                (0, false) => layerscope::output::Dump::None,
+                (0, true) => layerscope::output::Dump::Ascii,
+                (n, _) => layerscope::output::Dump::HexAscii { link: n > 1 },
+            },
             fields: (!self.fields.is_empty()).then(|| self.fields.clone()),
             color: match self.color {
                 ColorArg::Auto => None,
@@ -560,6 +589,30 @@ fn duration_arg(d: Option<f64>) -> Option<std::time::Duration> {
         }
         d => d.map(std::time::Duration::from_secs_f64),
     }
+}
+
+/// The manual page: clap_mangen's page for the command, then a section per
+/// subcommand with its synopsis and options (one page, as tcpdump's).
+fn man_page() -> std::io::Result<Vec<u8>> {
+    let mut cli = Cli::command();
+    cli.build();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cli.clone()).render(&mut out)?;
+    for sub in cli.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = sub.get_name().to_uppercase();
+        out.extend_from_slice(format!(".SH \"LAYERSCOPE {name}\"\n").as_bytes());
+        let man = clap_mangen::Man::new(sub.clone());
+        let mut part = Vec::new();
+        man.render_description_section(&mut part)?;
+        man.render_synopsis_section(&mut part)?;
+        man.render_options_section(&mut part)?;
+        let part = String::from_utf8_lossy(&part)
+            .replace(".SH DESCRIPTION\n", "")
+            .replace(".SH SYNOPSIS\n", ".SS Synopsis\n")
+            .replace(".SH OPTIONS\n", ".SS Options\n");
+        out.extend_from_slice(part.as_bytes());
+    }
+    Ok(out)
 }
 
 fn main() {
@@ -646,6 +699,26 @@ fn main() {
             })
         }
         Command::Interfaces => cmd::interfaces::run(),
+        Command::Completions { shell } => {
+            use std::io::Write;
+            // Into a buffer: clap_complete panics on a write error (`| head`).
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "layerscope", &mut buf);
+            match std::io::stdout().lock().write_all(&buf) {
+                Ok(()) => exit::OK,
+                Err(e) => cmd::io_exit(e),
+            }
+        }
+        Command::Man => match man_page() {
+            Ok(roff) => {
+                use std::io::Write;
+                match std::io::stdout().lock().write_all(&roff) {
+                    Ok(()) => exit::OK,
+                    Err(e) => cmd::io_exit(e),
+                }
+            }
+            Err(e) => cmd::io_exit(e),
+        },
         Command::Follow(a) => {
             use cmd::follow::{FollowMode, FollowOptions};
             cmd::follow::run(&FollowOptions {

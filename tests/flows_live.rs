@@ -473,7 +473,7 @@ fn terminal_view_refreshes_then_prints_the_table() {
     let frames = view.matches("\x1b[Hlayerscope flows on lo: ").count();
     assert!(frames >= 2, "{frames} redraws: {view:?}");
     assert!(
-        view.contains("4 packets, 1 conversations (1 open)"),
+        view.contains("4 packets, 1 conversations (1 active, 0 ended or idle)"),
         "{view:?}"
     );
     // Each line of a frame fits the 10-line terminal.

@@ -111,8 +111,8 @@ fn run_flows(capture: &Path, extra: &[&str]) -> Run {
         }
         rows += 1;
         let f: Vec<&str> = line.trim_end().split(',').collect();
-        // stream,transport,app,src,sport,dst,dport,packets_ab,...,state,retransmissions
-        assert_eq!(f.len(), 15, "{line}");
+        // stream,transport,app,src,sport,dst,dport,packets_ab,...,state,retransmissions,tcp.stream,udp.stream
+        assert_eq!(f.len(), 17, "{line}");
         assert_eq!((f[7], f[9]), ("1", "0"), "{line}");
         match (f[1], f[13]) {
             ("TCP", "attempt") => tcp_attempts += 1,

@@ -93,23 +93,16 @@ pub fn run(opts: &CaptureOptions) -> i32 {
         // Standard output carries the capture: rows only on request, on stderr.
         opts.print.then(|| {
             let err = io::BufWriter::new(io::stderr());
-            Box::new(PacketWriter::new(
-                err,
-                o.format,
-                o.hex,
-                o.fields.clone(),
-                o.color,
-            )) as Box<dyn Sink>
+            Box::new(
+                PacketWriter::new(err, o.format, o.hex, o.fields.clone(), o.color)
+                    .with_dump(o.dump),
+            ) as Box<dyn Sink>
         })
     } else {
         let out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-        Some(Box::new(PacketWriter::new(
-            out,
-            o.format,
-            o.hex,
-            o.fields.clone(),
-            o.color,
-        )))
+        Some(Box::new(
+            PacketWriter::new(out, o.format, o.hex, o.fields.clone(), o.color).with_dump(o.dump),
+        ))
     };
     let mut sinks = (rows, save);
     let mut code = run_live(&mut engine, &mut src, &mut sinks);

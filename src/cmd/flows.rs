@@ -41,20 +41,22 @@ pub fn run(opts: &FlowsOptions) -> i32 {
     let refresh = io::stdout().is_terminal();
     let stdout = io::stdout().lock();
     let out = io::BufWriter::with_capacity(256 * 1024, stdout);
-    run_with(opts, out, refresh)
+    run_with(opts, out, refresh, crate::output::style::terminal_width())
 }
 
 /// `run` writing to any output (tests use a buffer).
 pub fn run_to<W: Write>(opts: &FlowsOptions, out: W) -> i32 {
-    run_with(opts, out, false)
+    run_with(opts, out, false, None)
 }
 
 /// Files: the rows once the input is read. Live (`-i`): a view refreshed
 /// in place on a terminal (`refresh`), or with `--format jsonl` a line per
 /// conversation as it closes; the full rows when the capture stops.
-fn run_with<W: Write>(opts: &FlowsOptions, out: W, refresh: bool) -> i32 {
+/// `width`: fit the table to a terminal this wide.
+fn run_with<W: Write>(opts: &FlowsOptions, out: W, refresh: bool, width: Option<usize>) -> i32 {
     let src = &opts.source;
-    let mut sink = FlowsSink::new(out, opts.format, opts.sort, opts.max_open, opts.idle_secs);
+    let mut sink = FlowsSink::new(out, opts.format, opts.sort, opts.max_open, opts.idle_secs)
+        .with_width(width);
     let (reasm, max_flows) = if src.is_live() {
         sink = sink.live(&src.interface(), refresh);
         (ReasmOptions::default(), None)

@@ -72,6 +72,8 @@ pub struct OutputOptions {
     pub format: Format,
     /// `-x`: hex dump under each packet's detail tree.
     pub hex: bool,
+    /// `-X`, `-XX`, `-A`: tcpdump's dumps under each row.
+    pub dump: crate::output::Dump,
     /// `-e`: fields for jsonl/csv (all fields / default columns when None).
     pub fields: Option<Vec<String>>,
     /// Force colour on or off; None decides from the terminal and NO_COLOR.

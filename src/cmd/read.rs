@@ -54,20 +54,26 @@ pub fn run(opts: &ReadOptions) -> i32 {
     // the standard output that carries the capture.
     let rows: Option<Box<dyn RowSink>> = match (opts.print, path == "-") {
         (false, _) => None,
-        (true, true) => Some(Box::new(PacketWriter::new(
-            io::BufWriter::new(io::stderr()),
-            o.format,
-            o.hex,
-            o.fields.clone(),
-            o.color,
-        ))),
-        (true, false) => Some(Box::new(PacketWriter::new(
-            io::BufWriter::with_capacity(256 * 1024, io::stdout().lock()),
-            o.format,
-            o.hex,
-            o.fields.clone(),
-            o.color,
-        ))),
+        (true, true) => Some(Box::new(
+            PacketWriter::new(
+                io::BufWriter::new(io::stderr()),
+                o.format,
+                o.hex,
+                o.fields.clone(),
+                o.color,
+            )
+            .with_dump(o.dump),
+        )),
+        (true, false) => Some(Box::new(
+            PacketWriter::new(
+                io::BufWriter::with_capacity(256 * 1024, io::stdout().lock()),
+                o.format,
+                o.hex,
+                o.fields.clone(),
+                o.color,
+            )
+            .with_dump(o.dump),
+        )),
     };
     let mut sinks = (rows, save);
     let code = drive(opts, &mut sinks, |s| {
@@ -96,7 +102,8 @@ impl<W: Write> RowSink for PacketWriter<W> {
 /// `run` writing to any output (tests use a buffer).
 pub fn run_to<W: Write>(opts: &ReadOptions, out: W) -> i32 {
     let o = &opts.output;
-    let mut sink = PacketWriter::new(out, o.format, o.hex, o.fields.clone(), o.color);
+    let mut sink =
+        PacketWriter::new(out, o.format, o.hex, o.fields.clone(), o.color).with_dump(o.dump);
     drive(opts, &mut sink, |w| {
         let _ = w.flush();
     })

@@ -18,7 +18,12 @@ pub fn run(opts: &StatsOptions) -> i32 {
     use std::io::IsTerminal;
     let refresh = opts.source.is_live() && io::stdout().is_terminal();
     let stdout = io::stdout().lock();
-    run_live_to(opts, io::BufWriter::new(stdout), refresh)
+    run_fit(
+        opts,
+        io::BufWriter::new(stdout),
+        refresh,
+        crate::output::style::terminal_width(),
+    )
 }
 
 pub fn run_to<W: Write>(opts: &StatsOptions, out: W) -> i32 {
@@ -28,8 +33,13 @@ pub fn run_to<W: Write>(opts: &StatsOptions, out: W) -> i32 {
 /// `run_to`; with `refresh` (a live capture on a terminal) the report is
 /// also redrawn in place about once a second, cut to the terminal's height.
 pub fn run_live_to<W: Write>(opts: &StatsOptions, out: W, refresh: bool) -> i32 {
+    run_fit(opts, out, refresh, None)
+}
+
+/// `run_live_to`, the tables fit to a terminal `width` columns wide.
+fn run_fit<W: Write>(opts: &StatsOptions, out: W, refresh: bool, width: Option<usize>) -> i32 {
     let src = &opts.source;
-    let mut sink = StatsSink::new(out, opts.max_open, opts.idle_secs);
+    let mut sink = StatsSink::new(out, opts.max_open, opts.idle_secs).with_width(width);
     if src.is_live() {
         sink = sink.live(&src.interface(), refresh);
     }

@@ -372,6 +372,12 @@ impl Conversations {
         self.open.len()
     }
 
+    /// Conversations still going: open and not ended by FINs or an RST
+    /// (an ended TCP conversation stays open a moment for its last ACKs).
+    pub fn active_len(&self) -> usize {
+        self.open.values().filter(|c| !c.ended()).count()
+    }
+
     /// Whether `observe` would look at the packet's application layers: its
     /// TCP/UDP conversation has no application name yet (or may be closed
     /// as idle first, so a new piece starts without one).

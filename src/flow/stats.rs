@@ -2,7 +2,7 @@
 //! counts it), and ports and endpoints summed from the conversations.
 
 use super::conversations::{port_service, Conversation};
-use crate::dissect::Packet;
+use crate::dissect::{Packet, Proto};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -25,8 +25,27 @@ impl Hierarchy {
     pub fn observe(&mut self, pkt: &Packet<'_>) {
         let mut parent: Option<usize> = None;
         let bytes = pkt.wire_len as u64;
-        for l in &pkt.layers {
+        let mut in_icmp = false;
+        for (k, l) in pkt.layers.iter().enumerate() {
+            // Inside an ICMP message tshark's tree holds the echo data and
+            // the quoted packet under ICMP's own node: its hierarchy counts
+            // neither, except what a quoted UDP/TCP header carries.
+            if in_icmp {
+                let after_transport =
+                    k > 0 && matches!(pkt.layers[k - 1].proto, Proto::Udp | Proto::Tcp);
+                if !(l.proto.tier() == crate::dissect::Tier::Application && after_transport) {
+                    continue;
+                }
+            }
+            in_icmp |= matches!(l.proto, Proto::Icmp | Proto::Icmpv6);
             let name = l.proto.filter_name();
+            // IPv6 extension headers (AH among them) sit in the IPv6 tree.
+            let prev = k.checked_sub(1).map(|p| pkt.layers[p].proto.filter_name());
+            if name.starts_with("ipv6.")
+                || (l.proto == Proto::Ah && prev.is_some_and(|p| p.starts_with("ipv6")))
+            {
+                continue;
+            }
             let list = match parent {
                 Some(p) => &self.nodes[p].children,
                 None => &self.roots,

@@ -28,6 +28,7 @@ pub struct DetailWriter<W: Write> {
     out: W,
     color: bool,
     hex: bool,
+    dump: super::Dump,
     buf: Vec<u8>,
 }
 
@@ -39,6 +40,49 @@ struct TreeSink<'b> {
 }
 
 const NAME_COL: usize = 60;
+
+/// Byte strings longer than this are shown as a wrapped hex block.
+const WRAP_BYTES: usize = 32;
+
+/// Values longer than this (a body as text) are cut, as Wireshark cuts
+/// long items in its tree.
+const MAX_VALUE: usize = 120;
+
+/// Cuts the value from `start` on to [`MAX_VALUE`] characters with
+/// "… [N bytes]" (the whole value is in jsonl/csv and the hex dump).
+fn cut_long(buf: &mut Vec<u8>, start: usize) {
+    let n = buf.len() - start;
+    if n <= MAX_VALUE {
+        return;
+    }
+    // Back to a character boundary.
+    let mut cut = start + MAX_VALUE;
+    while cut > start && (buf[cut] & 0xc0) == 0x80 {
+        cut -= 1;
+    }
+    buf.truncate(cut);
+    let _ = write!(buf, "… [{n} bytes]");
+}
+
+/// Control characters from `start` on as Wireshark shows them in the tree
+/// (`GET / HTTP/1.1\r\n`): a line break in a value would break the tree.
+fn escape_controls(buf: &mut Vec<u8>, start: usize) {
+    if !buf[start..].iter().any(|&c| c < 0x20 || c == 0x7f) {
+        return;
+    }
+    let tail = buf.split_off(start);
+    for c in tail {
+        match c {
+            b'\r' => buf.extend_from_slice(b"\\r"),
+            b'\n' => buf.extend_from_slice(b"\\n"),
+            b'\t' => buf.extend_from_slice(b"\\t"),
+            c if c < 0x20 || c == 0x7f => {
+                let _ = write!(buf, "\\x{c:02x}");
+            }
+            c => buf.push(c),
+        }
+    }
+}
 
 impl TreeSink<'_> {
     fn indent(&mut self) {
@@ -104,16 +148,35 @@ impl FieldSink for TreeSink<'_> {
         }
         self.indent();
         let line_start = self.buf.len();
+        // Measure from the line's start to keep columns aligned at any depth.
+        let indent_start = line_start - self.depth * 4;
+        // Long byte strings (payloads) as Wireshark's "Data (N bytes)",
+        // their hex wrapped under the label.
+        if let dissect::Value::Bytes(b) = f.value {
+            if b.len() > WRAP_BYTES {
+                let _ = write!(self.buf, "{} ({} bytes)", f.label, b.len());
+                self.tail(indent_start, f.name, &f.range);
+                let pad = (self.depth + 1) * 4;
+                let mut indented = Vec::with_capacity(b.len() * 4);
+                super::hexdump::write_bytes(b, &[], false, &mut indented);
+                for line in indented.split_inclusive(|&c| c == b'\n') {
+                    self.buf.resize(self.buf.len() + pad, b' ');
+                    self.buf.extend_from_slice(line);
+                }
+                return;
+            }
+        }
         self.buf.extend_from_slice(f.label.as_bytes());
         self.buf.extend_from_slice(b": ");
+        let value_start = self.buf.len();
         f.value.write_to(self.buf);
+        escape_controls(self.buf, value_start);
+        cut_long(self.buf, value_start);
         if !f.note.is_empty() {
             self.buf.extend_from_slice(b" (");
             self.buf.extend_from_slice(f.note.as_bytes());
             self.buf.push(b')');
         }
-        // Measure from the line's start to keep columns aligned at any depth.
-        let indent_start = line_start - self.depth * 4;
         self.tail(indent_start, f.name, &f.range);
     }
 
@@ -145,8 +208,15 @@ impl<W: Write> DetailWriter<W> {
             out,
             color,
             hex,
+            dump: super::Dump::None,
             buf: Vec::with_capacity(8192),
         }
+    }
+
+    /// Writes `dump` under each packet's tree (`-X`, `-A` with `-v`).
+    pub fn with_dump(mut self, dump: super::Dump) -> Self {
+        self.dump = dump;
+        self
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
@@ -194,11 +264,7 @@ impl<W: Write> DetailWriter<W> {
             if self.color {
                 b.extend_from_slice(RED.as_bytes());
             }
-            let kind = match issue.kind {
-                dissect::IssueKind::Malformed => "malformed",
-                dissect::IssueKind::Truncated => "truncated",
-            };
-            let _ = write!(b, "[{}: {} {}]", kind, issue.proto.display(), issue.msg);
+            super::write_issue(&issue, b);
             if self.color {
                 b.extend_from_slice(RESET.as_bytes());
             }
@@ -207,7 +273,36 @@ impl<W: Write> DetailWriter<W> {
         if self.hex {
             super::hexdump::write(pkt, self.color, &mut self.buf);
         }
+        match self.dump {
+            super::Dump::None => {}
+            super::Dump::HexAscii { link } => {
+                let from = if link {
+                    0
+                } else {
+                    super::table::network_start(pkt)
+                };
+                super::hexdump::write_tcpdump(pkt.data.get(from..).unwrap_or(&[]), &mut self.buf);
+            }
+            super::Dump::Ascii => {
+                let from = super::table::network_start(pkt);
+                super::hexdump::write_ascii(pkt.data.get(from..).unwrap_or(&[]), &mut self.buf);
+            }
+        }
         self.buf.push(b'\n');
         self.out.write_all(&self.buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_line_breaks() {
+        let mut b = b"Header line: ".to_vec();
+        let start = b.len();
+        b.extend_from_slice(b"Host: a\r\n\x01");
+        escape_controls(&mut b, start);
+        assert_eq!(b, b"Header line: Host: a\\r\\n\\x01");
     }
 }

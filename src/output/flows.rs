@@ -60,6 +60,8 @@ pub struct FlowsSink<W: Write> {
     sort: SortKey,
     live: Option<Live>,
     evicted: u64,
+    /// Fit the final table to this many columns (a terminal).
+    width: Option<usize>,
 }
 
 impl<W: Write> FlowsSink<W> {
@@ -72,7 +74,14 @@ impl<W: Write> FlowsSink<W> {
             sort,
             live: None,
             evicted: 0,
+            width: None,
         }
+    }
+
+    /// Fits the table to a terminal `width` columns wide.
+    pub fn with_width(mut self, width: Option<usize>) -> Self {
+        self.width = width;
+        self
     }
 
     /// A live capture on `iface`: with `--format jsonl` a line per
@@ -145,16 +154,19 @@ impl<W: Write> Sink for FlowsSink<W> {
         if let Some(r) = &mut live.refresh {
             if r.last_draw.is_none_or(|t| t.elapsed() >= REDRAW) {
                 r.last_draw = Some(Instant::now());
-                let (rows, _) = Screen::size();
+                let (rows, cols) = Screen::size();
+                let total = c.iter().count();
+                let active = c.active_len();
                 let status = format!(
-                    "layerscope flows on {}: {} packets, {} conversations ({} open), {} elapsed; Ctrl-C: stop and print all",
+                    "layerscope flows on {}: {} packets, {} conversations ({} active, {} ended or idle), {} elapsed; Ctrl-C: stop and print all",
                     r.iface,
                     status.packets,
-                    c.iter().count(),
-                    c.open_len(),
+                    total,
+                    active,
+                    total - active,
                     screen::elapsed(r.started.elapsed())
                 );
-                let text = live_view(c, self.sort, first, rows, &status)?;
+                let text = live_view(c, self.sort, first, rows, cols, &status)?;
                 r.screen.draw(out, &text)?;
             }
         }
@@ -175,7 +187,7 @@ impl<W: Write> Sink for FlowsSink<W> {
         let (mut rows, evicted) = convs.finish();
         self.evicted = evicted;
         sort(&mut rows, self.sort);
-        written.and_then(|()| write_rows(&mut self.out, self.format, &rows, first))
+        written.and_then(|()| write_rows(&mut self.out, self.format, &rows, first, self.width))
     }
 }
 
@@ -185,9 +197,10 @@ pub fn write_rows<W: Write>(
     format: FlowFormat,
     rows: &[Conversation],
     first: Timestamp,
+    width: Option<usize>,
 ) -> io::Result<()> {
     match format {
-        FlowFormat::Table => write_table(out, rows, first),
+        FlowFormat::Table => write_table(out, rows, first, width),
         FlowFormat::Jsonl => rows
             .iter()
             .try_for_each(|c| writeln!(out, "{}", json_row(c, first))),
@@ -211,6 +224,7 @@ fn live_view(
     key: SortKey,
     first: Timestamp,
     height: usize,
+    width: usize,
     status: &str,
 ) -> io::Result<String> {
     // Status line, then the table's borders and header (4 lines).
@@ -224,7 +238,7 @@ fn live_view(
     let top: Vec<Conversation> = all.into_iter().cloned().collect();
     let mut buf = Vec::with_capacity(4096);
     writeln!(buf, "{status}")?;
-    write_table(&mut buf, &top, first)?;
+    write_table(&mut buf, &top, first, Some(width))?;
     // write_table ends with its own count of rows: the status line has the total.
     let mut text = String::from_utf8_lossy(&buf).into_owned();
     let body = text
@@ -246,7 +260,7 @@ pub fn sort(rows: &mut [Conversation], key: SortKey) {
 
 /// Columns of the flows table (right-aligned when numeric).
 const COLUMNS: [(&str, bool); 12] = [
-    ("Stream", true),
+    ("Stream", false),
     ("Proto", false),
     ("Initiator", false),
     ("Responder", false),
@@ -259,6 +273,21 @@ const COLUMNS: [(&str, bool); 12] = [
     ("State", false),
     ("Retrans", true),
 ];
+
+/// The stream index with its transport (`tcp 0`, `udp 0`): TCP and UDP
+/// number their streams apart, as tshark's tcp.stream and udp.stream.
+struct Stream<'c>(&'c Conversation);
+
+impl std::fmt::Display for Stream<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.0.stream, self.0.transport) {
+            (Some(s), "TCP") => write!(f, "tcp {s}"),
+            (Some(s), "UDP") => write!(f, "udp {s}"),
+            (Some(s), t) => write!(f, "{} {s}", t.to_ascii_lowercase()),
+            (None, _) => f.write_str("-"),
+        }
+    }
+}
 
 struct Proto<'c>(&'c Conversation);
 
@@ -322,18 +351,17 @@ impl<T: itoa::Integer> std::fmt::Display for Opt<T> {
     }
 }
 
-/// The flows table.
+/// The flows table, within `width` columns when given (a terminal): the
+/// least telling columns go first, then addresses are cut in the middle.
 pub fn write_table<W: Write>(
     out: &mut W,
     rows: &[Conversation],
     first: Timestamp,
+    width: Option<usize>,
 ) -> io::Result<()> {
     let mut g = Grid::new(&COLUMNS);
     for c in rows {
-        match c.stream {
-            Some(s) => g.cell(s),
-            None => g.cell("-"),
-        }
+        g.cell(Stream(c));
         g.cell(Proto(c));
         g.cell(Endpoint(c.a, c.port_a));
         g.cell(Endpoint(c.b, c.port_b));
@@ -346,7 +374,9 @@ pub fn write_table<W: Write>(
         g.cell(c.tcp_state().map(|s| s.name()).unwrap_or("-"));
         g.cell(c.retransmissions);
     }
-    g.write(out)?;
+    // Retrans, Start, the packet counts, Duration, Proto; then addresses
+    // shrink (down to 15 columns: "[20…:1]:36951").
+    g.write_fit(out, width, &[(2, 15), (3, 15)], &[11, 8, 4, 6, 9, 1])?;
     writeln!(out, "{} conversations", rows.len())
 }
 
@@ -364,8 +394,10 @@ fn opt_num<T: ToString>(v: Option<T>) -> String {
 /// where one fits).
 pub fn json_row(c: &Conversation, first: Timestamp) -> String {
     format!(
-        "{{\"stream\":{},\"transport\":{},\"app\":{},\"src\":{},\"sport\":{},\"dst\":{},\"dport\":{},\"packets_ab\":{},\"bytes_ab\":{},\"packets_ba\":{},\"bytes_ba\":{},\"packets\":{},\"bytes\":{},\"start\":{},\"rel_start\":{},\"duration\":{},\"state\":{},\"retransmissions\":{},\"evicted\":{}}}",
+        "{{\"stream\":{},\"tcp.stream\":{},\"udp.stream\":{},\"transport\":{},\"app\":{},\"src\":{},\"sport\":{},\"dst\":{},\"dport\":{},\"packets_ab\":{},\"bytes_ab\":{},\"packets_ba\":{},\"bytes_ba\":{},\"packets\":{},\"bytes\":{},\"start\":{},\"rel_start\":{},\"duration\":{},\"state\":{},\"retransmissions\":{},\"evicted\":{}}}",
         opt_num(c.stream),
+        opt_num(tcp_stream(c)),
+        opt_num(udp_stream(c)),
         json_str(c.transport),
         c.app.map(json_str).unwrap_or_else(|| "null".into()),
         json_str(&c.a.to_string()),
@@ -387,12 +419,22 @@ pub fn json_row(c: &Conversation, first: Timestamp) -> String {
     )
 }
 
+/// The conversation's tcp.stream (None unless TCP).
+fn tcp_stream(c: &Conversation) -> Option<u32> {
+    c.stream.filter(|_| c.transport == "TCP")
+}
+
+/// The conversation's udp.stream (None unless UDP).
+fn udp_stream(c: &Conversation) -> Option<u32> {
+    c.stream.filter(|_| c.transport == "UDP")
+}
+
 fn write_csv<W: Write>(out: &mut W, rows: &[Conversation], first: Timestamp) -> io::Result<()> {
-    writeln!(out, "stream,transport,app,src,sport,dst,dport,packets_ab,bytes_ab,packets_ba,bytes_ba,rel_start,duration,state,retransmissions")?;
+    writeln!(out, "stream,transport,app,src,sport,dst,dport,packets_ab,bytes_ab,packets_ba,bytes_ba,rel_start,duration,state,retransmissions,tcp.stream,udp.stream")?;
     for c in rows {
         writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             Opt(c.stream),
             c.transport,
             c.app.unwrap_or(""),
@@ -408,6 +450,8 @@ fn write_csv<W: Write>(out: &mut W, rows: &[Conversation], first: Timestamp) -> 
             Secs(c.duration_nanos()),
             c.tcp_state().map(|s| s.name()).unwrap_or(""),
             c.retransmissions,
+            Opt(tcp_stream(c)),
+            Opt(udp_stream(c)),
         )?;
     }
     Ok(())

@@ -85,6 +85,52 @@ pub fn write_bytes(data: &[u8], owners: &[Option<Tier>], color: bool, w: &mut Ve
     }
 }
 
+/// `data` as tcpdump's `-X` prints it: a tab, the offset (`0x0010:`), 16
+/// bytes per line in 8 groups of 4 hex digits, then the bytes as ASCII
+/// with '.' for anything but visible characters (space included).
+pub fn write_tcpdump(data: &[u8], w: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (line_no, chunk) in data.chunks(16).enumerate() {
+        w.extend_from_slice(b"\t0x");
+        let off = format!("{:04x}", line_no * 16);
+        w.extend_from_slice(off.as_bytes());
+        w.extend_from_slice(b": ");
+        let start = w.len();
+        for pair in chunk.chunks(2) {
+            w.push(b' ');
+            for &b in pair {
+                w.push(HEX[(b >> 4) as usize]);
+                w.push(HEX[(b & 0xf) as usize]);
+            }
+        }
+        // The hex part is padded to 40 columns (8 groups of " xxxx").
+        let used = w.len() - start;
+        w.resize(w.len() + 40usize.saturating_sub(used), b' ');
+        w.extend_from_slice(b"  ");
+        w.extend(
+            chunk
+                .iter()
+                .map(|&b| if b.is_ascii_graphic() { b } else { b'.' }),
+        );
+        w.push(b'\n');
+    }
+}
+
+/// `data` as tcpdump's `-A` prints it: visible characters, spaces, tabs and
+/// line feeds as they are, a CR before a LF dropped, anything else '.';
+/// ends with a line feed.
+pub fn write_ascii(data: &[u8], w: &mut Vec<u8>) {
+    for (i, &b) in data.iter().enumerate() {
+        match b {
+            b'\r' if data.get(i + 1) == Some(&b'\n') => {}
+            b'\t' | b' ' | b'\n' => w.push(b),
+            _ if b.is_ascii_graphic() => w.push(b),
+            _ => w.push(b'.'),
+        }
+    }
+    w.push(b'\n');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +145,19 @@ mod tests {
             "0000  47 45 54 20 2f 20 48 54  54 50 2f 31 2e 31 0d 0a  GET / HTTP/1.1..\n\
              0010  48 6f 73 74                                       Host\n"
         );
+    }
+
+    #[test]
+    fn tcpdump_layout() {
+        let mut w = Vec::new();
+        write_tcpdump(b"E\x00\x00<abc def ghijklmnopq", &mut w);
+        assert_eq!(
+            String::from_utf8(w).unwrap(),
+            "\t0x0000:  4500 003c 6162 6320 6465 6620 6768 696a  E..<abc.def.ghij\n\
+             \t0x0010:  6b6c 6d6e 6f70 71                        klmnopq\n"
+        );
+        let mut w = Vec::new();
+        write_ascii(b"GET / HTTP/1.1\r\nHost: a\r\n\x01\r", &mut w);
+        assert_eq!(w, b"GET / HTTP/1.1\nHost: a\n..\n");
     }
 }

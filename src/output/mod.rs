@@ -16,6 +16,7 @@ pub mod style;
 pub mod table;
 pub mod writer;
 
+pub use table::Dump;
 pub use writer::{Format, PacketWriter};
 
 use crate::dissect::field::{write_ipv4, write_ipv6, write_mac};
@@ -134,6 +135,27 @@ fn write_endpoint(w: &mut Vec<u8>, a: std::net::IpAddr, port: Option<u16>, v6: b
         w.push(b':');
         w.extend_from_slice(itoa::Buffer::new().format(p).as_bytes());
     }
+}
+
+/// A packet's mark as the table and the detail view show it:
+/// `[truncated: TCP header cut short]`, `[malformed: IPv4 bogus IP
+/// version]`; the protocol is named once (most messages name it already).
+pub fn write_issue(issue: &crate::dissect::Issue, w: &mut Vec<u8>) {
+    w.extend_from_slice(match issue.kind {
+        crate::dissect::IssueKind::Malformed => b"[malformed: ",
+        crate::dissect::IssueKind::Truncated => b"[truncated: ",
+    });
+    let name = issue.proto.display();
+    let named = issue
+        .msg
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '.')
+        .any(|w| w == name);
+    if !named {
+        w.extend_from_slice(name.as_bytes());
+        w.push(b' ');
+    }
+    w.extend_from_slice(issue.msg.as_bytes());
+    w.push(b']');
 }
 
 /// Sender and target protocol addresses of an ARP packet carrying IPv4.

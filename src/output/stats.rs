@@ -25,10 +25,12 @@ pub fn write_hierarchy<W: Write>(out: &mut W, phs: &Hierarchy) -> io::Result<()>
 }
 
 /// The report: hierarchy, then ports and endpoints.
+/// `width`: fit the tables to a terminal this wide.
 pub fn write_report<W: Write>(
     out: &mut W,
     phs: &Hierarchy,
     rows: &[&Conversation],
+    width: Option<usize>,
 ) -> io::Result<()> {
     writeln!(out, "Protocol hierarchy")?;
     write_hierarchy(out, phs)?;
@@ -48,7 +50,7 @@ pub fn write_report<W: Write>(
         g.cell(r.bytes);
         g.cell(r.conns);
     }
-    g.write(out)?;
+    g.write_fit(out, width, &[(1, 8)], &[3])?;
     writeln!(out)?;
     writeln!(out, "Endpoints")?;
     let mut g = Grid::new(&[
@@ -63,7 +65,8 @@ pub fn write_report<W: Write>(
         g.cell(r.bytes);
         g.cell(r.convs);
     }
-    g.write(out)
+    // Addresses shrink down to 15 columns ("2001:db8…:0001").
+    g.write_fit(out, width, &[(0, 15)], &[3])
 }
 
 /// How often the live report is redrawn.
@@ -85,6 +88,7 @@ pub struct StatsSink<W: Write> {
     live: bool,
     refresh: Option<Refresh>,
     evicted: u64,
+    width: Option<usize>,
 }
 
 impl<W: Write> StatsSink<W> {
@@ -96,7 +100,14 @@ impl<W: Write> StatsSink<W> {
             live: false,
             refresh: None,
             evicted: 0,
+            width: None,
         }
+    }
+
+    /// Fits the report's tables to a terminal `width` columns wide.
+    pub fn with_width(mut self, width: Option<usize>) -> Self {
+        self.width = width;
+        self
     }
 
     /// A live capture on `iface`: idle conversations close by the wall
@@ -149,14 +160,15 @@ impl<W: Write> Sink for StatsSink<W> {
         let mut buf = Vec::with_capacity(4096);
         writeln!(
             buf,
-            "layerscope stats on {}: {} packets, {} conversations ({} open), {} elapsed; Ctrl-C: stop and print all",
+            "layerscope stats on {}: {} packets, {} conversations ({} active, {} ended or idle), {} elapsed; Ctrl-C: stop and print all",
             r.iface,
             status.packets,
             rows.len(),
-            self.convs.open_len(),
+            self.convs.active_len(),
+            rows.len() - self.convs.active_len().min(rows.len()),
             screen::elapsed(r.started.elapsed())
         )?;
-        write_report(&mut buf, &self.phs, &rows)?;
+        write_report(&mut buf, &self.phs, &rows, Some(Screen::size().1))?;
         r.screen.draw(&mut self.out, &String::from_utf8_lossy(&buf))
     }
 
@@ -164,7 +176,7 @@ impl<W: Write> Sink for StatsSink<W> {
         let (rows, evicted) = std::mem::take(&mut self.convs).finish();
         self.evicted = evicted;
         let rows: Vec<&Conversation> = rows.iter().collect();
-        write_report(&mut self.out, &self.phs, &rows)?;
+        write_report(&mut self.out, &self.phs, &rows, self.width)?;
         self.out.flush()
     }
 }

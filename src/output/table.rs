@@ -4,7 +4,7 @@
 //! the first row appears as soon as the first packet is read.
 
 use super::style::{tier_color, RED, RESET};
-use crate::dissect::{self, IssueKind, Packet, Proto, Tier};
+use crate::dissect::{self, Packet, Proto, Tier};
 use std::io::{self, Write};
 
 const W_NO: usize = 6;
@@ -16,14 +16,92 @@ const W_APP: usize = 8;
 const W_PAIR: usize = 44;
 const W_LEN: usize = 5;
 
+/// Terminals at least this wide keep a column per layer; narrower ones get
+/// one protocol-stack column (`IPv6/UDP/DNS`).
+const WIDE: usize = 132;
+
+/// Column widths chosen once from the terminal's width; Info gets what
+/// remains on each row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Layout {
+    no: usize,
+    time: usize,
+    /// Width of the merged protocol-stack column; 0: a column per layer.
+    stack: usize,
+    pair: usize,
+    /// Elide socket pairs longer than `pair` (on a terminal only: piped
+    /// rows keep full addresses).
+    elide: bool,
+}
+
+impl Layout {
+    fn for_width(width: Option<usize>) -> Layout {
+        let Some(w) = width else {
+            return Layout {
+                no: W_NO,
+                time: W_TIME,
+                stack: 0,
+                pair: W_PAIR,
+                elide: false,
+            };
+        };
+        if w >= WIDE {
+            // No, Time, four layer columns, Len and their separators.
+            let fixed = W_NO + W_TIME + W_LINK + W_NET + W_TRANS + W_APP + W_LEN + 8;
+            let pair = w.saturating_sub(fixed + 1 + 48).clamp(W_PAIR, 56);
+            return Layout {
+                no: W_NO,
+                time: W_TIME,
+                stack: 0,
+                pair,
+                elide: true,
+            };
+        }
+        let stack = match w {
+            0..100 => 8,
+            100..120 => 10,
+            _ => 16,
+        };
+        // Under 100 columns every column counts: five digits of frame
+        // number and under 100 s of time keep their columns (more pushes
+        // Info over, never off the line).
+        let (no, time) = if w < 100 { (5, 9) } else { (W_NO, 10) };
+        let fixed = no + time + stack + W_LEN + 5;
+        let rest = w.saturating_sub(fixed);
+        Layout {
+            no,
+            time,
+            stack,
+            // Five eighths of what remains (an IPv4 pair fits at 80
+            // columns), the rest for Info.
+            pair: (rest * 5 / 8).clamp(10, W_PAIR),
+            elide: true,
+        }
+    }
+}
+
 pub struct TableWriter<W: Write> {
     out: W,
     color: bool,
     /// Terminal width to fit rows into; `None` when not writing to a terminal.
     width: Option<usize>,
+    layout: Layout,
     line: Vec<u8>,
     scratch: Vec<u8>,
     header_done: bool,
+    dump: Dump,
+}
+
+/// What follows each row, as tcpdump prints it under its line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dump {
+    #[default]
+    None,
+    /// `-X`: hex and ASCII from the network layer; `-XX` (`link`): from the
+    /// link layer.
+    HexAscii { link: bool },
+    /// `-A`: the bytes from the network layer as ASCII.
+    Ascii,
 }
 
 impl<W: Write> TableWriter<W> {
@@ -32,10 +110,18 @@ impl<W: Write> TableWriter<W> {
             out,
             color,
             width,
+            layout: Layout::for_width(width),
             line: Vec::with_capacity(512),
             scratch: Vec::with_capacity(256),
             header_done: false,
+            dump: Dump::None,
         }
+    }
+
+    /// Writes `dump` of each packet under its row.
+    pub fn with_dump(mut self, dump: Dump) -> Self {
+        self.dump = dump;
+        self
     }
 
     pub fn into_inner(self) -> W {
@@ -48,16 +134,20 @@ impl<W: Write> TableWriter<W> {
 
     fn header(&mut self) -> io::Result<()> {
         self.line.clear();
-        let cols: [(&str, usize, bool); 8] = [
-            ("No.", W_NO, true),
-            ("Time", W_TIME, false),
-            ("Link", W_LINK, false),
-            ("Net", W_NET, false),
-            ("Trans", W_TRANS, false),
-            ("App", W_APP, false),
-            ("Socket pair", W_PAIR, false),
-            ("Len", W_LEN, true),
-        ];
+        let l = self.layout;
+        let mut cols: Vec<(&str, usize, bool)> = vec![("No.", l.no, true), ("Time", l.time, false)];
+        if l.stack == 0 {
+            cols.extend([
+                ("Link", W_LINK, false),
+                ("Net", W_NET, false),
+                ("Trans", W_TRANS, false),
+                ("App", W_APP, false),
+            ]);
+        } else {
+            let name = if l.stack < 9 { "Proto" } else { "Protocols" };
+            cols.push((name, l.stack, false));
+        }
+        cols.extend([("Socket pair", l.pair, false), ("Len", W_LEN, true)]);
         for (name, w, right) in cols {
             pad(&mut self.line, name.as_bytes(), name.len(), w, right);
             self.line.push(b' ');
@@ -80,6 +170,7 @@ impl<W: Write> TableWriter<W> {
             self.header()?;
         }
         let color = self.color;
+        let layout = self.layout;
         let line = &mut self.line;
         line.clear();
         let mut used = 0usize;
@@ -89,37 +180,45 @@ impl<W: Write> TableWriter<W> {
             line,
             num.format(pkt.number).as_bytes(),
             usize::MAX,
-            W_NO,
+            layout.no,
             true,
         ) + 1;
         line.push(b' ');
 
         self.scratch.clear();
         write_rel_time(&mut self.scratch, pkt.ts.nanos_since(pkt.first_ts));
-        used += pad(line, &self.scratch, self.scratch.len(), W_TIME, false) + 1;
+        used += pad(line, &self.scratch, self.scratch.len(), layout.time, false) + 1;
         line.push(b' ');
 
-        // One column per tier: the outermost protocol of that tier.
-        for (tier, w) in [
-            (Tier::Link, W_LINK),
-            (Tier::Network, W_NET),
-            (Tier::Transport, W_TRANS),
-            (Tier::Application, W_APP),
-        ] {
-            let name = tier_name(pkt, tier);
-            if color && name != "-" {
-                line.extend_from_slice(tier_color(tier).as_bytes());
+        if layout.stack == 0 {
+            // One column per tier: the outermost protocol of that tier.
+            for (tier, w) in [
+                (Tier::Link, W_LINK),
+                (Tier::Network, W_NET),
+                (Tier::Transport, W_TRANS),
+                (Tier::Application, W_APP),
+            ] {
+                let name = tier_name(pkt, tier);
+                if color && name != "-" {
+                    line.extend_from_slice(tier_color(tier).as_bytes());
+                }
+                used += pad(line, name.as_bytes(), name.chars().count(), w, false) + 1;
+                if color && name != "-" {
+                    line.extend_from_slice(RESET.as_bytes());
+                }
+                line.push(b' ');
             }
-            used += pad(line, name.as_bytes(), name.chars().count(), w, false) + 1;
-            if color && name != "-" {
-                line.extend_from_slice(RESET.as_bytes());
-            }
+        } else {
+            used += write_stack(line, pkt, layout.stack, color) + 1;
             line.push(b' ');
         }
 
         self.scratch.clear();
-        let pair_chars = super::write_socket_pair(pkt, &mut self.scratch);
-        used += pad(line, &self.scratch, pair_chars, W_PAIR, false) + 1;
+        let mut pair_chars = super::write_socket_pair(pkt, &mut self.scratch);
+        if layout.elide && pair_chars > layout.pair {
+            pair_chars = super::grid::elide_pair(&mut self.scratch, layout.pair);
+        }
+        used += pad(line, &self.scratch, pair_chars, layout.pair, false) + 1;
         line.push(b' ');
 
         used += pad(
@@ -143,16 +242,14 @@ impl<W: Write> TableWriter<W> {
             if !self.scratch.is_empty() {
                 self.scratch.push(b' ');
             }
-            let tag: &[u8] = match issue.kind {
-                IssueKind::Malformed => b"[malformed: ",
-                IssueKind::Truncated => b"[truncated: ",
-            };
-            self.scratch.extend_from_slice(tag);
-            self.scratch
-                .extend_from_slice(issue.proto.display().as_bytes());
-            self.scratch.push(b' ');
-            self.scratch.extend_from_slice(issue.msg.as_bytes());
-            self.scratch.push(b']');
+            super::write_issue(&issue, &mut self.scratch);
+        }
+        // A control character (a tab, a line break from a header) would
+        // break the row.
+        for c in self.scratch.iter_mut() {
+            if *c < 0x20 || *c == 0x7f {
+                *c = b'.';
+            }
         }
         let room = self.width.map(|w| w.saturating_sub(used));
         let info = &self.scratch;
@@ -165,8 +262,82 @@ impl<W: Write> TableWriter<W> {
             _ => write_info(line, info, color, pkt),
         }
         line.push(b'\n');
+        match self.dump {
+            Dump::None => {}
+            Dump::HexAscii { link } => {
+                let from = if link { 0 } else { network_start(pkt) };
+                super::hexdump::write_tcpdump(pkt.data.get(from..).unwrap_or(&[]), line);
+            }
+            Dump::Ascii => {
+                super::hexdump::write_ascii(
+                    pkt.data.get(network_start(pkt)..).unwrap_or(&[]),
+                    line,
+                );
+            }
+        }
         self.out.write_all(line)
     }
+}
+
+/// Where tcpdump's `-X` and `-A` start: after the link-layer headers
+/// (Ethernet with its VLAN tags, SLL, the loopback header, …).
+pub fn network_start(pkt: &Packet<'_>) -> usize {
+    pkt.layers
+        .iter()
+        .take_while(|l| l.src == dissect::Src::Frame && l.proto.tier() == Tier::Link)
+        .last()
+        .map(|l| l.end as usize)
+        .unwrap_or(0)
+        .min(pkt.data.len())
+}
+
+/// The merged protocol column: network, transport and application names
+/// joined (`IPv6/UDP/DNS`; under 12 columns wide without the network
+/// layer: `UDP/DNS`), the link layer only when nothing is above it; cut to `width`
+/// with "…". Returns the columns used.
+fn write_stack(line: &mut Vec<u8>, pkt: &Packet<'_>, width: usize, color: bool) -> usize {
+    let mut names: Vec<(Tier, &str)> = [Tier::Network, Tier::Transport, Tier::Application]
+        .into_iter()
+        .map(|t| (t, tier_name(pkt, t)))
+        .filter(|(_, n)| *n != "-")
+        .collect();
+    // Narrow: the addresses already tell IPv4 from IPv6.
+    if width < 12 && names.len() > 1 {
+        names.remove(0);
+    }
+    if names.is_empty() {
+        names.push((Tier::Link, tier_name(pkt, Tier::Link)));
+    }
+    let plain: usize =
+        names.iter().map(|(_, n)| n.chars().count()).sum::<usize>() + names.len() - 1;
+    let shown = if plain > width {
+        // Too long: cut, keeping room for the ellipsis (no colours).
+        let joined: Vec<&str> = names.iter().map(|(_, n)| *n).collect();
+        let cut: String = joined
+            .join("/")
+            .chars()
+            .take(width.saturating_sub(1))
+            .collect();
+        line.extend_from_slice(cut.as_bytes());
+        line.extend_from_slice("…".as_bytes());
+        cut.chars().count() + 1
+    } else {
+        for (i, (tier, name)) in names.iter().enumerate() {
+            if i > 0 {
+                line.push(b'/');
+            }
+            if color {
+                line.extend_from_slice(tier_color(*tier).as_bytes());
+            }
+            line.extend_from_slice(name.as_bytes());
+            if color {
+                line.extend_from_slice(RESET.as_bytes());
+            }
+        }
+        plain
+    };
+    line.resize(line.len() + width.saturating_sub(shown), b' ');
+    shown.max(width)
 }
 
 fn write_info(line: &mut Vec<u8>, info: &[u8], color: bool, pkt: &Packet<'_>) {

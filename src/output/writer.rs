@@ -4,7 +4,7 @@ use super::csv::CsvWriter;
 use super::detail::DetailWriter;
 use super::json::JsonWriter;
 use super::style;
-use super::table::TableWriter;
+use super::table::{Dump, TableWriter};
 use crate::dissect::Packet;
 use crate::engine::{Sink, Status, Tick};
 use std::io::{self, Write};
@@ -45,6 +45,15 @@ impl<W: Write> PacketWriter<W> {
             Format::Jsonl => PacketWriter::Jsonl(JsonWriter::new(out, fields)),
             Format::Csv => PacketWriter::Csv(CsvWriter::new(out, fields)),
             Format::Detail => PacketWriter::Detail(DetailWriter::new(out, color, hex)),
+        }
+    }
+
+    /// Writes `dump` under each packet's row or tree (`-X`, `-XX`, `-A`).
+    pub fn with_dump(self, dump: Dump) -> Self {
+        match self {
+            PacketWriter::Table(t) => PacketWriter::Table(t.with_dump(dump)),
+            PacketWriter::Detail(d) => PacketWriter::Detail(d.with_dump(dump)),
+            other => other,
         }
     }
 
