@@ -455,14 +455,14 @@ struct CaptureArgs {
     #[arg(long, value_enum, value_name = "FORMAT", requires = "write")]
     write_format: Option<WriteFormatArg>,
     /// Ring buffer: start a new file once the current one is larger than MB
-    /// million bytes (files after the first get a number: FILE1, FILE2, …)
+    /// million bytes (files after the first get a number: FILE1, FILE2, ...)
     #[arg(short = 'C', value_name = "MB", requires = "write")]
     file_size: Option<f64>,
     /// Start a new file every SECS seconds; FILE is passed through strftime
     /// (e.g. -w 'cap-%H%M%S.pcap')
     #[arg(short = 'G', value_name = "SECS", requires = "write")]
     rotate_seconds: Option<u64>,
-    /// With -C: keep N files (FILE0 … FILE{N-1}), overwriting the oldest;
+    /// With -C: keep N files (FILE0 ... FILE{N-1}), overwriting the oldest;
     /// with -G alone: stop after N files
     #[arg(short = 'W', value_name = "N", requires = "write")]
     file_count: Option<u32>,
