@@ -51,11 +51,44 @@ enum Command {
 #[derive(Args)]
 struct ViewArgs {
     /// Capture files (pcap or pcapng) on disk, shown one after another
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(required_unless_present = "interface", value_name = "FILE")]
     files: Vec<String>,
-    /// BPF filter expression, applied as tcpdump applies it (e.g. 'tcp port 80')
+    /// Capture live from this interface instead (needs root or
+    /// cap_net_raw,cap_net_admin; privileges are dropped once it is open)
+    #[arg(
+        short = 'i',
+        long = "interface",
+        value_name = "IFACE",
+        conflicts_with = "files"
+    )]
+    interface: Option<String>,
+    /// BPF filter expression, applied as tcpdump applies it (e.g. 'tcp port 80');
+    /// compiled into the kernel with -i
     #[arg(short = 'f', long = "filter", value_name = "BPF")]
     filter: Option<String>,
+    /// Live: also write the captured packets to this file, as `capture -w`
+    #[arg(
+        short = 'w',
+        long = "write",
+        value_name = "FILE",
+        requires = "interface"
+    )]
+    write: Option<String>,
+    /// File format for -w [default: pcapng for a .pcapng name, else pcap]
+    #[arg(long, value_enum, value_name = "FORMAT", requires = "write")]
+    write_format: Option<WriteFormatArg>,
+    /// Live: bytes to capture per frame
+    #[arg(short = 's', long, value_name = "N", default_value_t = 262144)]
+    snaplen: i32,
+    /// Live: do not put the interface into promiscuous mode
+    #[arg(short = 'p', long)]
+    no_promisc: bool,
+    /// Live: kernel capture buffer in KiB [default: 32768]
+    #[arg(short = 'B', long, value_name = "KIB")]
+    buffer_size: Option<u32>,
+    /// Live: user to become once the capture is open (default: the sudo caller)
+    #[arg(short = 'Z', long, value_name = "NAME")]
+    user: Option<String>,
     /// Display filter to open with (edit it with `/` in the view)
     #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
     display_filter: Option<String>,
@@ -645,19 +678,35 @@ fn main() {
         }
     }
     let code = match cli.command {
-        Command::View(a) => cmd::view::run(&layerscope::view::ViewOptions {
-            files: a.files,
-            bpf: a.filter,
-            display: a.display_filter,
-            reasm: layerscope::engine::ReasmOptions {
-                enabled: !a.no_reassembly,
-                ..Default::default()
-            },
-            reasm_cap: a.keep_reassembled,
-            color: match a.color {
-                ColorArg::Always => true,
-                ColorArg::Never => false,
-                ColorArg::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        Command::View(a) => cmd::view::run(&cmd::view::ViewCommand {
+            live: a
+                .interface
+                .clone()
+                .map(|_| layerscope::source::live::LiveOptions {
+                    interface: a.interface.clone(),
+                    snaplen: a.snaplen,
+                    promisc: !a.no_promisc,
+                    filter: a.filter.clone(),
+                    buffer_size: Some(buffer_bytes(a.buffer_size)),
+                    ..Default::default()
+                }),
+            user: a.user,
+            write: a.write,
+            write_format: WriteFormatArg::get(a.write_format),
+            view: layerscope::view::ViewOptions {
+                files: a.files,
+                bpf: a.filter,
+                display: a.display_filter,
+                reasm: layerscope::engine::ReasmOptions {
+                    enabled: !a.no_reassembly,
+                    ..Default::default()
+                },
+                reasm_cap: a.keep_reassembled,
+                color: match a.color {
+                    ColorArg::Always => true,
+                    ColorArg::Never => false,
+                    ColorArg::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+                },
             },
         }),
         Command::Read(a) => cmd::read::run(&cmd::read::ReadOptions {

@@ -355,3 +355,109 @@ fn without_a_terminal_it_says_to_use_read() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("layerscope read"), "{err}");
 }
+
+#[test]
+fn save_the_displayed_packets_and_read_them_back() {
+    let dir = TempDir::new();
+    let f = fixture("live/http.pcap");
+    let file = f.to_str().unwrap();
+    let t = Tmux::start(120, 40, &script(&dir, &format!("-Y http {file}")), &[]);
+    let want = tshark_count(file, "http");
+    t.wait("the filtered list", |s| {
+        s.contains(&format!("displayed {want}"))
+    });
+    for name in ["saved.pcapng", "saved.pcap"] {
+        let out = dir.path(name);
+        t.keys(&["w"]);
+        t.text(out.to_str().unwrap());
+        t.keys(&["Enter"]);
+        t.wait("the save", |s| s.contains(&format!("saved {want} packets")));
+        // Same packets, timestamps and lengths as tshark selects from the source.
+        let fields = ["-T", "fields", "-e", "frame.time_epoch", "-e", "frame.len"];
+        let mut a = vec!["-r", file, "-Y", "http"];
+        a.extend(fields);
+        let mut b = vec!["-r", out.to_str().unwrap()];
+        b.extend(fields);
+        assert_eq!(tshark(&a), tshark(&b), "{name}");
+        let cap = Command::new("capinfos")
+            .args(["-t", "-c", out.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let info = String::from_utf8_lossy(&cap.stdout);
+        let kind = if name.ends_with("pcapng") {
+            "pcapng"
+        } else {
+            "pcap"
+        };
+        assert!(info.contains(kind), "{info}");
+        assert!(
+            info.lines()
+                .any(|l| l.contains("Number of packets")
+                    && l.trim_end().ends_with(&want.to_string())),
+            "{info}"
+        );
+    }
+    t.keys(&["q"]);
+    t.wait("the view to end", |s| s.contains("VIEW-ENDED"));
+}
+
+#[test]
+fn live_rows_arrive_and_hold_when_scrolled_up() {
+    common::require_root();
+    let dir = TempDir::new();
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = sock.local_addr().unwrap().port();
+    let saved = dir.path("live.pcapng");
+    let args = format!("-i lo -f 'udp port {port}' -w {}", saved.display());
+    let t = Tmux::start(120, 30, &script(&dir, &args), &[]);
+    t.wait("the capture", |s| s.contains("received"));
+    let send = |n: usize, from: usize| {
+        for i in from..from + n {
+            sock.send_to(format!("ping {i}").as_bytes(), ("127.0.0.1", port))
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    send(5, 0);
+    t.wait("five rows", |s| s.contains("5 packets"));
+    // The newest row is selected while following.
+    let rev = reversed_text(&t.capture(true));
+    assert!(
+        rev.iter().any(|r| r.trim_start().starts_with("5 ")),
+        "{rev:?}"
+    );
+    // Scrolled up, the list holds and says how many rows wait below.
+    t.keys(&["Home"]);
+    send(40, 5);
+    let s = t.wait("45 rows", |s| s.contains("45 packets"));
+    assert!(s.contains("new below"), "{s}");
+    let rev = reversed_text(&t.capture(true));
+    assert!(
+        rev.iter().any(|r| r.trim_start().starts_with("1 ")),
+        "{rev:?}"
+    );
+    // End follows the newest again.
+    t.keys(&["End"]);
+    let rev = reversed_text(&t.capture(true));
+    assert!(
+        rev.iter().any(|r| r.trim_start().starts_with("45 ")),
+        "{rev:?}"
+    );
+    t.keys(&["q"]);
+    t.wait("the view to end", |s| s.contains("VIEW-ENDED"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path("exit")).unwrap().trim(),
+        "EXIT=0"
+    );
+    // -w wrote what was captured, as tshark reads it.
+    let n = tshark(&[
+        "-r",
+        saved.to_str().unwrap(),
+        "-T",
+        "fields",
+        "-e",
+        "udp.dstport",
+    ]);
+    assert_eq!(n.lines().count(), 45, "{n}");
+    assert!(n.lines().all(|l| l.trim() == port.to_string()));
+}

@@ -66,7 +66,7 @@ impl fmt::Display for SaveError {
 
 impl std::error::Error for SaveError {}
 
-type Out = BufWriter<Box<dyn Write>>;
+type Out = BufWriter<Box<dyn Write + Send>>;
 
 /// Writes every packet it is handed, rotating files as asked.
 pub struct SaveSink {
@@ -201,7 +201,7 @@ impl SaveSink {
             path: name.clone(),
             error,
         };
-        let out: Box<dyn Write> = if name == "-" && !self.opts.rotation.is_set() {
+        let out: Box<dyn Write + Send> = if name == "-" && !self.opts.rotation.is_set() {
             Box::new(io::stdout())
         } else {
             Box::new(File::create(&name).map_err(err)?)

@@ -25,6 +25,8 @@ pub enum Pane {
 pub enum Prompt {
     Filter,
     Goto,
+    /// A file name to save the displayed packets to.
+    Save,
     Search(SearchKind),
 }
 
@@ -77,6 +79,7 @@ pub enum Pending {
     Follow(Job<Follow>, u32, bool),
     Text(Job<Vec<u8>>, String),
     Conversations(Job<Vec<u8>>),
+    Save(Job<Vec<u8>>, String),
 }
 
 pub struct App {
@@ -121,7 +124,9 @@ pub struct App {
     pub quit: bool,
     /// Where the panes were last drawn (for the mouse).
     pub areas: [Rect; 3],
-    pub live: Option<LiveStatus>,
+    pub live: Option<Arc<Mutex<LiveStatus>>>,
+    /// Live with a display filter: the filter, and how many records it has seen.
+    pub live_filter: Option<(crate::filter::Filter, usize)>,
 }
 
 /// A live capture's counters for the status bar.
@@ -184,6 +189,7 @@ impl App {
             quit: false,
             areas: [Rect::default(); 3],
             live: None,
+            live_filter: None,
         }
     }
 
@@ -200,6 +206,20 @@ impl App {
         match &self.shown {
             Some(s) => s.get(row).map(|&p| p as usize),
             None => (row < self.count()).then_some(row),
+        }
+    }
+
+    /// What background jobs read.
+    pub fn data(&self) -> jobs::Data {
+        jobs::Data {
+            index: self.index.clone(),
+            paths: self.paths.clone(),
+            // A file still being indexed: jobs wait for the rest of it. A
+            // live capture never ends: jobs take what is there.
+            indexing: match (&self.indexer, &self.live) {
+                (Some(ix), None) => Some(ix.progress.clone()),
+                _ => None,
+            },
         }
     }
 
@@ -352,9 +372,38 @@ impl App {
         self.load_selected();
     }
 
+    /// Live with a display filter: runs it over the records that arrived
+    /// since (a bounded number per call, so the screen stays responsive).
+    fn filter_new(&mut self) {
+        let Some((filter, seen)) = &mut self.live_filter else {
+            return;
+        };
+        let Ok(ix) = self.index.lock() else { return };
+        let end = ix.len().min(*seen + 20_000);
+        let mut buf = Vec::new();
+        let mut keep = Vec::new();
+        for i in *seen..end {
+            let Some(r) = ix.rec(i) else { break };
+            if self.backing.read(&r, &mut buf).is_err() {
+                break;
+            }
+            if let Some((pkt, _)) = ix.packet(i, &buf) {
+                if filter.matches(&pkt) {
+                    keep.push(i as u32);
+                }
+            }
+            *seen = i + 1;
+        }
+        drop(ix);
+        if let Some(shown) = &mut self.shown {
+            Arc::make_mut(shown).extend(keep);
+        }
+    }
+
     /// New rows arrived (indexing, live): keep following the newest if asked.
     pub fn on_growth(&mut self) {
-        if self.tail && self.shown.is_none() {
+        self.filter_new();
+        if self.tail {
             let n = self.count();
             if n > 0 {
                 self.select_row(n - 1);
@@ -408,6 +457,7 @@ impl App {
             KeyCode::Char('c') => self.conversations(),
             KeyCode::Char('s') => self.statistics(),
             KeyCode::Char('e') => self.encapsulation(),
+            KeyCode::Char('w') => self.start_prompt(Prompt::Save, String::new()),
             KeyCode::Char('?') | KeyCode::F(1) => self.help(),
             KeyCode::Char('1') => self.toggle_pane(0),
             KeyCode::Char('2') => self.toggle_pane(1),
@@ -665,7 +715,31 @@ impl App {
                 self.search = Some((kind, text));
                 self.search_next(true);
             }
+            Prompt::Save => self.save(text.trim().to_string()),
         }
+    }
+
+    /// `w`: writes the displayed packets to a pcap or pcapng file (by the
+    /// name, as Wireshark picks), with their original timestamps.
+    pub fn save(&mut self, path: String) {
+        use crate::output::pcapwrite::{WriteFormat, WriteOptions};
+        use crate::output::savefile::{SaveOptions, SaveSink};
+        if path.is_empty() {
+            self.message = "no file name: nothing saved".into();
+            return;
+        }
+        let opts = SaveOptions {
+            path: path.clone(),
+            write: WriteOptions::new(WriteFormat::for_path(&path)),
+            rotation: Default::default(),
+        };
+        let job = jobs::sink_job(
+            self.data(),
+            format!("saving {path}"),
+            self.shown.clone(),
+            move |_| SaveSink::create(opts).map_err(|e| std::io::Error::other(e.to_string())),
+        );
+        self.pending = Some(Pending::Save(job, path));
     }
 
     /// Shows the packets a display filter keeps (all, when empty).
@@ -674,6 +748,7 @@ impl App {
         if text.is_empty() {
             let keep = self.selected_record();
             self.shown = None;
+            self.live_filter = None;
             self.filter.clear();
             self.after_filter(keep);
             return;
@@ -682,7 +757,7 @@ impl App {
             self.message = format!("invalid display filter: {}", e.msg);
             return;
         }
-        let job = jobs::filter_job(self.index.clone(), self.paths.clone(), text.clone());
+        let job = jobs::filter_job(self.data(), text.clone());
         self.pending = Some(Pending::Filter(job, text));
     }
 
@@ -728,7 +803,7 @@ impl App {
         };
         let shown = self.shown.clone();
         let from = self.selected_record();
-        let (index, paths) = (self.index.clone(), self.paths.clone());
+        let data = self.data();
         let needle: Vec<u8> = match kind {
             SearchKind::Text => text.as_bytes().to_vec(),
             SearchKind::Hex => match parse_hex(&text) {
@@ -755,7 +830,7 @@ impl App {
                 _ => None,
             };
             let mut hits = Vec::new();
-            let done = jobs::replay(&index, &paths, p, |i, pkt| {
+            let done = jobs::replay(&data, p, |i, pkt| {
                 let shown_ok = shown
                     .as_ref()
                     .is_none_or(|s| s.binary_search(&(i as u32)).is_ok());
@@ -818,10 +893,10 @@ impl App {
             self.message = "the selected packet is not TCP or UDP".into();
             return;
         };
-        let (index, paths) = (self.index.clone(), self.paths.clone());
+        let data = self.data();
         let job = Job::spawn(format!("follow stream {stream}"), move |p| {
             let mut f = Follow::new(stream, udp);
-            let done = jobs::replay(&index, &paths, p, |_, pkt| {
+            let done = jobs::replay(&data, p, |_, pkt| {
                 f.observe(pkt);
                 true
             })?;
@@ -833,18 +908,17 @@ impl App {
 
     fn conversations(&mut self) {
         let job = jobs::sink_job(
-            self.index.clone(),
-            self.paths.clone(),
+            self.data(),
             "conversations".into(),
             self.shown.clone(),
             |out| {
-                crate::output::flows::FlowsSink::new(
+                Ok(crate::output::flows::FlowsSink::new(
                     out,
                     crate::output::flows::FlowFormat::Csv,
                     crate::output::flows::SortKey::Start,
                     500_000,
                     60,
-                )
+                ))
             },
         );
         self.pending = Some(Pending::Conversations(job));
@@ -852,11 +926,10 @@ impl App {
 
     fn statistics(&mut self) {
         let job = jobs::sink_job(
-            self.index.clone(),
-            self.paths.clone(),
+            self.data(),
             "statistics".into(),
             self.shown.clone(),
-            |out| crate::output::stats::StatsSink::new(out, 500_000, 60),
+            |out| Ok(crate::output::stats::StatsSink::new(out, 500_000, 60)),
         );
         let title = if self.filter.is_empty() {
             "Statistics".to_string()
@@ -1046,7 +1119,7 @@ impl App {
         let done = match p {
             Pending::Filter(j, _) | Pending::Search(j, _) => j.finished(),
             Pending::Follow(j, ..) => j.finished(),
-            Pending::Text(j, _) | Pending::Conversations(j) => j.finished(),
+            Pending::Text(j, _) | Pending::Conversations(j) | Pending::Save(j, _) => j.finished(),
         };
         if !done {
             return true; // the progress bar moves
@@ -1054,6 +1127,12 @@ impl App {
         match self.pending.take() {
             Some(Pending::Filter(mut j, text)) => match j.take() {
                 Some(Ok(Some(keep))) => {
+                    let covered = j.progress.done.load(std::sync::atomic::Ordering::Relaxed);
+                    // Live: packets after those the job saw are filtered as they come.
+                    self.live_filter = match (&self.live, crate::filter::Filter::compile(&text)) {
+                        (Some(_), Ok(f)) => Some((f, covered as usize)),
+                        _ => None,
+                    };
                     let sel = self.selected_record();
                     self.message = format!("{} packets match", keep.len());
                     self.shown = Some(Arc::new(keep));
@@ -1090,6 +1169,14 @@ impl App {
                 Some(Err(e)) => self.message = format!("failed: {e}"),
                 _ => {}
             },
+            Some(Pending::Save(mut j, path)) => match j.take() {
+                Some(Ok(Some(n))) => {
+                    self.message =
+                        format!("saved {} packets to {path}", String::from_utf8_lossy(&n))
+                }
+                Some(Err(e)) => self.message = format!("not saved: {e}"),
+                _ => {}
+            },
             Some(Pending::Conversations(mut j)) => match j.take() {
                 Some(Ok(Some(csv))) => self.popup = Some(conversations_popup(&csv)),
                 Some(Err(e)) => self.message = format!("failed: {e}"),
@@ -1105,7 +1192,9 @@ impl App {
         let (what, p) = match self.pending.as_ref()? {
             Pending::Filter(j, _) | Pending::Search(j, _) => (&j.what, &j.progress),
             Pending::Follow(j, ..) => (&j.what, &j.progress),
-            Pending::Text(j, _) | Pending::Conversations(j) => (&j.what, &j.progress),
+            Pending::Text(j, _) | Pending::Conversations(j) | Pending::Save(j, _) => {
+                (&j.what, &j.progress)
+            }
         };
         Some((what.clone(), p.fraction()))
     }
@@ -1133,6 +1222,7 @@ Windows:
   c                conversations (Enter on one shows only its packets)
   s                statistics: protocol hierarchy, ports, endpoints
   e                encapsulation of the selected packet: layers, sizes, overhead
+  w                save the displayed packets (pcapng for a .pcapng name, else pcap)
   ?  F1            this help
 Layout:
   1 2 3            hide or show the list, detail, bytes pane

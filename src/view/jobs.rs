@@ -42,9 +42,25 @@ pub struct Indexer {
     /// The pass's error, if it ended badly (packets before it are indexed).
     pub error: Arc<Mutex<Option<String>>>,
     handle: Option<JoinHandle<()>>,
+    /// A live capture's stop flag: stopping the pass stops the capture.
+    pub capture: Option<crate::engine::Stop>,
 }
 
 impl Indexer {
+    /// A pass someone else started (a live capture's).
+    pub fn from_parts(
+        progress: Arc<Progress>,
+        error: Arc<Mutex<Option<String>>>,
+        handle: JoinHandle<()>,
+    ) -> Indexer {
+        Indexer {
+            progress,
+            error,
+            handle: Some(handle),
+            capture: None,
+        }
+    }
+
     pub fn start(
         files: Vec<(String, u16)>,
         opts: EngineOptions,
@@ -106,6 +122,7 @@ impl Indexer {
             progress,
             error,
             handle,
+            capture: None,
         }
     }
 
@@ -115,6 +132,9 @@ impl Indexer {
 
     pub fn stop(&mut self) {
         self.progress.cancel.store(true, Ordering::Relaxed);
+        if let Some(s) = &self.capture {
+            s.request();
+        }
         if let Some(h) = self.handle.take() {
             let _ = h.join();
         }
@@ -203,13 +223,23 @@ impl SeqReader {
 /// Replays indexed packets (positions `from..`) through `f`, in frame
 /// order, as the streaming pass delivered them; stops when `f` says so or
 /// the job is cancelled. Returns false when cancelled.
+/// What a replay reads: the index, its files, and (while a file is still
+/// being indexed) the indexing pass, which a replay waits for so it sees
+/// every packet.
+#[derive(Clone)]
+pub struct Data {
+    pub index: Arc<Mutex<Index>>,
+    pub paths: Vec<String>,
+    pub indexing: Option<Arc<Progress>>,
+}
+
 pub fn replay(
-    index: &Mutex<Index>,
-    paths: &[String],
+    data: &Data,
     progress: &Progress,
     mut f: impl FnMut(usize, &Packet<'_>) -> bool,
 ) -> io::Result<bool> {
-    let mut rd = SeqReader::open(paths)?;
+    let index = &data.index;
+    let mut rd = SeqReader::open(&data.paths)?;
     let mut pos = 0usize;
     const CHUNK: usize = 2048;
     loop {
@@ -222,7 +252,16 @@ pub fn replay(
         let len = ix.len();
         progress.total.store(len as u64, Ordering::Relaxed);
         if pos >= len {
-            return Ok(true);
+            let more = data
+                .indexing
+                .as_ref()
+                .is_some_and(|p| !p.finished.load(Ordering::Acquire));
+            if !more {
+                return Ok(true);
+            }
+            drop(ix);
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            continue;
         }
         let end = (pos + CHUNK).min(len);
         for i in pos..end {
@@ -299,11 +338,11 @@ impl<T: Send + 'static> Drop for Job<T> {
 }
 
 /// The positions of the packets a display filter keeps.
-pub fn filter_job(index: Arc<Mutex<Index>>, paths: Vec<String>, expr: String) -> Job<Vec<u32>> {
+pub fn filter_job(data: Data, expr: String) -> Job<Vec<u32>> {
     Job::spawn(format!("filter {expr}"), move |p| {
         let mut filter = Filter::compile(&expr).map_err(|e| io::Error::other(e.to_string()))?;
         let mut keep = Vec::new();
-        let done = replay(&index, &paths, p, |i, pkt| {
+        let done = replay(&data, p, |i, pkt| {
             if filter.matches(pkt) {
                 keep.push(i as u32);
             }
@@ -331,24 +370,23 @@ impl io::Write for SharedBuf {
 /// it is given) over the indexed packets (those in `only`, when given) and
 /// returns what it wrote.
 pub fn sink_job<S, F>(
-    index: Arc<Mutex<Index>>,
-    paths: Vec<String>,
+    data: Data,
     what: String,
     only: Option<Arc<Vec<u32>>>,
     make: F,
 ) -> Job<Vec<u8>>
 where
     S: Sink,
-    F: FnOnce(SharedBuf) -> S + Send + 'static,
+    F: FnOnce(SharedBuf) -> io::Result<S> + Send + 'static,
 {
     Job::spawn(what, move |p| {
         let out = SharedBuf::default();
-        let mut sink = make(out.clone());
+        let mut sink = make(out.clone())?;
         let mut first = None;
         let mut count = 0u64;
         let mut next = 0usize;
         let mut err = None;
-        let done = replay(&index, &paths, p, |i, pkt| {
+        let done = replay(&data, p, |i, pkt| {
             if let Some(only) = &only {
                 while next < only.len() && (only[next] as usize) < i {
                     next += 1;
@@ -376,7 +414,11 @@ where
             first_ts: first,
         })?;
         drop(sink);
-        let v = out.0.borrow().clone();
+        let mut v = out.0.borrow().clone();
+        if v.is_empty() {
+            // Sinks that write elsewhere (a file) report how many packets.
+            v = count.to_string().into_bytes();
+        }
         Ok(Some(v))
     })
 }

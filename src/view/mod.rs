@@ -16,6 +16,7 @@
 pub mod app;
 pub mod index;
 pub mod jobs;
+pub mod live;
 pub mod tree;
 pub mod ui;
 
@@ -122,12 +123,74 @@ pub fn open(opts: &ViewOptions) -> Result<App, ViewError> {
     Ok(app)
 }
 
-/// Runs the view until `q`, Ctrl-C, SIGINT or SIGTERM.
+/// Runs the view over files until `q`, Ctrl-C, SIGINT or SIGTERM.
 pub fn run(opts: &ViewOptions, stop: &Stop) -> Result<(), ViewError> {
     if !io::stdout().is_terminal() {
         return Err(ViewError::NotATerminal);
     }
-    let mut app = open(opts)?;
+    let app = open(opts)?;
+    show(app, stop)
+}
+
+/// A live capture's view: `src` is open and privileges are dropped; its
+/// frames are spooled to `spool` (a new file at `spool_path`, removed at
+/// the end) and, with `save`, written as `capture -w` writes them.
+pub fn run_live(
+    opts: &ViewOptions,
+    src: crate::engine::live::LiveFrames,
+    spool_path: &std::path::Path,
+    spool: std::fs::File,
+    save: Option<crate::output::savefile::SaveSink>,
+) -> Result<(), ViewError> {
+    let r = run_live_inner(opts, src, spool_path, spool, save);
+    let _ = std::fs::remove_file(spool_path);
+    r
+}
+
+fn run_live_inner(
+    opts: &ViewOptions,
+    src: crate::engine::live::LiveFrames,
+    spool_path: &std::path::Path,
+    spool: std::fs::File,
+    save: Option<crate::output::savefile::SaveSink>,
+) -> Result<(), ViewError> {
+    if !io::stdout().is_terminal() {
+        return Err(ViewError::NotATerminal);
+    }
+    let stop = src.stop_handle();
+    let path = spool_path.display().to_string();
+    let backing =
+        jobs::backing(std::slice::from_ref(&path)).map_err(|e| ViewError::Open(path.clone(), e))?;
+    let index = Arc::new(Mutex::new(Index::new(opts.reasm_cap)));
+    let status = Arc::new(Mutex::new(app::LiveStatus {
+        iface: src.interface().to_string(),
+        ..Default::default()
+    }));
+    let mut indexer = live::start(
+        src,
+        spool,
+        save,
+        EngineOptions {
+            reasm: opts.reasm,
+            ..Default::default()
+        },
+        index.clone(),
+        status.clone(),
+    )
+    .map_err(ViewError::Terminal)?;
+    indexer.capture = Some(stop.clone());
+    let mut app = App::new(index, backing, vec![path], opts.color);
+    app.indexer = Some(indexer);
+    app.live = Some(status);
+    app.tail = true;
+    if let Some(d) = &opts.display {
+        app.apply_filter(d.clone());
+    }
+    show(app, &stop)
+}
+
+/// Runs the terminal side until asked to quit.
+fn show(mut app: App, stop: &Stop) -> Result<(), ViewError> {
     let mut term = ratatui::try_init().map_err(ViewError::Terminal)?;
     let _ = ratatui::crossterm::execute!(io::stdout(), event::EnableMouseCapture);
     // A panic must leave a usable terminal: ratatui's hook restores the
@@ -159,7 +222,8 @@ pub fn event_loop<B: Backend>(
             return Ok(());
         }
         let n = app.index.lock().map(|i| i.len()).unwrap_or(0);
-        if n != seen {
+        let behind = app.live_filter.as_ref().is_some_and(|(_, upto)| *upto < n);
+        if n != seen || behind {
             seen = n;
             app.on_growth();
             dirty = true;

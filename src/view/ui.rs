@@ -359,6 +359,7 @@ fn draw_foot(app: &App, f: &mut Frame, r: Rect) {
         let label = match p {
             Prompt::Filter => "Display filter: ".to_string(),
             Prompt::Goto => "Go to packet: ".to_string(),
+            Prompt::Save => "Save displayed packets to (.pcapng or .pcap): ".to_string(),
             Prompt::Search(k) => format!("Find ({}, Tab changes): ", k.name()),
         };
         let ok = app.prompt_error.is_none();
@@ -393,7 +394,11 @@ fn draw_foot(app: &App, f: &mut Frame, r: Rect) {
     } else {
         let total = app.index.lock().map(|i| i.len()).unwrap_or(0);
         let mut parts = Vec::new();
-        if let Some(l) = &app.live {
+        if let Some(l) = app
+            .live
+            .as_ref()
+            .and_then(|l| l.lock().ok().map(|l| l.clone()))
+        {
             parts.push(format!(
                 "{} · {} received · {} dropped by the kernel{}",
                 l.iface,
@@ -409,7 +414,7 @@ fn draw_foot(app: &App, f: &mut Frame, r: Rect) {
             parts.push(format!("displayed {}", app.count()));
         }
         if let Some(ix) = &app.indexer {
-            if !ix.finished() {
+            if !ix.finished() && app.live.is_none() {
                 parts.push(format!("reading {:.0} %", ix.progress.fraction() * 100.0));
             }
             if let Some(e) = ix.error.lock().ok().and_then(|e| e.clone()) {
