@@ -64,7 +64,8 @@ pub fn run(opts: &CaptureOptions) -> i32 {
     } else {
         let stdout = io::stdout().lock();
         let out = io::BufWriter::with_capacity(64 * 1024, stdout);
-        let mut sink = PacketWriter::new(out, o.format, o.hex, o.fields.clone(), o.color);
+        let mut sink = PacketWriter::new(out, o.format, o.hex, o.fields.clone(), o.color)
+            .with_time_format(o.time_format);
         let code = run_live(&mut engine, &mut src, &mut sink);
         let _ = engine.finish(&mut sink);
         code

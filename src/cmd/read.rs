@@ -27,7 +27,8 @@ pub fn run(opts: &ReadOptions) -> i32 {
 /// `run` writing to any output (tests use a buffer).
 pub fn run_to<W: Write>(opts: &ReadOptions, out: W) -> i32 {
     let o = &opts.output;
-    let mut sink = PacketWriter::new(out, o.format, o.hex, o.fields.clone(), o.color);
+    let mut sink = PacketWriter::new(out, o.format, o.hex, o.fields.clone(), o.color)
+        .with_time_format(o.time_format);
     let display = match display_filter(o.display.as_deref()) {
         Ok(d) => d,
         Err(code) => return code,

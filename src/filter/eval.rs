@@ -201,7 +201,9 @@ fn num(v: &Value<'_>) -> Option<i128> {
         Value::I(x) => x as i128,
         Value::Bool(b) => b as i128,
         Value::Nanos(n) => n,
-        Value::Epoch(s, ns) | Value::Date(s, ns) => s as i128 * 1_000_000_000 + ns as i128,
+        Value::Epoch(s, ns) | Value::Date(s, ns) | Value::LocalDate(s, ns) => {
+            s as i128 * 1_000_000_000 + ns as i128
+        }
         Value::Str(s) => s.trim().parse().ok()?,
         _ => return None,
     })
@@ -309,17 +311,7 @@ fn masked(a: &[u8], x: &[u8], prefix: u8) -> Ordering {
 
 fn leaf(src: &str, t: &Test) -> Result<Leaf, FilterError> {
     let Some(mut ty) = field_type(&t.field) else {
-        let s = suggest(&t.field);
-        let msg = if s.is_empty() {
-            format!("\"{}\" is not a known field or protocol", t.field)
-        } else {
-            format!(
-                "\"{}\" is not a known field or protocol; did you mean {}?",
-                t.field,
-                s.join(", ")
-            )
-        };
-        return Err(FilterError::new(src, t.pos, &msg));
+        return Err(FilterError::new(src, t.pos, &unknown_name(&t.field)));
     };
     let slice = match &t.slice {
         None => None,
@@ -341,7 +333,9 @@ fn leaf(src: &str, t: &Test) -> Result<Leaf, FilterError> {
             &format!("{} expects {}", t.field, ty.expected()),
         )
     };
-    let typed = |l: &Lit| typed(ty, l).ok_or_else(|| ty_err(l));
+    // `frame.time_utc` reads dates as UTC; other absolute times as local.
+    let utc = t.field.ends_with("_utc");
+    let typed = |l: &Lit| typed(ty, l, utc).ok_or_else(|| ty_err(l));
     let pred = match &t.rel {
         Rel::Exists => Pred::Exists,
         _ if ty == FieldType::Proto => {
@@ -441,6 +435,19 @@ fn leaf(src: &str, t: &Test) -> Result<Leaf, FilterError> {
     })
 }
 
+/// The message for a name no table knows, with the nearest known ones.
+pub(super) fn unknown_name(name: &str) -> String {
+    let s = suggest(name);
+    if s.is_empty() {
+        format!("\"{name}\" is not a known field or protocol")
+    } else {
+        format!(
+            "\"{name}\" is not a known field or protocol; did you mean {}?",
+            s.join(", ")
+        )
+    }
+}
+
 fn parse_slice(s: &str) -> Option<(i64, Option<i64>)> {
     let s = s.trim();
     let n = |x: &str| x.trim().parse::<i64>().ok();
@@ -519,13 +526,17 @@ fn parse_bytes(w: &str) -> Option<Vec<u8>> {
     None
 }
 
-fn typed(ty: FieldType, l: &Lit) -> Option<Const> {
+fn typed(ty: FieldType, l: &Lit, utc: bool) -> Option<Const> {
     let word = match l {
         Lit::Word(w, _) => w.as_str(),
         Lit::Quoted(b, _) => {
             return match ty {
                 FieldType::Str | FieldType::Bytes => Some(Const::Bytes(b.clone())),
-                _ => typed(ty, &Lit::Word(String::from_utf8(b.clone()).ok()?, l.pos())),
+                _ => typed(
+                    ty,
+                    &Lit::Word(String::from_utf8(b.clone()).ok()?, l.pos()),
+                    utc,
+                ),
             };
         }
     };
@@ -574,6 +585,7 @@ fn typed(ty: FieldType, l: &Lit) -> Option<Const> {
             Const::Num((f * 1e9).round() as i128)
         }
         FieldType::Float => Const::Float(word.parse().ok().filter(|f: &f64| f.is_finite())?),
-        FieldType::AbsTime | FieldType::Proto => return None,
+        FieldType::AbsTime => Const::Num(crate::dissect::timefmt::parse_abs(word, utc)?),
+        FieldType::Proto => return None,
     })
 }

@@ -50,6 +50,18 @@ impl std::fmt::Display for FilterError {
 
 impl std::error::Error for FilterError {}
 
+/// Pseudo-fields the flat outputs give besides the decoders' fields.
+pub const COLUMN_FIELDS: &[&str] = &["_ws.col.Time", "_ws.col.protocol", "_ws.col.info"];
+
+/// Whether `-e` may name `name`: a field or protocol of the vocabulary, or
+/// a column pseudo-field. The error reads as a display filter's would.
+pub fn check_field_name(name: &str) -> Result<(), FilterError> {
+    if field_type(name).is_some() || COLUMN_FIELDS.contains(&name) {
+        return Ok(());
+    }
+    Err(FilterError::new(name, 0, &eval::unknown_name(name)))
+}
+
 /// Known names nearest to `name` by edit distance, best first (at most 3).
 pub fn suggest(name: &str) -> Vec<&'static str> {
     let limit = (name.len() / 3).clamp(2, 4);
@@ -201,6 +213,7 @@ mod tests {
             wire_len: bytes.len() as u32,
             linktype: lt,
             interface: 0,
+            ts_digits: 6,
             bytes,
         };
         let pkt = crate::dissect::dissect(&fr, 1, Default::default());
