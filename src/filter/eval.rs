@@ -35,6 +35,10 @@ struct Leaf {
     /// Byte slice `start..end` (end None: to the end); negative from the end.
     slice: Option<(i64, Option<i64>)>,
     pred: Pred,
+    /// A protocol compared by its bytes (`tcp contains 47:45:54`,
+    /// `eth[0:6] == ff:ff:ff:ff:ff:ff`): tested against each of its layers'
+    /// bytes, not against a field.
+    proto: bool,
 }
 
 #[derive(Debug)]
@@ -104,6 +108,7 @@ impl Filter {
                         name,
                         slice: None,
                         pred: Pred::Exists,
+                        proto: false,
                     });
                     let exists = Node::Leaf(self.leaves.len() - 1);
                     Node::And(Box::new(exists), Box::new(Node::Not(Box::new(n))))
@@ -124,8 +129,34 @@ impl Filter {
             hits: &mut self.hits,
         };
         self.scope.fields(pkt, &mut sink);
+        for (i, l) in self.leaves.iter().enumerate() {
+            if l.proto && !self.hits[i] {
+                self.hits[i] = proto_bytes(pkt, &self.names[l.name], l.slice.is_some())
+                    .any(|b| test(l, &Value::Bytes(b)));
+            }
+        }
         eval(&self.root, &self.hits)
     }
+}
+
+/// The bytes of each layer of protocol `name`, as tshark 4.0 tests a
+/// protocol's value: `contains`, `matches` and comparisons see everything
+/// from its first byte to the end of what the layers' length fields cover
+/// (a TCP segment with its payload, an IP datagram without the Ethernet
+/// padding after it), a slice (`tcp[0:2]`, `ip[-1]`) only its header.
+/// `frame` is the whole captured frame.
+fn proto_bytes<'p>(
+    pkt: &'p Packet<'_>,
+    name: &'p str,
+    header: bool,
+) -> impl Iterator<Item = &'p [u8]> + 'p {
+    let frame = (name == "frame").then_some(pkt.data);
+    let layers = pkt
+        .layers
+        .iter()
+        .filter(move |l| l.proto.filter_name() == name)
+        .map(move |l| pkt.bytes_of(l, if header { l.header() } else { l.extent() }));
+    frame.into_iter().chain(layers)
 }
 
 fn eval(n: &Node, hits: &[bool]) -> bool {
@@ -163,7 +194,7 @@ impl FieldSink for Sink<'_> {
     fn layer(&mut self, name: &'static str, _title: &str, _range: Range<usize>) {
         if let Some(ni) = self.name_index(name) {
             for (i, l) in self.leaves.iter().enumerate() {
-                if l.name == ni && matches!(l.pred, Pred::Exists) {
+                if l.name == ni && !l.proto && matches!(l.pred, Pred::Exists) {
                     self.hits[i] = true;
                 }
             }
@@ -175,7 +206,7 @@ impl FieldSink for Sink<'_> {
             return;
         };
         for (i, l) in self.leaves.iter().enumerate() {
-            if l.name == ni && !self.hits[i] && test(l, &f.value) {
+            if l.name == ni && !l.proto && !self.hits[i] && test(l, &f.value) {
                 self.hits[i] = true;
             }
         }
@@ -313,6 +344,11 @@ fn leaf(src: &str, t: &Test) -> Result<Leaf, FilterError> {
     let Some(mut ty) = field_type(&t.field) else {
         return Err(FilterError::new(src, t.pos, &unknown_name(&t.field)));
     };
+    // A protocol compared with a value is compared by its bytes.
+    let proto = ty == FieldType::Proto && !matches!(t.rel, Rel::Exists);
+    if proto {
+        ty = FieldType::Bytes;
+    }
     let slice = match &t.slice {
         None => None,
         Some((s, p)) => {
@@ -338,16 +374,6 @@ fn leaf(src: &str, t: &Test) -> Result<Leaf, FilterError> {
     let typed = |l: &Lit| typed(ty, l, utc).ok_or_else(|| ty_err(l));
     let pred = match &t.rel {
         Rel::Exists => Pred::Exists,
-        _ if ty == FieldType::Proto => {
-            return Err(FilterError::new(
-                src,
-                t.pos,
-                &format!(
-                    "{} is a protocol: it can only be tested for presence",
-                    t.field
-                ),
-            ))
-        }
         Rel::Cmp(op, l) => {
             let c = typed(l)?;
             let subnet =
@@ -408,11 +434,15 @@ fn leaf(src: &str, t: &Test) -> Result<Leaf, FilterError> {
                 ));
             };
             let pat = String::from_utf8_lossy(b);
-            let re = regex::bytes::Regex::new(&pat).map_err(|e| {
-                let e = e.to_string();
-                let last = e.lines().last().unwrap_or("").trim().to_string();
-                FilterError::new(src, l.pos(), &format!("invalid regular expression: {last}"))
-            })?;
+            // Case-insensitive unless the pattern says `(?-i)`, as Wireshark.
+            let re = regex::bytes::RegexBuilder::new(&pat)
+                .case_insensitive(true)
+                .build()
+                .map_err(|e| {
+                    let e = e.to_string();
+                    let last = e.lines().last().unwrap_or("").trim().to_string();
+                    FilterError::new(src, l.pos(), &format!("invalid regular expression: {last}"))
+                })?;
             Pred::Matches(re)
         }
         Rel::In(items) => {
@@ -432,6 +462,7 @@ fn leaf(src: &str, t: &Test) -> Result<Leaf, FilterError> {
         name: 0,
         slice,
         pred,
+        proto,
     })
 }
 

@@ -189,10 +189,6 @@ mod tests {
             "eth.src == 00:11:22\n           ^ eth.src expects a MAC address (00:11:22:33:44:55)"
         );
         assert_eq!(
-            err("tcp == 1"),
-            "tcp == 1\n^ tcp is a protocol: it can only be tested for presence"
-        );
-        assert_eq!(
             err("ip.ttl contains 01"),
             "ip.ttl contains 01\n                ^ 'contains' needs a string or bytes field; ip.ttl expects an unsigned integer"
         );
@@ -267,6 +263,8 @@ mod tests {
             "ip.ttl ge 0x40 and ipv6.addr == fe80::/10",
             "frame.time_relative < 1.5 && frame.number > 3 && frame.len <= 1514",
             "tcp.flags.syn == true and tcp.flags.ack == 0",
+            "frame contains \"GET\" && tcp[0:2] == 00:50 && udp matches \"a.b\"",
+            "frame.time >= \"2024-01-01 10:00:00\" && frame.time_delta < 0.001",
             "http.host == \"a\\x41\\101\\\"\"",
         ] {
             assert!(
