@@ -42,6 +42,7 @@ pub mod field;
 pub mod frame;
 pub mod ip;
 pub mod link;
+pub mod manuf;
 pub mod net;
 pub mod reasm;
 pub mod registry;
