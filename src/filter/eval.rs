@@ -39,6 +39,8 @@ struct Leaf {
     /// `eth[0:6] == ff:ff:ff:ff:ff:ff`): tested against each of its layers'
     /// bytes, not against a field.
     proto: bool,
+    /// A string field (`ip.src_host`): an address it holds is tested as its text.
+    text: bool,
 }
 
 #[derive(Debug)]
@@ -109,6 +111,7 @@ impl Filter {
                         slice: None,
                         pred: Pred::Exists,
                         proto: false,
+                        text: false,
                     });
                     let exists = Node::Leaf(self.leaves.len() - 1);
                     Node::And(Box::new(exists), Box::new(Node::Not(Box::new(n))))
@@ -260,6 +263,22 @@ fn slice_of(b: &[u8], s: (i64, Option<i64>)) -> Option<&[u8]> {
 }
 
 fn test(l: &Leaf, v: &Value<'_>) -> bool {
+    // Host-name fields hold the address when names are not resolved, and
+    // tshark tests its text (`ip.host contains "99.0"`).
+    if l.text {
+        let s = match v {
+            Value::Ipv4(a) => Some(std::net::Ipv4Addr::from(*a).to_string()),
+            Value::Ipv6(a) => Some(std::net::Ipv6Addr::from(*a).to_string()),
+            _ => None,
+        };
+        if let Some(s) = s {
+            return test_value(l, &Value::Str(&s));
+        }
+    }
+    test_value(l, v)
+}
+
+fn test_value(l: &Leaf, v: &Value<'_>) -> bool {
     if let Some(s) = l.slice {
         return with_bytes(v, |b| {
             slice_of(b, s).is_some_and(|b| pred_bytes(&l.pred, b))
@@ -463,6 +482,7 @@ fn leaf(src: &str, t: &Test) -> Result<Leaf, FilterError> {
         slice,
         pred,
         proto,
+        text: ty == FieldType::Str,
     })
 }
 
