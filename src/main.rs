@@ -248,9 +248,16 @@ struct OutputArgs {
     /// the hex dump, as -x)
     #[arg(short = 'v', action = clap::ArgAction::Count)]
     verbose: u8,
-    /// Field to output in jsonl/csv (repeatable; Wireshark names, e.g. -e ip.src)
+    /// Field to output (repeatable; Wireshark names, e.g. -e ip.src): the
+    /// jsonl/csv fields, or extra table columns before Info
     #[arg(short = 'e', long = "field", value_name = "FIELD")]
     fields: Vec<String>,
+    /// Time column format, as tshark's -t: a (local time), ad (local date and
+    /// time), adoy (local, day of year), d (delta from previous frame), dd
+    /// (delta from previous displayed), e (epoch), r (relative to first),
+    /// u, ud, udoy (as a, ad, adoy in UTC)
+    #[arg(short = 't', value_name = "FORMAT", default_value = "r", value_parser = time_format)]
+    time: layerscope::dissect::timefmt::TimeFormat,
     /// When to colour output
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorArg,
@@ -558,6 +565,7 @@ impl OutputArgs {
                 ColorArg::Never => Some(false),
             },
             display: self.display_filter.clone(),
+            time_format: self.time,
             reasm: layerscope::engine::ReasmOptions {
                 enabled: !self.no_reassembly,
                 tcp: true,
@@ -611,6 +619,15 @@ fn rotation_args(
         every_secs: secs,
         files,
     }
+}
+
+/// `-t FORMAT`, spelled as tshark spells it.
+fn time_format(s: &str) -> Result<layerscope::dissect::timefmt::TimeFormat, String> {
+    layerscope::dissect::timefmt::TimeFormat::parse(s).ok_or_else(|| {
+        format!(
+            "invalid time format \"{s}\"; it must be one of a, ad, adoy, d, dd, e, r, u, ud, udoy"
+        )
+    })
 }
 
 /// `--duration`, checked (exits with a usage error).
@@ -675,6 +692,14 @@ fn main() {
         if let Some(Err(e)) = display.map(layerscope::filter::Filter::compile) {
             eprintln!("layerscope: invalid display filter:\n{e}");
             std::process::exit(exit::USAGE);
+        }
+    }
+    // So is an unknown -e name, with the same message and suggestions.
+    if let Command::Read(ReadArgs { output, .. }) | Command::Capture(CaptureArgs { output, .. }) =
+        &cli.command
+    {
+        if let Err(code) = cmd::check_fields(&output.fields) {
+            std::process::exit(code);
         }
     }
     let code = match cli.command {

@@ -73,6 +73,24 @@ impl Tmux {
         }
     }
 
+    /// Waits until the reverse-video runs on screen satisfy `pred`.
+    fn wait_selected(&self, what: &str, pred: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let end = Instant::now() + Duration::from_secs(20);
+        loop {
+            let rev = reversed_text(&self.capture(true));
+            if pred(&rev) {
+                return rev;
+            }
+            if Instant::now() > end {
+                panic!(
+                    "timed out waiting for {what}; selected: {rev:?}\n{}",
+                    self.screen()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn pid(&self) -> u32 {
         let out = Command::new("tmux")
             .args(["-L", &self.sock, "display", "-p", "-t", "0", "#{pane_pid}"])
@@ -421,16 +439,15 @@ fn live_rows_arrive_and_hold_when_scrolled_up() {
     send(5, 0);
     t.wait("five rows", |s| s.contains("5 packets"));
     // The newest row is selected while following.
-    let rev = reversed_text(&t.capture(true));
-    assert!(
-        rev.iter().any(|r| r.trim_start().starts_with("5 ")),
-        "{rev:?}"
-    );
+    t.wait_selected("row 5 selected", |rev| {
+        rev.iter().any(|r| r.trim_start().starts_with("5 "))
+    });
     // Scrolled up, the list holds and says how many rows wait below.
     t.keys(&["Home"]);
     send(40, 5);
-    let s = t.wait("45 rows", |s| s.contains("45 packets"));
-    assert!(s.contains("new below"), "{s}");
+    let s = t.wait("45 rows", |s| {
+        s.contains("45 packets") && s.contains("new below")
+    });
     let rev = reversed_text(&t.capture(true));
     assert!(
         rev.iter().any(|r| r.trim_start().starts_with("1 ")),
@@ -438,11 +455,9 @@ fn live_rows_arrive_and_hold_when_scrolled_up() {
     );
     // End follows the newest again.
     t.keys(&["End"]);
-    let rev = reversed_text(&t.capture(true));
-    assert!(
-        rev.iter().any(|r| r.trim_start().starts_with("45 ")),
-        "{rev:?}"
-    );
+    t.wait_selected("row 45 selected", |rev| {
+        rev.iter().any(|r| r.trim_start().starts_with("45 "))
+    });
     t.keys(&["q"]);
     t.wait("the view to end", |s| s.contains("VIEW-ENDED"));
     assert_eq!(

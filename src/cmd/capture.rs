@@ -95,13 +95,16 @@ pub fn run(opts: &CaptureOptions) -> i32 {
             let err = io::BufWriter::new(io::stderr());
             Box::new(
                 PacketWriter::new(err, o.format, o.hex, o.fields.clone(), o.color)
-                    .with_dump(o.dump),
+                    .with_dump(o.dump)
+                    .with_time_format(o.time_format),
             ) as Box<dyn Sink>
         })
     } else {
         let out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
         Some(Box::new(
-            PacketWriter::new(out, o.format, o.hex, o.fields.clone(), o.color).with_dump(o.dump),
+            PacketWriter::new(out, o.format, o.hex, o.fields.clone(), o.color)
+                .with_dump(o.dump)
+                .with_time_format(o.time_format),
         ))
     };
     let mut sinks = (rows, save);

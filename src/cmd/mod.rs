@@ -81,6 +81,21 @@ pub struct OutputOptions {
     pub reasm: ReasmOptions,
     /// `-Y`: display filter (already checked by the CLI).
     pub display: Option<String>,
+    /// `-t`: the Time column's format, as tshark's.
+    pub time_format: crate::dissect::timefmt::TimeFormat,
+}
+
+/// Checks the `-e` names as `-Y` checks its names: an unknown one is a
+/// usage error with the nearest known names. Err is the exit code, after
+/// the message.
+pub fn check_fields(names: &[String]) -> Result<(), i32> {
+    for n in names {
+        if let Err(e) = crate::filter::check_field_name(n) {
+            eprintln!("layerscope: invalid field (-e):\n{e}");
+            return Err(exit::USAGE);
+        }
+    }
+    Ok(())
 }
 
 /// Compiles a `-Y` filter; Err is the exit code, after the message.

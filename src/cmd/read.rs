@@ -62,7 +62,8 @@ pub fn run(opts: &ReadOptions) -> i32 {
                 o.fields.clone(),
                 o.color,
             )
-            .with_dump(o.dump),
+            .with_dump(o.dump)
+            .with_time_format(o.time_format),
         )),
         (true, false) => Some(Box::new(
             PacketWriter::new(
@@ -72,7 +73,8 @@ pub fn run(opts: &ReadOptions) -> i32 {
                 o.fields.clone(),
                 o.color,
             )
-            .with_dump(o.dump),
+            .with_dump(o.dump)
+            .with_time_format(o.time_format),
         )),
     };
     let mut sinks = (rows, save);
@@ -102,8 +104,9 @@ impl<W: Write> RowSink for PacketWriter<W> {
 /// `run` writing to any output (tests use a buffer).
 pub fn run_to<W: Write>(opts: &ReadOptions, out: W) -> i32 {
     let o = &opts.output;
-    let mut sink =
-        PacketWriter::new(out, o.format, o.hex, o.fields.clone(), o.color).with_dump(o.dump);
+    let mut sink = PacketWriter::new(out, o.format, o.hex, o.fields.clone(), o.color)
+        .with_dump(o.dump)
+        .with_time_format(o.time_format);
     drive(opts, &mut sink, |w| {
         let _ = w.flush();
     })

@@ -62,7 +62,9 @@ impl FieldType {
             FieldType::Str => "a string (\"text\")",
             FieldType::Bytes => "a byte sequence (47:45:54) or a string",
             FieldType::RelTime => "a time in seconds (1.5)",
-            FieldType::AbsTime => "an absolute time (not supported in comparisons)",
+            FieldType::AbsTime => {
+                "an absolute time (\"2011-07-04 12:34:56\" or \"Nov 12, 1999 08:55:44.123\")"
+            }
             FieldType::Float => "a number",
         }
     }

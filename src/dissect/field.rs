@@ -34,6 +34,9 @@ pub enum Value<'a> {
     /// Absolute time printed as a UTC date, as tshark prints FT_ABSOLUTE_TIME
     /// (`Nov 25, 2026 03:24:52.000000000 UTC`).
     Date(i64, u32),
+    /// Absolute time in the local zone (`TZ`), as tshark prints `frame.time`
+    /// (`Nov 25, 2026 04:24:42.668194732 CET`).
+    LocalDate(i64, u32),
 }
 
 /// One decoded field: its Wireshark name, a human label for the detail view,
@@ -143,6 +146,7 @@ impl Value<'_> {
             Value::Epoch(sec, nsec) => write_secs(w, sec as i128 * 1_000_000_000 + nsec as i128),
             Value::Nanos(n) => write_secs(w, n),
             Value::Date(sec, nsec) => write_date(w, sec, nsec),
+            Value::LocalDate(sec, nsec) => super::timefmt::write_date(w, sec, nsec, true),
             Value::Float(f) => write_g(w, f),
         }
     }
@@ -193,32 +197,7 @@ pub fn write_g(w: &mut Vec<u8>, f: f64) {
 
 /// `Mon DD, YYYY HH:MM:SS.nnnnnnnnn UTC` (day space-padded, as tshark).
 pub fn write_date(w: &mut Vec<u8>, sec: i64, nsec: u32) {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let days = sec.div_euclid(86_400);
-    let tod = sec.rem_euclid(86_400);
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let _ = write!(
-        w,
-        "{} {:2}, {} {:02}:{:02}:{:02}.{:09} UTC",
-        MONTHS[(m - 1).clamp(0, 11) as usize],
-        d,
-        y,
-        tod / 3600,
-        tod % 3600 / 60,
-        tod % 60,
-        nsec.min(999_999_999)
-    );
+    super::timefmt::write_date(w, sec, nsec, false)
 }
 
 /// Dotted-quad IPv4.

@@ -34,6 +34,19 @@ pub fn fields(pkt: &Packet<'_>, out: &mut dyn FieldSink) {
         Value::U(pkt.interface as u64),
         0..0,
     );
+    // Order and values as tshark's frame tree.
+    out.put(
+        "frame.time",
+        "Arrival Time",
+        Value::LocalDate(pkt.ts.sec, pkt.ts.nsec),
+        0..0,
+    );
+    out.put(
+        "frame.time_utc",
+        "UTC Arrival Time",
+        Value::Date(pkt.ts.sec, pkt.ts.nsec),
+        0..0,
+    );
     out.put(
         "frame.time_epoch",
         "Epoch Time",
@@ -41,8 +54,20 @@ pub fn fields(pkt: &Packet<'_>, out: &mut dyn FieldSink) {
         0..0,
     );
     out.put(
+        "frame.time_delta",
+        "Time delta from previous captured frame",
+        Value::Nanos(pkt.ts.nanos_since(pkt.prev_ts)),
+        0..0,
+    );
+    out.put(
+        "frame.time_delta_displayed",
+        "Time delta from previous displayed frame",
+        Value::Nanos(pkt.prev_shown_ts.map_or(0, |t| pkt.ts.nanos_since(t))),
+        0..0,
+    );
+    out.put(
         "frame.time_relative",
-        "Time since first frame",
+        "Time since reference or first frame",
         Value::Nanos(pkt.ts.nanos_since(pkt.first_ts)),
         0..0,
     );
@@ -83,11 +108,23 @@ pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
         f("frame.len", Uint, "Frame length on the wire"),
         f("frame.number", Uint, "Frame Number"),
         f("frame.protocols", Str, "Protocols in frame"),
+        f("frame.time", AbsTime, "Arrival Time"),
+        f(
+            "frame.time_delta",
+            RelTime,
+            "Time delta from previous captured frame",
+        ),
+        f(
+            "frame.time_delta_displayed",
+            RelTime,
+            "Time delta from previous displayed frame",
+        ),
         f("frame.time_epoch", RelTime, "Epoch Time"),
         f(
             "frame.time_relative",
             RelTime,
             "Time since reference or first frame",
         ),
+        f("frame.time_utc", AbsTime, "UTC Arrival Time"),
     ]
 };

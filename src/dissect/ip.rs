@@ -103,6 +103,7 @@ mod tests {
             wire_len: data.len() as u32,
             linktype: lt,
             interface: 0,
+            ts_digits: 6,
             bytes: data,
         };
         crate::dissect::dissect(&fr, 1, Default::default())

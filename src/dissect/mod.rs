@@ -42,10 +42,12 @@ pub mod field;
 pub mod frame;
 pub mod ip;
 pub mod link;
+pub mod manuf;
 pub mod net;
 pub mod reasm;
 pub mod registry;
 pub mod services;
+pub mod timefmt;
 pub mod transport;
 
 use arrayvec::ArrayVec;
@@ -157,6 +159,14 @@ pub struct Packet<'a> {
     pub ts: Timestamp,
     /// Timestamp of the first frame, for `frame.time_relative`.
     pub first_ts: Timestamp,
+    /// The previous frame's timestamp (this frame's own for the first), for
+    /// `frame.time_delta`.
+    pub prev_ts: Timestamp,
+    /// The previous frame the display filter let through (None before the
+    /// first), for `frame.time_delta_displayed`, as tshark counts it.
+    pub prev_shown_ts: Option<Timestamp>,
+    /// Decimal digits the capture resolves timestamps to (6 or 9 mostly).
+    pub ts_digits: u8,
     pub wire_len: u32,
     pub linktype: u32,
     pub interface: u32,
@@ -185,6 +195,9 @@ impl<'a> Packet<'a> {
             number,
             ts: frame.ts,
             first_ts,
+            prev_ts: frame.ts,
+            prev_shown_ts: None,
+            ts_digits: frame.ts_digits,
             wire_len: frame.wire_len,
             linktype: frame.linktype,
             interface: frame.interface,

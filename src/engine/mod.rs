@@ -263,6 +263,10 @@ pub struct Engine {
     /// Frames that passed the BPF filter so far (the next frame's number - 1).
     number: u64,
     first_ts: Option<Timestamp>,
+    /// The last numbered frame's timestamp (`frame.time_delta`).
+    last_ts: Option<Timestamp>,
+    /// The last displayed frame's timestamp (`frame.time_delta_displayed`).
+    shown_ts: Option<Timestamp>,
     progress: Option<ProgressFn>,
 }
 
@@ -280,6 +284,8 @@ impl Engine {
             state: FlowState::new(&opts),
             number: 0,
             first_ts: None,
+            last_ts: None,
+            shown_ts: None,
             progress: None,
             opts,
         }
@@ -412,10 +418,13 @@ impl Engine {
         let st = &mut self.state;
         let display = self.opts.display.as_mut();
         let mut pkt = Packet::new(frame, self.number, first);
+        pkt.prev_ts = self.last_ts.replace(frame.ts).unwrap_or(frame.ts);
+        pkt.prev_shown_ts = self.shown_ts;
+        let shown = &mut self.shown_ts;
         if self.opts.plain {
             dissect::dissect_into(&mut pkt);
             st.flows.observe(&mut pkt);
-            return deliver(sink, display, limit, self.number, &mut pkt, false);
+            return deliver(sink, display, shown, limit, self.number, &mut pkt, false);
         }
         let mut pending = if lazy {
             dissect::dissect_to_app(&mut pkt)
@@ -426,7 +435,7 @@ impl Engine {
         if !reasm.enabled {
             dissect::decode_first_fragment(&mut pkt);
             st.flows.observe(&mut pkt);
-            return deliver(sink, display, limit, self.number, &mut pkt, true);
+            return deliver(sink, display, shown, limit, self.number, &mut pkt, true);
         }
         // A fragment that completes its datagram: decode the datagram.
         let defrag = st.defrag.process(&pkt);
@@ -488,13 +497,14 @@ impl Engine {
             return deliver(
                 sink,
                 display,
+                shown,
                 limit,
                 self.number,
                 &mut pkt,
                 o == Default::default(),
             );
         }
-        deliver(sink, display, limit, self.number, &mut pkt, true)
+        deliver(sink, display, shown, limit, self.number, &mut pkt, true)
     }
 }
 
@@ -517,6 +527,7 @@ fn ftp_control(pkt: &Packet<'_>) -> bool {
 fn deliver<K: Sink + ?Sized>(
     sink: &mut K,
     display: Option<&mut Filter>,
+    shown: &mut Option<Timestamp>,
     limit: Option<u64>,
     number: u64,
     pkt: &mut Packet<'_>,
@@ -534,6 +545,7 @@ fn deliver<K: Sink + ?Sized>(
     }
     // Frames the display filter drops keep their numbers, as in Wireshark.
     if display.is_none_or(|f| f.matches(pkt)) {
+        *shown = Some(pkt.ts);
         sink.packet(pkt).map_err(EngineError::Output)?;
     }
     if limit.is_some_and(|l| number >= l) {

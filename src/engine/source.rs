@@ -130,6 +130,7 @@ struct Meta {
     wire_len: u32,
     linktype: u32,
     interface: u32,
+    ts_digits: u8,
     at: usize,
     len: usize,
 }
@@ -186,6 +187,7 @@ impl ThreadedFile {
                         wire_len: m.wire_len,
                         linktype: m.linktype,
                         interface: m.interface,
+                        ts_digits: m.ts_digits,
                         bytes: &self.batch.data[range],
                     }));
                 }
@@ -255,6 +257,7 @@ fn produce(mut src: FileSource, tx: SyncSender<Batch>, spent: Receiver<Batch>) {
                         wire_len: f.wire_len,
                         linktype: f.linktype,
                         interface: f.interface,
+                        ts_digits: f.ts_digits,
                         at: b.data.len(),
                         len: f.bytes.len(),
                     });
@@ -311,6 +314,7 @@ impl FrameSource for MemoryFrames<'_> {
                 wire_len: f.wire_len,
                 linktype: self.linktype,
                 interface: 0,
+                ts_digits: 9,
                 bytes: &f.bytes,
             }),
             None => Pull::End,

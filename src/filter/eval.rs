@@ -35,6 +35,12 @@ struct Leaf {
     /// Byte slice `start..end` (end None: to the end); negative from the end.
     slice: Option<(i64, Option<i64>)>,
     pred: Pred,
+    /// A protocol compared by its bytes (`tcp contains 47:45:54`,
+    /// `eth[0:6] == ff:ff:ff:ff:ff:ff`): tested against each of its layers'
+    /// bytes, not against a field.
+    proto: bool,
+    /// A string field (`ip.src_host`): an address it holds is tested as its text.
+    text: bool,
 }
 
 #[derive(Debug)]
@@ -104,6 +110,8 @@ impl Filter {
                         name,
                         slice: None,
                         pred: Pred::Exists,
+                        proto: false,
+                        text: false,
                     });
                     let exists = Node::Leaf(self.leaves.len() - 1);
                     Node::And(Box::new(exists), Box::new(Node::Not(Box::new(n))))
@@ -124,8 +132,34 @@ impl Filter {
             hits: &mut self.hits,
         };
         self.scope.fields(pkt, &mut sink);
+        for (i, l) in self.leaves.iter().enumerate() {
+            if l.proto && !self.hits[i] {
+                self.hits[i] = proto_bytes(pkt, &self.names[l.name], l.slice.is_some())
+                    .any(|b| test(l, &Value::Bytes(b)));
+            }
+        }
         eval(&self.root, &self.hits)
     }
+}
+
+/// The bytes of each layer of protocol `name`, as tshark 4.0 tests a
+/// protocol's value: `contains`, `matches` and comparisons see everything
+/// from its first byte to the end of what the layers' length fields cover
+/// (a TCP segment with its payload, an IP datagram without the Ethernet
+/// padding after it), a slice (`tcp[0:2]`, `ip[-1]`) only its header.
+/// `frame` is the whole captured frame.
+fn proto_bytes<'p>(
+    pkt: &'p Packet<'_>,
+    name: &'p str,
+    header: bool,
+) -> impl Iterator<Item = &'p [u8]> + 'p {
+    let frame = (name == "frame").then_some(pkt.data);
+    let layers = pkt
+        .layers
+        .iter()
+        .filter(move |l| l.proto.filter_name() == name)
+        .map(move |l| pkt.bytes_of(l, if header { l.header() } else { l.extent() }));
+    frame.into_iter().chain(layers)
 }
 
 fn eval(n: &Node, hits: &[bool]) -> bool {
@@ -163,7 +197,7 @@ impl FieldSink for Sink<'_> {
     fn layer(&mut self, name: &'static str, _title: &str, _range: Range<usize>) {
         if let Some(ni) = self.name_index(name) {
             for (i, l) in self.leaves.iter().enumerate() {
-                if l.name == ni && matches!(l.pred, Pred::Exists) {
+                if l.name == ni && !l.proto && matches!(l.pred, Pred::Exists) {
                     self.hits[i] = true;
                 }
             }
@@ -175,7 +209,7 @@ impl FieldSink for Sink<'_> {
             return;
         };
         for (i, l) in self.leaves.iter().enumerate() {
-            if l.name == ni && !self.hits[i] && test(l, &f.value) {
+            if l.name == ni && !l.proto && !self.hits[i] && test(l, &f.value) {
                 self.hits[i] = true;
             }
         }
@@ -201,7 +235,9 @@ fn num(v: &Value<'_>) -> Option<i128> {
         Value::I(x) => x as i128,
         Value::Bool(b) => b as i128,
         Value::Nanos(n) => n,
-        Value::Epoch(s, ns) | Value::Date(s, ns) => s as i128 * 1_000_000_000 + ns as i128,
+        Value::Epoch(s, ns) | Value::Date(s, ns) | Value::LocalDate(s, ns) => {
+            s as i128 * 1_000_000_000 + ns as i128
+        }
         Value::Str(s) => s.trim().parse().ok()?,
         _ => return None,
     })
@@ -227,6 +263,22 @@ fn slice_of(b: &[u8], s: (i64, Option<i64>)) -> Option<&[u8]> {
 }
 
 fn test(l: &Leaf, v: &Value<'_>) -> bool {
+    // Host-name fields hold the address when names are not resolved, and
+    // tshark tests its text (`ip.host contains "99.0"`).
+    if l.text {
+        let s = match v {
+            Value::Ipv4(a) => Some(std::net::Ipv4Addr::from(*a).to_string()),
+            Value::Ipv6(a) => Some(std::net::Ipv6Addr::from(*a).to_string()),
+            _ => None,
+        };
+        if let Some(s) = s {
+            return test_value(l, &Value::Str(&s));
+        }
+    }
+    test_value(l, v)
+}
+
+fn test_value(l: &Leaf, v: &Value<'_>) -> bool {
     if let Some(s) = l.slice {
         return with_bytes(v, |b| {
             slice_of(b, s).is_some_and(|b| pred_bytes(&l.pred, b))
@@ -309,18 +361,13 @@ fn masked(a: &[u8], x: &[u8], prefix: u8) -> Ordering {
 
 fn leaf(src: &str, t: &Test) -> Result<Leaf, FilterError> {
     let Some(mut ty) = field_type(&t.field) else {
-        let s = suggest(&t.field);
-        let msg = if s.is_empty() {
-            format!("\"{}\" is not a known field or protocol", t.field)
-        } else {
-            format!(
-                "\"{}\" is not a known field or protocol; did you mean {}?",
-                t.field,
-                s.join(", ")
-            )
-        };
-        return Err(FilterError::new(src, t.pos, &msg));
+        return Err(FilterError::new(src, t.pos, &unknown_name(&t.field)));
     };
+    // A protocol compared with a value is compared by its bytes.
+    let proto = ty == FieldType::Proto && !matches!(t.rel, Rel::Exists);
+    if proto {
+        ty = FieldType::Bytes;
+    }
     let slice = match &t.slice {
         None => None,
         Some((s, p)) => {
@@ -341,19 +388,11 @@ fn leaf(src: &str, t: &Test) -> Result<Leaf, FilterError> {
             &format!("{} expects {}", t.field, ty.expected()),
         )
     };
-    let typed = |l: &Lit| typed(ty, l).ok_or_else(|| ty_err(l));
+    // `frame.time_utc` reads dates as UTC; other absolute times as local.
+    let utc = t.field.ends_with("_utc");
+    let typed = |l: &Lit| typed(ty, l, utc).ok_or_else(|| ty_err(l));
     let pred = match &t.rel {
         Rel::Exists => Pred::Exists,
-        _ if ty == FieldType::Proto => {
-            return Err(FilterError::new(
-                src,
-                t.pos,
-                &format!(
-                    "{} is a protocol: it can only be tested for presence",
-                    t.field
-                ),
-            ))
-        }
         Rel::Cmp(op, l) => {
             let c = typed(l)?;
             let subnet =
@@ -414,11 +453,15 @@ fn leaf(src: &str, t: &Test) -> Result<Leaf, FilterError> {
                 ));
             };
             let pat = String::from_utf8_lossy(b);
-            let re = regex::bytes::Regex::new(&pat).map_err(|e| {
-                let e = e.to_string();
-                let last = e.lines().last().unwrap_or("").trim().to_string();
-                FilterError::new(src, l.pos(), &format!("invalid regular expression: {last}"))
-            })?;
+            // Case-insensitive unless the pattern says `(?-i)`, as Wireshark.
+            let re = regex::bytes::RegexBuilder::new(&pat)
+                .case_insensitive(true)
+                .build()
+                .map_err(|e| {
+                    let e = e.to_string();
+                    let last = e.lines().last().unwrap_or("").trim().to_string();
+                    FilterError::new(src, l.pos(), &format!("invalid regular expression: {last}"))
+                })?;
             Pred::Matches(re)
         }
         Rel::In(items) => {
@@ -438,7 +481,22 @@ fn leaf(src: &str, t: &Test) -> Result<Leaf, FilterError> {
         name: 0,
         slice,
         pred,
+        proto,
+        text: ty == FieldType::Str,
     })
+}
+
+/// The message for a name no table knows, with the nearest known ones.
+pub(super) fn unknown_name(name: &str) -> String {
+    let s = suggest(name);
+    if s.is_empty() {
+        format!("\"{name}\" is not a known field or protocol")
+    } else {
+        format!(
+            "\"{name}\" is not a known field or protocol; did you mean {}?",
+            s.join(", ")
+        )
+    }
 }
 
 fn parse_slice(s: &str) -> Option<(i64, Option<i64>)> {
@@ -519,13 +577,17 @@ fn parse_bytes(w: &str) -> Option<Vec<u8>> {
     None
 }
 
-fn typed(ty: FieldType, l: &Lit) -> Option<Const> {
+fn typed(ty: FieldType, l: &Lit, utc: bool) -> Option<Const> {
     let word = match l {
         Lit::Word(w, _) => w.as_str(),
         Lit::Quoted(b, _) => {
             return match ty {
                 FieldType::Str | FieldType::Bytes => Some(Const::Bytes(b.clone())),
-                _ => typed(ty, &Lit::Word(String::from_utf8(b.clone()).ok()?, l.pos())),
+                _ => typed(
+                    ty,
+                    &Lit::Word(String::from_utf8(b.clone()).ok()?, l.pos()),
+                    utc,
+                ),
             };
         }
     };
@@ -574,6 +636,7 @@ fn typed(ty: FieldType, l: &Lit) -> Option<Const> {
             Const::Num((f * 1e9).round() as i128)
         }
         FieldType::Float => Const::Float(word.parse().ok().filter(|f: &f64| f.is_finite())?),
-        FieldType::AbsTime | FieldType::Proto => return None,
+        FieldType::AbsTime => Const::Num(crate::dissect::timefmt::parse_abs(word, utc)?),
+        FieldType::Proto => return None,
     })
 }

@@ -50,6 +50,18 @@ impl std::fmt::Display for FilterError {
 
 impl std::error::Error for FilterError {}
 
+/// Pseudo-fields the flat outputs give besides the decoders' fields.
+pub const COLUMN_FIELDS: &[&str] = &["_ws.col.Time", "_ws.col.protocol", "_ws.col.info"];
+
+/// Whether `-e` may name `name`: a field or protocol of the vocabulary, or
+/// a column pseudo-field. The error reads as a display filter's would.
+pub fn check_field_name(name: &str) -> Result<(), FilterError> {
+    if field_type(name).is_some() || COLUMN_FIELDS.contains(&name) {
+        return Ok(());
+    }
+    Err(FilterError::new(name, 0, &eval::unknown_name(name)))
+}
+
 /// Known names nearest to `name` by edit distance, best first (at most 3).
 pub fn suggest(name: &str) -> Vec<&'static str> {
     let limit = (name.len() / 3).clamp(2, 4);
@@ -177,10 +189,6 @@ mod tests {
             "eth.src == 00:11:22\n           ^ eth.src expects a MAC address (00:11:22:33:44:55)"
         );
         assert_eq!(
-            err("tcp == 1"),
-            "tcp == 1\n^ tcp is a protocol: it can only be tested for presence"
-        );
-        assert_eq!(
             err("ip.ttl contains 01"),
             "ip.ttl contains 01\n                ^ 'contains' needs a string or bytes field; ip.ttl expects an unsigned integer"
         );
@@ -201,6 +209,7 @@ mod tests {
             wire_len: bytes.len() as u32,
             linktype: lt,
             interface: 0,
+            ts_digits: 6,
             bytes,
         };
         let pkt = crate::dissect::dissect(&fr, 1, Default::default());
@@ -254,6 +263,8 @@ mod tests {
             "ip.ttl ge 0x40 and ipv6.addr == fe80::/10",
             "frame.time_relative < 1.5 && frame.number > 3 && frame.len <= 1514",
             "tcp.flags.syn == true and tcp.flags.ack == 0",
+            "frame contains \"GET\" && tcp[0:2] == 00:50 && udp matches \"a.b\"",
+            "frame.time >= \"2024-01-01 10:00:00\" && frame.time_delta < 0.001",
             "http.host == \"a\\x41\\101\\\"\"",
         ] {
             assert!(

@@ -773,6 +773,7 @@ mod tests {
             wire_len: bytes.len() as u32,
             linktype: 1,
             interface: 0,
+            ts_digits: 6,
             bytes,
         };
         let mut p = crate::dissect::dissect(&f, 1, Timestamp::default());

@@ -379,6 +379,7 @@ mod tests {
             wire_len: bytes.len() as u32,
             linktype: 1,
             interface: 0,
+            ts_digits: 6,
             bytes,
         };
         let pkt = dissect::dissect(&frame, n, frame.ts);

@@ -799,6 +799,7 @@ mod tests {
             wire_len: fr.len() as u32,
             linktype: 1,
             interface: 0,
+            ts_digits: 6,
             bytes: &fr,
         };
         let mut pkt = Packet::new(&frame, 1, Default::default());

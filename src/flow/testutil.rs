@@ -114,6 +114,7 @@ pub fn decode(data: &[u8], wire_len: u32, linktype: u32) -> Packet<'_> {
         wire_len,
         linktype,
         interface: 0,
+        ts_digits: 6,
         bytes: data,
     };
     crate::dissect::dissect(&frame, 1, Timestamp::default())

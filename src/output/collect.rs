@@ -23,6 +23,8 @@ pub struct Collected {
     pub entries: Vec<Entry>,
     /// When set, only these names are kept (the `-e` list).
     pub only: Option<Vec<String>>,
+    /// The format of `_ws.col.Time` (given only when `-e` names it).
+    pub time_format: crate::dissect::timefmt::TimeFormat,
     /// Name interning: by the name's address first (the common case), then
     /// by content (the same name spelled in two places).
     by_ptr: HashMap<(usize, usize), u32, FlowHasherBuilder>,
@@ -67,6 +69,7 @@ impl Collected {
             text: Vec::new(),
             entries: Vec::new(),
             only,
+            time_format: Default::default(),
             by_ptr: HashMap::with_hasher(h),
             by_name: HashMap::with_hasher(h),
             seen_gen: Vec::new(),
@@ -152,6 +155,19 @@ impl Collected {
                 false,
             );
         }
+        let time_named = self
+            .only
+            .as_ref()
+            .is_some_and(|o| o.iter().any(|n| n == "_ws.col.Time"));
+        if time_named {
+            let f = self.time_format;
+            self.push(
+                "_ws.col.Time",
+                |w| dissect::timefmt::write_column(w, f, pkt),
+                false,
+                false,
+            );
+        }
         if self.wanted("_ws.col.info") {
             self.push("_ws.col.info", |w| dissect::info(pkt, w), false, true);
         }
@@ -172,6 +188,18 @@ impl Collected {
                     false,
                 );
             }
+        }
+    }
+
+    /// Appends every value of `name`, joined with `,` as `tshark -T fields` does.
+    pub fn join(&self, name: &str, out: &mut Vec<u8>) {
+        let mut first = true;
+        for e in self.entries.iter().filter(|e| e.name == name) {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.extend_from_slice(self.value(e));
         }
     }
 

@@ -48,6 +48,11 @@ impl<W: Write> CsvWriter<W> {
         }
     }
 
+    /// The format of `_ws.col.Time` when `-e` names it.
+    pub fn set_time_format(&mut self, f: crate::dissect::timefmt::TimeFormat) {
+        self.fields.time_format = f;
+    }
+
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }

@@ -10,6 +10,9 @@ use std::ops::Range;
 /// Pair fields Wireshark keeps hidden in the tree (they repeat src/dst).
 pub const HIDDEN: &[&str] = &[
     "eth.addr",
+    "eth.addr_resolved",
+    "eth.src_resolved",
+    "eth.dst_resolved",
     "eth.lg",
     "eth.ig",
     "ip.addr",
@@ -169,10 +172,19 @@ impl FieldSink for TreeSink<'_> {
         self.buf.extend_from_slice(f.label.as_bytes());
         self.buf.extend_from_slice(b": ");
         let value_start = self.buf.len();
-        f.value.write_to(self.buf);
+        if let (crate::dissect::Value::Mac(_), false) = (f.value, f.note.is_empty()) {
+            // An address with its name reads as Wireshark shows it:
+            // `Source: VMware_1f:74:06 (00:0c:29:1f:74:06)`.
+            self.buf.extend_from_slice(f.note.as_bytes());
+            self.buf.extend_from_slice(b" (");
+            f.value.write_to(self.buf);
+            self.buf.push(b')');
+        } else {
+            f.value.write_to(self.buf);
+        }
         escape_controls(self.buf, value_start);
         cut_long(self.buf, value_start);
-        if !f.note.is_empty() {
+        if !f.note.is_empty() && !matches!(f.value, crate::dissect::Value::Mac(_)) {
             self.buf.extend_from_slice(b" (");
             self.buf.extend_from_slice(f.note.as_bytes());
             self.buf.push(b')');

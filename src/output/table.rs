@@ -3,7 +3,9 @@
 //! Rows are streamed through a fixed-width writer (no table buffering), so
 //! the first row appears as soon as the first packet is read.
 
+use super::collect::Collected;
 use super::style::{tier_color, RED, RESET};
+use crate::dissect::timefmt::{self, TimeFormat};
 use crate::dissect::{self, Packet, Proto, Tier};
 use std::io::{self, Write};
 
@@ -89,6 +91,12 @@ pub struct TableWriter<W: Write> {
     line: Vec<u8>,
     scratch: Vec<u8>,
     header_done: bool,
+    /// The Time column's format (`-t`) and width (set with the header).
+    time: TimeFormat,
+    w_time: usize,
+    /// `-e` fields shown as extra columns before Info, and their values.
+    extra: Vec<String>,
+    fields: Collected,
     dump: Dump,
 }
 
@@ -114,6 +122,10 @@ impl<W: Write> TableWriter<W> {
             line: Vec::with_capacity(512),
             scratch: Vec::with_capacity(256),
             header_done: false,
+            time: TimeFormat::default(),
+            w_time: 11,
+            extra: Vec::new(),
+            fields: Collected::with_only(Some(Vec::new())),
             dump: Dump::None,
         }
     }
@@ -124,6 +136,20 @@ impl<W: Write> TableWriter<W> {
         self
     }
 
+    /// Shows the Time column in one of tshark's `-t` formats.
+    pub fn set_time_format(&mut self, f: TimeFormat) {
+        self.time = f;
+        self.fields.time_format = f;
+    }
+
+    /// Adds these fields as columns before Info (`-e`), their values as
+    /// `tshark -T fields` prints them (repeats joined with `,`).
+    pub fn set_extra_columns(&mut self, names: Vec<String>) {
+        self.fields = Collected::with_only(Some(names.clone()));
+        self.fields.time_format = self.time;
+        self.extra = names;
+    }
+
     pub fn into_inner(self) -> W {
         self.out
     }
@@ -132,10 +158,17 @@ impl<W: Write> TableWriter<W> {
         self.out.flush()
     }
 
-    fn header(&mut self) -> io::Result<()> {
+    fn header(&mut self, digits: u8) -> io::Result<()> {
         self.line.clear();
+        // Widths are for nanoseconds; coarser captures print fewer digits.
+        self.w_time = self
+            .time
+            .width()
+            .saturating_sub(9usize.saturating_sub(digits as usize))
+            .max(self.layout.time);
         let l = self.layout;
-        let mut cols: Vec<(&str, usize, bool)> = vec![("No.", l.no, true), ("Time", l.time, false)];
+        let mut cols: Vec<(&str, usize, bool)> =
+            vec![("No.", l.no, true), ("Time", self.w_time, false)];
         if l.stack == 0 {
             cols.extend([
                 ("Link", W_LINK, false),
@@ -150,6 +183,16 @@ impl<W: Write> TableWriter<W> {
         cols.extend([("Socket pair", l.pair, false), ("Len", W_LEN, true)]);
         for (name, w, right) in cols {
             pad(&mut self.line, name.as_bytes(), name.len(), w, right);
+            self.line.push(b' ');
+        }
+        for name in &self.extra {
+            pad(
+                &mut self.line,
+                name.as_bytes(),
+                name.len(),
+                extra_width(name),
+                false,
+            );
             self.line.push(b' ');
         }
         self.line.extend_from_slice(b"Info");
@@ -167,7 +210,7 @@ impl<W: Write> TableWriter<W> {
     pub fn row(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
         if !self.header_done {
             self.header_done = true;
-            self.header()?;
+            self.header(pkt.ts_digits)?;
         }
         let color = self.color;
         let layout = self.layout;
@@ -186,8 +229,8 @@ impl<W: Write> TableWriter<W> {
         line.push(b' ');
 
         self.scratch.clear();
-        write_rel_time(&mut self.scratch, pkt.ts.nanos_since(pkt.first_ts));
-        used += pad(line, &self.scratch, self.scratch.len(), layout.time, false) + 1;
+        timefmt::write_column(&mut self.scratch, self.time, pkt);
+        used += pad(line, &self.scratch, self.scratch.len(), self.w_time, false) + 1;
         line.push(b' ');
 
         if layout.stack == 0 {
@@ -229,6 +272,17 @@ impl<W: Write> TableWriter<W> {
             true,
         ) + 1;
         line.push(b' ');
+
+        if !self.extra.is_empty() {
+            self.fields.fill(pkt);
+            for name in &self.extra {
+                self.scratch.clear();
+                self.fields.join(name, &mut self.scratch);
+                let chars = char_count(&self.scratch);
+                used += pad(line, &self.scratch, chars, extra_width(name), false) + 1;
+                line.push(b' ');
+            }
+        }
 
         self.scratch.clear();
         dissect::info(pkt, &mut self.scratch);
@@ -406,6 +460,11 @@ pub fn tier_name(pkt: &Packet<'_>, tier: Tier) -> &'static str {
             _ => "-",
         },
     }
+}
+
+/// An extra column's width: its name, at least 8.
+fn extra_width(name: &str) -> usize {
+    name.len().max(8)
 }
 
 fn short_name(p: Proto) -> &'static str {

@@ -5,6 +5,7 @@ use super::detail::DetailWriter;
 use super::json::JsonWriter;
 use super::style;
 use super::table::{Dump, TableWriter};
+use crate::dissect::timefmt::TimeFormat;
 use crate::dissect::Packet;
 use crate::engine::{Sink, Status, Tick};
 use std::io::{self, Write};
@@ -40,7 +41,11 @@ impl<W: Write> PacketWriter<W> {
         let color = color.unwrap_or_else(style::stdout_wants_color);
         match format {
             Format::Table => {
-                PacketWriter::Table(TableWriter::new(out, color, style::terminal_width()))
+                let mut t = TableWriter::new(out, color, style::terminal_width());
+                if let Some(f) = fields {
+                    t.set_extra_columns(f);
+                }
+                PacketWriter::Table(t)
             }
             Format::Jsonl => PacketWriter::Jsonl(JsonWriter::new(out, fields)),
             Format::Csv => PacketWriter::Csv(CsvWriter::new(out, fields)),
@@ -55,6 +60,17 @@ impl<W: Write> PacketWriter<W> {
             PacketWriter::Detail(d) => PacketWriter::Detail(d.with_dump(dump)),
             other => other,
         }
+    }
+
+    /// The Time column's format (`-t`): the table's, and `_ws.col.Time`'s.
+    pub fn with_time_format(mut self, f: TimeFormat) -> Self {
+        match &mut self {
+            PacketWriter::Table(t) => t.set_time_format(f),
+            PacketWriter::Jsonl(j) => j.set_time_format(f),
+            PacketWriter::Csv(c) => c.set_time_format(f),
+            PacketWriter::Detail(_) => {}
+        }
+        self
     }
 
     pub fn flush(&mut self) -> io::Result<()> {

@@ -169,6 +169,9 @@ struct Iface {
     units: u64,
     /// if_tsoffset, seconds added to every timestamp.
     offset: i64,
+    /// Decimal digits of `units`, as Wireshark rounds a resolution to
+    /// seconds, 1/10, 1/100, milli-, micro- or nanoseconds.
+    digits: u8,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -188,6 +191,7 @@ struct Rec {
     wire_len: u32,
     linktype: u32,
     interface: u32,
+    ts_digits: u8,
 }
 
 /// A pcap or pcapng file (or pipe) read frame by frame.
@@ -332,6 +336,7 @@ impl FileSource {
                 wire_len: rec.wire_len,
                 linktype: rec.linktype,
                 interface: rec.interface,
+                ts_digits: rec.ts_digits,
                 bytes,
             },
         )))
@@ -552,6 +557,7 @@ impl FileSource {
             wire_len: len,
             linktype: h.linktype,
             interface: 0,
+            ts_digits: if h.nano { 9 } else { 6 },
         }))
     }
 
@@ -722,6 +728,7 @@ impl FileSource {
             snaplen: rd32(d, 12, be),
             units: 1_000_000,
             offset: 0,
+            digits: 6,
         };
         let opts = d.get(16..blen as usize - 4).unwrap_or(&[]);
         let mut p = 0usize;
@@ -749,6 +756,16 @@ impl FileSource {
                         (10u64, r as u32)
                     };
                     iface.units = base.checked_pow(exp).unwrap_or(0);
+                    iface.digits = match iface.units {
+                        // Out of range: Wireshark keeps microseconds.
+                        0 => 6,
+                        1 => 0,
+                        2..=10 => 1,
+                        11..=100 => 2,
+                        101..=1000 => 3,
+                        1001..=1_000_000 => 6,
+                        _ => 9,
+                    };
                 }
                 // if_tsoffset
                 (14, 8) => iface.offset = rd64(val, 0, be) as i64,
@@ -844,6 +861,7 @@ impl FileSource {
             wire_len,
             linktype: iface.linktype,
             interface: iface_id,
+            ts_digits: iface.digits,
         })
     }
 }

@@ -229,6 +229,8 @@ impl LiveSource {
                     wire_len: p.header.len,
                     linktype: self.linktype,
                     interface: 0,
+                    // Opened with nanosecond precision.
+                    ts_digits: 9,
                     bytes: p.data,
                 }))
             }

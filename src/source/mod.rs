@@ -42,5 +42,8 @@ pub struct Frame<'a> {
     pub linktype: u32,
     /// pcapng interface id (0 for classic pcap and live capture).
     pub interface: u32,
+    /// Decimal digits the timestamp's source resolves (6 for microsecond
+    /// pcap, 9 for nanosecond), the precision tshark prints times with.
+    pub ts_digits: u8,
     pub bytes: &'a [u8],
 }

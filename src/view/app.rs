@@ -291,6 +291,7 @@ impl App {
                     layer: true,
                     key: "_evicted".into(),
                     has_children: false,
+                    model: String::new(),
                 });
             }
             let re = dissect::reasm::rebuilt(pkt).to_vec();

@@ -80,6 +80,8 @@ pub struct Rec {
     pub linktype: u32,
     pub interface: u32,
     pub file: u16,
+    /// Digits of its timestamps' precision (6: µs, 9: ns).
+    pub ts_digits: u8,
     nlayers: u8,
     layer_at: u32,
     note: Note,
@@ -277,6 +279,7 @@ impl Index {
             linktype: pkt.linktype,
             interface: pkt.interface,
             file,
+            ts_digits: pkt.ts_digits,
             nlayers: pkt.layers.len() as u8,
             layer_at,
             note: Note::of(&pkt.flow),
@@ -294,10 +297,17 @@ impl Index {
             wire_len: r.wire_len,
             linktype: r.linktype,
             interface: r.interface,
+            ts_digits: r.ts_digits,
             bytes: data,
         };
         let first = self.first_ts.unwrap_or(r.ts);
         let mut pkt = Packet::new(&frame, r.number, first);
+        // The frame before it in the index (the view shows deltas between
+        // indexed frames).
+        if let Some(prev) = i.checked_sub(1).and_then(|p| self.recs.get(p)) {
+            pkt.prev_ts = prev.ts;
+            pkt.prev_shown_ts = Some(prev.ts);
+        }
         let key = i as u32;
         let stored = self.reasm.map.get(&key);
         let mut evicted = false;

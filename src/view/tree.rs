@@ -27,6 +27,9 @@ pub struct Node {
     /// them open in the next, as in Wireshark.
     pub key: String,
     pub has_children: bool,
+    /// A layer's place in both models (`transport · OSI 4`), shown even
+    /// when its title is cut.
+    pub model: String,
 }
 
 /// Pair fields Wireshark keeps hidden in the tree (they repeat src/dst).
@@ -65,7 +68,7 @@ impl FieldSink for Builder {
         self.path.clear();
         self.layer = name.to_string();
         self.tier = crate::output::detail::layer_tier(name);
-        let text = match self.tier {
+        let model = match self.tier {
             Some(t) => {
                 let (model, osi) = t.model();
                 let osi = if t == Tier::Application {
@@ -73,10 +76,11 @@ impl FieldSink for Builder {
                 } else {
                     osi.to_string()
                 };
-                format!("{title} — {model} · OSI {osi}")
+                format!("{model} · OSI {osi}")
             }
-            None => title.to_string(),
+            None => String::new(),
         };
+        let text = title.to_string();
         self.push(Node {
             depth: 0,
             text,
@@ -87,6 +91,7 @@ impl FieldSink for Builder {
             layer: true,
             key: name.to_string(),
             has_children: false,
+            model,
         });
         self.depth = 1;
     }
@@ -117,6 +122,7 @@ impl FieldSink for Builder {
             layer: false,
             key,
             has_children: false,
+            model: String::new(),
         });
     }
 
@@ -134,6 +140,7 @@ impl FieldSink for Builder {
             layer: false,
             key,
             has_children: false,
+            model: String::new(),
         });
         self.depth = self.depth.saturating_add(1);
     }
@@ -205,6 +212,7 @@ pub fn build(pkt: &Packet<'_>) -> Vec<Node> {
             layer: true,
             key: "_ws".into(),
             has_children: false,
+            model: String::new(),
         });
     }
     b.nodes
@@ -276,6 +284,7 @@ mod tests {
             layer: depth == 0,
             key: key.into(),
             has_children: kids,
+            model: String::new(),
         };
         let nodes = vec![
             n(0, "ip", true),

@@ -235,6 +235,12 @@ fn draw_detail(app: &mut App, f: &mut Frame, r: Rect) {
             style = Style::default().fg(Color::Red);
         }
         let mut text = format!("{indent}{marker}{}", n.text);
+        if !n.model.is_empty() {
+            // The model label stays whole; the title gives way.
+            let tag = format!(" — {}", n.model);
+            let room = w.saturating_sub(tag.chars().count());
+            text = format!("{}{tag}", fit(&text, room).trim_end());
+        }
         if !n.name.is_empty() && !n.layer && w > 60 {
             let used = text.chars().count();
             let tag = format!("  {}", n.name);
@@ -547,9 +553,12 @@ mod tests {
             lines[2].contains("  1 ") && lines[2].contains("TCP"),
             "{lines:#?}"
         );
-        assert!(lines
-            .iter()
-            .any(|l| l.contains("Ethernet II — link · OSI 2")));
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("Ethernet II") && l.contains("— link · OSI 2")),
+            "{lines:#?}"
+        );
         assert!(lines.iter().any(|l| l.contains("0000  ")));
         assert!(lines[23].contains("89 packets"), "{}", lines[23]);
         // The selected row is reversed; the link column is coloured as the table's.

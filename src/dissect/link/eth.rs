@@ -1,6 +1,6 @@
 //! Ethernet II and IEEE 802.3 frames (IEEE 802.3, RFC 894).
 
-use crate::dissect::ethertype;
+use crate::dissect::{ethertype, manuf};
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 use std::ops::Range;
 
@@ -93,15 +93,35 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let Some(h) = EthHeader::new(pkt.bytes(l.header())) else {
         return;
     };
-    out.layer("eth", "Ethernet II", l.header());
     let (dst, src) = (h.dst(), h.src());
+    // Vendor names, as tshark resolves MAC addresses by default.
+    let (dst_name, src_name) = (manuf::name(dst), manuf::name(src));
+    if out.tree() {
+        let title = format!(
+            "Ethernet II, Src: {src_name} ({}), Dst: {dst_name} ({})",
+            Value::Mac(src).to_string_lossy(),
+            Value::Mac(dst).to_string_lossy()
+        );
+        out.layer("eth", &title, l.header());
+    } else {
+        out.layer("eth", "Ethernet II", l.header());
+    }
     let shift = |r: Range<usize>| r.start + o..r.end + o;
-    out.put("eth.dst", "Destination", Value::Mac(dst), shift(DST));
-    out.put("eth.addr", "Address", Value::Mac(dst), shift(DST));
-    mac_bits(out, "dst", dst, shift(DST));
-    out.put("eth.src", "Source", Value::Mac(src), shift(SRC));
-    out.put("eth.addr", "Address", Value::Mac(src), shift(SRC));
-    mac_bits(out, "src", src, shift(SRC));
+    for (m, name, r, which) in [
+        (dst, &dst_name, shift(DST), "dst"),
+        (src, &src_name, shift(SRC), "src"),
+    ] {
+        let (field, label, resolved) = if which == "dst" {
+            ("eth.dst", "Destination", "eth.dst_resolved")
+        } else {
+            ("eth.src", "Source", "eth.src_resolved")
+        };
+        out.put_note(field, label, Value::Mac(m), r.clone(), name);
+        out.put(resolved, "Resolved", Value::Str(name), r.clone());
+        out.put_note("eth.addr", "Address", Value::Mac(m), r.clone(), name);
+        out.put("eth.addr_resolved", "Resolved", Value::Str(name), r.clone());
+        mac_bits(out, which, m, r);
+    }
     let t = h.ethertype();
     if t <= 1500 {
         out.put("eth.len", "Length", Value::U(t as u64), shift(TYPE));
@@ -151,6 +171,9 @@ pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
         f("eth.dst", Mac, "Destination"),
         f("eth.dst.ig", Bool, "IG bit"),
         f("eth.dst.lg", Bool, "LG bit"),
+        f("eth.dst_resolved", Str, "Destination (resolved)"),
+        f("eth.src_resolved", Str, "Source (resolved)"),
+        f("eth.addr_resolved", Str, "Address (resolved)"),
         f("eth.ig", Bool, "IG bit"),
         f("eth.len", Uint, "Length"),
         f("eth.lg", Bool, "LG bit"),

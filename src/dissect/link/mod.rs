@@ -211,6 +211,7 @@ pub(crate) mod testutil {
             wire_len: wire_len as u32,
             linktype,
             interface: 0,
+            ts_digits: 6,
             bytes: data,
         };
         let pkt = dissect::dissect(&frame, 1, Timestamp::default());

@@ -119,6 +119,7 @@ mod tests {
             wire_len: f.len() as u32,
             linktype: 1,
             interface: 0,
+            ts_digits: 6,
             bytes: &f,
         };
         let p = dissect(&fr, 1, Timestamp::default());

@@ -1274,6 +1274,7 @@ pub(crate) mod testutil {
             wire_len,
             linktype,
             interface: 0,
+            ts_digits: 6,
             bytes,
         };
         let pkt = dissect::dissect(&fr, 1, Timestamp::default());
@@ -1415,6 +1416,7 @@ mod tests {
             wire_len: data.len() as u32,
             linktype: linktype::IPV4,
             interface: 0,
+            ts_digits: 6,
             bytes: &data,
         };
         let pkt = crate::dissect::dissect(&fr, 1, Default::default());
