@@ -4,11 +4,12 @@ use super::{
     display_filter, exit, print_live_counters, print_reassembly, run_live, start_live,
     OutputOptions,
 };
+use crate::engine::live::LiveFrames;
 use crate::engine::{Engine, EngineOptions};
 use crate::output::writer::CountLine;
 use crate::output::PacketWriter;
 use crate::source::live::LiveOptions;
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
 use std::time::Duration;
 
 #[derive(Clone, Debug)]
@@ -23,6 +24,8 @@ pub struct CaptureOptions {
     pub quiet: bool,
     /// `--user`: the account to become once the handle is open.
     pub user: Option<String>,
+    /// `-l`: every row goes out as it is written (not only every tick).
+    pub line_buffered: bool,
 }
 
 pub fn run(opts: &CaptureOptions) -> i32 {
@@ -61,18 +64,25 @@ pub fn run(opts: &CaptureOptions) -> i32 {
         let code = run_live(&mut engine, &mut src, &mut sink);
         let _ = engine.finish(&mut sink);
         code
+    } else if opts.line_buffered {
+        // Standard output is line-buffered by itself.
+        rows(&mut engine, &mut src, io::stdout().lock(), o)
     } else {
-        let stdout = io::stdout().lock();
-        let out = io::BufWriter::with_capacity(64 * 1024, stdout);
-        let mut sink = PacketWriter::new(out, o.format, o.hex, o.fields.clone(), o.color);
-        let code = run_live(&mut engine, &mut src, &mut sink);
-        let _ = engine.finish(&mut sink);
-        code
+        let out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+        rows(&mut engine, &mut src, out, o)
     };
     print_live_counters(&mut src, engine.packets());
     print_reassembly(&engine);
     if let Some(path) = &opts.write {
         eprintln!("wrote {path}");
     }
+    code
+}
+
+/// Runs the capture into a row per packet on `out`; the exit code.
+fn rows<W: Write>(engine: &mut Engine, src: &mut LiveFrames, out: W, o: &OutputOptions) -> i32 {
+    let mut sink = PacketWriter::new(out, o.format, o.hex, o.fields.clone(), o.color);
+    let code = run_live(engine, src, &mut sink);
+    let _ = engine.finish(&mut sink);
     code
 }

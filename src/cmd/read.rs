@@ -15,13 +15,18 @@ pub struct ReadOptions {
     pub bpf: Option<String>,
     /// Show a progress bar (None: when stderr is a terminal and stdout is not).
     pub progress: Option<bool>,
+    /// `-l`: every row goes out as it is written.
+    pub line_buffered: bool,
 }
 
 /// Runs `read`; returns the process exit code.
 pub fn run(opts: &ReadOptions) -> i32 {
     let stdout = io::stdout().lock();
-    let out = io::BufWriter::with_capacity(256 * 1024, stdout);
-    run_to(opts, out)
+    if opts.line_buffered {
+        // Standard output is line-buffered by itself.
+        return run_to(opts, stdout);
+    }
+    run_to(opts, io::BufWriter::with_capacity(256 * 1024, stdout))
 }
 
 /// `run` writing to any output (tests use a buffer).

@@ -18,6 +18,10 @@ pub fn run(opts: &StatsOptions) -> i32 {
     use std::io::IsTerminal;
     let refresh = opts.source.is_live() && io::stdout().is_terminal();
     let stdout = io::stdout().lock();
+    if opts.source.line_buffered {
+        // Standard output is line-buffered by itself.
+        return run_live_to(opts, stdout, refresh);
+    }
     run_live_to(opts, io::BufWriter::new(stdout), refresh)
 }
 

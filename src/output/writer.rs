@@ -73,6 +73,9 @@ macro_rules! writer_sink {
             fn finish(&mut self, _status: &Status) -> io::Result<()> {
                 self.flush()
             }
+            fn flush(&mut self) -> io::Result<()> {
+                $t::flush(self)
+            }
         }
     };
 }
@@ -98,6 +101,10 @@ impl<W: Write> Sink for PacketWriter<W> {
 
     fn finish(&mut self, _status: &Status) -> io::Result<()> {
         self.flush()
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        PacketWriter::flush(self)
     }
 }
 
