@@ -716,7 +716,10 @@ impl FileSource {
         Ok(())
     }
 
-    fn not_capture(&self) -> SourceError {
+    /// The error for input with no capture magic, showing its first bytes.
+    fn not_capture(&mut self) -> SourceError {
+        // Only the magic may be buffered yet; up to 8 bytes are shown.
+        let _ = self.fill(8);
         let d = self.data();
         let len = d.len().min(8);
         let mut head = [0u8; 8];
