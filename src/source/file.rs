@@ -1164,4 +1164,133 @@ mod tests {
         assert_eq!(fr.bytes, &[1, 2, 3, 4]);
         assert_eq!(fr.linktype, 1);
     }
+
+    /// A little-endian microsecond pcap of `n` 4-byte frames.
+    fn small_pcap(n: u32) -> Vec<u8> {
+        let mut f = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+        f.extend([0; 8]);
+        f.extend(65535u32.to_le_bytes());
+        f.extend(1u32.to_le_bytes());
+        for i in 0..n {
+            for v in [i, 0, 4, 4] {
+                f.extend(v.to_le_bytes());
+            }
+            f.extend(i.to_le_bytes());
+        }
+        f
+    }
+
+    fn frames(s: &mut FileSource) -> Result<Vec<Vec<u8>>, SourceError> {
+        let mut out = Vec::new();
+        while let Some(f) = s.next_frame()? {
+            out.push(f.bytes.to_vec());
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn compressed_input_is_recognised_by_its_magic() {
+        use std::io::Write;
+        let plain = small_pcap(1000);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&plain).unwrap();
+        let gz = gz.finish().unwrap();
+        let zst = zstd::encode_all(&plain[..], 3).unwrap();
+        let mut xz = liblzma::write::XzEncoder::new(Vec::new(), 6);
+        xz.write_all(&plain).unwrap();
+        let xz = xz.finish().unwrap();
+        let want = frames(&mut FileSource::from_reader(Box::new(io::Cursor::new(plain))).unwrap())
+            .unwrap();
+        assert_eq!(want.len(), 1000);
+        for (data, c) in [
+            (gz, Compression::Gzip),
+            (zst, Compression::Zstd),
+            (xz, Compression::Xz),
+        ] {
+            let len = data.len() as u64;
+            let mut s = FileSource::from_reader(Box::new(io::Cursor::new(data.clone()))).unwrap();
+            assert_eq!(s.compression(), Some(c));
+            assert_eq!(frames(&mut s).unwrap(), want, "{c:?}");
+            assert_eq!(s.progress(), len, "{c:?}: progress counts compressed bytes");
+            // Cut short: the frames before, then an error naming the format.
+            let cut = data.get(..data.len() - 4).unwrap().to_vec();
+            let mut n = 0;
+            // (A small zstd or xz file is one block: even the file header
+            // is then lost.)
+            let err = match FileSource::from_reader(Box::new(io::Cursor::new(cut))) {
+                Err(e) => e,
+                Ok(mut s) => loop {
+                    match s.next_frame() {
+                        Ok(Some(_)) => n += 1,
+                        Ok(None) => panic!("{c:?}: no error"),
+                        Err(e) => break e,
+                    }
+                },
+            };
+            assert!(n <= 1000);
+            let msg = err.to_string();
+            assert!(
+                msg.contains(c.name()) && msg.contains("of the decompressed data"),
+                "{msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn errors_inside_compressed_data_count_decompressed_bytes() {
+        use std::io::Write;
+        let mut plain = small_pcap(3);
+        // The third record's caplen (at 24 + 2 * 20 + 8) made absurd.
+        plain
+            .get_mut(72..76)
+            .unwrap()
+            .copy_from_slice(&u32::MAX.to_le_bytes());
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&plain).unwrap();
+        let mut s =
+            FileSource::from_reader(Box::new(io::Cursor::new(gz.finish().unwrap()))).unwrap();
+        let err = frames(&mut s).unwrap_err();
+        assert_eq!(err.offset(), Some(64));
+        assert_eq!(
+            err.to_string(),
+            "corrupt pcap record at byte 64 of the decompressed data: caplen 4294967295 exceeds maximum 262144"
+        );
+        let mut s = FileSource::from_reader(Box::new(io::Cursor::new(plain))).unwrap();
+        assert_eq!(
+            frames(&mut s).unwrap_err().to_string(),
+            "corrupt pcap record at byte offset 64: caplen 4294967295 exceeds maximum 262144"
+        );
+    }
+
+    /// Hands out its chunks one `read` at a time, as a pipe does.
+    struct Chunks(Vec<Vec<u8>>);
+
+    impl Read for Chunks {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Ok(0);
+            }
+            let c = self.0.remove(0);
+            let n = c.len().min(buf.len());
+            buf[..n].copy_from_slice(&c[..n]);
+            if n < c.len() {
+                self.0.insert(0, c[n..].to_vec());
+            }
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn next_buffered_tells_when_a_read_would_wait() {
+        let p = small_pcap(2);
+        // Header and first record, then half of the second, then the rest.
+        let chunks = vec![p[..6].to_vec(), p[6..54].to_vec(), p[54..].to_vec()];
+        let mut s = FileSource::from_reader(Box::new(Chunks(chunks))).unwrap();
+        assert!(s.next_buffered(), "the first record came with the header");
+        assert_eq!(s.next_frame().unwrap().unwrap().bytes, 0u32.to_le_bytes());
+        assert!(!s.next_buffered(), "half of the second record");
+        assert_eq!(s.next_frame().unwrap().unwrap().bytes, 1u32.to_le_bytes());
+        assert!(s.next_frame().unwrap().is_none());
+        assert!(s.next_buffered(), "nothing more to wait for");
+    }
 }
