@@ -194,7 +194,8 @@ struct ReadArgs {
     /// Stop after N packets
     #[arg(short = 'c', long = "count", value_name = "N")]
     count: Option<u64>,
-    /// BPF filter expression, applied as tcpdump applies it (e.g. 'tcp port 80')
+    /// BPF filter expression, applied as tcpdump applies it (e.g. 'tcp port 80');
+    /// frames it drops keep their numbers, as with -Y
     #[arg(short = 'f', long = "filter", value_name = "BPF")]
     filter: Option<String>,
     /// Show a progress bar on standard error (default: when stderr is a terminal and stdout is not)
