@@ -370,25 +370,37 @@ fn many_udp_frames(path: &Path, n: u32) {
     fs::write(path, w).expect("write pcap");
 }
 
-/// When the one matching row arrives and when the process ends.
-fn first_row_and_end(args: &[&str]) -> (Instant, Instant, String) {
-    let mut p = Proc::spawn(args);
-    let (at, line) = p
-        .next_line(Duration::from_secs(120))
-        .unwrap_or_else(|| panic!("no row from {args:?}"));
-    let done = p.wait(Duration::from_secs(120));
-    let end = Instant::now();
-    assert_eq!(done.code(), Some(0), "{args:?}: {}", done.stderr);
-    (at, end, line)
+/// Writes `data` into the named pipe `fifo` once a reader opens it (on a
+/// thread; the pipe is opened for writing only when `go` is received).
+fn feed_later(fifo: &Path, data: Vec<u8>) -> (std::sync::mpsc::Sender<()>, thread::JoinHandle<()>) {
+    let fifo = fifo.to_path_buf();
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let h = thread::spawn(move || {
+        use std::io::Write;
+        if rx.recv_timeout(Duration::from_secs(60)).is_err() {
+            return;
+        }
+        let mut w = fs::OpenOptions::new()
+            .write(true)
+            .open(&fifo)
+            .expect("fifo");
+        w.write_all(&data).expect("write fifo");
+    });
+    (tx, h)
 }
 
 #[test]
 fn line_buffered_rows_leave_as_they_are_written() {
+    // A file, then a named pipe nobody writes to yet: the process waits to
+    // open the pipe with the file's one matching row written. With -l that
+    // row is out; without, it sits in the output buffer until the end.
     let dir = TempDir::new();
-    let big = dir.path("many.pcap");
-    many_udp_frames(&big, 400_000);
-    let args = |l: bool| {
-        let mut a = vec![
+    let first = fixture("live/dns.pcap");
+    let second = fixture("udp.pcap");
+    for line_buffered in [true, false] {
+        let fifo = dir.path(&format!("pipe-{line_buffered}"));
+        sh(&["mkfifo", arg(&fifo)]);
+        let mut args = vec![
             "read",
             "--format",
             "jsonl",
@@ -397,30 +409,35 @@ fn line_buffered_rows_leave_as_they_are_written() {
             "-Y",
             "frame.number == 1",
         ];
-        if l {
-            a.push("-l");
+        if line_buffered {
+            args.push("-l");
         }
-        a.push(arg(&big));
-        a.into_iter().map(str::to_string).collect::<Vec<_>>()
-    };
-    let a: Vec<String> = args(true);
-    let a: Vec<&str> = a.iter().map(String::as_str).collect();
-    let (row, end, line) = first_row_and_end(&a);
-    assert_eq!(json_line(&line).one("frame.number").as_deref(), Some("1"));
-    let lead = end.duration_since(row);
-    // Without -l, the one row waits in the buffer for the end of the file.
-    let b: Vec<String> = args(false);
-    let b: Vec<&str> = b.iter().map(String::as_str).collect();
-    let (row_b, end_b, _) = first_row_and_end(&b);
-    let total = end_b.duration_since(row_b);
-    assert!(
-        lead >= Duration::from_millis(200),
-        "-l: the row came only {lead:?} before the end"
-    );
-    assert!(
-        total < Duration::from_millis(150),
-        "without -l the row came {total:?} before the end: the test proves nothing"
-    );
+        args.extend([arg(&first), arg(&fifo)]);
+        let mut p = Proc::spawn(&args);
+        let (go, h) = feed_later(&fifo, fs::read(&second).unwrap());
+        let early = p.next_line(Duration::from_secs(if line_buffered { 20 } else { 2 }));
+        let _ = go.send(());
+        h.join().unwrap();
+        let done = p.wait(Duration::from_secs(20));
+        assert_eq!(done.code(), Some(0), "{}", done.stderr);
+        let all: Vec<String> = early
+            .iter()
+            .map(|(_, l)| l.clone())
+            .chain(done.rest())
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(all, [r#"{"frame.number":1}"#], "-l {line_buffered}");
+        assert_eq!(
+            early.is_some(),
+            line_buffered,
+            "-l {line_buffered}: the row came {} the second input was opened",
+            if early.is_some() {
+                "before"
+            } else {
+                "only after"
+            }
+        );
+    }
 }
 
 /// Arrival times of the first `n` rows of a process (header lines skipped).
