@@ -281,13 +281,19 @@ struct OutputArgs {
 
 #[derive(Args)]
 struct ReadArgs {
-    /// Capture files (pcap or pcapng), read one after another; `-` is standard input
-    #[arg(required = true, value_name = "FILE")]
+    /// Capture files (pcap or pcapng, also gzip-, zstd- or xz-compressed), read
+    /// one after another; `-` is standard input
+    #[arg(required_unless_present = "read", value_name = "FILE")]
     files: Vec<String>,
+    /// A capture file to read, as tcpdump -r and tshark -r take it (repeatable;
+    /// read before the positional files)
+    #[arg(short = 'r', value_name = "FILE")]
+    read: Vec<String>,
     /// Stop after N packets
     #[arg(short = 'c', long = "count", value_name = "N")]
     count: Option<u64>,
-    /// BPF filter expression, applied as tcpdump applies it (e.g. 'tcp port 80')
+    /// BPF filter expression, applied as tcpdump applies it (e.g. 'tcp port 80');
+    /// frames it drops keep their numbers, as with -Y
     #[arg(short = 'f', long = "filter", value_name = "BPF")]
     filter: Option<String>,
     /// Show a progress bar on standard error (default: when stderr is a terminal and stdout is not)
@@ -307,8 +313,24 @@ struct ReadArgs {
     /// With -w, print rows as well (on standard error when writing to standard output)
     #[arg(short = 'P', long = "print", requires = "write")]
     print: bool,
+    /// Line-buffered output: each row goes out as soon as it is written (rows
+    /// from a pipe such as `tcpdump -U -w - | layerscope read -` appear as
+    /// their packets arrive even without it)
+    #[arg(short = 'l', long = "line-buffered")]
+    line_buffered: bool,
+    #[command(flatten)]
+    numeric: Numeric,
     #[command(flatten)]
     output: OutputArgs,
+}
+
+/// `-n`/`-nn`, as tcpdump users type them.
+#[derive(Args)]
+struct Numeric {
+    /// Numeric addresses and ports (-n, -nn): layerscope never resolves
+    /// names; accepted for tcpdump habits
+    #[arg(short = 'n', action = clap::ArgAction::Count)]
+    _numeric: u8,
 }
 
 /// Source options of the commands that aggregate packets (`flows`, `stats`, `follow`).
@@ -358,6 +380,11 @@ struct SourceArgs {
     /// Never show a progress bar
     #[arg(long)]
     no_progress: bool,
+    /// Line-buffered output: each line goes out as soon as it is written
+    #[arg(short = 'l', long = "line-buffered")]
+    line_buffered: bool,
+    #[command(flatten)]
+    numeric: Numeric,
 }
 
 impl SourceArgs {
@@ -400,6 +427,7 @@ impl SourceArgs {
             } else {
                 None
             },
+            line_buffered: self.line_buffered,
         }
     }
 }
@@ -529,6 +557,12 @@ struct CaptureArgs {
     /// User to become once the capture is open (default: the sudo caller)
     #[arg(short = 'Z', long, value_name = "NAME")]
     user: Option<String>,
+    /// Line-buffered output: each row goes out as soon as it is written
+    /// (otherwise rows are flushed every 50 ms)
+    #[arg(short = 'l', long = "line-buffered")]
+    line_buffered: bool,
+    #[command(flatten)]
+    numeric: Numeric,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -735,7 +769,8 @@ fn main() {
             },
         }),
         Command::Read(a) => cmd::read::run(&cmd::read::ReadOptions {
-            files: a.files,
+            files: a.read.into_iter().chain(a.files).collect(),
+            line_buffered: a.line_buffered,
             output: a.output.options(),
             count: a.count,
             bpf: a.filter,
@@ -770,6 +805,7 @@ fn main() {
                 print: a.print,
                 quiet: a.quiet,
                 user: a.user,
+                line_buffered: a.line_buffered,
             })
         }
         Command::Interfaces => cmd::interfaces::run(),

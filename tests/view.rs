@@ -445,7 +445,7 @@ fn live_rows_arrive_and_hold_when_scrolled_up() {
     // Scrolled up, the list holds and says how many rows wait below.
     t.keys(&["Home"]);
     send(40, 5);
-    let s = t.wait("45 rows", |s| {
+    t.wait("45 rows", |s| {
         s.contains("45 packets") && s.contains("new below")
     });
     let rev = reversed_text(&t.capture(true));
@@ -475,4 +475,60 @@ fn live_rows_arrive_and_hold_when_scrolled_up() {
     ]);
     assert_eq!(n.lines().count(), 45, "{n}");
     assert!(n.lines().all(|l| l.trim() == port.to_string()));
+}
+
+#[test]
+fn a_compressed_capture_is_viewed_like_the_plain_one() {
+    let dir = TempDir::new();
+    let f = fixture("live/dns.pcap");
+    let gz = dir.path("dns.pcap.gz");
+    let st = Command::new("sh")
+        .args(["-c", &format!("gzip -c {} > {}", f.display(), gz.display())])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let tmp = dir.path("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let t = Tmux::start(
+        120,
+        40,
+        &script(&dir, gz.to_str().unwrap()),
+        &[("TMPDIR", tmp.to_str().unwrap())],
+    );
+    let total = tshark_count(f.to_str().unwrap(), "frame");
+    t.wait("the index", |s| s.contains(&format!("{total} packets")));
+    // A late packet decodes from the decompressed bytes as tshark reads it.
+    let rows = tshark(&[
+        "-r",
+        f.to_str().unwrap(),
+        "-Y",
+        "dns && udp",
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+        "-e",
+        "dns.id",
+    ]);
+    let (no, id) = rows.lines().last().unwrap().split_once('\t').unwrap();
+    t.keys(&[":"]);
+    t.text(no);
+    t.keys(&["Enter", "Tab", "End", "Enter", "Down"]);
+    let s = t.wait("the packet's DNS id", |s| {
+        s.contains(&format!("Transaction ID: {}", id.trim()))
+    });
+    assert!(s.contains("dns.pcap.gz"), "{s}");
+    t.keys(&["q"]);
+    t.wait("the view to end", |s| s.contains("VIEW-ENDED"));
+    // The decompressed copy is gone.
+    let left: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("layerscope-view-")
+        })
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }

@@ -33,6 +33,8 @@ pub struct CaptureOptions {
     pub quiet: bool,
     /// `--user`: the account to become once the handle is open.
     pub user: Option<String>,
+    /// `-l`: every row goes out as it is written (not only every tick).
+    pub line_buffered: bool,
 }
 
 pub fn run(opts: &CaptureOptions) -> i32 {
@@ -99,6 +101,13 @@ pub fn run(opts: &CaptureOptions) -> i32 {
                     .with_time_format(o.time_format),
             ) as Box<dyn Sink>
         })
+    } else if opts.line_buffered {
+        // Standard output is line-buffered by itself.
+        Some(Box::new(
+            PacketWriter::new(io::stdout(), o.format, o.hex, o.fields.clone(), o.color)
+                .with_dump(o.dump)
+                .with_time_format(o.time_format),
+        ))
     } else {
         let out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
         Some(Box::new(

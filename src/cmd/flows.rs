@@ -40,6 +40,15 @@ pub fn run(opts: &FlowsOptions) -> i32 {
     use std::io::IsTerminal;
     let refresh = io::stdout().is_terminal();
     let stdout = io::stdout().lock();
+    if opts.source.line_buffered {
+        // Standard output is line-buffered by itself.
+        return run_with(
+            opts,
+            stdout,
+            refresh,
+            crate::output::style::terminal_width(),
+        );
+    }
     let out = io::BufWriter::with_capacity(256 * 1024, stdout);
     run_with(opts, out, refresh, crate::output::style::terminal_width())
 }

@@ -22,6 +22,10 @@ pub fn run(opts: &FollowOptions) -> i32 {
     let color = opts
         .color
         .unwrap_or_else(crate::output::style::stdout_wants_color);
+    if opts.source.line_buffered {
+        // Standard output is line-buffered by itself.
+        return run_to(opts, stdout, color);
+    }
     run_to(opts, io::BufWriter::new(stdout), color)
 }
 

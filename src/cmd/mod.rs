@@ -129,6 +129,8 @@ pub struct SourceOptions {
     pub display: Option<String>,
     /// Progress bar on standard error; None: when stderr is a terminal and stdout is not.
     pub progress: Option<bool>,
+    /// `-l`: every line of output goes out as it is written.
+    pub line_buffered: bool,
 }
 
 impl SourceOptions {
@@ -220,7 +222,7 @@ pub fn drive_files<K: Sink + ?Sized>(
     mut flush: impl FnMut(&mut K),
 ) -> Driven {
     let mut code = exit::OK;
-    for path in files {
+    for (i, path) in files.iter().enumerate() {
         let mut src = match open_file(path) {
             Ok(s) => s,
             Err(e) => {
@@ -230,10 +232,18 @@ pub fn drive_files<K: Sink + ?Sized>(
                 break;
             }
         };
-        let bar = progress_bar(show_progress, src.total_len(), path);
+        // Which file of how many, so a bar that starts again says why.
+        let mut label = match files.len() {
+            1 => display_name(path).to_string(),
+            n => format!("[{}/{n}] {}", i + 1, display_name(path)),
+        };
+        if let Some(c) = src.compression() {
+            label.push_str(&format!(" ({})", c.name()));
+        }
+        let bar = progress_bar(show_progress, src.total_len(), &label);
         engine.set_progress(
             bar.as_ref()
-                .map(|b| progress_fn(b.clone(), path, engine.packets())),
+                .map(|b| progress_fn(b.clone(), label.clone(), engine.packets())),
         );
         let end = engine.run(&mut src, sink);
         engine.set_progress(None);
@@ -359,7 +369,9 @@ pub fn print_reassembly(engine: &Engine) {
     }
 }
 
-fn progress_bar(show: bool, total: Option<u64>, path: &str) -> Option<ProgressBar> {
+/// A bar over the input's bytes (compressed ones for a compressed file),
+/// named by `label`.
+fn progress_bar(show: bool, total: Option<u64>, label: &str) -> Option<ProgressBar> {
     if !show {
         return None;
     }
@@ -373,13 +385,12 @@ fn progress_bar(show: bool, total: Option<u64>, path: &str) -> Option<ProgressBa
     .unwrap_or_else(|_| ProgressStyle::default_bar())
     .progress_chars("=> ");
     bar.set_style(style);
-    bar.set_message(display_name(path).to_string());
+    bar.set_message(label.to_string());
     Some(bar)
 }
 
 /// Progress for one file: bytes read, packets so far and their rate.
-fn progress_fn(bar: ProgressBar, path: &str, number_at_start: u64) -> ProgressFn {
-    let name = display_name(path).to_string();
+fn progress_fn(bar: ProgressBar, name: String, number_at_start: u64) -> ProgressFn {
     let started = std::time::Instant::now();
     Box::new(move |number, bytes_read| {
         bar.set_position(bytes_read);

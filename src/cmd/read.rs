@@ -24,14 +24,19 @@ pub struct ReadOptions {
     pub write_format: Option<WriteFormat>,
     /// `-P`: print rows even with `-w` (on stderr when writing to stdout).
     pub print: bool,
+    /// `-l`: every row goes out as it is written.
+    pub line_buffered: bool,
 }
 
 /// Runs `read`; returns the process exit code.
 pub fn run(opts: &ReadOptions) -> i32 {
     let Some(path) = opts.write.as_deref() else {
         let stdout = io::stdout().lock();
-        let out = io::BufWriter::with_capacity(256 * 1024, stdout);
-        return run_to(opts, out);
+        if opts.line_buffered {
+            // Standard output is line-buffered by itself.
+            return run_to(opts, stdout);
+        }
+        return run_to(opts, io::BufWriter::with_capacity(256 * 1024, stdout));
     };
     let format = opts
         .write_format

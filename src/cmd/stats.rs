@@ -18,6 +18,15 @@ pub fn run(opts: &StatsOptions) -> i32 {
     use std::io::IsTerminal;
     let refresh = opts.source.is_live() && io::stdout().is_terminal();
     let stdout = io::stdout().lock();
+    if opts.source.line_buffered {
+        // Standard output is line-buffered by itself.
+        return run_fit(
+            opts,
+            stdout,
+            refresh,
+            crate::output::style::terminal_width(),
+        );
+    }
     run_fit(
         opts,
         io::BufWriter::new(stdout),

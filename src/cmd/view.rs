@@ -32,7 +32,13 @@ pub fn run(c: &ViewCommand) -> i32 {
         Some(live) => run_live(c, live),
         None => {
             let stop = Stop::new();
-            for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            // SIGHUP too: a closed terminal ends the view cleanly (its
+            // temporary files removed).
+            for sig in [
+                signal_hook::consts::SIGINT,
+                signal_hook::consts::SIGTERM,
+                signal_hook::consts::SIGHUP,
+            ] {
                 let _ = signal_hook::flag::register_usize(sig, stop.flag(), sig as usize);
             }
             crate::view::run(opts, &stop).map(|()| stop.signal())
@@ -84,6 +90,11 @@ fn run_live(c: &ViewCommand, live: &LiveOptions) -> Result<Option<i32>, ViewErro
         Err(code) => std::process::exit(code),
     };
     let stop = src.stop_handle();
+    let _ = signal_hook::flag::register_usize(
+        signal_hook::consts::SIGHUP,
+        stop.flag(),
+        signal_hook::consts::SIGHUP as usize,
+    );
     let path = std::env::temp_dir().join(format!("layerscope-view-{}.pcap", std::process::id()));
     let spool = std::fs::OpenOptions::new()
         .read(true)

@@ -7,7 +7,8 @@
 //! ```
 //!
 //! One loop ([`Engine::run`]) serves capture files (read on a second
-//! thread), pipes (frame by frame, so rows appear as frames arrive) and live
+//! thread), pipes (frame by frame, the sink flushed whenever the pipe has
+//! no next frame yet, so rows appear as frames arrive) and live
 //! captures (with periodic ticks). It returns typed errors
 //! ([`EngineError`]) and never prints or exits: the command line turns them
 //! into messages and exit codes. Nothing here knows how output looks; that
@@ -96,9 +97,9 @@ pub enum Tick {
 /// What a sink may want to know about the run so far.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Status {
-    /// Frames numbered so far (those that passed the BPF filter).
+    /// Frames that passed the BPF filter so far.
     pub packets: u64,
-    /// The first numbered frame's timestamp.
+    /// The first frame's timestamp (BPF or not: the time reference).
     pub first_ts: Option<Timestamp>,
 }
 
@@ -116,6 +117,12 @@ pub trait Sink {
 
     /// Once, after the last packet (see [`Engine::finish`]).
     fn finish(&mut self, _status: &Status) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Puts out what is buffered: called when a pipe has no further frame
+    /// yet, so rows written so far need not wait for the next ones.
+    fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
 
@@ -159,6 +166,10 @@ impl<A: Sink, B: Sink> Sink for (A, B) {
     fn finish(&mut self, status: &Status) -> io::Result<()> {
         self.0.finish(status)?;
         self.1.finish(status)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()?;
+        self.1.flush()
     }
     fn lazy_app(&self) -> bool {
         self.0.lazy_app() && self.1.lazy_app()
@@ -260,8 +271,12 @@ pub struct Engine {
     opts: EngineOptions,
     bpf: Option<Bpf>,
     state: FlowState,
-    /// Frames that passed the BPF filter so far (the next frame's number - 1).
+    /// Frames read so far (the next frame's number - 1): a frame the BPF
+    /// filter drops keeps its number, as with a display filter, so numbers
+    /// and relative times match Wireshark's for the same file.
     number: u64,
+    /// Frames that passed the BPF filter (what `-c` counts).
+    passed: u64,
     first_ts: Option<Timestamp>,
     /// The last numbered frame's timestamp (`frame.time_delta`).
     last_ts: Option<Timestamp>,
@@ -283,6 +298,7 @@ impl Engine {
             bpf: opts.bpf.as_deref().map(Bpf::new),
             state: FlowState::new(&opts),
             number: 0,
+            passed: 0,
             first_ts: None,
             last_ts: None,
             shown_ts: None,
@@ -291,14 +307,14 @@ impl Engine {
         }
     }
 
-    /// Packets numbered so far.
+    /// Packets that passed the BPF filter so far.
     pub fn packets(&self) -> u64 {
-        self.number
+        self.passed
     }
 
     pub fn status(&self) -> Status {
         Status {
-            packets: self.number,
+            packets: self.passed,
             first_ts: self.first_ts,
         }
     }
@@ -358,6 +374,9 @@ impl Engine {
         let mut last_tick = Instant::now();
         let mut since_progress = 0u32;
         loop {
+            if src.would_wait() {
+                sink.flush().map_err(EngineError::Output)?;
+            }
             let frame = match src.pull()? {
                 Pull::Frame(f) => f,
                 Pull::End => return Ok(End::Eof),
@@ -376,7 +395,7 @@ impl Engine {
                 since_progress += 1;
                 if since_progress >= PROGRESS_EVERY {
                     since_progress = 0;
-                    p(self.number, src.position());
+                    p(self.passed, src.position());
                 }
             }
             if let Some(every) = every {
@@ -403,16 +422,17 @@ impl Engine {
         lazy: bool,
     ) -> Result<Step, EngineError> {
         let limit = self.opts.count;
-        if limit.is_some_and(|l| self.number >= l) {
+        if limit.is_some_and(|l| self.passed >= l) {
             return Ok(Step::Stop);
         }
+        self.number += 1;
+        let first = *self.first_ts.get_or_insert(frame.ts);
         if let Some(bpf) = &mut self.bpf {
             if !bpf.matches(frame).map_err(EngineError::Filter)? {
                 return Ok(Step::Continue);
             }
         }
-        self.number += 1;
-        let first = *self.first_ts.get_or_insert(frame.ts);
+        self.passed += 1;
         let reasm = self.opts.reasm;
         let lazy = lazy && self.opts.display.is_none() && reasm.enabled && !reasm.tcp;
         let st = &mut self.state;
@@ -424,7 +444,7 @@ impl Engine {
         if self.opts.plain {
             dissect::dissect_into(&mut pkt);
             st.flows.observe(&mut pkt);
-            return deliver(sink, display, shown, limit, self.number, &mut pkt, false);
+            return deliver(sink, display, shown, limit, self.passed, &mut pkt, false);
         }
         let mut pending = if lazy {
             dissect::dissect_to_app(&mut pkt)
@@ -435,7 +455,7 @@ impl Engine {
         if !reasm.enabled {
             dissect::decode_first_fragment(&mut pkt);
             st.flows.observe(&mut pkt);
-            return deliver(sink, display, shown, limit, self.number, &mut pkt, true);
+            return deliver(sink, display, shown, limit, self.passed, &mut pkt, true);
         }
         // A fragment that completes its datagram: decode the datagram.
         let defrag = st.defrag.process(&pkt);
@@ -499,12 +519,12 @@ impl Engine {
                 display,
                 shown,
                 limit,
-                self.number,
+                self.passed,
                 &mut pkt,
                 o == Default::default(),
             );
         }
-        deliver(sink, display, shown, limit, self.number, &mut pkt, true)
+        deliver(sink, display, shown, limit, self.passed, &mut pkt, true)
     }
 }
 
@@ -529,7 +549,7 @@ fn deliver<K: Sink + ?Sized>(
     display: Option<&mut Filter>,
     shown: &mut Option<Timestamp>,
     limit: Option<u64>,
-    number: u64,
+    passed: u64,
     pkt: &mut Packet<'_>,
     drop_retrans: bool,
 ) -> Result<Step, EngineError> {
@@ -548,7 +568,7 @@ fn deliver<K: Sink + ?Sized>(
         *shown = Some(pkt.ts);
         sink.packet(pkt).map_err(EngineError::Output)?;
     }
-    if limit.is_some_and(|l| number >= l) {
+    if limit.is_some_and(|l| passed >= l) {
         return Ok(Step::Stop);
     }
     Ok(Step::Continue)
@@ -637,7 +657,7 @@ mod tests {
         let frames: Vec<_> = (0..6)
             .map(|i| udp_frame(i, if i % 2 == 0 { 53 } else { 54 }))
             .collect();
-        // BPF drops frames before they are numbered.
+        // BPF drops frames before decoding; they keep their numbers.
         let mut engine = Engine::new(EngineOptions {
             bpf: Some("udp dst port 53".into()),
             ..Default::default()
@@ -645,7 +665,22 @@ mod tests {
         let mut seen = Seen::default();
         let end = engine.run(&mut MemoryFrames::new(&frames, ETHERNET), &mut seen);
         assert!(matches!(end, Ok(End::Eof)));
-        assert_eq!(seen.numbers, [1, 2, 3]);
+        assert_eq!(seen.numbers, [1, 3, 5]);
+        assert_eq!(engine.packets(), 3);
+        // -c counts the frames that pass it.
+        let mut engine = Engine::new(EngineOptions {
+            bpf: Some("udp dst port 54".into()),
+            count: Some(2),
+            ..Default::default()
+        });
+        let mut seen = Seen::default();
+        let end = engine.run(&mut MemoryFrames::new(&frames, ETHERNET), &mut seen);
+        assert!(matches!(end, Ok(End::Count)));
+        assert_eq!(seen.numbers, [2, 4]);
+        assert_eq!(
+            engine.status().first_ts,
+            Some(Timestamp { sec: 0, nsec: 0 })
+        );
         // A display filter drops them after: they keep their numbers.
         let mut engine = Engine::new(EngineOptions {
             display: Some(Filter::compile("udp.dstport == 53").expect("filter")),

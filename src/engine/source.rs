@@ -3,7 +3,7 @@
 //! memory, and live captures ([`super::live`]).
 
 use super::EngineError;
-use crate::source::file::{FileSource, SourceError};
+use crate::source::file::{Compression, FileSource, SourceError};
 use crate::source::{Frame, Timestamp};
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
@@ -37,6 +37,13 @@ pub trait FrameSource {
     /// The engine stopped pulling (end, count, error): flush what the
     /// source writes on the side.
     fn stopped(&mut self) {}
+
+    /// True when the next pull may wait for input that has not arrived (a
+    /// pipe whose writer is live): the engine flushes its sink first, so
+    /// rows appear as their frames arrive.
+    fn would_wait(&self) -> bool {
+        false
+    }
 }
 
 /// A capture file, or a pipe or standard input (`-`).
@@ -65,11 +72,19 @@ pub fn open_file(path: &str) -> Result<FileFrames, EngineError> {
 }
 
 impl FileFrames {
-    /// The file's size; None for pipes.
+    /// The file's size (compressed, for a compressed file); None for pipes.
     pub fn total_len(&self) -> Option<u64> {
         match self {
             FileFrames::Threaded(t) => Some(t.total),
             FileFrames::Direct(_) => None,
+        }
+    }
+
+    /// The compression the input was recognised by, if any.
+    pub fn compression(&self) -> Option<Compression> {
+        match self {
+            FileFrames::Threaded(t) => t.compression,
+            FileFrames::Direct(d) => d.src.compression(),
         }
     }
 }
@@ -86,6 +101,13 @@ impl FrameSource for FileFrames {
         match self {
             FileFrames::Threaded(t) => t.position(),
             FileFrames::Direct(d) => d.position(),
+        }
+    }
+
+    fn would_wait(&self) -> bool {
+        match self {
+            FileFrames::Threaded(_) => false,
+            FileFrames::Direct(d) => d.would_wait(),
         }
     }
 }
@@ -109,7 +131,11 @@ impl FrameSource for DirectFile {
     }
 
     fn position(&self) -> u64 {
-        self.src.bytes_read()
+        self.src.progress()
+    }
+
+    fn would_wait(&self) -> bool {
+        !self.src.next_buffered()
     }
 }
 
@@ -143,6 +169,7 @@ const BATCH_FRAMES: usize = 4096;
 pub struct ThreadedFile {
     path: String,
     total: u64,
+    compression: Option<Compression>,
     rx: Option<Receiver<Batch>>,
     spent: Sender<Batch>,
     reader: Option<JoinHandle<()>>,
@@ -156,6 +183,7 @@ pub struct ThreadedFile {
 impl ThreadedFile {
     fn start(src: FileSource, path: &str) -> Result<ThreadedFile, SourceError> {
         let total = src.total_len().unwrap_or(0);
+        let compression = src.compression();
         let (tx, rx) = sync_channel::<Batch>(4);
         let (spent_tx, spent_rx) = channel::<Batch>();
         // Named, so profilers and `top -H` tell it from the decoder.
@@ -166,6 +194,7 @@ impl ThreadedFile {
         Ok(ThreadedFile {
             path: path.to_string(),
             total,
+            compression,
             rx: Some(rx),
             spent: spent_tx,
             reader: Some(reader),
@@ -274,7 +303,7 @@ fn produce(mut src: FileSource, tx: SyncSender<Batch>, spent: Receiver<Batch>) {
                 }
             }
         }
-        b.bytes_read = src.bytes_read();
+        b.bytes_read = src.progress();
         let done = b.done;
         // A consumer that stopped (-c, write error) drops its end.
         if tx.send(b).is_err() || done {

@@ -98,6 +98,9 @@ macro_rules! writer_sink {
             fn finish(&mut self, _status: &Status) -> io::Result<()> {
                 self.flush()
             }
+            fn flush(&mut self) -> io::Result<()> {
+                $t::flush(self)
+            }
         }
     };
 }
@@ -123,6 +126,10 @@ impl<W: Write> Sink for PacketWriter<W> {
 
     fn finish(&mut self, _status: &Status) -> io::Result<()> {
         self.flush()
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        PacketWriter::flush(self)
     }
 }
 

@@ -9,11 +9,17 @@
 //! The file is read through one reusable buffer (1 MiB, grown only for blocks
 //! that need more, up to [`MAX_BLOCK`]). A [`Frame`] borrows that buffer, so
 //! no packet is copied after the `read` that brought it in.
+//!
+//! gzip, zstd and xz captures are read directly, recognised by their magic
+//! bytes (as tshark does), through a decoder between the input and that
+//! buffer. Offsets in errors then count decompressed bytes.
 
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use super::{Frame, Timestamp};
 
@@ -61,6 +67,82 @@ pub enum SourceError {
         what: &'static str,
         msg: String,
     },
+    /// An error in the capture inside a compressed file: its offsets count
+    /// decompressed bytes.
+    Decompressed {
+        format: Compression,
+        error: Box<SourceError>,
+    },
+    /// The compressed stream itself is corrupt or cut short, after
+    /// `offset` decompressed bytes (from `consumed` compressed ones).
+    BadCompressed {
+        format: Compression,
+        offset: u64,
+        consumed: u64,
+        msg: String,
+    },
+}
+
+/// A compression format read directly, recognised by its magic bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    Gzip,
+    Zstd,
+    Xz,
+}
+
+impl Compression {
+    /// The format whose magic `head` starts with (6 bytes tell them apart).
+    pub fn sniff(head: &[u8]) -> Option<Compression> {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Some(Compression::Gzip)
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Some(Compression::Zstd)
+        } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+            Some(Compression::Xz)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+            Compression::Xz => "xz",
+        }
+    }
+
+    /// A decoder over `rd`; concatenated streams (`cat a.gz b.gz`) are read
+    /// one after another, as the command-line tools do.
+    pub fn decoder(self, rd: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
+        Ok(match self {
+            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(rd)),
+            Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(rd)?),
+            Compression::Xz => Box::new(liblzma::read::XzDecoder::new_multi_decoder(rd)),
+        })
+    }
+}
+
+/// Counts the compressed bytes a decoder has taken (for the progress bar
+/// and error messages).
+struct Counted {
+    inner: Box<dyn Read + Send>,
+    n: Arc<AtomicU64>,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.n.fetch_add(k as u64, Ordering::Relaxed);
+        Ok(k)
+    }
+}
+
+/// A compressed input: its format and the compressed bytes consumed.
+struct Compressed {
+    format: Compression,
+    consumed: Arc<AtomicU64>,
 }
 
 impl SourceError {
@@ -69,19 +151,44 @@ impl SourceError {
         match self {
             SourceError::Unsupported { offset, .. }
             | SourceError::Truncated { offset, .. }
-            | SourceError::Corrupt { offset, .. } => Some(*offset),
+            | SourceError::Corrupt { offset, .. }
+            | SourceError::BadCompressed { offset, .. } => Some(*offset),
+            SourceError::Decompressed { error, .. } => error.offset(),
             _ => None,
         }
     }
-}
 
-impl fmt::Display for SourceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// Words the error; `inside`: the capture sits in a compressed file,
+    /// so offsets count decompressed bytes.
+    fn describe(&self, f: &mut fmt::Formatter<'_>, inside: Option<Compression>) -> fmt::Result {
+        let at = |offset: &u64| match inside {
+            Some(_) => format!("at byte {offset} of the decompressed data"),
+            None => format!("at byte offset {offset}"),
+        };
+        let ends = if inside.is_some() {
+            "decompressed data ends"
+        } else {
+            "file ends"
+        };
         match self {
-            SourceError::Empty => f.write_str("empty file, not a capture file"),
+            SourceError::Empty => match inside {
+                Some(c) => write!(
+                    f,
+                    "{} data decompresses to nothing, not a capture file",
+                    c.name()
+                ),
+                None => f.write_str("empty file, not a capture file"),
+            },
             SourceError::NotCapture { head, len } => {
                 let head = head.get(..*len).unwrap_or(&[]);
-                f.write_str("not a capture file (no pcap or pcapng magic); first bytes:")?;
+                match inside {
+                    Some(c) => write!(
+                        f,
+                        "not a capture file inside the {} data (no pcap or pcapng magic); first decompressed bytes:",
+                        c.name()
+                    )?,
+                    None => f.write_str("not a capture file (no pcap or pcapng magic); first bytes:")?,
+                }
                 for b in head {
                     write!(f, " {b:02x}")?;
                 }
@@ -95,13 +202,16 @@ impl fmt::Display for SourceError {
                     write!(f, "{c}")?;
                 }
                 f.write_str("\"")?;
-                if head.starts_with(&[0x1f, 0x8b]) {
-                    f.write_str(" (gzip-compressed: decompress it first)")?;
+                // Compressions not read directly (gzip, zstd and xz are).
+                if head.starts_with(b"BZh") {
+                    f.write_str(" (bzip2-compressed: decompress it first)")?;
+                } else if head.starts_with(&[0x04, 0x22, 0x4d, 0x18]) {
+                    f.write_str(" (lz4-compressed: decompress it first)")?;
                 }
                 Ok(())
             }
             SourceError::Unsupported { offset, msg } => {
-                write!(f, "unsupported capture file at byte offset {offset}: {msg}")
+                write!(f, "unsupported capture file {}: {msg}", at(offset))
             }
             SourceError::Io(e) => write!(f, "I/O error: {e}"),
             SourceError::Truncated {
@@ -111,12 +221,31 @@ impl fmt::Display for SourceError {
                 need,
             } => write!(
                 f,
-                "truncated {what} at byte offset {offset}: file ends after {have} of its {need} bytes"
+                "truncated {what} {}: {ends} after {have} of its {need} bytes",
+                at(offset)
             ),
             SourceError::Corrupt { offset, what, msg } => {
-                write!(f, "corrupt {what} at byte offset {offset}: {msg}")
+                write!(f, "corrupt {what} {}: {msg}", at(offset))
             }
+            SourceError::Decompressed { format, error } => error.describe(f, Some(*format)),
+            SourceError::BadCompressed {
+                format,
+                offset,
+                consumed,
+                msg,
+            } => write!(
+                f,
+                "corrupt or truncated {} data after {consumed} compressed bytes \
+                 (at byte {offset} of the decompressed data): {msg}",
+                format.name()
+            ),
         }
+    }
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f, None)
     }
 }
 
@@ -212,6 +341,8 @@ pub struct FileSource {
     /// pcapng: byte order and interfaces of the current section.
     be: bool,
     ifaces: Vec<Iface>,
+    /// Set when the input is compressed (`rd` is then the decoder).
+    compressed: Option<Compressed>,
 }
 
 impl fmt::Debug for FileSource {
@@ -226,29 +357,77 @@ impl fmt::Debug for FileSource {
 
 impl FileSource {
     /// Opens a capture file, or standard input when `path` is `-`, and reads
-    /// its file header.
+    /// its file header. A gzip, zstd or xz file is decompressed as it is read.
     pub fn open(path: impl AsRef<Path>) -> Result<FileSource, SourceError> {
         let path = path.as_ref();
         if path == Path::new("-") {
-            return FileSource::new(Box::new(io::stdin()), None);
+            return FileSource::sniffed(Box::new(io::stdin()), None);
         }
         let f = File::open(path)?;
         // Only a regular file has a meaningful size (not a FIFO or /dev/stdin).
         let total = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
-        FileSource::new(Box::new(f), total)
+        FileSource::sniffed(Box::new(f), total)
     }
 
-    /// Reads a capture from any byte stream (size unknown).
+    /// Reads a capture from any byte stream (size unknown), compressed or not.
     pub fn from_reader(rd: Box<dyn Read + Send>) -> Result<FileSource, SourceError> {
-        FileSource::new(rd, None)
+        FileSource::sniffed(rd, None)
     }
 
-    fn new(rd: Box<dyn Read + Send>, total: Option<u64>) -> Result<FileSource, SourceError> {
+    /// Looks at the first bytes for a compression magic; a compressed input
+    /// is read through its decoder, a plain one directly (no extra layer on
+    /// the common path).
+    fn sniffed(
+        mut rd: Box<dyn Read + Send>,
+        total: Option<u64>,
+    ) -> Result<FileSource, SourceError> {
+        // Six bytes tell the compressions apart; any capture header is longer.
+        let mut head = [0u8; 6];
+        let mut n = 0;
+        while n < head.len() {
+            match rd.read(head.get_mut(n..).unwrap_or(&mut [])) {
+                Ok(0) => break,
+                Ok(k) => n = (n + k).min(head.len()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let head = head.get(..n).unwrap_or(&[]);
+        let Some(format) = Compression::sniff(head) else {
+            return FileSource::new(rd, total, head, None);
+        };
+        let consumed = Arc::new(AtomicU64::new(0));
+        let raw = Counted {
+            inner: Box::new(io::Cursor::new(head.to_vec()).chain(rd)),
+            n: Arc::clone(&consumed),
+        };
+        let dec = format
+            .decoder(Box::new(raw))
+            .map_err(|e| SourceError::BadCompressed {
+                format,
+                offset: 0,
+                consumed: 0,
+                msg: e.to_string(),
+            })?;
+        FileSource::new(dec, total, &[], Some(Compressed { format, consumed }))
+    }
+
+    /// `head`: bytes already read from `rd`, the start of the capture.
+    fn new(
+        rd: Box<dyn Read + Send>,
+        total: Option<u64>,
+        head: &[u8],
+        compressed: Option<Compressed>,
+    ) -> Result<FileSource, SourceError> {
+        let mut buf = vec![0; BUF_SIZE];
+        if let Some(dst) = buf.get_mut(..head.len()) {
+            dst.copy_from_slice(head);
+        }
         let mut s = FileSource {
             rd,
-            buf: vec![0; BUF_SIZE],
+            buf,
             start: 0,
-            end: 0,
+            end: head.len(),
             base: 0,
             eof: false,
             total,
@@ -262,9 +441,75 @@ impl FileSource {
             },
             be: false,
             ifaces: Vec::new(),
+            compressed,
         };
-        s.read_file_header()?;
+        s.read_file_header().map_err(|e| s.wrap(e))?;
         Ok(s)
+    }
+
+    /// The compression the input was recognised by, if any.
+    pub fn compression(&self) -> Option<Compression> {
+        self.compressed.as_ref().map(|c| c.format)
+    }
+
+    /// Input bytes consumed so far, compressed ones for a compressed file:
+    /// the progress through [`FileSource::total_len`].
+    pub fn progress(&self) -> u64 {
+        match &self.compressed {
+            Some(c) => c.consumed.load(Ordering::Relaxed),
+            None => self.bytes_read(),
+        }
+    }
+
+    /// True when the next record is wholly buffered, so reading it makes no
+    /// `read` call that could wait for a pipe's writer.
+    pub fn next_buffered(&self) -> bool {
+        let d = self.data();
+        let need = match self.state {
+            State::Done => return true,
+            State::Pcap => {
+                if d.len() < 16 {
+                    return false;
+                }
+                let (a, b) = (rd32(d, 8, self.pcap.be), rd32(d, 12, self.pcap.be));
+                // Either may be the captured length (old writers swap them).
+                16 + a.max(b).min(MAX_CAPLEN) as usize
+            }
+            State::Pcapng => {
+                if d.len() < 12 {
+                    return false;
+                }
+                (rd32(d, 4, self.be) as usize).min(MAX_BLOCK as usize)
+            }
+        };
+        d.len() >= need
+    }
+
+    /// An error as the caller sees it: inside a compressed file, offsets
+    /// count decompressed bytes.
+    fn wrap(&self, e: SourceError) -> SourceError {
+        match (&self.compressed, e) {
+            (_, e @ SourceError::BadCompressed { .. }) => e,
+            (Some(c), e) => SourceError::Decompressed {
+                format: c.format,
+                error: Box::new(e),
+            },
+            (None, e) => e,
+        }
+    }
+
+    /// A failed `read`: from a decoder, the compressed data is bad.
+    #[cold]
+    fn read_error(&self, e: io::Error) -> SourceError {
+        match &self.compressed {
+            Some(c) => SourceError::BadCompressed {
+                format: c.format,
+                offset: self.base + self.end as u64,
+                consumed: c.consumed.load(Ordering::Relaxed),
+                msg: e.to_string(),
+            },
+            None => SourceError::Io(e),
+        }
     }
 
     /// Input bytes consumed so far (for a progress bar).
@@ -321,7 +566,7 @@ impl FileSource {
             }
             Err(e) => {
                 self.state = State::Done;
-                return Err(e);
+                return Err(self.wrap(e));
             }
         };
         let at = self.base + rec.data as u64;
@@ -391,7 +636,7 @@ impl FileSource {
                 Ok(0) => self.eof = true,
                 Ok(n) => self.end += n.min(cap),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(SourceError::Io(e)),
+                Err(e) => return Err(self.read_error(e)),
             }
         }
         Ok(true)
@@ -420,7 +665,7 @@ impl FileSource {
                     self.base += k;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(SourceError::Io(e)),
+                Err(e) => return Err(self.read_error(e)),
             }
         }
         Ok(done)
@@ -495,7 +740,10 @@ impl FileSource {
         Ok(())
     }
 
-    fn not_capture(&self) -> SourceError {
+    /// The error for input with no capture magic, showing its first bytes.
+    fn not_capture(&mut self) -> SourceError {
+        // Only the magic may be buffered yet; up to 8 bytes are shown.
+        let _ = self.fill(8);
         let d = self.data();
         let len = d.len().min(8);
         let mut head = [0u8; 8];
@@ -952,5 +1200,134 @@ mod tests {
         assert_eq!(fr.ts, ts(7 + 4294, 967_295_000));
         assert_eq!(fr.bytes, &[1, 2, 3, 4]);
         assert_eq!(fr.linktype, 1);
+    }
+
+    /// A little-endian microsecond pcap of `n` 4-byte frames.
+    fn small_pcap(n: u32) -> Vec<u8> {
+        let mut f = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+        f.extend([0; 8]);
+        f.extend(65535u32.to_le_bytes());
+        f.extend(1u32.to_le_bytes());
+        for i in 0..n {
+            for v in [i, 0, 4, 4] {
+                f.extend(v.to_le_bytes());
+            }
+            f.extend(i.to_le_bytes());
+        }
+        f
+    }
+
+    fn frames(s: &mut FileSource) -> Result<Vec<Vec<u8>>, SourceError> {
+        let mut out = Vec::new();
+        while let Some(f) = s.next_frame()? {
+            out.push(f.bytes.to_vec());
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn compressed_input_is_recognised_by_its_magic() {
+        use std::io::Write;
+        let plain = small_pcap(1000);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&plain).unwrap();
+        let gz = gz.finish().unwrap();
+        let zst = zstd::encode_all(&plain[..], 3).unwrap();
+        let mut xz = liblzma::write::XzEncoder::new(Vec::new(), 6);
+        xz.write_all(&plain).unwrap();
+        let xz = xz.finish().unwrap();
+        let want = frames(&mut FileSource::from_reader(Box::new(io::Cursor::new(plain))).unwrap())
+            .unwrap();
+        assert_eq!(want.len(), 1000);
+        for (data, c) in [
+            (gz, Compression::Gzip),
+            (zst, Compression::Zstd),
+            (xz, Compression::Xz),
+        ] {
+            let len = data.len() as u64;
+            let mut s = FileSource::from_reader(Box::new(io::Cursor::new(data.clone()))).unwrap();
+            assert_eq!(s.compression(), Some(c));
+            assert_eq!(frames(&mut s).unwrap(), want, "{c:?}");
+            assert_eq!(s.progress(), len, "{c:?}: progress counts compressed bytes");
+            // Cut short: the frames before, then an error naming the format.
+            let cut = data.get(..data.len() - 4).unwrap().to_vec();
+            let mut n = 0;
+            // (A small zstd or xz file is one block: even the file header
+            // is then lost.)
+            let err = match FileSource::from_reader(Box::new(io::Cursor::new(cut))) {
+                Err(e) => e,
+                Ok(mut s) => loop {
+                    match s.next_frame() {
+                        Ok(Some(_)) => n += 1,
+                        Ok(None) => panic!("{c:?}: no error"),
+                        Err(e) => break e,
+                    }
+                },
+            };
+            assert!(n <= 1000);
+            let msg = err.to_string();
+            assert!(
+                msg.contains(c.name()) && msg.contains("of the decompressed data"),
+                "{msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn errors_inside_compressed_data_count_decompressed_bytes() {
+        use std::io::Write;
+        let mut plain = small_pcap(3);
+        // The third record's caplen (at 24 + 2 * 20 + 8) made absurd.
+        plain
+            .get_mut(72..76)
+            .unwrap()
+            .copy_from_slice(&u32::MAX.to_le_bytes());
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&plain).unwrap();
+        let mut s =
+            FileSource::from_reader(Box::new(io::Cursor::new(gz.finish().unwrap()))).unwrap();
+        let err = frames(&mut s).unwrap_err();
+        assert_eq!(err.offset(), Some(64));
+        assert_eq!(
+            err.to_string(),
+            "corrupt pcap record at byte 64 of the decompressed data: caplen 4294967295 exceeds maximum 262144"
+        );
+        let mut s = FileSource::from_reader(Box::new(io::Cursor::new(plain))).unwrap();
+        assert_eq!(
+            frames(&mut s).unwrap_err().to_string(),
+            "corrupt pcap record at byte offset 64: caplen 4294967295 exceeds maximum 262144"
+        );
+    }
+
+    /// Hands out its chunks one `read` at a time, as a pipe does.
+    struct Chunks(Vec<Vec<u8>>);
+
+    impl Read for Chunks {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Ok(0);
+            }
+            let c = self.0.remove(0);
+            let n = c.len().min(buf.len());
+            buf[..n].copy_from_slice(&c[..n]);
+            if n < c.len() {
+                self.0.insert(0, c[n..].to_vec());
+            }
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn next_buffered_tells_when_a_read_would_wait() {
+        let p = small_pcap(2);
+        // Header and first record, then half of the second, then the rest.
+        let chunks = vec![p[..6].to_vec(), p[6..54].to_vec(), p[54..].to_vec()];
+        let mut s = FileSource::from_reader(Box::new(Chunks(chunks))).unwrap();
+        assert!(s.next_buffered(), "the first record came with the header");
+        assert_eq!(s.next_frame().unwrap().unwrap().bytes, 0u32.to_le_bytes());
+        assert!(!s.next_buffered(), "half of the second record");
+        assert_eq!(s.next_frame().unwrap().unwrap().bytes, 1u32.to_le_bytes());
+        assert!(s.next_frame().unwrap().is_none());
+        assert!(s.next_buffered(), "nothing more to wait for");
     }
 }

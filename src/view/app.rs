@@ -85,7 +85,11 @@ pub enum Pending {
 pub struct App {
     pub index: Arc<Mutex<Index>>,
     pub backing: Backing,
+    /// The files jobs read (a compressed capture's decompressed copy).
     pub paths: Vec<String>,
+    /// The names the user gave, for the status bar.
+    pub names: Vec<String>,
+    pub temp: super::TempFiles,
     pub indexer: Option<Indexer>,
     /// Positions of the displayed packets; None: all.
     pub shown: Option<Arc<Vec<u32>>>,
@@ -156,7 +160,9 @@ impl App {
         App {
             index,
             backing,
+            names: paths.clone(),
             paths,
+            temp: Default::default(),
             indexer: None,
             shown: None,
             filter: String::new(),

@@ -89,25 +89,67 @@ impl fmt::Display for ViewError {
 
 impl std::error::Error for ViewError {}
 
+/// Files the view made (decompressed captures, a live spool), removed when
+/// it ends.
+#[derive(Default)]
+pub struct TempFiles(pub Vec<std::path::PathBuf>);
+
+impl Drop for TempFiles {
+    fn drop(&mut self) {
+        for p in &self.0 {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// A compressed capture, decompressed to a file of our own: the view
+/// returns to packets by their offset, which a compressed stream has not.
+fn decompressed(path: &str, n: usize, temp: &mut TempFiles) -> Result<Option<String>, ViewError> {
+    use crate::source::file::Compression;
+    use std::io::Read;
+    let open = |e| ViewError::Open(path.to_string(), e);
+    let mut f = std::fs::File::open(path).map_err(open)?;
+    let mut head = [0u8; 6];
+    let got = f.read(&mut head).map_err(open)?;
+    let Some(c) = Compression::sniff(&head[..got]) else {
+        return Ok(None);
+    };
+    let rd = std::fs::File::open(path).map_err(open)?;
+    let mut dec = c.decoder(Box::new(rd)).map_err(open)?;
+    let out = std::env::temp_dir().join(format!(
+        "layerscope-view-{}-{n}.{}",
+        std::process::id(),
+        c.name()
+    ));
+    temp.0.push(out.clone());
+    let mut w =
+        std::fs::File::create(&out).map_err(|e| ViewError::Open(out.display().to_string(), e))?;
+    // A stream cut short keeps what it held: the indexing pass then reports
+    // the damage with its offset, after the packets before it.
+    let _ = std::io::copy(&mut dec, &mut w);
+    Ok(Some(out.display().to_string()))
+}
+
 /// Builds the app and starts the indexing pass (no terminal involved).
 pub fn open(opts: &ViewOptions) -> Result<App, ViewError> {
-    for p in &opts.files {
+    let mut temp = TempFiles::default();
+    let mut files = Vec::new();
+    for (n, p) in opts.files.iter().enumerate() {
         let m = std::fs::metadata(p).map_err(|e| ViewError::Open(p.clone(), e))?;
         if p == "-" || !m.is_file() {
             return Err(ViewError::NotAFile(p.clone()));
         }
+        files.push(decompressed(p, n, &mut temp)?.unwrap_or_else(|| p.clone()));
     }
-    let backing =
-        jobs::backing(&opts.files).map_err(|e| ViewError::Open(opts.files.join(", "), e))?;
+    let backing = jobs::backing(&files).map_err(|e| ViewError::Open(opts.files.join(", "), e))?;
     let index = Arc::new(Mutex::new(Index::new(opts.reasm_cap)));
-    let files = opts
-        .files
+    let indexed = files
         .iter()
         .enumerate()
         .map(|(i, p)| (p.clone(), i as u16))
         .collect();
     let indexer = jobs::Indexer::start(
-        files,
+        indexed,
         EngineOptions {
             bpf: opts.bpf.clone(),
             reasm: opts.reasm,
@@ -115,7 +157,9 @@ pub fn open(opts: &ViewOptions) -> Result<App, ViewError> {
         },
         index.clone(),
     );
-    let mut app = App::new(index, backing, opts.files.clone(), opts.color);
+    let mut app = App::new(index, backing, files, opts.color);
+    app.names = opts.files.clone();
+    app.temp = temp;
     app.indexer = Some(indexer);
     if let Some(d) = &opts.display {
         app.apply_filter(d.clone());

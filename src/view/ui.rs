@@ -413,7 +413,7 @@ fn draw_foot(app: &App, f: &mut Frame, r: Rect) {
                 if l.stopped { " · stopped" } else { "" }
             ));
         } else {
-            parts.push(app.paths.join(", "));
+            parts.push(app.names.join(", "));
         }
         parts.push(format!("{total} packets"));
         if !app.filter.is_empty() {
