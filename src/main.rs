@@ -98,6 +98,10 @@ struct ViewArgs {
     /// Cap on reassembled bytes kept for revisiting packets (oldest dropped, reported)
     #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
     keep_reassembled: usize,
+    /// Packets the view keeps, about 150 bytes of memory each; past it the
+    /// oldest are dropped (reported in the status bar)
+    #[arg(long, value_name = "N", default_value_t = layerscope::view::index::DEFAULT_MAX_PACKETS)]
+    max_packets: usize,
     /// When to colour the view (NO_COLOR also turns colour off)
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorArg,
@@ -761,6 +765,7 @@ fn main() {
                     ..Default::default()
                 },
                 reasm_cap: a.keep_reassembled,
+                max_packets: a.max_packets,
                 color: match a.color {
                     ColorArg::Always => true,
                     ColorArg::Never => false,

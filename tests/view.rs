@@ -532,3 +532,50 @@ fn a_compressed_capture_is_viewed_like_the_plain_one() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn the_packet_cap_drops_the_oldest_and_says_so() {
+    let dir = TempDir::new();
+    // 1,600 copies of a real capture, end to end: 142,400 packets.
+    let f = fixture("live/http.pcap");
+    let copies: Vec<String> = (0..1600).map(|_| f.display().to_string()).collect();
+    let big = dir.path("big.pcap");
+    let st = Command::new("mergecap")
+        .args(["-a", "-F", "pcap", "-w", big.to_str().unwrap()])
+        .args(&copies)
+        .status()
+        .expect("mergecap (wireshark-common)");
+    assert!(st.success());
+    let total = 89 * 1600;
+    let t = Tmux::start(
+        120,
+        40,
+        &script(&dir, &format!("--max-packets 1000 {}", big.display())),
+        &[],
+    );
+    let s = t.wait("the index", |s| {
+        s.contains(&format!("{total} packets")) && !s.contains("reading")
+    });
+    // Chunks of 65,536 records go at once: at most the cap plus one chunk stay.
+    let dropped: u64 = s
+        .split(" oldest packets dropped")
+        .next()
+        .and_then(|h| h.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no eviction reported:\n{s}"));
+    assert!(dropped > 0 && dropped % 65536 == 0, "{dropped}");
+    assert!(total as u64 - dropped <= 1000 + 65536, "{dropped}");
+    // The newest packets are there; the oldest are not.
+    t.keys(&[":"]);
+    t.text(&total.to_string());
+    t.keys(&["Enter"]);
+    t.wait("the last packet", |s| {
+        s.contains(&format!("Packet {total} "))
+    });
+    t.keys(&[":"]);
+    t.text("1");
+    t.keys(&["Enter"]);
+    t.wait("packet 1 gone", |s| s.contains("no packet 1"));
+    t.keys(&["q"]);
+    t.wait("the view to end", |s| s.contains("VIEW-ENDED"));
+}

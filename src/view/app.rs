@@ -131,6 +131,8 @@ pub struct App {
     pub live: Option<Arc<Mutex<LiveStatus>>>,
     /// Live with a display filter: the filter, and how many records it has seen.
     pub live_filter: Option<(crate::filter::Filter, usize)>,
+    /// The first record still in the index when last looked (rows count from it).
+    pub base: usize,
 }
 
 /// A live capture's counters for the status bar.
@@ -196,6 +198,7 @@ impl App {
             areas: [Rect::default(); 3],
             live: None,
             live_filter: None,
+            base: 0,
         }
     }
 
@@ -203,7 +206,7 @@ impl App {
     pub fn count(&self) -> usize {
         match &self.shown {
             Some(s) => s.len(),
-            None => self.index.lock().map(|i| i.len()).unwrap_or(0),
+            None => self.index.lock().map(|i| i.len() - i.first()).unwrap_or(0),
         }
     }
 
@@ -211,8 +214,27 @@ impl App {
     pub fn record_at(&self, row: usize) -> Option<usize> {
         match &self.shown {
             Some(s) => s.get(row).map(|&p| p as usize),
-            None => (row < self.count()).then_some(row),
+            None => (row < self.count()).then_some(self.base + row),
         }
+    }
+
+    /// Records were evicted under the cap: rows move up by as many.
+    fn rebase(&mut self) {
+        let first = self.index.lock().map(|i| i.first()).unwrap_or(0);
+        if first <= self.base {
+            return;
+        }
+        let gone = match &mut self.shown {
+            None => first - self.base,
+            Some(s) => {
+                let k = s.partition_point(|&p| (p as usize) < first);
+                Arc::make_mut(s).drain(..k);
+                k
+            }
+        };
+        self.base = first;
+        self.sel = self.sel.saturating_sub(gone);
+        self.top = self.top.saturating_sub(gone);
     }
 
     /// What background jobs read.
@@ -254,7 +276,7 @@ impl App {
         for row in from..from + n {
             let Some(rec) = (match &self.shown {
                 Some(s) => s.get(row).map(|&p| p as usize),
-                None => (row < ix.len()).then_some(row),
+                None => (self.base + row < ix.len()).then_some(self.base + row),
             }) else {
                 break;
             };
@@ -386,6 +408,7 @@ impl App {
             return;
         };
         let Ok(ix) = self.index.lock() else { return };
+        *seen = (*seen).max(ix.first());
         let end = ix.len().min(*seen + 20_000);
         let mut buf = Vec::new();
         let mut keep = Vec::new();
@@ -409,6 +432,7 @@ impl App {
 
     /// New rows arrived (indexing, live): keep following the newest if asked.
     pub fn on_growth(&mut self) {
+        self.rebase();
         self.filter_new();
         if self.tail {
             let n = self.count();
@@ -772,7 +796,7 @@ impl App {
         // Keep the selected packet if it is still shown, else the nearest.
         let row = match (&self.shown, keep) {
             (Some(s), Some(k)) => s.partition_point(|&p| (p as usize) < k),
-            (None, Some(k)) => k,
+            (None, Some(k)) => k.saturating_sub(self.base),
             _ => 0,
         };
         self.loaded = None;
@@ -795,7 +819,7 @@ impl App {
                     return;
                 }
             },
-            None => pos,
+            None => pos.saturating_sub(self.base),
         };
         self.tail = false;
         self.top = row.saturating_sub(self.list_height() / 2);

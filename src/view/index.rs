@@ -22,6 +22,11 @@ use std::os::unix::fs::FileExt;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
+/// Default cap on packets the view keeps (about 150 bytes each, plus
+/// reassembled bytes): past it the oldest are evicted, and the status bar
+/// says how many.
+pub const DEFAULT_MAX_PACKETS: usize = 3_000_000;
+
 /// Default cap on reassembled bytes kept for on-demand decoding.
 pub const DEFAULT_REASM_CAP: usize = 64 << 20;
 
@@ -29,10 +34,13 @@ pub const DEFAULT_REASM_CAP: usize = 64 << 20;
 const CHUNK: usize = 1 << 16;
 
 /// An append-only arena in fixed chunks, so a million records grow without
-/// the copy (and the doubled peak) of one big `Vec`.
+/// the copy (and the doubled peak) of one big `Vec`; the oldest chunks can
+/// be dropped (indices stay absolute: a dropped element reads as absent).
 pub struct Chunked<T> {
-    chunks: Vec<Vec<T>>,
+    chunks: Vec<Option<Vec<T>>>,
     len: usize,
+    /// Chunks dropped from the front.
+    dropped: usize,
 }
 
 impl<T: Copy> Chunked<T> {
@@ -40,25 +48,50 @@ impl<T: Copy> Chunked<T> {
         Chunked {
             chunks: Vec::new(),
             len: 0,
+            dropped: 0,
         }
     }
+    /// One past the last index ever pushed.
     pub fn len(&self) -> usize {
         self.len
     }
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+    /// The first index still held.
+    pub fn first(&self) -> usize {
+        self.dropped * CHUNK
+    }
+    /// Elements held.
+    pub fn held(&self) -> usize {
+        self.len - self.first().min(self.len)
+    }
     pub fn push(&mut self, v: T) {
-        if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
-            self.chunks.push(Vec::with_capacity(CHUNK));
+        let full = match self.chunks.last() {
+            Some(Some(c)) => c.len() == CHUNK,
+            _ => true,
+        };
+        if full {
+            self.chunks.push(Some(Vec::with_capacity(CHUNK)));
         }
-        if let Some(c) = self.chunks.last_mut() {
+        if let Some(Some(c)) = self.chunks.last_mut() {
             c.push(v);
             self.len += 1;
         }
     }
     pub fn get(&self, i: usize) -> Option<&T> {
-        self.chunks.get(i / CHUNK)?.get(i % CHUNK)
+        self.chunks.get(i / CHUNK)?.as_ref()?.get(i % CHUNK)
+    }
+    /// Drops the oldest full chunk; false when only the last one is left.
+    pub fn drop_front(&mut self) -> bool {
+        if self.dropped + 1 >= self.chunks.len() {
+            return false;
+        }
+        if let Some(c) = self.chunks.get_mut(self.dropped) {
+            *c = None;
+        }
+        self.dropped += 1;
+        true
     }
 }
 
@@ -193,10 +226,19 @@ pub struct Index {
     reasm: ReasmStore,
     /// `frame.time_relative`'s zero, as the streaming pass had it.
     pub first_ts: Option<Timestamp>,
+    /// Records kept at most; past it the oldest are evicted (by chunks).
+    max_recs: usize,
+    evicted: u64,
 }
 
 impl Index {
     pub fn new(reasm_cap: usize) -> Index {
+        Index::with_cap(reasm_cap, DEFAULT_MAX_PACKETS)
+    }
+
+    /// An index keeping at most about `max_recs` records (rounded up to
+    /// whole chunks), the oldest evicted first.
+    pub fn with_cap(reasm_cap: usize, max_recs: usize) -> Index {
         Index {
             recs: Chunked::new(),
             layers: Chunked::new(),
@@ -210,6 +252,48 @@ impl Index {
                 evicted: 0,
             },
             first_ts: None,
+            max_recs: max_recs.max(1),
+            evicted: 0,
+        }
+    }
+
+    /// The first position still held (positions below it were evicted).
+    pub fn first(&self) -> usize {
+        self.recs.first().min(self.recs.len())
+    }
+
+    /// Records evicted to stay under the cap.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    /// Drops the oldest records while more than the cap (plus one chunk)
+    /// are held, with their layers and side data.
+    fn evict(&mut self) {
+        while self.recs.held() > self.max_recs + CHUNK {
+            let before = self.recs.first();
+            if !self.recs.drop_front() {
+                break;
+            }
+            let first = self.recs.first();
+            self.evicted += (first - before) as u64;
+            let keep_from = self
+                .recs
+                .get(first)
+                .map(|r| r.layer_at as usize)
+                .unwrap_or(usize::MAX);
+            while self.layers.first() + CHUNK <= keep_from && self.layers.drop_front() {}
+            let f = first as u32;
+            self.issues.retain(|&k, _| k >= f);
+            self.resp.retain(|&k, _| k >= f);
+            let r = &mut self.reasm;
+            while r.order.front().is_some_and(|&k| k < f) {
+                if let Some(k) = r.order.pop_front() {
+                    if let Some(o) = r.map.remove(&k) {
+                        r.bytes -= o.bytes.len() + o.pieces.len() * 8;
+                    }
+                }
+            }
         }
     }
 
@@ -232,7 +316,7 @@ impl Index {
 
     /// The position of frame `number` (records are in number order).
     pub fn position_of(&self, number: u64) -> Option<usize> {
-        let (mut lo, mut hi) = (0usize, self.len());
+        let (mut lo, mut hi) = (self.first(), self.len());
         while lo < hi {
             let mid = (lo + hi) / 2;
             let n = self.recs.get(mid)?.number;
@@ -284,6 +368,7 @@ impl Index {
             layer_at,
             note: Note::of(&pkt.flow),
         });
+        self.evict();
     }
 
     /// Rebuilds record `i`'s packet over its bytes (`data`, read from the
@@ -479,6 +564,39 @@ mod tests {
             }
         }
         assert!(reassembled >= 2, "no reassembled packets to check");
+    }
+
+    #[test]
+    fn the_packet_cap_evicts_oldest_chunks_and_counts() {
+        let path = format!("{}/fixtures/live/http.pcap", env!("CARGO_MANIFEST_DIR"));
+        let at = Rc::new(Cell::new(0));
+        let index = Arc::new(Mutex::new(Index::with_cap(DEFAULT_REASM_CAP, 1)));
+        let mut engine = Engine::new(EngineOptions::default());
+        let mut sink = IndexSink {
+            index: index.clone(),
+            file: 0,
+            at,
+        };
+        // Enough passes over the file to fill several chunks.
+        let mut n = 0;
+        while n < 3 * CHUNK {
+            let mut src2 = SpotFile::open(&path, sink.at.clone()).unwrap();
+            engine.run(&mut src2, &mut sink).unwrap();
+            n = index.lock().unwrap().len();
+        }
+        let ix = index.lock().unwrap();
+        assert!(ix.first() > 0);
+        assert_eq!(ix.evicted(), ix.first() as u64);
+        assert!(ix.len() - ix.first() <= 2 * CHUNK);
+        assert!(ix.rec(ix.first() - 1).is_none());
+        let last = ix.rec(ix.len() - 1).unwrap();
+        let mut back = Backing::default();
+        back.add(&path).unwrap();
+        let mut buf = Vec::new();
+        back.read(&last, &mut buf).unwrap();
+        let (p, _) = ix.packet(ix.len() - 1, &buf).unwrap();
+        assert_eq!(p.number, last.number);
+        assert_eq!(ix.position_of(last.number), Some(ix.len() - 1));
     }
 
     #[test]

@@ -250,6 +250,8 @@ pub fn replay(
             .lock()
             .map_err(|_| io::Error::other("index poisoned"))?;
         let len = ix.len();
+        // Records evicted under the cap meanwhile are gone: skip them.
+        pos = pos.max(ix.first());
         progress.total.store(len as u64, Ordering::Relaxed);
         if pos >= len {
             let more = data

@@ -41,6 +41,8 @@ pub struct ViewOptions {
     pub reasm: ReasmOptions,
     /// Cap on reassembled bytes kept for on-demand decoding.
     pub reasm_cap: usize,
+    /// Cap on packets kept; the oldest are evicted past it.
+    pub max_packets: usize,
     pub color: bool,
 }
 
@@ -52,6 +54,7 @@ impl Default for ViewOptions {
             display: None,
             reasm: ReasmOptions::default(),
             reasm_cap: DEFAULT_REASM_CAP,
+            max_packets: index::DEFAULT_MAX_PACKETS,
             color: true,
         }
     }
@@ -142,7 +145,10 @@ pub fn open(opts: &ViewOptions) -> Result<App, ViewError> {
         files.push(decompressed(p, n, &mut temp)?.unwrap_or_else(|| p.clone()));
     }
     let backing = jobs::backing(&files).map_err(|e| ViewError::Open(opts.files.join(", "), e))?;
-    let index = Arc::new(Mutex::new(Index::new(opts.reasm_cap)));
+    let index = Arc::new(Mutex::new(Index::with_cap(
+        opts.reasm_cap,
+        opts.max_packets,
+    )));
     let indexed = files
         .iter()
         .enumerate()
@@ -205,7 +211,10 @@ fn run_live_inner(
     let path = spool_path.display().to_string();
     let backing =
         jobs::backing(std::slice::from_ref(&path)).map_err(|e| ViewError::Open(path.clone(), e))?;
-    let index = Arc::new(Mutex::new(Index::new(opts.reasm_cap)));
+    let index = Arc::new(Mutex::new(Index::with_cap(
+        opts.reasm_cap,
+        opts.max_packets,
+    )));
     let status = Arc::new(Mutex::new(app::LiveStatus {
         iface: src.interface().to_string(),
         ..Default::default()

@@ -197,6 +197,16 @@ pub fn build(pkt: &Packet<'_>) -> Vec<Node> {
         path: Vec::new(),
     };
     dissect::all_fields(pkt, &mut b);
+    // Wireshark's first line for the frame.
+    if let Some(f) = b.nodes.iter_mut().find(|n| n.layer && n.name == "frame") {
+        let (wire, cap) = (pkt.wire_len as usize, pkt.data.len());
+        f.text = format!(
+            "Frame {}: {wire} bytes on wire ({} bits), {cap} bytes captured ({} bits)",
+            pkt.number,
+            wire * 8,
+            cap * 8
+        );
+    }
     if let Some(issue) = pkt.issue {
         let kind = match issue.kind {
             dissect::IssueKind::Malformed => "malformed",

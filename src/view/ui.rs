@@ -430,7 +430,14 @@ fn draw_foot(app: &App, f: &mut Frame, r: Rect) {
         if let Some((what, frac)) = app.job_status() {
             parts.push(format!("{what}: {:.0} % (Esc cancels)", frac * 100.0));
         }
-        let evicted = app.index.lock().map(|i| i.reasm_evicted()).unwrap_or(0);
+        let (evicted, old) = app
+            .index
+            .lock()
+            .map(|i| (i.reasm_evicted(), i.evicted()))
+            .unwrap_or((0, 0));
+        if old > 0 {
+            parts.push(format!("{old} oldest packets dropped (--max-packets)"));
+        }
         if evicted > 0 {
             parts.push(format!("{evicted} reassembled PDUs over the cap not kept"));
         }
