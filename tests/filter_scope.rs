@@ -35,7 +35,7 @@ fn fits(ty: FieldType, v: &Value<'_>) -> bool {
             // An empty byte field, printed as tshark prints it (`<none>`).
             | (FieldType::Bytes, Value::Str("<none>"))
             | (FieldType::RelTime, Value::Nanos(_) | Value::Epoch(..))
-            | (FieldType::AbsTime, Value::Date(..) | Value::Epoch(..))
+            | (FieldType::AbsTime, Value::Date(..) | Value::LocalDate(..) | Value::Epoch(..))
             | (FieldType::Float, Value::Float(_))
             | (FieldType::Proto, _)
     )
