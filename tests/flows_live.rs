@@ -252,7 +252,7 @@ fn table_on_sigint_without_refresh_when_stdout_is_a_pipe() {
     assert_eq!(want.len(), 1, "{want:#?}");
     let w = &want[0];
     let want_cells = [
-        "0".to_string(),
+        format!("tcp {}", w["tcp.stream"]),
         "TCP".to_string(),
         format!("127.0.0.1:{cport}"),
         format!("127.0.0.1:{sport}"),
