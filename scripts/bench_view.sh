@@ -33,8 +33,10 @@ tree_hwm() {
     kids=$(cat /proc/"$p"/task/*/children 2>/dev/null || true)
     [ -n "$kids" ] && pids="$pids $(tree_pids "$kids")"
   done
+  local v
   for p in $pids; do
-    sum=$((sum + $(awk '/VmHWM/ {print $2}' /proc/"$p"/status 2>/dev/null || echo 0)))
+    v=$(awk '/VmHWM/ {print $2}' /proc/"$p"/status 2>/dev/null || true)
+    sum=$((sum + ${v:-0}))
   done
   echo "$sum"
 }
