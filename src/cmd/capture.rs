@@ -8,7 +8,6 @@ use crate::engine::{Engine, EngineOptions, Sink};
 use crate::output::pcapwrite::{IfStats, WriteFormat, WriteOptions};
 use crate::output::savefile::{Rotation, SaveOptions, SaveSink};
 use crate::output::writer::CountLine;
-use crate::output::PacketWriter;
 use crate::source::live::LiveOptions;
 use crate::source::Timestamp;
 use std::io::{self, IsTerminal};
@@ -95,26 +94,14 @@ pub fn run(opts: &CaptureOptions) -> i32 {
         // Standard output carries the capture: rows only on request, on stderr.
         opts.print.then(|| {
             let err = io::BufWriter::new(io::stderr());
-            Box::new(
-                PacketWriter::new(err, o.format, o.hex, o.fields.clone(), o.color)
-                    .with_dump(o.dump)
-                    .with_time_format(o.time_format),
-            ) as Box<dyn Sink>
+            Box::new(o.writer(err)) as Box<dyn Sink>
         })
     } else if opts.line_buffered {
         // Standard output is line-buffered by itself.
-        Some(Box::new(
-            PacketWriter::new(io::stdout(), o.format, o.hex, o.fields.clone(), o.color)
-                .with_dump(o.dump)
-                .with_time_format(o.time_format),
-        ))
+        Some(Box::new(o.writer(io::stdout())))
     } else {
         let out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-        Some(Box::new(
-            PacketWriter::new(out, o.format, o.hex, o.fields.clone(), o.color)
-                .with_dump(o.dump)
-                .with_time_format(o.time_format),
-        ))
+        Some(Box::new(o.writer(out)))
     };
     let mut sinks = (rows, save);
     let mut code = run_live(&mut engine, &mut src, &mut sinks);

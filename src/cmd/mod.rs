@@ -85,6 +85,21 @@ pub struct OutputOptions {
     pub time_format: crate::dissect::timefmt::TimeFormat,
 }
 
+impl OutputOptions {
+    /// The packet writer these options ask for, writing to `out`.
+    pub fn writer<W: std::io::Write>(&self, out: W) -> crate::output::PacketWriter<W> {
+        crate::output::PacketWriter::new(
+            out,
+            self.format,
+            self.hex,
+            self.fields.clone(),
+            self.color,
+        )
+        .with_dump(self.dump)
+        .with_time_format(self.time_format)
+    }
+}
+
 /// Checks the `-e` names as `-Y` checks its names: an unknown one is a
 /// usage error with the nearest known names. Err is the exit code, after
 /// the message.

@@ -59,28 +59,11 @@ pub fn run(opts: &ReadOptions) -> i32 {
     // the standard output that carries the capture.
     let rows: Option<Box<dyn RowSink>> = match (opts.print, path == "-") {
         (false, _) => None,
-        (true, true) => Some(Box::new(
-            PacketWriter::new(
-                io::BufWriter::new(io::stderr()),
-                o.format,
-                o.hex,
-                o.fields.clone(),
-                o.color,
-            )
-            .with_dump(o.dump)
-            .with_time_format(o.time_format),
-        )),
-        (true, false) => Some(Box::new(
-            PacketWriter::new(
-                io::BufWriter::with_capacity(256 * 1024, io::stdout().lock()),
-                o.format,
-                o.hex,
-                o.fields.clone(),
-                o.color,
-            )
-            .with_dump(o.dump)
-            .with_time_format(o.time_format),
-        )),
+        (true, true) => Some(Box::new(o.writer(io::BufWriter::new(io::stderr())))),
+        (true, false) => Some(Box::new(o.writer(io::BufWriter::with_capacity(
+            256 * 1024,
+            io::stdout().lock(),
+        )))),
     };
     let mut sinks = (rows, save);
     let code = drive(opts, &mut sinks, |s| {
@@ -109,9 +92,7 @@ impl<W: Write> RowSink for PacketWriter<W> {
 /// `run` writing to any output (tests use a buffer).
 pub fn run_to<W: Write>(opts: &ReadOptions, out: W) -> i32 {
     let o = &opts.output;
-    let mut sink = PacketWriter::new(out, o.format, o.hex, o.fields.clone(), o.color)
-        .with_dump(o.dump)
-        .with_time_format(o.time_format);
+    let mut sink = o.writer(out);
     drive(opts, &mut sink, |w| {
         let _ = w.flush();
     })

@@ -192,18 +192,7 @@ pub fn run_live(
     spool: std::fs::File,
     save: Option<crate::output::savefile::SaveSink>,
 ) -> Result<(), ViewError> {
-    let r = run_live_inner(opts, src, spool_path, spool, save);
-    let _ = std::fs::remove_file(spool_path);
-    r
-}
-
-fn run_live_inner(
-    opts: &ViewOptions,
-    src: crate::engine::live::LiveFrames,
-    spool_path: &std::path::Path,
-    spool: std::fs::File,
-    save: Option<crate::output::savefile::SaveSink>,
-) -> Result<(), ViewError> {
+    let _remove = TempFiles(vec![spool_path.to_path_buf()]);
     if !io::stdout().is_terminal() {
         return Err(ViewError::NotATerminal);
     }

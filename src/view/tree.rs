@@ -48,6 +48,22 @@ struct Builder {
 }
 
 impl Builder {
+    /// A node at the current depth, layer and buffer.
+    fn node(&self, text: String, name: &str, range: Range<usize>, key: String) -> Node {
+        Node {
+            depth: self.depth,
+            text,
+            name: name.to_string(),
+            range,
+            buf: self.buf,
+            tier: self.tier,
+            layer: false,
+            key,
+            has_children: false,
+            model: String::new(),
+        }
+    }
+
     fn push(&mut self, n: Node) {
         if let Some(parent) = self
             .nodes
@@ -80,19 +96,12 @@ impl FieldSink for Builder {
             }
             None => String::new(),
         };
-        let text = title.to_string();
-        self.push(Node {
-            depth: 0,
-            text,
-            name: name.to_string(),
-            range,
-            buf: self.buf,
-            tier: self.tier,
+        let node = Node {
             layer: true,
-            key: name.to_string(),
-            has_children: false,
             model,
-        });
+            ..self.node(title.to_string(), name, range, name.to_string())
+        };
+        self.push(node);
         self.depth = 1;
     }
 
@@ -105,43 +114,24 @@ impl FieldSink for Builder {
         text.push_str(": ");
         let mut v = Vec::new();
         f.value.write_to(&mut v);
-        text.push_str(&escape_controls(&String::from_utf8_lossy(&v)));
-        if !f.note.is_empty() {
-            text.push_str(" (");
-            text.push_str(f.note);
-            text.push(')');
+        let value = escape_controls(&String::from_utf8_lossy(&v));
+        match (f.value, f.note.is_empty()) {
+            (_, true) => text.push_str(&value),
+            // A named address reads as Wireshark shows it: `Intel_12:34:56 (00:1b:21:12:34:56)`.
+            (dissect::Value::Mac(_), false) => text.push_str(&format!("{} ({value})", f.note)),
+            _ => text.push_str(&format!("{value} ({})", f.note)),
         }
         let key = format!("{}/{}", self.path.join("/"), f.name);
-        self.push(Node {
-            depth: self.depth,
-            text,
-            name: f.name.to_string(),
-            range: f.range.clone(),
-            buf: self.buf,
-            tier: self.tier,
-            layer: false,
-            key,
-            has_children: false,
-            model: String::new(),
-        });
+        let node = self.node(text, f.name, f.range.clone(), key);
+        self.push(node);
     }
 
     fn open(&mut self, label: &str, range: Range<usize>) {
         let stem = label.split([':', '=']).next().unwrap_or(label).trim();
         self.path.push(format!("{}.{}", self.layer, stem));
         let key = self.path.join("/");
-        self.push(Node {
-            depth: self.depth,
-            text: escape_controls(label),
-            name: String::new(),
-            range,
-            buf: self.buf,
-            tier: self.tier,
-            layer: false,
-            key,
-            has_children: false,
-            model: String::new(),
-        });
+        let node = self.node(escape_controls(label), "", range, key);
+        self.push(node);
         self.depth = self.depth.saturating_add(1);
     }
 
