@@ -800,6 +800,12 @@ pub fn top_protocol(pkt: &Packet<'_>) -> &'static str {
             return net::arp::column_name(pkt, l);
         }
     }
+    // TLS handshake messages inside QUIC: the column stays QUIC, as tshark's.
+    if let [.., q, t] = pkt.layers.as_slice() {
+        if q.proto == Proto::Quic && t.proto == Proto::Tls {
+            return q.proto.display();
+        }
+    }
     pkt.layers
         .iter()
         .rev()

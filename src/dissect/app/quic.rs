@@ -408,6 +408,7 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         Vec::new()
     };
     let note = pkt.flow.quic;
+    let missing = (pkt.wire_len as usize).saturating_sub(pkt.data.len());
     for (i, h) in packets(dg).enumerate() {
         let (state, plain) = table
             .get(i)
@@ -422,12 +423,17 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
                 0..0,
             );
         }
-        out.put(
-            "quic.packet_length",
-            "Packet Length",
-            Value::U(h.span.len() as u64),
-            0..0,
-        );
+        // As sent: a Length field, or the datagram's reported size for
+        // the packet that ends it (a capture may hold fewer bytes).
+        let sent = match &h.kind {
+            Kind::Long {
+                length: Some((_, len)),
+                pn_at,
+                ..
+            } => (*pn_at as u64).saturating_add(*len) - h.span.start as u64,
+            _ => (h.span.len() + missing) as u64,
+        };
+        out.put("quic.packet_length", "Packet Length", Value::U(sent), 0..0);
         packet_fields(dg, o, &h, state, out, note.map(|n| n.dcil));
         if state == Unprotect::Full as u8 {
             frames(all, o, plain, out);
