@@ -85,6 +85,12 @@ FILTERS = [
     "tcp.port == 80 or udp.port == 53 and ip.ttl > 10", "(tcp.port == 80 or udp.port == 53) and ip.ttl > 10",
     "ip and not (tcp.port == 80 || udp)", "tcp.srcport > 1023 && tcp.dstport < 1024",
     "!(ip.src == 10.0.0.0/8) && ip", "tcp.analysis.retransmission",
+    # QUIC and SSDP
+    "quic", "quic.long.packet_type == 0", "quic.long.packet_type == 3", "quic.header_form == 0",
+    "quic.version == 0x00000001", "quic.frame_type == 6", "quic.scid", "quic.supported_version",
+    "tls.handshake.type == 1 && quic", 'tls.handshake.extensions_server_name contains "local"',
+    'tls.handshake.extensions_alpn_str == "h3"', "ssdp", 'http.request.method == "M-SEARCH"',
+    'http.request.method == "NOTIFY"', "ssdp && http.response",
 ]
 
 # One tap per filter (filters come one per line from the file named by the

@@ -109,6 +109,9 @@ pub enum Reach {
     /// A TCP payload whose first bytes this function recognises, whatever
     /// the ports (tried before ports, in registration order).
     TcpContent(fn(&[u8]) -> bool),
+    /// A UDP payload whose first bytes this function recognises, whatever
+    /// the ports (tried before ports; kept to strict tests such as QUIC's).
+    UdpContent(fn(&[u8]) -> bool),
 }
 
 /// A protocol's declaration. See the module documentation.

@@ -79,6 +79,8 @@ pub enum ReasmKind {
     Ipv4,
     Ipv6,
     Tcp,
+    /// QUIC Initial packets decrypted (the buffer's layout: `app::quic::Plain`).
+    Quic,
 }
 
 /// One decoded layer: its protocol and where it sits in the frame.
@@ -149,6 +151,19 @@ pub struct FlowNote {
     /// The segment's payload (or its tail) is part of a PDU that a later
     /// segment completes (tshark's "[TCP segment of a reassembled PDU]").
     pub pdu_part: bool,
+    /// QUIC: what the connection's state says about this datagram.
+    pub quic: Option<QuicNote>,
+}
+
+/// What the flow stage knows about a QUIC datagram's connection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QuicNote {
+    /// `quic.connection.number`, counted from 0 in order of appearance.
+    pub conn: u32,
+    /// Sent by the server (the side that did not send the first Initial).
+    pub from_server: bool,
+    /// Destination Connection ID length of short headers in this direction.
+    pub dcil: u8,
 }
 
 /// A dissected frame. Reused from packet to packet to avoid allocation.
@@ -662,10 +677,13 @@ pub fn app_payload_proto(pkt: &Packet<'_>, off: usize, limit: usize) -> Proto {
         return Proto::Data;
     };
     let udp = t.proto == Proto::Udp;
-    if !udp {
-        if let Some(p) = registry::by_tcp_content(payload) {
-            return p;
-        }
+    let by_content = if udp {
+        registry::by_udp_content(payload)
+    } else {
+        registry::by_tcp_content(payload)
+    };
+    if let Some(p) = by_content {
+        return p;
     }
     registry::by_ports(udp, sp, dp).unwrap_or(Proto::Data)
 }
@@ -780,6 +798,12 @@ pub fn top_protocol(pkt: &Packet<'_>) -> &'static str {
     if let Some((_, l)) = pkt.find(Proto::Arp) {
         if pkt.layers.last().map(|x| x.proto) == Some(Proto::Arp) {
             return net::arp::column_name(pkt, l);
+        }
+    }
+    // TLS handshake messages inside QUIC: the column stays QUIC, as tshark's.
+    if let [.., q, t] = pkt.layers.as_slice() {
+        if q.proto == Proto::Quic && t.proto == Proto::Tls {
+            return q.proto.display();
         }
     }
     pkt.layers

@@ -63,6 +63,7 @@ pub fn title(pkt: &Packet<'_>) -> &'static str {
         Some(ReasmKind::Ipv4) => "Reassembled IPv4",
         Some(ReasmKind::Ipv6) => "Reassembled IPv6",
         Some(ReasmKind::Tcp) => "Reassembled TCP",
+        Some(ReasmKind::Quic) => "Decrypted QUIC",
         None => "",
     }
 }
@@ -97,6 +98,8 @@ pub fn fields(pkt: &Packet<'_>, out: &mut dyn FieldSink) {
             "ipv6.reassembled.length",
             "ipv6.reassembled.data",
         ),
+        // Decrypted, not rebuilt from pieces: no reassembly tree.
+        ReasmKind::Quic => return,
         ReasmKind::Tcp => (
             "tcp.segments",
             "Reassembled TCP Segments",

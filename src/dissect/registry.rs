@@ -65,6 +65,8 @@ protocols! {
     Ssh => app::ssh::DECL,
     Http => app::http::DECL,
     Tls => app::tls::DECL,
+    Quic => app::quic::DECL,
+    Ssdp => app::ssdp::DECL,
     /// A frame whose link type layerscope does not decode.
     Unsupported => UNSUPPORTED,
 }
@@ -134,6 +136,7 @@ struct Tables {
     tcp_port: Box<[Option<Proto>]>,
     udp_port: Box<[Option<Proto>]>,
     tcp_content: Vec<(Heuristic, Proto)>,
+    udp_content: Vec<(Heuristic, Proto)>,
 }
 
 static TABLES: LazyLock<Tables> = LazyLock::new(|| {
@@ -144,6 +147,7 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
         tcp_port: vec![None; 65536].into_boxed_slice(),
         udp_port: vec![None; 65536].into_boxed_slice(),
         tcp_content: Vec::new(),
+        udp_content: Vec::new(),
     };
     for &p in Proto::ALL {
         for r in p.decl().reached {
@@ -166,6 +170,7 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
                     t.udp_port[v as usize].get_or_insert(p);
                 }
                 Reach::TcpContent(f) => t.tcp_content.push((f, p)),
+                Reach::UdpContent(f) => t.udp_content.push((f, p)),
             }
         }
     }
@@ -205,6 +210,15 @@ pub fn by_ports(udp: bool, a: u16, b: u16) -> Option<Proto> {
 pub fn by_tcp_content(payload: &[u8]) -> Option<Proto> {
     TABLES
         .tcp_content
+        .iter()
+        .find(|(f, _)| f(payload))
+        .map(|&(_, p)| p)
+}
+
+/// The first protocol whose content heuristic claims a UDP payload.
+pub fn by_udp_content(payload: &[u8]) -> Option<Proto> {
+    TABLES
+        .udp_content
         .iter()
         .find(|(f, _)| f(payload))
         .map(|&(_, p)| p)

@@ -32,6 +32,7 @@ pub use stop::Stop;
 use crate::dissect::{self, Packet};
 use crate::filter::Filter;
 use crate::flow::ip_defrag::Defrag;
+use crate::flow::quic::QuicTracker;
 use crate::flow::tcp_reassembly::TcpReassembler;
 use crate::flow::FlowTracker;
 use crate::source::{Frame, Timestamp};
@@ -244,6 +245,8 @@ pub struct FlowState {
     pub flows: FlowTracker,
     pub defrag: Defrag,
     pub tcp: TcpReassembler,
+    /// QUIC connections: Initial keys, connection IDs, CRYPTO streams.
+    pub quic: QuicTracker,
 }
 
 impl FlowState {
@@ -256,6 +259,7 @@ impl FlowState {
             },
             defrag: Defrag::new(o.reasm.frag_max_bytes, t),
             tcp: TcpReassembler::new(o.reasm.tcp_max_bytes, t),
+            quic: QuicTracker::default(),
         }
     }
 }
@@ -455,6 +459,7 @@ impl Engine {
         if !reasm.enabled {
             dissect::decode_first_fragment(&mut pkt);
             st.flows.observe(&mut pkt);
+            quic_step(&mut st.quic, &mut pkt);
             return deliver(sink, display, shown, limit, self.passed, &mut pkt, true);
         }
         // A fragment that completes its datagram: decode the datagram.
@@ -487,6 +492,7 @@ impl Engine {
         } else {
             st.flows.observe(&mut pkt);
         }
+        quic_step(&mut st.quic, &mut pkt);
         if defrag.is_none() && reasm.tcp {
             let o = st.tcp.process(&pkt);
             let tcp_at = pkt
@@ -525,6 +531,20 @@ impl Engine {
             );
         }
         deliver(sink, display, shown, limit, self.passed, &mut pkt, true)
+    }
+}
+
+/// QUIC: the connection's note, and its Initial packets decrypted (the
+/// copy becomes the packet's reassembled buffer).
+fn quic_step<'a>(q: &'a mut QuicTracker, pkt: &mut Packet<'a>) {
+    let Some((note, img)) = q.process(pkt) else {
+        return;
+    };
+    pkt.flow.quic = Some(note);
+    if let Some(img) = img {
+        let q: &'a QuicTracker = q;
+        pkt.reassembled = q.buf();
+        crate::flow::quic::apply(pkt, img);
     }
 }
 

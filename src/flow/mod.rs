@@ -24,6 +24,7 @@ pub mod echo;
 pub mod follow;
 pub mod ftp_data;
 pub mod ip_defrag;
+pub mod quic;
 pub mod stats;
 pub mod stream;
 pub mod tcp_reassembly;

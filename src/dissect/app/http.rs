@@ -10,7 +10,18 @@ use crate::dissect::decl::PduLen;
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
 
 const METHODS: &[&[u8]] = &[
-    b"GET", b"POST", b"HEAD", b"PUT", b"DELETE", b"OPTIONS", b"CONNECT", b"TRACE", b"PATCH",
+    b"GET",
+    b"POST",
+    b"HEAD",
+    b"PUT",
+    b"DELETE",
+    b"OPTIONS",
+    b"CONNECT",
+    b"TRACE",
+    b"PATCH",
+    // SSDP (HTTPU) methods, which tshark's HTTP parser also knows.
+    b"M-SEARCH",
+    b"NOTIFY",
 ];
 
 /// One line of text: `[start, end)` without the line ending, `next` after it.
@@ -406,9 +417,15 @@ fn text(b: &[u8]) -> Option<&str> {
 }
 
 pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
+    out.layer("http", "Hypertext Transfer Protocol", l.extent());
+    message_fields(pkt, l, out);
+}
+
+/// The `http.*` fields of one message, for HTTP and for SSDP (HTTP over
+/// UDP, whose layer tshark names `ssdp` while its fields stay `http.*`).
+pub fn message_fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let o = l.start as usize;
     let b = pkt.bytes(l.header());
-    out.layer("http", "Hypertext Transfer Protocol", l.extent());
     let Some(first) = line_at(b, 0) else {
         return;
     };

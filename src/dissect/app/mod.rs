@@ -9,6 +9,8 @@ pub mod dns;
 pub mod ftp;
 pub mod http;
 pub mod ntp;
+pub mod quic;
+pub mod ssdp;
 pub mod ssh;
 pub mod telnet;
 pub mod tls;

@@ -144,10 +144,47 @@ fn walk(b: &[u8], mut f: impl FnMut(Item)) {
     }
 }
 
+/// True for handshake messages a QUIC CRYPTO stream carried: bare
+/// messages, no record layer (RFC 9001 §4).
+fn in_quic(pkt: &Packet<'_>, l: &Layer) -> bool {
+    crate::dissect::link::prev_layer(pkt, l).is_some_and(|p| p.proto == Proto::Quic)
+}
+
+/// Handshake messages without a record layer (from QUIC CRYPTO frames).
+fn bare_handshake(b: &[u8], o: usize, out: &mut dyn FieldSink) {
+    let mut at = 0;
+    while let (Some(&ty), Some(len)) = (b.get(at), be24(b, at + 1)) {
+        let end = (at + 4 + len).min(b.len());
+        out.open("handshake", o + at..o + end);
+        out.put_note(
+            "tls.handshake.type",
+            "Handshake Type",
+            Value::U(ty as u64),
+            o + at..o + at + 1,
+            handshake_name(ty).unwrap_or(""),
+        );
+        out.put(
+            "tls.handshake.length",
+            "Length",
+            Value::U(len as u64),
+            o + at + 1..o + at + 4,
+        );
+        if ty == 1 || ty == 2 {
+            hello(b, o, at + 4, end, ty == 1, out);
+        }
+        out.close();
+        at += 4 + len;
+    }
+}
+
 pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let o = l.start as usize;
     let b = pkt.bytes(l.extent());
     out.layer("tls", "Transport Layer Security", l.extent());
+    if in_quic(pkt, l) {
+        bare_handshake(b, o, out);
+        return;
+    }
     let mut open = false;
     walk(b, |it| match it {
         Item::Record {
@@ -506,6 +543,10 @@ fn extension(
 }
 
 pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
+    // Inside QUIC, the QUIC summary names the frames (as tshark's Info).
+    if in_quic(pkt, l) {
+        return;
+    }
     let b = pkt.bytes(l.extent());
     if !looks_like(b) {
         w.extend_from_slice(b"Continuation Data");
