@@ -10,7 +10,7 @@
 //! issue, and reassembled bytes, the last under a byte cap that evicts the
 //! oldest and counts what it evicted.
 
-use crate::dissect::{FlowNote, Issue, Layer, Packet, ReasmKind};
+use crate::dissect::{FlowNote, Issue, Layer, Packet, QuicNote, ReasmKind};
 use crate::engine::{EngineError, FrameSource, Pull, Sink};
 use crate::source::file::FileSource;
 use crate::source::{Frame, Timestamp};
@@ -162,7 +162,7 @@ impl Note {
         n
     }
 
-    fn flow(&self, resp: Option<&(u64, i128)>) -> FlowNote {
+    fn flow(&self, resp: Option<&(u64, i128)>, quic: Option<&QuicNote>) -> FlowNote {
         let has = |bit: u8| self.flags & bit != 0;
         FlowNote {
             stream: has(HAS_STREAM).then_some(self.stream),
@@ -177,7 +177,7 @@ impl Note {
             pdu_part: has(PDU_PART),
             // Not kept per record: the view shows QUIC headers without
             // connection numbers or short-header CIDs.
-            quic: None,
+            quic: quic.copied(),
         }
     }
 }
@@ -226,6 +226,8 @@ pub struct Index {
     layers: Chunked<Layer>,
     issues: HashMap<u32, Issue>,
     resp: HashMap<u32, (u64, i128)>,
+    /// QUIC datagrams' connection facts (sparse: only QUIC has them).
+    quic: HashMap<u32, QuicNote>,
     reasm: ReasmStore,
     /// `frame.time_relative`'s zero, as the streaming pass had it.
     pub first_ts: Option<Timestamp>,
@@ -247,6 +249,7 @@ impl Index {
             layers: Chunked::new(),
             issues: HashMap::new(),
             resp: HashMap::new(),
+            quic: HashMap::new(),
             reasm: ReasmStore {
                 map: HashMap::new(),
                 order: VecDeque::new(),
@@ -289,6 +292,7 @@ impl Index {
             let f = first as u32;
             self.issues.retain(|&k, _| k >= f);
             self.resp.retain(|&k, _| k >= f);
+            self.quic.retain(|&k, _| k >= f);
             let r = &mut self.reasm;
             while r.order.front().is_some_and(|&k| k < f) {
                 if let Some(k) = r.order.pop_front() {
@@ -341,6 +345,9 @@ impl Index {
         }
         if let (Some(to), Some(ns)) = (pkt.flow.resp_to, pkt.flow.resp_ns) {
             self.resp.insert(i, (to, ns));
+        }
+        if let Some(q) = pkt.flow.quic {
+            self.quic.insert(i, q);
         }
         if let Some(kind) = pkt.reasm_kind.filter(|_| !pkt.reassembled.is_empty()) {
             self.reasm.insert(
@@ -412,7 +419,7 @@ impl Index {
             }
         }
         pkt.issue = self.issues.get(&key).copied();
-        pkt.flow = r.note.flow(self.resp.get(&key));
+        pkt.flow = r.note.flow(self.resp.get(&key), self.quic.get(&key));
         if let Some(s) = stored {
             pkt.reassembled = &s.bytes;
             pkt.reassembled_at = s.at;
@@ -531,6 +538,8 @@ mod tests {
             "fixtures/live/http.pcap",
             "fixtures/ipv4_options_frag.pcap",
             "fixtures/live/ping.pcap",
+            // QUIC: per-connection notes, decrypted Initial packets.
+            "../shared/corpus-links/quic_handshake.pcap",
         ] {
             let path = format!("{root}/{name}");
             let at = Rc::new(Cell::new(0));
