@@ -792,8 +792,10 @@ fn a_signal_mid_traffic_leaves_every_file_complete() {
             "-q",
         ]);
         cap.wait_ready();
-        let sender = thread::spawn(move || udp_burst(port, 400, 300, 0.002));
-        thread::sleep(Duration::from_millis(400));
+        // Six seconds of traffic: the signal lands mid-stream even when the
+        // sender is slow to start on a loaded machine.
+        let sender = thread::spawn(move || udp_burst(port, 3000, 300, 0.002));
+        thread::sleep(Duration::from_millis(1500));
         cap.signal(sig);
         let done = cap.wait(Duration::from_secs(10));
         sender.join().unwrap();
@@ -810,7 +812,7 @@ fn a_signal_mid_traffic_leaves_every_file_complete() {
             })
             .sum();
         assert_eq!(total, summary_count(&done.stderr), "SIG{sig}");
-        assert!(total > 0 && total < 400, "SIG{sig}: {total}");
+        assert!(total > 0 && total < 3000, "SIG{sig}: {total}");
     }
 }
 
