@@ -175,8 +175,6 @@ impl Note {
             resp_to: resp.map(|r| r.0),
             resp_ns: resp.map(|r| r.1),
             pdu_part: has(PDU_PART),
-            // Not kept per record: the view shows QUIC headers without
-            // connection numbers or short-header CIDs.
             quic: quic.copied(),
         }
     }
