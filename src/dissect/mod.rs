@@ -149,6 +149,11 @@ pub struct FlowNote {
     /// The segment's payload (or its tail) is part of a PDU that a later
     /// segment completes (tshark's "[TCP segment of a reassembled PDU]").
     pub pdu_part: bool,
+    /// The application protocol the connection was found to speak (HTTP/2
+    /// after its preface or an Upgrade), from frame offset `app_from` of
+    /// this segment on: it overrides classification by content and port.
+    pub app: Option<Proto>,
+    pub app_from: u32,
 }
 
 /// A dissected frame. Reused from packet to packet to avoid allocation.
@@ -187,6 +192,10 @@ pub struct Packet<'a> {
     /// Frame numbers of the fragments/segments it was rebuilt from, in
     /// offset order (`ip.fragment`, `tcp.segment`).
     pub pieces: &'a [u64],
+    /// Application data the flow stage decoded with connection state (HTTP/2
+    /// headers through each direction's HPACK table), in the format of
+    /// `app::http2::Decoded`; empty when none.
+    pub app_decoded: &'a [u8],
 }
 
 impl<'a> Packet<'a> {
@@ -209,6 +218,7 @@ impl<'a> Packet<'a> {
             reassembled_at: 0,
             reasm_kind: None,
             pieces: &[],
+            app_decoded: &[],
         }
     }
 
@@ -663,6 +673,9 @@ pub fn app_payload_proto(pkt: &Packet<'_>, off: usize, limit: usize) -> Proto {
     };
     let udp = t.proto == Proto::Udp;
     if !udp {
+        if let Some(p) = pkt.flow.app.filter(|_| off >= pkt.flow.app_from as usize) {
+            return p;
+        }
         if let Some(p) = registry::by_tcp_content(payload) {
             return p;
         }

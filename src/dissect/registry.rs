@@ -65,6 +65,7 @@ protocols! {
     Ssh => app::ssh::DECL,
     Http => app::http::DECL,
     Tls => app::tls::DECL,
+    Http2 => app::http2::DECL,
     /// A frame whose link type layerscope does not decode.
     Unsupported => UNSUPPORTED,
 }

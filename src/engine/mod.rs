@@ -244,6 +244,8 @@ pub struct FlowState {
     pub flows: FlowTracker,
     pub defrag: Defrag,
     pub tcp: TcpReassembler,
+    /// HTTP/2 headers decoded for the current packet (`Packet::app_decoded`).
+    pub app_decoded: Vec<u8>,
 }
 
 impl FlowState {
@@ -256,6 +258,7 @@ impl FlowState {
             },
             defrag: Defrag::new(o.reasm.frag_max_bytes, t),
             tcp: TcpReassembler::new(o.reasm.tcp_max_bytes, t),
+            app_decoded: Vec::new(),
         }
     }
 }
@@ -455,6 +458,10 @@ impl Engine {
         if !reasm.enabled {
             dissect::decode_first_fragment(&mut pkt);
             st.flows.observe(&mut pkt);
+            if !pkt.flow.retransmission {
+                st.flows.http2.decode(&pkt, &mut st.app_decoded);
+                pkt.app_decoded = &st.app_decoded;
+            }
             return deliver(sink, display, shown, limit, self.passed, &mut pkt, true);
         }
         // A fragment that completes its datagram: decode the datagram.
@@ -514,6 +521,10 @@ impl Engine {
             }
             // The reassembler decided what the payload is: a retransmission
             // it skipped keeps no application layers either.
+            if !(pkt.flow.retransmission && o == Default::default()) {
+                st.flows.http2.decode(&pkt, &mut st.app_decoded);
+                pkt.app_decoded = &st.app_decoded;
+            }
             return deliver(
                 sink,
                 display,
@@ -523,6 +534,10 @@ impl Engine {
                 &mut pkt,
                 o == Default::default(),
             );
+        }
+        if !pkt.flow.retransmission {
+            st.flows.http2.decode(&pkt, &mut st.app_decoded);
+            pkt.app_decoded = &st.app_decoded;
         }
         deliver(sink, display, shown, limit, self.passed, &mut pkt, true)
     }
