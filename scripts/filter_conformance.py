@@ -85,6 +85,11 @@ FILTERS = [
     "tcp.port == 80 or udp.port == 53 and ip.ttl > 10", "(tcp.port == 80 or udp.port == 53) and ip.ttl > 10",
     "ip and not (tcp.port == 80 || udp)", "tcp.srcport > 1023 && tcp.dstport < 1024",
     "!(ip.src == 10.0.0.0/8) && ip", "tcp.analysis.retransmission",
+    # HTTP/2
+    "http2", "http2.type == 1", "http2.type == 4 && http2.flags.ack.settings == 0",
+    'http2.header.value contains "nghttp2"', "http2.streamid == 3", "http2.streamid == 13",
+    'http2.headers.method == "POST"', "http2.headers.status == 200", 'http2.headers.path == "/big.txt"',
+    "http2.settings.id == 3", "http2.window_update.window_size_increment > 0", "http2.magic",
 ]
 
 # One tap per filter (filters come one per line from the file named by the

@@ -20,6 +20,7 @@ use crate::dissect::app::http2::{
     self, Decoded, FrameHeader, Item, CONTINUATION, END_HEADERS, HEADERS, PADDED, PRIO,
     PUSH_PROMISE, SETTINGS,
 };
+use crate::dissect::transport::tcp::{TcpHeader, SYN};
 use crate::dissect::{dissect_from, Next, Packet, Proto, Src, Tier};
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -36,6 +37,9 @@ const MAX_BLOCK: usize = 256 << 10;
 #[derive(Default)]
 struct Dir {
     dec: Decoder,
+    /// TCP sequence number where the next frame starts, as tshark keeps it
+    /// to tell a segment that continues a frame from one that starts one.
+    next_seq: Option<u32>,
     /// Fragments of a header block waiting for END_HEADERS.
     pending: Vec<u8>,
     overflow: bool,
@@ -190,27 +194,59 @@ impl Http2Conns {
         if tl.src != Src::Frame {
             return;
         }
-        if self.conns.contains_key(&stream) {
+        let Some((src, dst)) = endpoints(pkt) else {
+            return;
+        };
+        let seg = TcpHeader::new(pkt.bytes(tl.header()))
+            .map(|h| h.seq().wrapping_add((h.flags() & SYN != 0) as u32));
+        if let Some(conn) = self.conns.get_mut(&stream) {
             pkt.flow.app = Some(Proto::Http2);
             pkt.flow.app_from = 0;
-            let first = pkt.layers.get(t + 1).map(|l| l.proto);
-            if first.is_some_and(|p| p != Proto::Http2) && !tl.payload().is_empty() {
+            let pay = tl.payload();
+            if pay.is_empty() || pkt.flow.retransmission {
+                return;
+            }
+            let d = if src == conn.client { 0 } else { 1 };
+            // Where the first frame starts in this segment.
+            let skip = match (conn.dirs[d].next_seq, seg) {
+                (Some(n), Some(seq)) => {
+                    let ahead = n.wrapping_sub(seq) as i32;
+                    if ahead < 0 {
+                        0
+                    } else {
+                        (ahead as usize).min(pay.len())
+                    }
+                }
+                _ => 0,
+            };
+            let first = pkt.layers.get(t + 1).copied();
+            let redo = skip > 0 || first.is_some_and(|l| l.proto != Proto::Http2);
+            if redo {
                 pkt.layers.truncate(t + 1);
                 if pkt.issue.is_some_and(|i| i.proto.tier() == Tier::Application) {
                     pkt.issue = None;
                 }
-                let lim = tl.limit as usize;
-                dissect_from(pkt, Src::Frame, Next::App(tl.end as usize), lim);
+                if pay.start + skip < pay.end {
+                    let lim = tl.limit as usize;
+                    dissect_from(pkt, Src::Frame, Next::Proto(Proto::Http2, pay.start + skip), lim);
+                }
+            }
+            if let (Some(seq), true) = (seg, skip < pay.len()) {
+                let b = pkt.bytes(pay.start + skip..pay.end);
+                let used = frames_span(b);
+                conn.dirs[d].next_seq = Some(seq.wrapping_add((skip + used) as u32));
             }
             return;
         }
-        let Some((src, dst)) = endpoints(pkt) else {
-            return;
-        };
         if let Some(l) = pkt.layers[t + 1..].iter().find(|l| l.proto == Proto::Http2) {
-            if http2::looks_like(pkt.bytes_of(l, l.extent())) {
+            let b = pkt.bytes_of(l, l.extent());
+            if l.src == Src::Frame && http2::looks_like(b) {
+                let at = l.start as usize - tl.end as usize;
                 self.add(stream, src);
                 pkt.flow.app = Some(Proto::Http2);
+                if let (Some(c), Some(seq)) = (self.conns.get_mut(&stream), seg) {
+                    c.dirs[0].next_seq = Some(seq.wrapping_add((at + frames_span(b)) as u32));
+                }
             }
             return;
         }
@@ -235,6 +271,11 @@ impl Http2Conns {
         let lim = tl.limit as usize;
         if end < lim {
             dissect_from(pkt, Src::Frame, Next::Proto(Proto::Http2, end), lim);
+        }
+        let span = frames_span(pkt.bytes(end..lim.max(end)));
+        if let (Some(c), Some(seq)) = (self.conns.get_mut(&stream), seg) {
+            let at = end.saturating_sub(tl.end as usize);
+            c.dirs[1].next_seq = Some(seq.wrapping_add((at + span) as u32));
         }
     }
 
@@ -322,6 +363,19 @@ impl Http2Conns {
             self.evict_one();
         }
     }
+}
+
+/// How far the preface and frames starting at `b[0]` reach (past `b`'s
+/// end when the last frame continues in later segments).
+fn frames_span(b: &[u8]) -> usize {
+    let mut end = 0usize;
+    for item in http2::items(b, 0) {
+        end = match item {
+            Item::Magic(at) => at + http2::PREFACE.len(),
+            Item::Frame { at, h, .. } => at + http2::HDR + h.len as usize,
+        };
+    }
+    end
 }
 
 /// The header block fragment of a HEADERS, PUSH_PROMISE or CONTINUATION

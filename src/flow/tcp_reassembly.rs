@@ -78,6 +78,10 @@ struct Dir {
     /// Bytes of the PDU being rebuilt.
     buf: Vec<u8>,
     framing: Option<Framing>,
+    /// The connection's protocol (`FlowNote::app`) when `framing` was chosen:
+    /// once the flow stage finds it speaks another (HTTP/2 after its
+    /// preface), bytes pending under the old framing are dropped.
+    app: Option<Proto>,
     /// Length of the pending PDU once known (saves re-parsing it).
     need: Option<usize>,
     frames: Vec<u64>,
@@ -416,6 +420,12 @@ impl TcpReassembler {
         let end = off + fresh.len();
         // Where the frame's own bytes start a new PDU.
         let mut start = off;
+        if !d.buf.is_empty() && d.app != pkt.flow.app {
+            d.buf.clear();
+            d.frames.clear();
+            d.framing = None;
+            d.need = None;
+        }
         if !d.buf.is_empty() {
             // Bytes are only buffered once a framing is chosen (and
             // dropped with it).
@@ -477,6 +487,7 @@ impl TcpReassembler {
         };
         let (pos, f) = cut(f, pkt, start, end);
         d.framing = Some(f);
+        d.app = pkt.flow.app;
         if pos < end {
             // The last PDU continues in later segments.
             d.buf.extend_from_slice(pkt.bytes(pos..end));

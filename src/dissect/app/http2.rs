@@ -300,7 +300,7 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let base = l.start as usize;
     out.layer("http2", "HyperText Transfer Protocol 2", l.extent());
     for item in items(b, base) {
-        let (at, h) = match item {
+        let (at, h, whole) = match item {
             Item::Magic(at) => {
                 out.put(
                     "http2.magic",
@@ -310,7 +310,7 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
                 );
                 continue;
             }
-            Item::Frame { at, h, .. } => (at, h),
+            Item::Frame { at, h, whole } => (at, h, whole),
         };
         let end = (at + HDR + h.len as usize).min(base + b.len());
         out.put("http2.length", "Length", Value::U(h.len as u64), at..at + 3);
@@ -355,6 +355,11 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
             Value::U(h.stream as u64),
             at + 5..at + 9,
         );
+        if !whole {
+            // The rest of the frame is in later segments: as tshark without
+            // reassembly, only its header is shown.
+            continue;
+        }
         let p0 = at + HDR;
         let p = pkt.bytes(p0..end);
         let (pad, skip) = unpad(&h, p);
