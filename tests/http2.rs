@@ -106,7 +106,12 @@ fn compare(path: &str, prefs: &[&str], extra: &[&str]) -> (usize, usize) {
             }
         }
     }
-    assert!(bad.is_empty(), "{} disagreements:\n{}", bad.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} disagreements:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
     (agree, total)
 }
 
@@ -137,12 +142,27 @@ fn h2c_fields_agree_with_tshark_frame_by_frame() {
 #[test]
 fn headers_are_hpack_decoded_in_order() {
     let rows = read_jsonl(&fixture("http2/h2c_prior.pcap"), &["-Y", "http2.type == 1"]);
-    let methods: Vec<String> = rows.iter().flat_map(|r| r.all("http2.headers.method")).collect();
-    let paths: Vec<String> = rows.iter().flat_map(|r| r.all("http2.headers.path")).collect();
+    let methods: Vec<String> = rows
+        .iter()
+        .flat_map(|r| r.all("http2.headers.method"))
+        .collect();
+    let paths: Vec<String> = rows
+        .iter()
+        .flat_map(|r| r.all("http2.headers.path"))
+        .collect();
     // Expected from tshark, computed here.
     let t = tshark(&[
-        "-n", "-r", arg(&fixture("http2/h2c_prior.pcap")), "-Y", "http2.type == 1",
-        "-T", "fields", "-e", "http2.headers.method", "-e", "http2.headers.path",
+        "-n",
+        "-r",
+        arg(&fixture("http2/h2c_prior.pcap")),
+        "-Y",
+        "http2.type == 1",
+        "-T",
+        "fields",
+        "-e",
+        "http2.headers.method",
+        "-e",
+        "http2.headers.path",
     ]);
     let mut tm = Vec::new();
     let mut tp = Vec::new();
@@ -180,7 +200,16 @@ fn filters_count_as_tshark() {
         let p = fixture(c);
         for f in filters {
             let t = tshark(&["-n", "-r", arg(&p), "-Y", f]).lines().count();
-            let out = run(&["read", "--format", "jsonl", "-e", "frame.number", "-Y", f, arg(&p)]);
+            let out = run(&[
+                "read",
+                "--format",
+                "jsonl",
+                "-e",
+                "frame.number",
+                "-Y",
+                f,
+                arg(&p),
+            ]);
             let o = ok_jsonl(&out).len();
             assert_eq!(o, t, "{c}: {f}");
         }
@@ -197,18 +226,43 @@ fn upgrade_switches_the_connection_mid_segment() {
         .expect("a 101 response");
     assert_eq!(both.joined("http2.type"), "4");
     // The stream-1 response to the upgraded request is decoded.
-    assert!(rows.iter().any(|r| r.has("http2.streamid", "1") && r.has("http2.headers.status", "200")));
+    assert!(rows
+        .iter()
+        .any(|r| r.has("http2.streamid", "1") && r.has("http2.headers.status", "200")));
 }
 
 /// A TCP segment from 10.0.0.1:40000 to 10.0.0.2:8080 carrying `payload`,
 /// in a one-frame pcap.
 fn pcap_with(payloads: &[&[u8]]) -> Vec<u8> {
-    let mut f = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0];
+    let mut f = vec![
+        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
+    ];
     let mut seq = 1u32;
     for (i, p) in payloads.iter().enumerate() {
         let mut fr = vec![0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 8, 0];
         let total = (40 + p.len()) as u16;
-        fr.extend_from_slice(&[0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+        fr.extend_from_slice(&[
+            0x45,
+            0,
+            (total >> 8) as u8,
+            total as u8,
+            0,
+            0,
+            0x40,
+            0,
+            64,
+            6,
+            0,
+            0,
+            10,
+            0,
+            0,
+            1,
+            10,
+            0,
+            0,
+            2,
+        ]);
         fr.extend_from_slice(&40000u16.to_be_bytes());
         fr.extend_from_slice(&8080u16.to_be_bytes());
         fr.extend_from_slice(&seq.to_be_bytes());
@@ -256,9 +310,21 @@ fn hostile_frames_decode_as_far_as_they_go() {
         assert_eq!(rows.len(), payloads.len());
         // Every frame header is still shown; no header survives a bad block.
         assert!(rows[1].has("http2.type", "1"));
-        assert!(rows[1..5].iter().all(|r| r.all("http2.header.name").is_empty()));
+        assert!(rows[1..5]
+            .iter()
+            .all(|r| r.all("http2.header.name").is_empty()));
     }
     // tshark agrees on the frame types of the segments it decodes.
-    let t = tshark(&["-n", "-r", arg(&path), "-d", "tcp.port==8080,http2", "-T", "fields", "-e", "http2.type"]);
+    let t = tshark(&[
+        "-n",
+        "-r",
+        arg(&path),
+        "-d",
+        "tcp.port==8080,http2",
+        "-T",
+        "fields",
+        "-e",
+        "http2.type",
+    ]);
     assert_eq!(t.lines().nth(1), Some("1"));
 }

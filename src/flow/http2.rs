@@ -223,12 +223,20 @@ impl Http2Conns {
             let redo = skip > 0 || first.is_some_and(|l| l.proto != Proto::Http2);
             if redo {
                 pkt.layers.truncate(t + 1);
-                if pkt.issue.is_some_and(|i| i.proto.tier() == Tier::Application) {
+                if pkt
+                    .issue
+                    .is_some_and(|i| i.proto.tier() == Tier::Application)
+                {
                     pkt.issue = None;
                 }
                 if pay.start + skip < pay.end {
                     let lim = tl.limit as usize;
-                    dissect_from(pkt, Src::Frame, Next::Proto(Proto::Http2, pay.start + skip), lim);
+                    dissect_from(
+                        pkt,
+                        Src::Frame,
+                        Next::Proto(Proto::Http2, pay.start + skip),
+                        lim,
+                    );
                 }
             }
             if let (Some(seq), true) = (seg, skip < pay.len()) {

@@ -98,10 +98,13 @@ pub const DEFAULT_TABLE_SIZE: usize = 4096;
 /// Per-entry overhead counted in a table's size (RFC 7541 4.1).
 const ENTRY_OVERHEAD: usize = 32;
 
+/// A dynamic table entry: name and value.
+type Entry = (Box<[u8]>, Box<[u8]>);
+
 /// One direction's decoding state: its dynamic table.
 #[derive(Debug)]
 pub struct Decoder {
-    table: VecDeque<(Box<[u8]>, Box<[u8]>)>,
+    table: VecDeque<Entry>,
     size: usize,
     /// The table size the encoder chose (by a size update), at most `limit`.
     max: usize,
@@ -723,13 +726,18 @@ mod tests {
     }
 
     fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        p.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
     fn integers_rfc7541_c1() {
         assert_eq!(integer(&[0b01010], 5), Ok((10, 1)));
-        assert_eq!(integer(&[0b11111, 0b10011010, 0b00001010], 5), Ok((1337, 3)));
+        assert_eq!(
+            integer(&[0b11111, 0b10011010, 0b00001010], 5),
+            Ok((1337, 3))
+        );
         assert_eq!(integer(&[42], 8), Ok((42, 1)));
         assert_eq!(integer(&[0x1f], 5), Err(HpackError::Truncated));
         // Huge integers are errors, never overflow.
@@ -755,10 +763,7 @@ mod tests {
         assert_eq!(d.size(), 57);
         let mut second = base.to_vec();
         second.push(("cache-control", "no-cache"));
-        assert_eq!(
-            run(&mut d, "8286 84be 5886 a8eb 1064 9cbf"),
-            pairs(&second)
-        );
+        assert_eq!(run(&mut d, "8286 84be 5886 a8eb 1064 9cbf"), pairs(&second));
         assert_eq!(d.size(), 110);
         assert_eq!(
             run(
@@ -826,7 +831,10 @@ mod tests {
             HpackError::Truncated
         );
         // EOS inside a Huffman string; padding of zeros.
-        assert_eq!(e(&[0x40, 0x84, 0xff, 0xff, 0xff, 0xff, 0x00]), HpackError::Huffman);
+        assert_eq!(
+            e(&[0x40, 0x84, 0xff, 0xff, 0xff, 0xff, 0x00]),
+            HpackError::Huffman
+        );
         assert_eq!(e(&[0x40, 0x81, 0x00, 0x00]), HpackError::Huffman);
     }
 

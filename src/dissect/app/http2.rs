@@ -276,7 +276,10 @@ fn settings_field(id: u16) -> (&'static str, &'static str) {
         ),
         4 => ("http2.settings.initial_window_size", "Initial Windows Size"),
         5 => ("http2.settings.max_frame_size", "Max frame size"),
-        6 => ("http2.settings.max_header_list_size", "Max header list size"),
+        6 => (
+            "http2.settings.max_header_list_size",
+            "Max header list size",
+        ),
         8 => ("http2.settings.extended_connect", "Extended CONNECT"),
         _ => ("http2.settings.unknown", "Unknown Settings"),
     }
@@ -325,19 +328,39 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         let bit = |m: u8| Value::Bool(h.flags & m != 0);
         match h.ty {
             DATA => {
-                out.put("http2.flags.end_stream", "End Stream", bit(END_STREAM), fr.clone());
+                out.put(
+                    "http2.flags.end_stream",
+                    "End Stream",
+                    bit(END_STREAM),
+                    fr.clone(),
+                );
                 out.put("http2.flags.padded", "Padded", bit(PADDED), fr);
             }
             HEADERS => {
-                out.put("http2.flags.end_stream", "End Stream", bit(END_STREAM), fr.clone());
-                out.put("http2.flags.eh", "End Headers", bit(END_HEADERS), fr.clone());
+                out.put(
+                    "http2.flags.end_stream",
+                    "End Stream",
+                    bit(END_STREAM),
+                    fr.clone(),
+                );
+                out.put(
+                    "http2.flags.eh",
+                    "End Headers",
+                    bit(END_HEADERS),
+                    fr.clone(),
+                );
                 out.put("http2.flags.padded", "Padded", bit(PADDED), fr.clone());
                 out.put("http2.flags.priority", "Priority", bit(PRIO), fr);
             }
             SETTINGS => out.put("http2.flags.ack.settings", "ACK", bit(ACK), fr),
             PING => out.put("http2.flags.ack.ping", "ACK", bit(ACK), fr),
             PUSH_PROMISE => {
-                out.put("http2.flags.eh", "End Headers", bit(END_HEADERS), fr.clone());
+                out.put(
+                    "http2.flags.eh",
+                    "End Headers",
+                    bit(END_HEADERS),
+                    fr.clone(),
+                );
                 out.put("http2.flags.padded", "Padded", bit(PADDED), fr);
             }
             CONTINUATION => out.put("http2.flags.eh", "End Headers", bit(END_HEADERS), fr),
@@ -364,13 +387,23 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         let p = pkt.bytes(p0..end);
         let (pad, skip) = unpad(&h, p);
         if skip > 0 {
-            out.put("http2.padding", "Pad Length", Value::U(pad as u64), p0..p0 + 1);
+            out.put(
+                "http2.padding",
+                "Pad Length",
+                Value::U(pad as u64),
+                p0..p0 + 1,
+            );
         }
         let body_end = p.len().saturating_sub(pad as usize).max(skip.min(p.len()));
         let priority = |out: &mut dyn FieldSink, o: usize| {
             if let Some(d) = be32(p, o) {
                 let r = p0 + o..p0 + o + 4;
-                out.put("http2.exclusive", "Exclusive", Value::Bool(d >> 31 != 0), r.clone());
+                out.put(
+                    "http2.exclusive",
+                    "Exclusive",
+                    Value::Bool(d >> 31 != 0),
+                    r.clone(),
+                );
                 out.put(
                     "http2.stream_dependency",
                     "Stream Dependency",
@@ -379,7 +412,12 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
                 );
                 if let Some(&w) = p.get(o + 4) {
                     let r = p0 + o + 4..p0 + o + 5;
-                    out.put("http2.headers.weight", "Weight", Value::U(w as u64), r.clone());
+                    out.put(
+                        "http2.headers.weight",
+                        "Weight",
+                        Value::U(w as u64),
+                        r.clone(),
+                    );
                     out.put(
                         "http2.headers.weight_real",
                         "Weight real",
@@ -443,7 +481,12 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
             PRIORITY => priority(out, 0),
             RST_STREAM => {
                 if let Some(e) = be32(p, 0) {
-                    out.put("http2.rst_stream.error", "Error", Value::U(e as u64), p0..p0 + 4);
+                    out.put(
+                        "http2.rst_stream.error",
+                        "Error",
+                        Value::U(e as u64),
+                        p0..p0 + 4,
+                    );
                 }
             }
             SETTINGS => {
@@ -461,11 +504,7 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
                     out.put(name, label, Value::U(v as u64), o + 2..o + 6);
                 }
             }
-            PING => {
-                if !p.is_empty() {
-                    out.put("http2.ping", "Ping", Value::Bytes(p), p0..end);
-                }
-            }
+            PING if !p.is_empty() => out.put("http2.ping", "Ping", Value::Bytes(p), p0..end),
             GOAWAY => {
                 if let Some(v) = be32(p, 0) {
                     out.put(
@@ -476,7 +515,12 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
                     );
                 }
                 if let Some(e) = be32(p, 4) {
-                    out.put("http2.goaway.error", "Error", Value::U(e as u64), p0 + 4..p0 + 8);
+                    out.put(
+                        "http2.goaway.error",
+                        "Error",
+                        Value::U(e as u64),
+                        p0 + 4..p0 + 8,
+                    );
                 }
                 if p.len() > 8 {
                     out.put(
@@ -555,9 +599,19 @@ fn decoded_headers(pkt: &Packet<'_>, l: &Layer, at: usize, out: &mut dyn FieldSi
             }
         }
         if let Some(r) = h.repr {
-            out.put("http2.header.repr", "Representation", Value::Str(r.name()), 0..0);
+            out.put(
+                "http2.header.repr",
+                "Representation",
+                Value::Str(r.name()),
+                0..0,
+            );
             if h.index != 0 {
-                out.put("http2.header.index", "Index", Value::U(h.index as u64), 0..0);
+                out.put(
+                    "http2.header.index",
+                    "Index",
+                    Value::U(h.index as u64),
+                    0..0,
+                );
             }
         }
     }
@@ -654,7 +708,11 @@ pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
         f("http2.data.data", Bytes, "Data"),
         f("http2.headers", Bytes, "Header Block Fragment"),
         f("http2.push_promise.r", Uint, "Reserved"),
-        f("http2.push_promise.promised_stream_id", Uint, "Promised-Stream-ID"),
+        f(
+            "http2.push_promise.promised_stream_id",
+            Uint,
+            "Promised-Stream-ID",
+        ),
         f("http2.push_promise.header", Bytes, "Header Block Fragment"),
         f("http2.header.length", Uint, "Header Length"),
         f("http2.header.count", Uint, "Header Count"),
@@ -689,12 +747,28 @@ pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
         f("http2.headers.vary", Str, "vary"),
         f("http2.rst_stream.error", Uint, "Error"),
         f("http2.settings.id", Uint, "Settings Identifier"),
-        f("http2.settings.header_table_size", Uint, "Header table size"),
+        f(
+            "http2.settings.header_table_size",
+            Uint,
+            "Header table size",
+        ),
         f("http2.settings.enable_push", Uint, "Enable PUSH"),
-        f("http2.settings.max_concurrent_streams", Uint, "Max concurrent streams"),
-        f("http2.settings.initial_window_size", Uint, "Initial Windows Size"),
+        f(
+            "http2.settings.max_concurrent_streams",
+            Uint,
+            "Max concurrent streams",
+        ),
+        f(
+            "http2.settings.initial_window_size",
+            Uint,
+            "Initial Windows Size",
+        ),
         f("http2.settings.max_frame_size", Uint, "Max frame size"),
-        f("http2.settings.max_header_list_size", Uint, "Max header list size"),
+        f(
+            "http2.settings.max_header_list_size",
+            Uint,
+            "Max header list size",
+        ),
         f("http2.settings.extended_connect", Uint, "Extended CONNECT"),
         f("http2.settings.unknown", Uint, "Unknown Settings"),
         f("http2.ping", Bytes, "Ping"),
@@ -702,7 +776,11 @@ pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
         f("http2.goaway.error", Uint, "Error"),
         f("http2.goaway.addata", Bytes, "Additional Debug Data"),
         f("http2.window_update.r", Uint, "Reserved"),
-        f("http2.window_update.window_size_increment", Uint, "Window Size Increment"),
+        f(
+            "http2.window_update.window_size_increment",
+            Uint,
+            "Window Size Increment",
+        ),
     ]
 };
 
