@@ -91,6 +91,11 @@ FILTERS = [
     "tls.handshake.type == 1 && quic", 'tls.handshake.extensions_server_name contains "local"',
     'tls.handshake.extensions_alpn_str == "h3"', "ssdp", 'http.request.method == "M-SEARCH"',
     'http.request.method == "NOTIFY"', "ssdp && http.response",
+    # HTTP/2
+    "http2", "http2.type == 1", "http2.type == 4 && http2.flags.ack.settings == 0",
+    'http2.header.value contains "nghttp2"', "http2.streamid == 3", "http2.streamid == 13",
+    'http2.headers.method == "POST"', "http2.headers.status == 200", 'http2.headers.path == "/big.txt"',
+    "http2.settings.id == 3", "http2.window_update.window_size_increment > 0", "http2.magic",
 ]
 
 # One tap per filter (filters come one per line from the file named by the

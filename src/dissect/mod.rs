@@ -153,6 +153,11 @@ pub struct FlowNote {
     pub pdu_part: bool,
     /// QUIC: what the connection's state says about this datagram.
     pub quic: Option<QuicNote>,
+    /// The application protocol the connection was found to speak (HTTP/2
+    /// after its preface or an Upgrade), from frame offset `app_from` of
+    /// this segment on: it overrides classification by content and port.
+    pub app: Option<Proto>,
+    pub app_from: u32,
 }
 
 /// What the flow stage knows about a QUIC datagram's connection.
@@ -202,6 +207,10 @@ pub struct Packet<'a> {
     /// Frame numbers of the fragments/segments it was rebuilt from, in
     /// offset order (`ip.fragment`, `tcp.segment`).
     pub pieces: &'a [u64],
+    /// Application data the flow stage decoded with connection state (HTTP/2
+    /// headers through each direction's HPACK table), in the format of
+    /// `app::http2::Decoded`; empty when none.
+    pub app_decoded: &'a [u8],
 }
 
 impl<'a> Packet<'a> {
@@ -224,6 +233,7 @@ impl<'a> Packet<'a> {
             reassembled_at: 0,
             reasm_kind: None,
             pieces: &[],
+            app_decoded: &[],
         }
     }
 
@@ -677,6 +687,11 @@ pub fn app_payload_proto(pkt: &Packet<'_>, off: usize, limit: usize) -> Proto {
         return Proto::Data;
     };
     let udp = t.proto == Proto::Udp;
+    if !udp {
+        if let Some(p) = pkt.flow.app.filter(|_| off >= pkt.flow.app_from as usize) {
+            return p;
+        }
+    }
     let by_content = if udp {
         registry::by_udp_content(payload)
     } else {

@@ -67,6 +67,7 @@ protocols! {
     Tls => app::tls::DECL,
     Quic => app::quic::DECL,
     Ssdp => app::ssdp::DECL,
+    Http2 => app::http2::DECL,
     /// A frame whose link type layerscope does not decode.
     Unsupported => UNSUPPORTED,
 }

@@ -247,6 +247,8 @@ pub struct FlowState {
     pub tcp: TcpReassembler,
     /// QUIC connections: Initial keys, connection IDs, CRYPTO streams.
     pub quic: QuicTracker,
+    /// HTTP/2 headers decoded for the current packet (`Packet::app_decoded`).
+    pub app_decoded: Vec<u8>,
 }
 
 impl FlowState {
@@ -260,6 +262,7 @@ impl FlowState {
             defrag: Defrag::new(o.reasm.frag_max_bytes, t),
             tcp: TcpReassembler::new(o.reasm.tcp_max_bytes, t),
             quic: QuicTracker::default(),
+            app_decoded: Vec::new(),
         }
     }
 }
@@ -460,6 +463,10 @@ impl Engine {
             dissect::decode_first_fragment(&mut pkt);
             st.flows.observe(&mut pkt);
             quic_step(&mut st.quic, &mut pkt);
+            if !pkt.flow.retransmission {
+                st.flows.http2.decode(&pkt, &mut st.app_decoded);
+                pkt.app_decoded = &st.app_decoded;
+            }
             return deliver(sink, display, shown, limit, self.passed, &mut pkt, true);
         }
         // A fragment that completes its datagram: decode the datagram.
@@ -520,6 +527,10 @@ impl Engine {
             }
             // The reassembler decided what the payload is: a retransmission
             // it skipped keeps no application layers either.
+            if !(pkt.flow.retransmission && o == Default::default()) {
+                st.flows.http2.decode(&pkt, &mut st.app_decoded);
+                pkt.app_decoded = &st.app_decoded;
+            }
             return deliver(
                 sink,
                 display,
@@ -529,6 +540,10 @@ impl Engine {
                 &mut pkt,
                 o == Default::default(),
             );
+        }
+        if !pkt.flow.retransmission {
+            st.flows.http2.decode(&pkt, &mut st.app_decoded);
+            pkt.app_decoded = &st.app_decoded;
         }
         deliver(sink, display, shown, limit, self.passed, &mut pkt, true)
     }

@@ -23,6 +23,7 @@ pub mod conversations;
 pub mod echo;
 pub mod follow;
 pub mod ftp_data;
+pub mod http2;
 pub mod ip_defrag;
 pub mod quic;
 pub mod stats;
@@ -186,6 +187,8 @@ pub struct FlowTracker {
     pub echo: echo::EchoPairs,
     /// Data-connection endpoints announced on FTP control connections.
     pub ftp: ftp_data::FtpDataTable,
+    /// HTTP/2 connections and their HPACK tables.
+    pub http2: http2::Http2Conns,
 }
 
 impl Default for FlowTracker {
@@ -263,6 +266,7 @@ impl FlowTracker {
             evicted: 0,
             echo: echo::EchoPairs::default(),
             ftp: ftp_data::FtpDataTable::default(),
+            http2: http2::Http2Conns::default(),
         }
     }
 
@@ -320,6 +324,7 @@ impl FlowTracker {
     pub fn observe(&mut self, pkt: &mut Packet<'_>) {
         self.observe_transport(pkt);
         self.ftp_data(pkt);
+        self.http2.mark(pkt);
     }
 
     /// `observe` without its last step (FTP data labelling), for a packet
@@ -339,11 +344,13 @@ impl FlowTracker {
             self.observe_here(pkt);
         }
         self.echo.observe(pkt);
+        self.http2.note(pkt);
     }
 
     /// The rest of `observe` once the application layers are decoded.
     pub fn observe_app(&mut self, pkt: &mut Packet<'_>) {
         self.ftp_data(pkt);
+        self.http2.mark(pkt);
     }
 
     /// Some FTP data endpoint is announced: every payload may be ftp-data.

@@ -39,18 +39,29 @@ fn framing(pkt: &Packet<'_>, off: usize, limit: usize) -> Option<Framing> {
     app_payload_proto(pkt, off, limit).decl().pdu_len
 }
 
-/// Where the last whole PDU in `start..end` ends (`end`: all whole).
-fn cut(f: Framing, pkt: &Packet<'_>, start: usize, end: usize) -> usize {
+/// Where the last whole PDU in `start..end` ends (`end`: all whole), and
+/// the framing of what follows: a connection that switches protocol in
+/// this segment (HTTP/1.1 Upgrade to HTTP/2, `FlowNote::app_from`) is cut
+/// by the new protocol's framing from that offset on.
+fn cut(mut f: Framing, pkt: &Packet<'_>, start: usize, end: usize) -> (usize, Framing) {
     let mut pos = start;
+    let switch = pkt
+        .flow
+        .app
+        .and_then(|p| p.decl().pdu_len)
+        .map(|g| (pkt.flow.app_from as usize, g));
     while pos < end {
+        if let Some((_, g)) = switch.filter(|&(at, _)| at == pos && at > start) {
+            f = g;
+        }
         match f(pkt.bytes(pos..end)) {
             PduLen::Known(n) if n > 0 && pos + n <= end => pos += n,
             // Not framed: the rest is taken as it is.
-            PduLen::Unframed => return end,
+            PduLen::Unframed => return (end, f),
             _ => break,
         }
     }
-    pos
+    (pos, f)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -67,6 +78,10 @@ struct Dir {
     /// Bytes of the PDU being rebuilt.
     buf: Vec<u8>,
     framing: Option<Framing>,
+    /// The connection's protocol (`FlowNote::app`) when `framing` was chosen:
+    /// once the flow stage finds it speaks another (HTTP/2 after its
+    /// preface), bytes pending under the old framing are dropped.
+    app: Option<Proto>,
     /// Length of the pending PDU once known (saves re-parsing it).
     need: Option<usize>,
     frames: Vec<u64>,
@@ -262,7 +277,7 @@ impl TcpReassembler {
             let Some(f) = framing(pkt, start, end) else {
                 return none;
             };
-            if cut(f, pkt, start, end) >= end {
+            if cut(f, pkt, start, end).0 >= end {
                 return none;
             }
             self.make_room(DIR_OVERHEAD, &key);
@@ -405,6 +420,12 @@ impl TcpReassembler {
         let end = off + fresh.len();
         // Where the frame's own bytes start a new PDU.
         let mut start = off;
+        if !d.buf.is_empty() && d.app != pkt.flow.app {
+            d.buf.clear();
+            d.frames.clear();
+            d.framing = None;
+            d.need = None;
+        }
         if !d.buf.is_empty() {
             // Bytes are only buffered once a framing is chosen (and
             // dropped with it).
@@ -464,8 +485,9 @@ impl TcpReassembler {
             }
             return out;
         };
+        let (pos, f) = cut(f, pkt, start, end);
         d.framing = Some(f);
-        let pos = cut(f, pkt, start, end);
+        d.app = pkt.flow.app;
         if pos < end {
             // The last PDU continues in later segments.
             d.buf.extend_from_slice(pkt.bytes(pos..end));

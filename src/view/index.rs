@@ -176,15 +176,28 @@ impl Note {
             resp_ns: resp.map(|r| r.1),
             pdu_part: has(PDU_PART),
             quic: quic.copied(),
+            // Restored by `packet` from its own map.
+            app: None,
+            app_from: 0,
         }
     }
 }
 
+/// Bytes a packet's decoding needs that its frame has not: what reassembly
+/// rebuilt (with `kind`), and what an application decoder derived from
+/// connection state (HTTP/2 headers decoded with HPACK tables).
 struct Reasm {
     bytes: Box<[u8]>,
     at: u32,
-    kind: ReasmKind,
+    kind: Option<ReasmKind>,
     pieces: Box<[u64]>,
+    decoded: Box<[u8]>,
+}
+
+impl Reasm {
+    fn size(&self) -> usize {
+        self.bytes.len() + self.pieces.len() * 8 + self.decoded.len()
+    }
 }
 
 /// Reassembled bytes by record, oldest evicted first past the cap.
@@ -198,7 +211,7 @@ struct ReasmStore {
 
 impl ReasmStore {
     fn insert(&mut self, i: u32, r: Reasm) {
-        let size = r.bytes.len() + r.pieces.len() * 8;
+        let size = r.size();
         if size > self.cap {
             self.evicted += 1;
             return;
@@ -208,7 +221,7 @@ impl ReasmStore {
                 break;
             };
             if let Some(o) = self.map.remove(&old) {
-                self.bytes -= o.bytes.len() + o.pieces.len() * 8;
+                self.bytes -= o.size();
                 self.evicted += 1;
             }
         }
@@ -226,6 +239,9 @@ pub struct Index {
     resp: HashMap<u32, (u64, i128)>,
     /// QUIC datagrams' connection facts (sparse: only QUIC has them).
     quic: HashMap<u32, QuicNote>,
+    /// The protocol a connection turned to (HTTP/2 after an Upgrade), and
+    /// from which offset of the segment.
+    app: HashMap<u32, (crate::dissect::Proto, u32)>,
     reasm: ReasmStore,
     /// `frame.time_relative`'s zero, as the streaming pass had it.
     pub first_ts: Option<Timestamp>,
@@ -248,6 +264,7 @@ impl Index {
             issues: HashMap::new(),
             resp: HashMap::new(),
             quic: HashMap::new(),
+            app: HashMap::new(),
             reasm: ReasmStore {
                 map: HashMap::new(),
                 order: VecDeque::new(),
@@ -291,11 +308,12 @@ impl Index {
             self.issues.retain(|&k, _| k >= f);
             self.resp.retain(|&k, _| k >= f);
             self.quic.retain(|&k, _| k >= f);
+            self.app.retain(|&k, _| k >= f);
             let r = &mut self.reasm;
             while r.order.front().is_some_and(|&k| k < f) {
                 if let Some(k) = r.order.pop_front() {
                     if let Some(o) = r.map.remove(&k) {
-                        r.bytes -= o.bytes.len() + o.pieces.len() * 8;
+                        r.bytes -= o.size();
                     }
                 }
             }
@@ -347,16 +365,25 @@ impl Index {
         if let Some(q) = pkt.flow.quic {
             self.quic.insert(i, q);
         }
-        if let Some(kind) = pkt.reasm_kind.filter(|_| !pkt.reassembled.is_empty()) {
+        let kind = pkt.reasm_kind.filter(|_| !pkt.reassembled.is_empty());
+        if kind.is_some() || !pkt.app_decoded.is_empty() {
             self.reasm.insert(
                 i,
                 Reasm {
-                    bytes: pkt.reassembled.into(),
+                    bytes: if kind.is_some() {
+                        pkt.reassembled.into()
+                    } else {
+                        Box::new([])
+                    },
                     at: pkt.reassembled_at,
                     kind,
                     pieces: pkt.pieces.into(),
+                    decoded: pkt.app_decoded.into(),
                 },
             );
+        }
+        if let Some(p) = pkt.flow.app {
+            self.app.insert(i, (p, pkt.flow.app_from));
         }
         let layer_at = self.layers.len() as u32;
         for l in &pkt.layers {
@@ -408,7 +435,8 @@ impl Index {
             let Some(l) = self.layers.get(r.layer_at as usize + k) else {
                 break;
             };
-            if l.src == crate::dissect::Src::Reassembled && stored.is_none() {
+            if l.src == crate::dissect::Src::Reassembled && stored.is_none_or(|s| s.kind.is_none())
+            {
                 evicted = true;
                 break;
             }
@@ -419,10 +447,17 @@ impl Index {
         pkt.issue = self.issues.get(&key).copied();
         pkt.flow = r.note.flow(self.resp.get(&key), self.quic.get(&key));
         if let Some(s) = stored {
-            pkt.reassembled = &s.bytes;
-            pkt.reassembled_at = s.at;
-            pkt.reasm_kind = Some(s.kind);
-            pkt.pieces = &s.pieces;
+            if s.kind.is_some() {
+                pkt.reassembled = &s.bytes;
+                pkt.reassembled_at = s.at;
+                pkt.reasm_kind = s.kind;
+                pkt.pieces = &s.pieces;
+            }
+            pkt.app_decoded = &s.decoded;
+        }
+        if let Some(&(p, from)) = self.app.get(&key) {
+            pkt.flow.app = Some(p);
+            pkt.flow.app_from = from;
         }
         Some((pkt, evicted))
     }
@@ -538,12 +573,16 @@ mod tests {
             "fixtures/live/ping.pcap",
             // QUIC: per-connection notes, decrypted Initial packets.
             "../shared/corpus-links/quic_handshake.pcap",
+            // HTTP/2: headers decoded with per-connection HPACK tables.
+            "fixtures/http2/h2c_upgrade.pcap",
         ] {
             let path = format!("{root}/{name}");
             let at = Rc::new(Cell::new(0));
             let mut src = SpotFile::open(&path, at.clone()).unwrap();
             let index = Arc::new(Mutex::new(Index::new(DEFAULT_REASM_CAP)));
-            let mut seen: Vec<(u64, usize, FlowNote, Vec<u8>)> = Vec::new();
+            // Number, layer count, flow note, reassembled and decoded bytes.
+            type Seen = (u64, usize, FlowNote, Vec<u8>, Vec<u8>);
+            let mut seen: Vec<Seen> = Vec::new();
             let mut engine = Engine::new(EngineOptions::default());
             let mut sink = (
                 IndexSink {
@@ -552,7 +591,13 @@ mod tests {
                     at,
                 },
                 crate::engine::each(|p: &Packet<'_>| {
-                    seen.push((p.number, p.layers.len(), p.flow, p.reassembled.to_vec()));
+                    seen.push((
+                        p.number,
+                        p.layers.len(),
+                        p.flow,
+                        p.reassembled.to_vec(),
+                        p.app_decoded.to_vec(),
+                    ));
                     Ok(())
                 }),
             );
@@ -571,6 +616,7 @@ mod tests {
                 assert!(!evicted);
                 assert_eq!((p.number, p.layers.len(), p.flow), (s.0, s.1, s.2));
                 assert_eq!(p.reassembled, &s.3[..]);
+                assert_eq!(p.app_decoded, &s.4[..]);
             }
         }
         assert!(reassembled >= 2, "no reassembled packets to check");
@@ -624,8 +670,9 @@ mod tests {
                 Reasm {
                     bytes: vec![0; 40].into(),
                     at: 0,
-                    kind: ReasmKind::Tcp,
+                    kind: Some(ReasmKind::Tcp),
                     pieces: Box::new([]),
+                    decoded: Box::new([]),
                 },
             );
         }
