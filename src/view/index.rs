@@ -175,6 +175,7 @@ impl Note {
             resp_to: resp.map(|r| r.0),
             resp_ns: resp.map(|r| r.1),
             pdu_part: has(PDU_PART),
+            ..Default::default()
         }
     }
 }
