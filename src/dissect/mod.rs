@@ -647,9 +647,7 @@ fn run_chain_until(
                 // A tunnel over UDP carries whole packets: decode through it
                 // now, so flows see the inner conversation.
                 match classify(cx, off) {
-                    p if p.tier() != Tier::Application && p != Proto::Data => {
-                        Next::Proto(p, off)
-                    }
+                    p if p.tier() != Tier::Application && p != Proto::Data => Next::Proto(p, off),
                     _ => return Some((off, cx.limit)),
                 }
             }

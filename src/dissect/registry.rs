@@ -42,6 +42,7 @@ protocols! {
     Pppoed => tunnel::pppoe::DISCOVERY,
     Pppoes => tunnel::pppoe::SESSION,
     Erspan => tunnel::erspan::DECL,
+    Cmd => tunnel::cmd::DECL,
     Vxlan => tunnel::vxlan::DECL,
     Geneve => tunnel::geneve::DECL,
     L2tp => tunnel::l2tp::DECL,

@@ -47,7 +47,11 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
 pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let o = l.start as usize;
     let b = pkt.bytes(l.header());
-    out.layer("erspan", "Encapsulated Remote Switch Packet ANalysis", l.header());
+    out.layer(
+        "erspan",
+        "Encapsulated Remote Switch Packet ANalysis",
+        l.header(),
+    );
     let t = kind(pkt, l);
     if t < 2 || b.len() < 8 {
         return;
@@ -57,61 +61,204 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let u = |name, label, v: u64, r: std::ops::Range<usize>, out: &mut dyn FieldSink| {
         out.put(name, label, Value::U(v), r)
     };
-    u("erspan.version", "Version", (w0 >> 12) as u64, o..o + 2, out);
+    u(
+        "erspan.version",
+        "Version",
+        (w0 >> 12) as u64,
+        o..o + 2,
+        out,
+    );
     u("erspan.vlan", "Vlan", (w0 & 0xfff) as u64, o..o + 2, out);
     u("erspan.cos", "COS", (w1 >> 13) as u64, o + 2..o + 4, out);
     if t == 2 {
-        u("erspan.encap", "Encap", ((w1 >> 11) & 3) as u64, o + 2..o + 4, out);
+        u(
+            "erspan.encap",
+            "Encap",
+            ((w1 >> 11) & 3) as u64,
+            o + 2..o + 4,
+            out,
+        );
     } else {
-        u("erspan.bso", "Bad/Short/Oversized", ((w1 >> 11) & 3) as u64, o + 2..o + 4, out);
+        u(
+            "erspan.bso",
+            "Bad/Short/Oversized",
+            ((w1 >> 11) & 3) as u64,
+            o + 2..o + 4,
+            out,
+        );
     }
-    u("erspan.truncated", "Truncated", ((w1 >> 10) & 1) as u64, o + 2..o + 4, out);
-    u("erspan.spanid", "SpanID", (w1 & 0x3ff) as u64, o + 2..o + 4, out);
+    u(
+        "erspan.truncated",
+        "Truncated",
+        ((w1 >> 10) & 1) as u64,
+        o + 2..o + 4,
+        out,
+    );
+    u(
+        "erspan.spanid",
+        "SpanID",
+        (w1 & 0x3ff) as u64,
+        o + 2..o + 4,
+        out,
+    );
     if t == 2 {
         let w = be32_or0(b, 4);
-        u("erspan.reserved", "Reserved", (w >> 20) as u64, o + 4..o + 8, out);
-        u("erspan.index", "Index", (w & 0xfffff) as u64, o + 4..o + 8, out);
+        u(
+            "erspan.reserved",
+            "Reserved",
+            (w >> 20) as u64,
+            o + 4..o + 8,
+            out,
+        );
+        u(
+            "erspan.index",
+            "Index",
+            (w & 0xfffff) as u64,
+            o + 4..o + 8,
+            out,
+        );
         return;
     }
     if b.len() < 12 {
         return;
     }
-    u("erspan.timestamp", "Timestamp", be32_or0(b, 4) as u64, o + 4..o + 8, out);
-    u("erspan.sgt", "Security Group Tag", be16_or0(b, 8) as u64, o + 8..o + 10, out);
+    u(
+        "erspan.timestamp",
+        "Timestamp",
+        be32_or0(b, 4) as u64,
+        o + 4..o + 8,
+        out,
+    );
+    u(
+        "erspan.sgt",
+        "Security Group Tag",
+        be16_or0(b, 8) as u64,
+        o + 8..o + 10,
+        out,
+    );
     let w = be16_or0(b, 10);
     let r = o + 10..o + 12;
     u("erspan.p", "Protocol", (w >> 15) as u64, r.clone(), out);
-    u("erspan.ft", "Frame Type", ((w >> 10) & 0x1f) as u64, r.clone(), out);
-    u("erspan.hw", "Hardware ID", ((w >> 4) & 0x3f) as u64, r.clone(), out);
-    out.put("erspan.direction", "Direction", Value::Bool(w & 8 != 0), r.clone());
-    u("erspan.gra", "Timestamp granularity", ((w >> 1) & 3) as u64, r.clone(), out);
+    u(
+        "erspan.ft",
+        "Frame Type",
+        ((w >> 10) & 0x1f) as u64,
+        r.clone(),
+        out,
+    );
+    u(
+        "erspan.hw",
+        "Hardware ID",
+        ((w >> 4) & 0x3f) as u64,
+        r.clone(),
+        out,
+    );
+    out.put(
+        "erspan.direction",
+        "Direction",
+        Value::Bool(w & 8 != 0),
+        r.clone(),
+    );
+    u(
+        "erspan.gra",
+        "Timestamp granularity",
+        ((w >> 1) & 3) as u64,
+        r.clone(),
+        out,
+    );
     u("erspan.o", "Optional Sub-headers", (w & 1) as u64, r, out);
     if w & 1 != 0 && b.len() >= 20 {
         let v = be32_or0(b, 12);
         let plat = v >> 26;
-        u("erspan.platid", "Platform ID", plat as u64, o + 12..o + 16, out);
+        u(
+            "erspan.platid",
+            "Platform ID",
+            plat as u64,
+            o + 12..o + 16,
+            out,
+        );
         let (x, y) = (v & 0x3ff_ffff, be32_or0(b, 16));
         let (r1, r2) = (o + 12..o + 16, o + 16..o + 20);
         match plat {
             1 => {
-                u("erspan.pid1.rsvd1", "Reserved", (x >> 12) as u64, r1.clone(), out);
+                u(
+                    "erspan.pid1.rsvd1",
+                    "Reserved",
+                    (x >> 12) as u64,
+                    r1.clone(),
+                    out,
+                );
                 u("erspan.pid1.vsmid", "VSM ID", (x & 0xfff) as u64, r1, out);
                 u("erspan.pid1.port_index", "Port ID/Index", y as u64, r2, out);
             }
             3 => {
-                u("erspan.pid3.rsvd1", "Reserved", (x >> 16) as u64, r1.clone(), out);
-                u("erspan.pid3.port_index", "Port ID/Index", (x & 0xffff) as u64, r1, out);
-                u("erspan.pid3.timestamp", "Timestamp (seconds)", y as u64, r2, out);
+                u(
+                    "erspan.pid3.rsvd1",
+                    "Reserved",
+                    (x >> 16) as u64,
+                    r1.clone(),
+                    out,
+                );
+                u(
+                    "erspan.pid3.port_index",
+                    "Port ID/Index",
+                    (x & 0xffff) as u64,
+                    r1,
+                    out,
+                );
+                u(
+                    "erspan.pid3.timestamp",
+                    "Timestamp (seconds)",
+                    y as u64,
+                    r2,
+                    out,
+                );
             }
             5 | 6 => {
-                u("erspan.pid5.switchid", "Switch ID", (x >> 16) as u64, r1.clone(), out);
-                u("erspan.pid5.port_index", "Port ID/Index", (x & 0xffff) as u64, r1, out);
-                u("erspan.pid5.timestamp", "Timestamp (seconds)", y as u64, r2, out);
+                u(
+                    "erspan.pid5.switchid",
+                    "Switch ID",
+                    (x >> 16) as u64,
+                    r1.clone(),
+                    out,
+                );
+                u(
+                    "erspan.pid5.port_index",
+                    "Port ID/Index",
+                    (x & 0xffff) as u64,
+                    r1,
+                    out,
+                );
+                u(
+                    "erspan.pid5.timestamp",
+                    "Timestamp (seconds)",
+                    y as u64,
+                    r2,
+                    out,
+                );
             }
             7 => {
-                u("erspan.pid7.rsvd1", "Reserved", (x >> 16) as u64, r1.clone(), out);
-                u("erspan.pid7.source_index", "Source Index", (x & 0xffff) as u64, r1, out);
-                u("erspan.pid7.timestamp", "Timestamp (seconds)", y as u64, r2, out);
+                u(
+                    "erspan.pid7.rsvd1",
+                    "Reserved",
+                    (x >> 16) as u64,
+                    r1.clone(),
+                    out,
+                );
+                u(
+                    "erspan.pid7.source_index",
+                    "Source Index",
+                    (x & 0xffff) as u64,
+                    r1,
+                    out,
+                );
+                u(
+                    "erspan.pid7.timestamp",
+                    "Timestamp (seconds)",
+                    y as u64,
+                    r2,
+                    out,
+                );
             }
             _ => {
                 let all = ((x as u64) << 32) | y as u64;

@@ -53,7 +53,12 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         o..o + 1,
     );
     let f = b[1];
-    out.put("geneve.flags", "Flags", Value::Hex(f as u64, 2), o + 1..o + 2);
+    out.put(
+        "geneve.flags",
+        "Flags",
+        Value::Hex(f as u64, 2),
+        o + 1..o + 2,
+    );
     out.put(
         "geneve.flags.oam",
         "Operations, Administration and Management Frame",
@@ -107,7 +112,12 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         let ty = opts[at + 2];
         let olen = 4 + (opts[at + 3] & 0x1f) as usize * 4;
         let whole = &opts[at..(at + olen).min(opts.len())];
-        out.put("geneve.option", "Option", Value::Bytes(whole), p..p + whole.len());
+        out.put(
+            "geneve.option",
+            "Option",
+            Value::Bytes(whole),
+            p..p + whole.len(),
+        );
         out.put(
             "geneve.option.class",
             "Class",

@@ -146,7 +146,12 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     out.put("gre.flags.checksum", "Checksum Bit", bit(C), r.clone());
     out.put("gre.flags.routing", "Routing Bit", bit(R), r.clone());
     out.put("gre.flags.key", "Key Bit", bit(K), r.clone());
-    out.put("gre.flags.sequence_number", "Sequence Number Bit", bit(S), r.clone());
+    out.put(
+        "gre.flags.sequence_number",
+        "Sequence Number Bit",
+        bit(S),
+        r.clone(),
+    );
     out.put(
         "gre.flags.strict_source_route",
         "Strict Source Route Bit",
@@ -341,7 +346,11 @@ pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
         f("gre.flags.routing", Bool, "Routing Bit"),
         f("gre.flags.key", Bool, "Key Bit"),
         f("gre.flags.sequence_number", Bool, "Sequence Number Bit"),
-        f("gre.flags.strict_source_route", Bool, "Strict Source Route Bit"),
+        f(
+            "gre.flags.strict_source_route",
+            Bool,
+            "Strict Source Route Bit",
+        ),
         f("gre.flags.recursion_control", Uint, "Recursion control"),
         f("gre.flags.ack", Bool, "Acknowledgment present"),
         f("gre.flags.reserved", Uint, "Flags (Reserved)"),

@@ -87,21 +87,81 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let f = b[0];
     let r = o..o + 1;
     out.put("gtp.flags", "Flags", Value::Hex(f as u64, 2), r.clone());
-    out.put("gtp.flags.version", "Version", Value::U((f >> 5) as u64), r.clone());
-    out.put("gtp.flags.payload", "Protocol type", Value::U(((f >> 4) & 1) as u64), r.clone());
-    out.put("gtp.flags.reserved", "Reserved", Value::U(((f >> 3) & 1) as u64), r.clone());
-    out.put("gtp.flags.e", "Is Next Extension Header present?", Value::Bool(f & 4 != 0), r.clone());
-    out.put("gtp.flags.s", "Is Sequence Number present?", Value::Bool(f & 2 != 0), r.clone());
-    out.put("gtp.flags.pn", "Is N-PDU number present?", Value::Bool(f & 1 != 0), r);
-    out.put("gtp.message", "Message Type", Value::Hex(b[1] as u64, 2), o + 1..o + 2);
-    out.put("gtp.length", "Length", Value::U(be16_or0(b, 2) as u64), o + 2..o + 4);
-    out.put("gtp.teid", "TEID", Value::Hex(be32_or0(b, 4) as u64, 8), o + 4..o + 8);
+    out.put(
+        "gtp.flags.version",
+        "Version",
+        Value::U((f >> 5) as u64),
+        r.clone(),
+    );
+    out.put(
+        "gtp.flags.payload",
+        "Protocol type",
+        Value::U(((f >> 4) & 1) as u64),
+        r.clone(),
+    );
+    out.put(
+        "gtp.flags.reserved",
+        "Reserved",
+        Value::U(((f >> 3) & 1) as u64),
+        r.clone(),
+    );
+    out.put(
+        "gtp.flags.e",
+        "Is Next Extension Header present?",
+        Value::Bool(f & 4 != 0),
+        r.clone(),
+    );
+    out.put(
+        "gtp.flags.s",
+        "Is Sequence Number present?",
+        Value::Bool(f & 2 != 0),
+        r.clone(),
+    );
+    out.put(
+        "gtp.flags.pn",
+        "Is N-PDU number present?",
+        Value::Bool(f & 1 != 0),
+        r,
+    );
+    out.put(
+        "gtp.message",
+        "Message Type",
+        Value::Hex(b[1] as u64, 2),
+        o + 1..o + 2,
+    );
+    out.put(
+        "gtp.length",
+        "Length",
+        Value::U(be16_or0(b, 2) as u64),
+        o + 2..o + 4,
+    );
+    out.put(
+        "gtp.teid",
+        "TEID",
+        Value::Hex(be32_or0(b, 4) as u64, 8),
+        o + 4..o + 8,
+    );
     if f & 7 == 0 || b.len() < 12 {
         return;
     }
-    out.put("gtp.seq_number", "Sequence number", Value::Hex(be16_or0(b, 8) as u64, 4), o + 8..o + 10);
-    out.put("gtp.npdu_number", "N-PDU Number", Value::Hex(b[10] as u64, 2), o + 10..o + 11);
-    out.put("gtp.ext_hdr.next", "Next extension header type", Value::Hex(b[11] as u64, 2), o + 11..o + 12);
+    out.put(
+        "gtp.seq_number",
+        "Sequence number",
+        Value::Hex(be16_or0(b, 8) as u64, 4),
+        o + 8..o + 10,
+    );
+    out.put(
+        "gtp.npdu_number",
+        "N-PDU Number",
+        Value::Hex(b[10] as u64, 2),
+        o + 10..o + 11,
+    );
+    out.put(
+        "gtp.ext_hdr.next",
+        "Next extension header type",
+        Value::Hex(b[11] as u64, 2),
+        o + 11..o + 12,
+    );
     let mut at = 12;
     let mut next = if f & 4 != 0 { b[11] } else { 0 };
     while next != 0 {
@@ -110,13 +170,33 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         let Some(&nx) = b.get(end.wrapping_sub(1)).filter(|_| len > 0) else {
             break;
         };
-        out.put("gtp.ext_hdr.length", "Extension Header Length", Value::U(len as u64), o + at..o + at + 1);
+        out.put(
+            "gtp.ext_hdr.length",
+            "Extension Header Length",
+            Value::U(len as u64),
+            o + at..o + at + 1,
+        );
         if next == 0x85 && end >= at + 3 {
             let (x, y) = (b[at + 1], b[at + 2]);
-            out.put("gtp.ext_hdr.pdu_ses_con.pdu_type", "PDU Type", Value::U((x >> 4) as u64), o + at + 1..o + at + 2);
-            out.put("gtp.ext_hdr.pdu_ses_con.qos_flow_id", "QoS Flow Identifier (QFI)", Value::U((y & 0x3f) as u64), o + at + 2..o + at + 3);
+            out.put(
+                "gtp.ext_hdr.pdu_ses_con.pdu_type",
+                "PDU Type",
+                Value::U((x >> 4) as u64),
+                o + at + 1..o + at + 2,
+            );
+            out.put(
+                "gtp.ext_hdr.pdu_ses_con.qos_flow_id",
+                "QoS Flow Identifier (QFI)",
+                Value::U((y & 0x3f) as u64),
+                o + at + 2..o + at + 3,
+            );
         }
-        out.put("gtp.ext_hdr.next", "Next extension header type", Value::Hex(nx as u64, 2), o + end - 1..o + end);
+        out.put(
+            "gtp.ext_hdr.next",
+            "Next extension header type",
+            Value::Hex(nx as u64, 2),
+            o + end - 1..o + end,
+        );
         next = nx;
         at = end;
     }
@@ -141,7 +221,11 @@ pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
         f("gtp.ext_hdr.next", Uint, "Next extension header type"),
         f("gtp.ext_hdr.length", Uint, "Extension Header Length"),
         f("gtp.ext_hdr.pdu_ses_con.pdu_type", Uint, "PDU Type"),
-        f("gtp.ext_hdr.pdu_ses_con.qos_flow_id", Uint, "QoS Flow Identifier (QFI)"),
+        f(
+            "gtp.ext_hdr.pdu_ses_con.qos_flow_id",
+            Uint,
+            "QoS Flow Identifier (QFI)",
+        ),
     ]
 };
 

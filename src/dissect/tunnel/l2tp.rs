@@ -96,17 +96,42 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let r = o..o + 2;
     out.put("l2tp.flags", "Flags", Value::Hex(f as u64, 4), r.clone());
     out.put("l2tp.type", "Type", Value::U((f >> 15) as u64), r.clone());
-    out.put("l2tp.length_bit", "Length Bit", Value::Bool(f & L != 0), r.clone());
-    out.put("l2tp.seq_bit", "Sequence Bit", Value::Bool(f & S != 0), r.clone());
-    out.put("l2tp.offset_bit", "Offset bit", Value::Bool(f & O != 0), r.clone());
-    out.put("l2tp.priority", "Priority", Value::Bool(f & P != 0), r.clone());
+    out.put(
+        "l2tp.length_bit",
+        "Length Bit",
+        Value::Bool(f & L != 0),
+        r.clone(),
+    );
+    out.put(
+        "l2tp.seq_bit",
+        "Sequence Bit",
+        Value::Bool(f & S != 0),
+        r.clone(),
+    );
+    out.put(
+        "l2tp.offset_bit",
+        "Offset bit",
+        Value::Bool(f & O != 0),
+        r.clone(),
+    );
+    out.put(
+        "l2tp.priority",
+        "Priority",
+        Value::Bool(f & P != 0),
+        r.clone(),
+    );
     out.put("l2tp.version", "Version", Value::U((f & 0xf) as u64), r);
     if f & 0xf != 2 {
         return;
     }
     let Some(lay) = layout(b) else { return };
     let u16f = |name, label, at: usize, out: &mut dyn FieldSink| {
-        out.put(name, label, Value::U(be16_or0(b, at) as u64), o + at..o + at + 2)
+        out.put(
+            name,
+            label,
+            Value::U(be16_or0(b, at) as u64),
+            o + at..o + at + 2,
+        )
     };
     if let Some(at) = lay.len {
         u16f("l2tp.length", "Length", at, out);

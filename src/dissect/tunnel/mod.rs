@@ -5,12 +5,13 @@
 //! layer. Nesting is bounded by `MAX_LAYERS`: a tunnel in a tunnel in a
 //! tunnel … ends with a malformed mark.
 
+pub mod cmd;
 pub mod erspan;
 pub mod geneve;
 pub mod gre;
 pub mod gtp;
-pub mod nsh;
 pub mod l2tp;
+pub mod nsh;
 pub mod pppoe;
 pub mod teredo;
 pub mod vxlan;

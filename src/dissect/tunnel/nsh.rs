@@ -36,37 +36,92 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     }
     let w = be16_or0(b, 0);
     let r = o..o + 2;
-    out.put("nsh.version", "Version", Value::U((w >> 14) as u64), r.clone());
-    out.put("nsh.Obit", "O Bit", Value::U(((w >> 13) & 1) as u64), r.clone());
-    out.put("nsh.CBit", "C Bit", Value::U(((w >> 12) & 1) as u64), r.clone());
-    out.put("nsh.ttl", "Time to live", Value::Hex(((w >> 6) & 0x3f) as u64, 4), r.clone());
+    out.put(
+        "nsh.version",
+        "Version",
+        Value::U((w >> 14) as u64),
+        r.clone(),
+    );
+    out.put(
+        "nsh.Obit",
+        "O Bit",
+        Value::U(((w >> 13) & 1) as u64),
+        r.clone(),
+    );
+    out.put(
+        "nsh.CBit",
+        "C Bit",
+        Value::U(((w >> 12) & 1) as u64),
+        r.clone(),
+    );
+    out.put(
+        "nsh.ttl",
+        "Time to live",
+        Value::Hex(((w >> 6) & 0x3f) as u64, 4),
+        r.clone(),
+    );
     out.put("nsh.length", "Length", Value::U((w & 0x3f) as u64), r);
     let md = b[2] & 0x0f;
     out.put("nsh.mdtype", "MD Type", Value::U(md as u64), o + 2..o + 3);
-    out.put("nsh.nextproto", "Next Protocol", Value::U(b[3] as u64), o + 3..o + 4);
-    out.put("nsh.spi", "SPI", Value::U(be24(b, 4).unwrap_or(0) as u64), o + 4..o + 7);
+    out.put(
+        "nsh.nextproto",
+        "Next Protocol",
+        Value::U(b[3] as u64),
+        o + 3..o + 4,
+    );
+    out.put(
+        "nsh.spi",
+        "SPI",
+        Value::U(be24(b, 4).unwrap_or(0) as u64),
+        o + 4..o + 7,
+    );
     out.put("nsh.si", "SI", Value::U(b[7] as u64), o + 7..o + 8);
     let ctx = &b[8..];
     if md == 1 {
-        out.put("nsh.contextheader", "Context Header", Value::Bytes(ctx), o + 8..o + b.len());
+        out.put(
+            "nsh.contextheader",
+            "Context Header",
+            Value::Bytes(ctx),
+            o + 8..o + b.len(),
+        );
         return;
     }
     let mut at = 0;
     while at + 4 <= ctx.len() {
         let p = o + 8 + at;
         let len = (ctx[at + 3] & 0x7f) as usize;
-        out.put("nsh.metadataclass", "TLV Class", Value::U(be16_or0(ctx, at) as u64), p..p + 2);
-        out.put("nsh.metadatatype", "Type", Value::U(ctx[at + 2] as u64), p + 2..p + 3);
+        out.put(
+            "nsh.metadataclass",
+            "TLV Class",
+            Value::U(be16_or0(ctx, at) as u64),
+            p..p + 2,
+        );
+        out.put(
+            "nsh.metadatatype",
+            "Type",
+            Value::U(ctx[at + 2] as u64),
+            p + 2..p + 3,
+        );
         out.put(
             "nsh.metadataunassignedbit",
             "Unassigned Bit",
             Value::Hex((ctx[at + 3] >> 7) as u64, 2),
             p + 3..p + 4,
         );
-        out.put("nsh.metadatalen", "Length", Value::Hex(len as u64, 2), p + 3..p + 4);
+        out.put(
+            "nsh.metadatalen",
+            "Length",
+            Value::Hex(len as u64, 2),
+            p + 3..p + 4,
+        );
         // As Wireshark 4.0 shows it: `len` bytes of the `len` words.
         let v = ctx.get(at + 4..at + 4 + len).unwrap_or(&[]);
-        out.put("nsh.metadata", "Variable Metadata", Value::Bytes(v), p + 4..p + 4 + v.len());
+        out.put(
+            "nsh.metadata",
+            "Variable Metadata",
+            Value::Bytes(v),
+            p + 4..p + 4 + v.len(),
+        );
         at += 4 + len * 4;
     }
 }

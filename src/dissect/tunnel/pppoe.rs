@@ -53,8 +53,18 @@ fn common(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     if b.len() < HEADER_LEN {
         return;
     }
-    out.put("pppoe.version", "Version", Value::U((b[0] >> 4) as u64), o..o + 1);
-    out.put("pppoe.type", "Type", Value::U((b[0] & 0xf) as u64), o..o + 1);
+    out.put(
+        "pppoe.version",
+        "Version",
+        Value::U((b[0] >> 4) as u64),
+        o..o + 1,
+    );
+    out.put(
+        "pppoe.type",
+        "Type",
+        Value::U((b[0] & 0xf) as u64),
+        o..o + 1,
+    );
     out.put_note(
         "pppoe.code",
         "Code",

@@ -48,22 +48,67 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     };
     if let Some(a) = auth {
         let (il, al) = (b[a + 2] as usize, b[a + 3] as usize);
-        out.put("teredo.auth.idlen", "Client identifier length", Value::U(il as u64), o + 2..o + 3);
-        out.put("teredo.auth.aulen", "Authentication value length", Value::U(al as u64), o + 3..o + 4);
+        out.put(
+            "teredo.auth.idlen",
+            "Client identifier length",
+            Value::U(il as u64),
+            o + 2..o + 3,
+        );
+        out.put(
+            "teredo.auth.aulen",
+            "Authentication value length",
+            Value::U(al as u64),
+            o + 3..o + 4,
+        );
         let mut at = 4;
-        out.put("teredo.auth.id", "Client identifier", Value::Bytes(&b[at..at + il]), o + at..o + at + il);
+        out.put(
+            "teredo.auth.id",
+            "Client identifier",
+            Value::Bytes(&b[at..at + il]),
+            o + at..o + at + il,
+        );
         at += il;
-        out.put("teredo.auth.value", "Authentication value", Value::Bytes(&b[at..at + al]), o + at..o + at + al);
+        out.put(
+            "teredo.auth.value",
+            "Authentication value",
+            Value::Bytes(&b[at..at + al]),
+            o + at..o + at + al,
+        );
         at += al;
-        out.put("teredo.auth.nonce", "Nonce value", Value::Bytes(&b[at..at + 8]), o + at..o + at + 8);
+        out.put(
+            "teredo.auth.nonce",
+            "Nonce value",
+            Value::Bytes(&b[at..at + 8]),
+            o + at..o + at + 8,
+        );
         at += 8;
-        out.put("teredo.auth.conf", "Confirmation byte", Value::Bytes(&b[at..at + 1]), o + at..o + at + 1);
+        out.put(
+            "teredo.auth.conf",
+            "Confirmation byte",
+            Value::Bytes(&b[at..at + 1]),
+            o + at..o + at + 1,
+        );
     }
     if let Some(at) = orig {
         let port = be16_or0(b, at + 2) ^ 0xffff;
-        let a = [b[at + 4] ^ 0xff, b[at + 5] ^ 0xff, b[at + 6] ^ 0xff, b[at + 7] ^ 0xff];
-        out.put("teredo.orig.port", "Origin UDP port", Value::U(port as u64), o + at + 2..o + at + 4);
-        out.put("teredo.orig.addr", "Origin IPv4 address", Value::Ipv4(a), o + at + 4..o + at + 8);
+        let a = [
+            b[at + 4] ^ 0xff,
+            b[at + 5] ^ 0xff,
+            b[at + 6] ^ 0xff,
+            b[at + 7] ^ 0xff,
+        ];
+        out.put(
+            "teredo.orig.port",
+            "Origin UDP port",
+            Value::U(port as u64),
+            o + at + 2..o + at + 4,
+        );
+        out.put(
+            "teredo.orig.addr",
+            "Origin IPv4 address",
+            Value::Ipv4(a),
+            o + at + 4..o + at + 8,
+        );
     }
 }
 

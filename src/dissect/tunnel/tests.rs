@@ -8,7 +8,20 @@ use crate::dissect::{linktype, MAX_LAYERS};
 /// around `inner`.
 fn ip4(proto: u8, inner: &[u8]) -> Vec<u8> {
     let total = (20 + inner.len()) as u16;
-    let mut v = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 1, 0, 0, 64, proto, 0, 0];
+    let mut v = vec![
+        0x45,
+        0,
+        (total >> 8) as u8,
+        total as u8,
+        0,
+        1,
+        0,
+        0,
+        64,
+        proto,
+        0,
+        0,
+    ];
     v.extend_from_slice(&[10, 0, 0, 1, 10, 0, 0, 2]);
     v.extend_from_slice(inner);
     v

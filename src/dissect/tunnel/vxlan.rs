@@ -80,7 +80,12 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         out.put("vxlan.flags", "Flags", Value::Hex(f as u64, 4), o..o + 2);
         let bit = |m: u16| Value::Bool(f & m != 0);
         out.put("vxlan.flag_g", "GBP Extension", bit(0x8000), o..o + 2);
-        out.put("vxlan.flag_i", "VXLAN Network ID (VNI)", bit(0x0800), o..o + 2);
+        out.put(
+            "vxlan.flag_i",
+            "VXLAN Network ID (VNI)",
+            bit(0x0800),
+            o..o + 2,
+        );
         out.put("vxlan.flag_d", "Don't Learn", bit(0x0040), o..o + 2);
         out.put("vxlan.flag_a", "Policy Applied", bit(0x0008), o..o + 2);
         out.put(
