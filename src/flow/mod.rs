@@ -392,9 +392,9 @@ impl FlowTracker {
     /// Numbers the outer TCP/UDP layers a tunnel runs over (before the
     /// flow layer), as tshark numbers each conversation it meets, outermost
     /// first.
-    fn observe_outer(&mut self, pkt: &mut Packet<'_>, main: usize) {
-        let mut k = 0;
-        for i in 0..main {
+    fn observe_outer(&mut self, pkt: &mut Packet<'_>, range: std::ops::Range<usize>) {
+        let mut k = pkt.flow.outer.iter().flatten().count();
+        for i in range {
             if k == pkt.flow.outer.len() {
                 break;
             }
@@ -429,8 +429,15 @@ impl FlowTracker {
     fn observe_here(&mut self, pkt: &mut Packet<'_>) {
         pkt.flow = Default::default();
         let Some(main) = flow_layer(pkt) else { return };
-        self.observe_outer(pkt, main);
+        self.observe_outer(pkt, 0..main);
         pkt.flow.layer = Some(main as u8);
+        self.observe_main(pkt, main);
+        // Headers an ICMP error inside a tunnel quotes: numbered after.
+        let n = pkt.layers.len();
+        self.observe_outer(pkt, main + 1..n);
+    }
+
+    fn observe_main(&mut self, pkt: &mut Packet<'_>, main: usize) {
         let Some(ep) = endpoints_at(pkt, main) else {
             return;
         };
