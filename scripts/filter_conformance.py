@@ -85,6 +85,11 @@ FILTERS = [
     "tcp.port == 80 or udp.port == 53 and ip.ttl > 10", "(tcp.port == 80 or udp.port == 53) and ip.ttl > 10",
     "ip and not (tcp.port == 80 || udp)", "tcp.srcport > 1023 && tcp.dstport < 1024",
     "!(ip.src == 10.0.0.0/8) && ip", "tcp.analysis.retransmission",
+    # tunnels: VXLAN, Geneve, GRE, ERSPAN, Cisco MetaData, NSH, PPPoE, L2TP, MPLS over UDP
+    "vxlan", "geneve", "gre", "erspan", "cmd", "nsh", "pppoed", "pppoes", "l2tp", "gtp", "teredo",
+    "vxlan.vni == 42", "vxlan.vni == 100", "geneve.vni == 10", "gre.key == 0x28", "gre.proto == 0x88be",
+    "erspan.spanid == 100", "erspan.vlan == 20", "pppoe.session_id == 0x17", "l2tp.tunnel == 560",
+    "vxlan && tcp", "gre && icmp", "udp.stream == 1", "ip.src == 10.97.0.1"
 ]
 
 # One tap per filter (filters come one per line from the file named by the

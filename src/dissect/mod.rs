@@ -639,8 +639,10 @@ fn run_chain_until(
     mut next: Next,
     stop_at_app: bool,
 ) -> Option<(usize, usize)> {
-    // Each step pushes at most one layer or stops; the layer cap bounds the loop.
-    for _ in 0..MAX_LAYERS + 1 {
+    // A layer takes at most two steps (a type value, then the protocol it
+    // names), so the cap on layers, not this bound, ends a nesting loop
+    // (GRE in GRE…, IP in IP…) and marks it; the bound is a backstop.
+    for _ in 0..4 * (MAX_LAYERS + 1) {
         next = match next {
             Next::Done => return None,
             Next::App(off) if stop_at_app => {
@@ -693,6 +695,9 @@ fn run_chain_until(
                 dissect_one(cx, p, off)
             }
         };
+    }
+    if next != Next::Done {
+        cx.malformed(Proto::Data, "too many nested layers");
     }
     None
 }
