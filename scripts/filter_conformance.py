@@ -96,6 +96,11 @@ FILTERS = [
     'http2.header.value contains "nghttp2"', "http2.streamid == 3", "http2.streamid == 13",
     'http2.headers.method == "POST"', "http2.headers.status == 200", 'http2.headers.path == "/big.txt"',
     "http2.settings.id == 3", "http2.window_update.window_size_increment > 0", "http2.magic",
+    # tunnels: VXLAN, Geneve, GRE, ERSPAN, Cisco MetaData, NSH, PPPoE, L2TP, MPLS over UDP
+    "vxlan", "geneve", "gre", "erspan", "cmd", "nsh", "pppoed", "pppoes", "l2tp", "gtp", "teredo",
+    "vxlan.vni == 42", "vxlan.vni == 100", "geneve.vni == 10", "gre.key == 0x28", "gre.proto == 0x88be",
+    "erspan.spanid == 100", "erspan.vlan == 20", "pppoe.session_id == 0x17", "l2tp.tunnel == 560",
+    "vxlan && tcp", "gre && icmp", "udp.stream == 1", "ip.src == 10.97.0.1"
 ]
 
 # One tap per filter (filters come one per line from the file named by the

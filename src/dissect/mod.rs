@@ -49,6 +49,7 @@ pub mod registry;
 pub mod services;
 pub mod timefmt;
 pub mod transport;
+pub mod tunnel;
 
 use arrayvec::ArrayVec;
 use std::ops::Range;
@@ -130,8 +131,14 @@ pub struct Issue {
 /// Per-connection facts the flow stage adds after dissection.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FlowNote {
-    /// `tcp.stream` / `udp.stream` index.
+    /// `tcp.stream` / `udp.stream` index of the packet's conversation
+    /// (its innermost TCP/UDP layer, the one at `layer`).
     pub stream: Option<u32>,
+    /// Index of the layer `stream` numbers.
+    pub layer: Option<u8>,
+    /// Streams of the outer UDP/TCP layers a tunnel runs over, outermost
+    /// first: (layer index, stream index).
+    pub outer: [Option<(u8, u32)>; 3],
     /// TCP sequence and acknowledgment numbers relative to each side's ISN.
     pub rel_seq: Option<u32>,
     pub rel_ack: Option<u32>,
@@ -169,6 +176,20 @@ pub struct QuicNote {
     pub from_server: bool,
     /// Destination Connection ID length of short headers in this direction.
     pub dcil: u8,
+}
+
+impl FlowNote {
+    /// The stream index of the TCP/UDP layer at `idx`, outer or inner.
+    pub fn stream_at(&self, idx: usize) -> Option<u32> {
+        if self.layer.is_none_or(|l| l as usize == idx) {
+            return self.stream;
+        }
+        self.outer
+            .iter()
+            .flatten()
+            .find(|(l, _)| *l as usize == idx)
+            .map(|&(_, s)| s)
+    }
 }
 
 /// A dissected frame. Reused from packet to packet to avoid allocation.
@@ -292,48 +313,76 @@ impl<'a> Packet<'a> {
         &self.data[start..end]
     }
 
-    /// The outermost network layer (IPv4/IPv6/ARP), the one the socket pair names.
-    pub fn network(&self) -> Option<&Layer> {
-        self.layers
-            .iter()
-            .find(|l| matches!(l.proto, Proto::Ip | Proto::Ipv6 | Proto::Arp))
-    }
-
-    /// The outermost transport layer.
-    pub fn transport(&self) -> Option<&Layer> {
-        self.layers.iter().find(|l| {
-            matches!(
-                l.proto,
-                Proto::Tcp | Proto::Udp | Proto::Icmp | Proto::Icmpv6
-            )
-        })
-    }
-
-    /// The source and destination addresses of the outermost IP header.
-    pub fn addrs(&self) -> Option<(std::net::IpAddr, std::net::IpAddr)> {
-        let l = self
+    /// The packet's own layers: those before the first ICMP/ICMPv6 layer
+    /// (what an ICMP error quotes is another packet's headers).
+    fn own_layers(&self) -> &[Layer] {
+        let n = self
             .layers
             .iter()
-            .find(|l| matches!(l.proto, Proto::Ip | Proto::Ipv6))?;
+            .position(|l| matches!(l.proto, Proto::Icmp | Proto::Icmpv6))
+            .map_or(self.layers.len(), |i| i);
+        &self.layers[..n]
+    }
+
+    /// Index of the innermost network layer (IPv4/IPv6/ARP) of the packet's
+    /// own layers: through a tunnel (VXLAN, GRE, IP in IP, …) the inner
+    /// packet's, the one the socket pair names.
+    pub fn network_index(&self) -> Option<usize> {
+        self.own_layers()
+            .iter()
+            .rposition(|l| matches!(l.proto, Proto::Ip | Proto::Ipv6 | Proto::Arp))
+    }
+
+    /// The innermost network layer (see `network_index`).
+    pub fn network(&self) -> Option<&Layer> {
+        self.network_index().map(|i| &self.layers[i])
+    }
+
+    /// Index of the transport layer right above the innermost network
+    /// layer (TCP, UDP, ICMP, ICMPv6), skipping IPv6 extension headers.
+    pub fn transport_index(&self) -> Option<usize> {
+        let n = self.network_index()?;
+        let i = self.layers[n + 1..]
+            .iter()
+            .position(|l| {
+                !matches!(
+                    l.proto,
+                    Proto::Ipv6HopOpts
+                        | Proto::Ipv6Routing
+                        | Proto::Ipv6Frag
+                        | Proto::Ipv6DstOpts
+                        | Proto::Ah
+                )
+            })
+            .map(|i| n + 1 + i)?;
+        matches!(
+            self.layers[i].proto,
+            Proto::Tcp | Proto::Udp | Proto::Icmp | Proto::Icmpv6
+        )
+        .then_some(i)
+    }
+
+    /// The transport layer of the innermost packet (see `transport_index`).
+    pub fn transport(&self) -> Option<&Layer> {
+        self.transport_index().map(|i| &self.layers[i])
+    }
+
+    /// The source and destination addresses of the innermost IP header
+    /// (None when the innermost network layer is ARP).
+    pub fn addrs(&self) -> Option<(std::net::IpAddr, std::net::IpAddr)> {
+        let l = self.network()?;
         match l.proto {
             Proto::Ip => net::ipv4::addrs(self, l).map(|(s, d)| (s.into(), d.into())),
-            _ => net::ipv6::addrs(self, l).map(|(s, d)| (s.into(), d.into())),
+            Proto::Ipv6 => net::ipv6::addrs(self, l).map(|(s, d)| (s.into(), d.into())),
+            _ => None,
         }
     }
 
-    /// Source and destination ports of the outermost TCP/UDP header.
+    /// Source and destination ports of the innermost TCP/UDP header. An
+    /// ICMP error's quoted TCP/UDP header does not give the frame ports.
     pub fn ports(&self) -> Option<(u16, u16)> {
-        // The first transport-like layer decides: an ICMP error's quoted
-        // TCP/UDP header does not give the frame itself ports.
         let l = self
-            .layers
-            .iter()
-            .find(|l| {
-                matches!(
-                    l.proto,
-                    Proto::Tcp | Proto::Udp | Proto::Icmp | Proto::Icmpv6
-                )
-            })
+            .transport()
             .filter(|l| matches!(l.proto, Proto::Tcp | Proto::Udp))?;
         transport::ports(self.bytes_of(l, l.header()))
     }
@@ -615,11 +664,20 @@ fn run_chain_until(
     mut next: Next,
     stop_at_app: bool,
 ) -> Option<(usize, usize)> {
-    // Each step pushes at most one layer or stops; the layer cap bounds the loop.
-    for _ in 0..MAX_LAYERS + 1 {
+    // A layer takes at most two steps (a type value, then the protocol it
+    // names), so the cap on layers, not this bound, ends a nesting loop
+    // (GRE in GRE…, IP in IP…) and marks it; the bound is a backstop.
+    for _ in 0..4 * (MAX_LAYERS + 1) {
         next = match next {
             Next::Done => return None,
-            Next::App(off) if stop_at_app => return Some((off, cx.limit)),
+            Next::App(off) if stop_at_app => {
+                // A tunnel over UDP carries whole packets: decode through it
+                // now, so flows see the inner conversation.
+                match classify(cx, off) {
+                    p if p.tier() != Tier::Application && p != Proto::Data => Next::Proto(p, off),
+                    _ => return Some((off, cx.limit)),
+                }
+            }
             Next::Ethertype(t, off) => match by_ethertype(t) {
                 Some(p) => Next::Proto(p, off),
                 None => Next::Proto(Proto::Data, off),
@@ -662,6 +720,9 @@ fn run_chain_until(
                 dissect_one(cx, p, off)
             }
         };
+    }
+    if next != Next::Done {
+        cx.malformed(Proto::Data, "too many nested layers");
     }
     None
 }

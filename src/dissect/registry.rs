@@ -7,7 +7,7 @@
 //! the one registered first, and content heuristics are tried in order.
 
 use super::decl::{Decl, FieldDef, FieldType, Reach};
-use super::{app, data, frame, link, net, reasm, transport};
+use super::{app, data, frame, link, net, reasm, transport, tunnel};
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -39,6 +39,13 @@ protocols! {
     Mpls => link::mpls::DECL,
     Ppp => link::ppp::DECL,
     Nflog => link::nflog::DECL,
+    Pppoed => tunnel::pppoe::DISCOVERY,
+    Pppoes => tunnel::pppoe::SESSION,
+    Erspan => tunnel::erspan::DECL,
+    Cmd => tunnel::cmd::DECL,
+    Vxlan => tunnel::vxlan::DECL,
+    Geneve => tunnel::geneve::DECL,
+    L2tp => tunnel::l2tp::DECL,
     Arp => net::arp::DECL,
     Ip => net::ipv4::DECL,
     Ipv6 => net::ipv6::DECL,
@@ -51,6 +58,10 @@ protocols! {
     Icmpv6 => net::icmpv6::DECL,
     Tcp => transport::tcp::DECL,
     Udp => transport::udp::DECL,
+    Gre => tunnel::gre::DECL,
+    Gtp => tunnel::gtp::DECL,
+    Teredo => tunnel::teredo::DECL,
+    Nsh => tunnel::nsh::DECL,
     /// Bytes no dissector claimed.
     Data => data::DECL,
     Mdns => app::dns::MDNS,

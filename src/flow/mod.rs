@@ -205,11 +205,20 @@ struct Endpoints {
     idx: usize,
 }
 
-fn endpoints(pkt: &Packet<'_>) -> Option<Endpoints> {
-    let idx = pkt
-        .layers
-        .iter()
-        .position(|l| matches!(l.proto, Proto::Tcp | Proto::Udp))?;
+/// The TCP/UDP layer a packet's flow is keyed on: the innermost packet's
+/// (through tunnels), else the first one (an ICMP error's quoted header, or
+/// the UDP a tunnel runs over when the inner packet has no ports).
+pub fn flow_layer(pkt: &Packet<'_>) -> Option<usize> {
+    pkt.transport_index()
+        .filter(|&i| matches!(pkt.layers[i].proto, Proto::Tcp | Proto::Udp))
+        .or_else(|| {
+            pkt.layers
+                .iter()
+                .position(|l| matches!(l.proto, Proto::Tcp | Proto::Udp))
+        })
+}
+
+fn endpoints_at(pkt: &Packet<'_>, idx: usize) -> Option<Endpoints> {
     let t = pkt.layers[idx];
     let ip = pkt.layers[..idx]
         .iter()
@@ -388,9 +397,58 @@ impl FlowTracker {
         }
     }
 
+    /// Numbers the outer TCP/UDP layers a tunnel runs over (before the
+    /// flow layer), as tshark numbers each conversation it meets, outermost
+    /// first.
+    fn observe_outer(&mut self, pkt: &mut Packet<'_>, range: std::ops::Range<usize>) {
+        let mut k = pkt.flow.outer.iter().flatten().count();
+        for i in range {
+            if k == pkt.flow.outer.len() {
+                break;
+            }
+            if !matches!(pkt.layers[i].proto, Proto::Tcp | Proto::Udp) {
+                continue;
+            }
+            let Some(ep) = endpoints_at(pkt, i) else {
+                continue;
+            };
+            let c = self.conv(ep.key);
+            pkt.flow.outer[k] = Some((i as u8, c.stream));
+            k += 1;
+        }
+    }
+
+    /// The conversation of `key`, created (with the next index) if new.
+    fn conv(&mut self, key: Key) -> &mut Conv {
+        let existed = self.convs.contains_key(&key);
+        if !existed {
+            if self.convs.len() >= self.max_entries {
+                self.make_room();
+            }
+            let s = self.next_stream(key.proto);
+            self.order.push_back(key);
+            self.convs.insert(key, Conv::new(s));
+        }
+        let c = self.convs.entry(key).or_insert_with(|| Conv::new(0));
+        c.used |= existed;
+        c
+    }
+
     fn observe_here(&mut self, pkt: &mut Packet<'_>) {
         pkt.flow = Default::default();
-        let Some(ep) = endpoints(pkt) else { return };
+        let Some(main) = flow_layer(pkt) else { return };
+        self.observe_outer(pkt, 0..main);
+        pkt.flow.layer = Some(main as u8);
+        self.observe_main(pkt, main);
+        // Headers an ICMP error inside a tunnel quotes: numbered after.
+        let n = pkt.layers.len();
+        self.observe_outer(pkt, main + 1..n);
+    }
+
+    fn observe_main(&mut self, pkt: &mut Packet<'_>, main: usize) {
+        let Some(ep) = endpoints_at(pkt, main) else {
+            return;
+        };
         let t = pkt.layers[ep.idx];
         let th = pkt.bytes(t.header());
         let tcp_hdr = if t.proto == Proto::Tcp {

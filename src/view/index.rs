@@ -128,6 +128,8 @@ struct Note {
     rel_ack: u32,
     flags: u8,
     win_scale: i8,
+    /// The layer `stream` numbers (0xff: none).
+    layer: u8,
 }
 
 const HAS_STREAM: u8 = 1;
@@ -159,6 +161,7 @@ impl Note {
         n.rel_seq = f.rel_seq.unwrap_or(0);
         n.rel_ack = f.rel_ack.unwrap_or(0);
         n.win_scale = f.win_scale.unwrap_or(0);
+        n.layer = f.layer.unwrap_or(0xff);
         n
     }
 
@@ -176,9 +179,11 @@ impl Note {
             resp_ns: resp.map(|r| r.1),
             pdu_part: has(PDU_PART),
             quic: quic.copied(),
-            // Restored by `packet` from its own map.
+            layer: (self.layer != 0xff).then_some(self.layer),
+            // Restored by `packet` from their own maps.
             app: None,
             app_from: 0,
+            outer: [None; 3],
         }
     }
 }
@@ -242,6 +247,8 @@ pub struct Index {
     /// The protocol a connection turned to (HTTP/2 after an Upgrade), and
     /// from which offset of the segment.
     app: HashMap<u32, (crate::dissect::Proto, u32)>,
+    /// Stream numbers of the outer TCP/UDP layers a tunnel runs over.
+    outer: HashMap<u32, [Option<(u8, u32)>; 3]>,
     reasm: ReasmStore,
     /// `frame.time_relative`'s zero, as the streaming pass had it.
     pub first_ts: Option<Timestamp>,
@@ -265,6 +272,7 @@ impl Index {
             resp: HashMap::new(),
             quic: HashMap::new(),
             app: HashMap::new(),
+            outer: HashMap::new(),
             reasm: ReasmStore {
                 map: HashMap::new(),
                 order: VecDeque::new(),
@@ -309,6 +317,7 @@ impl Index {
             self.resp.retain(|&k, _| k >= f);
             self.quic.retain(|&k, _| k >= f);
             self.app.retain(|&k, _| k >= f);
+            self.outer.retain(|&k, _| k >= f);
             let r = &mut self.reasm;
             while r.order.front().is_some_and(|&k| k < f) {
                 if let Some(k) = r.order.pop_front() {
@@ -385,6 +394,9 @@ impl Index {
         if let Some(p) = pkt.flow.app {
             self.app.insert(i, (p, pkt.flow.app_from));
         }
+        if pkt.flow.outer.iter().any(Option::is_some) {
+            self.outer.insert(i, pkt.flow.outer);
+        }
         let layer_at = self.layers.len() as u32;
         for l in &pkt.layers {
             self.layers.push(*l);
@@ -454,6 +466,9 @@ impl Index {
                 pkt.pieces = &s.pieces;
             }
             pkt.app_decoded = &s.decoded;
+        }
+        if let Some(o) = self.outer.get(&key) {
+            pkt.flow.outer = *o;
         }
         if let Some(&(p, from)) = self.app.get(&key) {
             pkt.flow.app = Some(p);
@@ -575,6 +590,8 @@ mod tests {
             "../shared/corpus-links/quic_handshake.pcap",
             // HTTP/2: headers decoded with per-connection HPACK tables.
             "fixtures/http2/h2c_upgrade.pcap",
+            // Tunnels: stream numbers of outer and inner layers.
+            "fixtures/vxlan/vxlan.pcap",
         ] {
             let path = format!("{root}/{name}");
             let at = Rc::new(Cell::new(0));

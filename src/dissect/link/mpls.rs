@@ -92,7 +92,11 @@ pub static DECL: crate::dissect::decl::Decl = {
         display: "MPLS",
         short: "MPLS",
         tier: Tier::Link,
-        reached: &[Reach::Ethertype(0x8847), Reach::Ethertype(0x8848)],
+        reached: &[
+            Reach::Ethertype(0x8847),
+            Reach::Ethertype(0x8848),
+            Reach::UdpPort(6635),
+        ],
         dissect,
         fields,
         info: None,

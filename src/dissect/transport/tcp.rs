@@ -420,7 +420,7 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         );
     }
     let Some(v) = v else { return };
-    if let Some(s) = pkt.flow.stream {
+    if let Some(s) = pkt.flow.stream_at(index_of(pkt, l)) {
         out.put("tcp.stream", "Stream index", Value::U(s as u64), o..o);
     }
     if pkt.flow.retransmission || pkt.flow.lost_segment {

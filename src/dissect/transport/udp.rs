@@ -195,7 +195,7 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         o..o,
         note,
     );
-    if let Some(s) = pkt.flow.stream {
+    if let Some(s) = pkt.flow.stream_at(idx) {
         out.put("udp.stream", "Stream index", Value::U(s as u64), o..o);
     }
     if ulen > HEADER_LEN || check == LenCheck::Jumbo {
