@@ -160,12 +160,97 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
     match m.ty() {
         DATA if m.subtype() & 0x4 == 0 && body < limit => {
             if m.protected() {
-                return Next::Proto(Proto::Data, body);
+                // Encrypted data after the IV header (8 bytes with an
+                // extended IV, 4 for WEP).
+                let iv = match cx.data().get(body + 3) {
+                    Some(k) if k & 0x20 != 0 => 8,
+                    _ => 4,
+                };
+                if body + iv > limit {
+                    cx.short(Proto::Wlan, "IV header cut short");
+                    return Next::Done;
+                }
+                return Next::Proto(Proto::Data, body + iv);
             }
             Next::Proto(Proto::Llc, body)
         }
+        MGMT if !m.protected() => {
+            if let Some(bad) = check_mgmt(&cx.data()[..limit], body, m.subtype()) {
+                match bad {
+                    Bad::Short(msg) => cx.short(Proto::Wlan, msg),
+                    Bad::Malformed(msg) => cx.malformed(Proto::Wlan, msg),
+                }
+            }
+            Next::Done
+        }
         MGMT if m.protected() && body < limit => Next::Proto(Proto::Data, body),
         _ => Next::Done,
+    }
+}
+
+/// What is wrong with a management body.
+enum Bad {
+    Short(&'static str),
+    Malformed(&'static str),
+}
+
+/// Bytes of fixed fields before the tagged elements, by subtype (None:
+/// the body is not walked).
+fn fixed_len(subtype: u8) -> Option<usize> {
+    match subtype {
+        0 => Some(4),
+        1 | 3 => Some(6),
+        2 => Some(10),
+        4 => Some(0),
+        5 | 8 => Some(12),
+        11 => Some(6),
+        10 | 12 => Some(2),
+        _ => None,
+    }
+}
+
+/// Walks a management body as `fields` will: fixed fields, then elements
+/// that must fit, and RSN elements whose suite lists must fit.
+fn check_mgmt(d: &[u8], body: usize, subtype: u8) -> Option<Bad> {
+    let fixed = fixed_len(subtype)?;
+    if body + fixed > d.len() {
+        return Some(Bad::Short("management fixed fields cut short"));
+    }
+    if matches!(subtype, 10 | 11 | 12) {
+        return None;
+    }
+    let mut at = body + fixed;
+    for _ in 0..MAX_TAGS {
+        if at >= d.len() {
+            return None;
+        }
+        if at + 2 > d.len() {
+            return Some(Bad::Short("tagged element cut short"));
+        }
+        let (id, len) = (d[at], d[at + 1] as usize);
+        let Some(v) = d.get(at + 2..at + 2 + len) else {
+            return Some(Bad::Short("tagged element cut short"));
+        };
+        if id == 48 && !rsn_fits(v) {
+            return Some(Bad::Malformed("RSN suite list longer than its element"));
+        }
+        at += 2 + len;
+    }
+    None
+}
+
+/// Whether an RSN element's suite counts fit its length.
+fn rsn_fits(v: &[u8]) -> bool {
+    let Some(pc) = le16(v, 6) else {
+        return true;
+    };
+    let at = 8 + 4 * pc as usize;
+    if at > v.len() {
+        return false;
+    }
+    match le16(v, at) {
+        Some(ac) => at + 2 + 4 * ac as usize <= v.len(),
+        None => true,
     }
 }
 
@@ -241,6 +326,10 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         return;
     };
     out.layer("wlan", "IEEE 802.11", l.extent());
+    if m.version() != 0 {
+        // Other protocol versions (PV1) lay the header out differently.
+        return;
+    }
     let r = |a: usize, n: usize| o + a..o + a + n;
     let fc = u16::from_be_bytes([m.fc0, m.flags]);
     out.put(
@@ -251,9 +340,6 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     );
     out.put("wlan.fc", "Frame Control Field", Value::Hex(fc as u64, 4), r(0, 2));
     out.put("wlan.fc.version", "Version", Value::U(m.version() as u64), r(0, 1));
-    if m.version() != 0 {
-        return;
-    }
     out.put("wlan.fc.type", "Type", Value::U(m.ty() as u64), r(0, 1));
     out.put("wlan.fc.subtype", "Subtype", Value::U(m.subtype() as u64), r(0, 1));
     out.put("wlan.flags", "Flags", Value::Hex(m.flags as u64, 2), r(1, 1));
@@ -498,6 +584,10 @@ fn tags(d: &[u8], mut at: usize, out: &mut dyn FieldSink) {
             return;
         };
         element(id, v, s, out);
+        if id == 48 && !rsn_fits(v) {
+            // Wireshark stops at the overflowing suite list.
+            return;
+        }
         at = s + len;
     }
 }
