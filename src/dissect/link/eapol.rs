@@ -74,7 +74,11 @@ const KEY_INFO_BITS: [(&str, &str, u16); 10] = [
         "Encrypted Key Data",
         0x1000,
     ),
-    ("wlan_rsna_eapol.keydes.key_info.smk_message", "SMK Message", 0x2000),
+    (
+        "wlan_rsna_eapol.keydes.key_info.smk_message",
+        "SMK Message",
+        0x2000,
+    ),
     ("", "", 0),
 ];
 
@@ -115,7 +119,12 @@ fn key_fields(d: &[u8], b: usize, out: &mut dyn FieldSink) {
     let Some(&kt) = d.get(b) else {
         return;
     };
-    out.put("eapol.keydes.type", "Key Descriptor Type", Value::U(kt as u64), b..b + 1);
+    out.put(
+        "eapol.keydes.type",
+        "Key Descriptor Type",
+        Value::U(kt as u64),
+        b..b + 1,
+    );
     let r = |a: usize, n: usize| b + a..b + a + n;
     let bytes = |a: usize, n: usize| d.get(b + a..b + a + n);
     if kt == 1 {
@@ -123,12 +132,22 @@ fn key_fields(d: &[u8], b: usize, out: &mut dyn FieldSink) {
         let Some(kl) = be16(d, b + 1) else {
             return;
         };
-        out.put("eapol.keydes.key_len", "Key Length", Value::U(kl as u64), r(1, 2));
+        out.put(
+            "eapol.keydes.key_len",
+            "Key Length",
+            Value::U(kl as u64),
+            r(1, 2),
+        );
         let Some(rc) = bytes(3, 8) else {
             return;
         };
         let rc = u64::from_be_bytes(rc.try_into().unwrap_or_default());
-        out.put("eapol.keydes.replay_counter", "Replay Counter", Value::U(rc), r(3, 8));
+        out.put(
+            "eapol.keydes.replay_counter",
+            "Replay Counter",
+            Value::U(rc),
+            r(3, 8),
+        );
         let Some(iv) = bytes(11, 16) else {
             return;
         };
@@ -136,16 +155,41 @@ fn key_fields(d: &[u8], b: usize, out: &mut dyn FieldSink) {
         let Some(&ki) = d.get(b + 27) else {
             return;
         };
-        out.put("eapol.keydes.key_index", "Key Index", Value::Hex(ki as u64, 2), r(27, 1));
-        out.put("eapol.keydes.key_index.type", "Type", Value::Bool(ki & 0x80 != 0), r(27, 1));
-        out.put("eapol.keydes.key_index.number", "Number", Value::U((ki & 0x7f) as u64), r(27, 1));
+        out.put(
+            "eapol.keydes.key_index",
+            "Key Index",
+            Value::Hex(ki as u64, 2),
+            r(27, 1),
+        );
+        out.put(
+            "eapol.keydes.key_index.type",
+            "Type",
+            Value::Bool(ki & 0x80 != 0),
+            r(27, 1),
+        );
+        out.put(
+            "eapol.keydes.key_index.number",
+            "Number",
+            Value::U((ki & 0x7f) as u64),
+            r(27, 1),
+        );
         let Some(sig) = bytes(28, 16) else {
             return;
         };
-        out.put("eapol.keydes.key_signature", "Key Signature", Value::Bytes(sig), r(28, 16));
+        out.put(
+            "eapol.keydes.key_signature",
+            "Key Signature",
+            Value::Bytes(sig),
+            r(28, 16),
+        );
         let key = d.get(b + 44..).unwrap_or(&[]);
         if !key.is_empty() {
-            out.put("eapol.keydes.key", "Key", Value::Bytes(key), b + 44..d.len());
+            out.put(
+                "eapol.keydes.key",
+                "Key",
+                Value::Bytes(key),
+                b + 44..d.len(),
+            );
         }
         return;
     }
@@ -155,27 +199,47 @@ fn key_fields(d: &[u8], b: usize, out: &mut dyn FieldSink) {
     let Some(info) = be16(d, b + 1) else {
         return;
     };
-    let (Some(nonce), Some(data_len)) = (bytes(17, 32), be16(d, b + 93)) else {
+    let (Some(nonce), Some(data_len)) = (bytes(13, 32), be16(d, b + 93)) else {
         // Too short for the message number: the key information alone.
         key_info(info, r(1, 2), out);
         return;
     };
     let nr = msgnr(info, nonce.iter().all(|&x| x == 0), data_len);
-    out.put("wlan_rsna_eapol.keydes.msgnr", "Message number", Value::U(nr as u64), 0..0);
+    out.put(
+        "wlan_rsna_eapol.keydes.msgnr",
+        "Message number",
+        Value::U(nr as u64),
+        0..0,
+    );
     key_info(info, r(1, 2), out);
     if let Some(kl) = be16(d, b + 3) {
-        out.put("eapol.keydes.key_len", "Key Length", Value::U(kl as u64), r(3, 2));
+        out.put(
+            "eapol.keydes.key_len",
+            "Key Length",
+            Value::U(kl as u64),
+            r(3, 2),
+        );
     }
     if let Some(rc) = bytes(5, 8) {
         let rc = u64::from_be_bytes(rc.try_into().unwrap_or_default());
-        out.put("eapol.keydes.replay_counter", "Replay Counter", Value::U(rc), r(5, 8));
+        out.put(
+            "eapol.keydes.replay_counter",
+            "Replay Counter",
+            Value::U(rc),
+            r(5, 8),
+        );
     }
-    out.put("wlan_rsna_eapol.keydes.nonce", "WPA Key Nonce", Value::Bytes(nonce), r(17, 32));
+    out.put(
+        "wlan_rsna_eapol.keydes.nonce",
+        "WPA Key Nonce",
+        Value::Bytes(nonce),
+        r(13, 32),
+    );
     for (a, n, name, label) in [
-        (49, 16, "eapol.keydes.key_iv", "Key IV"),
-        (65, 8, "wlan_rsna_eapol.keydes.rsc", "WPA Key RSC"),
-        (73, 8, "wlan_rsna_eapol.keydes.id", "WPA Key ID"),
-        (81, 16, "wlan_rsna_eapol.keydes.mic", "WPA Key MIC"),
+        (45, 16, "eapol.keydes.key_iv", "Key IV"),
+        (61, 8, "wlan_rsna_eapol.keydes.rsc", "WPA Key RSC"),
+        (69, 8, "wlan_rsna_eapol.keydes.id", "WPA Key ID"),
+        (77, 16, "wlan_rsna_eapol.keydes.mic", "WPA Key MIC"),
     ] {
         if let Some(v) = bytes(a, n) {
             out.put(name, label, Value::Bytes(v), r(a, n));
@@ -191,7 +255,12 @@ fn key_fields(d: &[u8], b: usize, out: &mut dyn FieldSink) {
         let s = b + 95;
         let e = (s + data_len as usize).min(d.len());
         if s < e {
-            out.put("wlan_rsna_eapol.keydes.data", "WPA Key Data", Value::Bytes(&d[s..e]), s..e);
+            out.put(
+                "wlan_rsna_eapol.keydes.data",
+                "WPA Key Data",
+                Value::Bytes(&d[s..e]),
+                s..e,
+            );
         }
     }
 }
@@ -277,7 +346,7 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
             w.extend_from_slice(b"Key");
             let kt = d.get(b).copied();
             if let (Some(2 | 254), Some(info), Some(nonce), Some(dl)) =
-                (kt, be16(d, b + 1), d.get(b + 17..b + 49), be16(d, b + 93))
+                (kt, be16(d, b + 1), d.get(b + 13..b + 45), be16(d, b + 93))
             {
                 let nr = msgnr(info, nonce.iter().all(|&x| x == 0), dl);
                 if info & 0x8 != 0 {
@@ -313,22 +382,42 @@ pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
         f("eapol.keydes.key", Bytes, "Key"),
         f("wlan_rsna_eapol.keydes.msgnr", Uint, "Message number"),
         f("wlan_rsna_eapol.keydes.key_info", Uint, "Key Information"),
-        f("wlan_rsna_eapol.keydes.key_info.keydes_version", Uint, "Key Descriptor Version"),
+        f(
+            "wlan_rsna_eapol.keydes.key_info.keydes_version",
+            Uint,
+            "Key Descriptor Version",
+        ),
         f("wlan_rsna_eapol.keydes.key_info.key_type", Bool, "Key Type"),
-        f("wlan_rsna_eapol.keydes.key_info.key_index", Uint, "Key Index"),
+        f(
+            "wlan_rsna_eapol.keydes.key_info.key_index",
+            Uint,
+            "Key Index",
+        ),
         f("wlan_rsna_eapol.keydes.key_info.install", Bool, "Install"),
         f("wlan_rsna_eapol.keydes.key_info.key_ack", Bool, "Key ACK"),
         f("wlan_rsna_eapol.keydes.key_info.key_mic", Bool, "Key MIC"),
         f("wlan_rsna_eapol.keydes.key_info.secure", Bool, "Secure"),
         f("wlan_rsna_eapol.keydes.key_info.error", Bool, "Error"),
         f("wlan_rsna_eapol.keydes.key_info.request", Bool, "Request"),
-        f("wlan_rsna_eapol.keydes.key_info.encrypted_key_data", Bool, "Encrypted Key Data"),
-        f("wlan_rsna_eapol.keydes.key_info.smk_message", Bool, "SMK Message"),
+        f(
+            "wlan_rsna_eapol.keydes.key_info.encrypted_key_data",
+            Bool,
+            "Encrypted Key Data",
+        ),
+        f(
+            "wlan_rsna_eapol.keydes.key_info.smk_message",
+            Bool,
+            "SMK Message",
+        ),
         f("wlan_rsna_eapol.keydes.nonce", Bytes, "WPA Key Nonce"),
         f("wlan_rsna_eapol.keydes.rsc", Bytes, "WPA Key RSC"),
         f("wlan_rsna_eapol.keydes.id", Bytes, "WPA Key ID"),
         f("wlan_rsna_eapol.keydes.mic", Bytes, "WPA Key MIC"),
-        f("wlan_rsna_eapol.keydes.data_len", Uint, "WPA Key Data Length"),
+        f(
+            "wlan_rsna_eapol.keydes.data_len",
+            Uint,
+            "WPA Key Data Length",
+        ),
         f("wlan_rsna_eapol.keydes.data", Bytes, "WPA Key Data"),
     ]
 };

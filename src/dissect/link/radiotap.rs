@@ -218,6 +218,12 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
     if !cx.push(Proto::WlanRadio, end, end, cx.limit) {
         return Next::Done;
     }
+    if end >= cx.limit {
+        // No 802.11 bytes left: named anyway, as tshark does.
+        cx.push(Proto::Wlan, end, end, end);
+        cx.short(Proto::Wlan, "802.11 header missing");
+        return Next::Done;
+    }
     Next::Proto(Proto::Wlan, end)
 }
 
@@ -279,7 +285,11 @@ const CHAN_BITS: [(&str, &str, u16); 15] = [
     ("radiotap.channel.flags.gsm", "GSM (900MHz)", 0x1000),
     ("radiotap.channel.flags.sturbo", "Static Turbo", 0x2000),
     ("radiotap.channel.flags.half", "Half Rate Channel", 0x4000),
-    ("radiotap.channel.flags.quarter", "Quarter Rate Channel", 0x8000),
+    (
+        "radiotap.channel.flags.quarter",
+        "Quarter Rate Channel",
+        0x8000,
+    ),
 ];
 
 const MCS_KNOWN: [(&str, &str); 7] = [
@@ -336,10 +346,20 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     out.layer("radiotap", "Radiotap Header", l.header());
     let r = |a: usize, n: usize| a..a + n;
     if let Some(&v) = d.get(o) {
-        out.put("radiotap.version", "Header revision", Value::U(v as u64), r(o, 1));
+        out.put(
+            "radiotap.version",
+            "Header revision",
+            Value::U(v as u64),
+            r(o, 1),
+        );
     }
     if let Some(&v) = d.get(o + 1) {
-        out.put("radiotap.pad", "Header pad", Value::U(v as u64), r(o + 1, 1));
+        out.put(
+            "radiotap.pad",
+            "Header pad",
+            Value::U(v as u64),
+            r(o + 1, 1),
+        );
     }
     out.put(
         "radiotap.length",
@@ -370,7 +390,12 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         }
     }
     if let Some(v) = rt.tsft.and_then(|a| le64(d, a)) {
-        out.put("radiotap.mactime", "MAC timestamp", Value::U(v), r(rt.tsft.unwrap_or(0), 8));
+        out.put(
+            "radiotap.mactime",
+            "MAC timestamp",
+            Value::U(v),
+            r(rt.tsft.unwrap_or(0), 8),
+        );
     }
     if let Some(a) = rt.flags {
         let f = d[a];
@@ -423,7 +448,12 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     }
     if let Some(a) = rt.quality {
         let v = le16(d, a).unwrap_or(0);
-        out.put("radiotap.quality", "Signal Quality", Value::U(v as u64), r(a, 2));
+        out.put(
+            "radiotap.quality",
+            "Signal Quality",
+            Value::U(v as u64),
+            r(a, 2),
+        );
     }
     if let Some(a) = rt.txpower {
         out.put(
@@ -434,7 +464,12 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         );
     }
     for &a in &rt.antenna {
-        out.put("radiotap.antenna", "Antenna", Value::U(d[a] as u64), r(a, 1));
+        out.put(
+            "radiotap.antenna",
+            "Antenna",
+            Value::U(d[a] as u64),
+            r(a, 1),
+        );
     }
     if let Some(a) = rt.db_antsignal {
         out.put(
@@ -454,7 +489,12 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     }
     if let Some(a) = rt.rxflags {
         let v = le16(d, a).unwrap_or(0);
-        out.put("radiotap.rxflags", "RX flags", Value::Hex(v as u64, 4), r(a, 2));
+        out.put(
+            "radiotap.rxflags",
+            "RX flags",
+            Value::Hex(v as u64, 4),
+            r(a, 2),
+        );
         out.put(
             "radiotap.rxflags.badplcp",
             "Bad PLCP",
@@ -464,7 +504,12 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     }
     if let Some(a) = rt.txflags {
         let v = le16(d, a).unwrap_or(0);
-        out.put("radiotap.txflags", "TX flags", Value::Hex(v as u64, 4), r(a, 2));
+        out.put(
+            "radiotap.txflags",
+            "TX flags",
+            Value::Hex(v as u64, 4),
+            r(a, 2),
+        );
     }
     if let Some(a) = rt.data_retries {
         out.put(
@@ -476,30 +521,70 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     }
     if let Some(a) = rt.mcs {
         let (known, flags, index) = (d[a], d[a + 1], d[a + 2]);
-        out.put("radiotap.mcs.known", "Known MCS information", Value::Hex(known as u64, 2), r(a, 1));
+        out.put(
+            "radiotap.mcs.known",
+            "Known MCS information",
+            Value::Hex(known as u64, 2),
+            r(a, 1),
+        );
         for (i, (name, label)) in MCS_KNOWN.iter().enumerate() {
             out.put(name, label, Value::Bool(known & (1 << i) != 0), r(a, 1));
         }
         let f = r(a + 1, 1);
         if known & 0x1 != 0 {
-            out.put("radiotap.mcs.bw", "Bandwidth", Value::U((flags & 3) as u64), f.clone());
+            out.put(
+                "radiotap.mcs.bw",
+                "Bandwidth",
+                Value::U((flags & 3) as u64),
+                f.clone(),
+            );
         }
         if known & 0x4 != 0 {
-            out.put("radiotap.mcs.gi", "Guard interval", Value::U(((flags >> 2) & 1) as u64), f.clone());
+            out.put(
+                "radiotap.mcs.gi",
+                "Guard interval",
+                Value::U(((flags >> 2) & 1) as u64),
+                f.clone(),
+            );
         }
         if known & 0x8 != 0 {
-            out.put("radiotap.mcs.format", "HT format", Value::U(((flags >> 3) & 1) as u64), f.clone());
+            out.put(
+                "radiotap.mcs.format",
+                "HT format",
+                Value::U(((flags >> 3) & 1) as u64),
+                f.clone(),
+            );
         }
         if known & 0x10 != 0 {
-            out.put("radiotap.mcs.fec", "FEC type", Value::U(((flags >> 4) & 1) as u64), f.clone());
+            out.put(
+                "radiotap.mcs.fec",
+                "FEC type",
+                Value::U(((flags >> 4) & 1) as u64),
+                f.clone(),
+            );
         }
         if known & 0x20 != 0 {
-            out.put("radiotap.mcs.stbc", "STBC streams", Value::U(((flags >> 5) & 3) as u64), f);
+            out.put(
+                "radiotap.mcs.stbc",
+                "STBC streams",
+                Value::U(((flags >> 5) & 3) as u64),
+                f,
+            );
         }
         if known & 0x2 != 0 {
-            out.put("radiotap.mcs.index", "MCS index", Value::U(index as u64), r(a + 2, 1));
+            out.put(
+                "radiotap.mcs.index",
+                "MCS index",
+                Value::U(index as u64),
+                r(a + 2, 1),
+            );
             if let Some(rate) = mcs_rate(&d[a..a + 3]) {
-                out.put("radiotap.datarate", "Data rate (Mb/s)", Value::Float(rate), r(a, 3));
+                out.put(
+                    "radiotap.datarate",
+                    "Data rate (Mb/s)",
+                    Value::Float(rate),
+                    r(a, 3),
+                );
             }
         }
     }
@@ -537,12 +622,15 @@ pub fn radio_fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     }
 }
 
+/// An HT MCS: index, then bandwidth, short GI and STBC streams when known.
+pub type Mcs = (u8, Option<u8>, Option<bool>, Option<u8>);
+
 /// What a radio header says, in the units `wlan_radio` shows.
 #[derive(Default)]
 pub struct Summary {
     pub phy: Option<u32>,
     pub short_preamble: Option<bool>,
-    pub mcs: Option<(u8, Option<u8>, Option<bool>, Option<u8>)>,
+    pub mcs: Option<Mcs>,
     pub rate: Option<f64>,
     pub freq: Option<u32>,
     pub signal: Option<i64>,
@@ -557,37 +645,92 @@ impl Summary {
             out.put("wlan_radio.phy", "PHY type", Value::U(p as u64), g.clone());
         }
         if let Some(sp) = self.short_preamble {
-            out.put("wlan_radio.short_preamble", "Short preamble", Value::Bool(sp), g.clone());
+            out.put(
+                "wlan_radio.short_preamble",
+                "Short preamble",
+                Value::Bool(sp),
+                g.clone(),
+            );
         }
         if let Some((idx, bw, sgi, stbc)) = self.mcs {
-            out.put("wlan_radio.11n.mcs_index", "MCS index", Value::U(idx as u64), g.clone());
+            out.put(
+                "wlan_radio.11n.mcs_index",
+                "MCS index",
+                Value::U(idx as u64),
+                g.clone(),
+            );
             if let Some(bw) = bw {
-                out.put("wlan_radio.11n.bandwidth", "Bandwidth", Value::U(bw as u64), g.clone());
+                out.put(
+                    "wlan_radio.11n.bandwidth",
+                    "Bandwidth",
+                    Value::U(bw as u64),
+                    g.clone(),
+                );
             }
             if let Some(s) = sgi {
-                out.put("wlan_radio.11n.short_gi", "Short GI", Value::Bool(s), g.clone());
+                out.put(
+                    "wlan_radio.11n.short_gi",
+                    "Short GI",
+                    Value::Bool(s),
+                    g.clone(),
+                );
             }
             if let Some(s) = stbc {
-                out.put("wlan_radio.11n.stbc_streams", "Number of STBC streams", Value::U(s as u64), g.clone());
+                out.put(
+                    "wlan_radio.11n.stbc_streams",
+                    "Number of STBC streams",
+                    Value::U(s as u64),
+                    g.clone(),
+                );
             }
         }
         if let Some(r) = self.rate {
-            out.put("wlan_radio.data_rate", "Data rate", Value::Float(r), g.clone());
+            out.put(
+                "wlan_radio.data_rate",
+                "Data rate",
+                Value::Float(r),
+                g.clone(),
+            );
         }
         if let Some(f) = self.freq {
             if let Some(c) = channel_of(f) {
-                out.put("wlan_radio.channel", "Channel", Value::U(c as u64), g.clone());
+                out.put(
+                    "wlan_radio.channel",
+                    "Channel",
+                    Value::U(c as u64),
+                    g.clone(),
+                );
             }
-            out.put("wlan_radio.frequency", "Frequency", Value::U(f as u64), g.clone());
+            out.put(
+                "wlan_radio.frequency",
+                "Frequency",
+                Value::U(f as u64),
+                g.clone(),
+            );
         }
         if let Some(s) = self.signal {
-            out.put("wlan_radio.signal_dbm", "Signal strength (dBm)", Value::I(s), g.clone());
+            out.put(
+                "wlan_radio.signal_dbm",
+                "Signal strength (dBm)",
+                Value::I(s),
+                g.clone(),
+            );
         }
         if let Some(n) = self.noise {
-            out.put("wlan_radio.noise_dbm", "Noise level (dBm)", Value::I(n), g.clone());
+            out.put(
+                "wlan_radio.noise_dbm",
+                "Noise level (dBm)",
+                Value::I(n),
+                g.clone(),
+            );
         }
         if let (Some(s), Some(n)) = (self.signal, self.noise) {
-            out.put("wlan_radio.snr", "Signal/noise ratio (dB)", Value::I(s - n), g.clone());
+            out.put(
+                "wlan_radio.snr",
+                "Signal/noise ratio (dB)",
+                Value::I(s - n),
+                g.clone(),
+            );
         }
         if let Some(t) = self.tsf {
             out.put("wlan_radio.timestamp", "TSF timestamp", Value::U(t), g);
@@ -674,7 +817,11 @@ pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
         f("radiotap.present.dbm_antnoise", Bool, "dBm Antenna Noise"),
         f("radiotap.present.lock_quality", Bool, "Lock Quality"),
         f("radiotap.present.tx_attenuation", Bool, "TX Attenuation"),
-        f("radiotap.present.db_tx_attenuation", Bool, "dB TX Attenuation"),
+        f(
+            "radiotap.present.db_tx_attenuation",
+            Bool,
+            "dB TX Attenuation",
+        ),
         f("radiotap.present.dbm_tx_power", Bool, "dBm TX Power"),
         f("radiotap.present.antenna", Bool, "Antenna"),
         f("radiotap.present.db_antsignal", Bool, "dB Antenna Signal"),
@@ -712,17 +859,37 @@ pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
         f("radiotap.channel.flags.800mhz", Bool, "800 MHz spectrum"),
         f("radiotap.channel.flags.900mhz", Bool, "900 MHz spectrum"),
         f("radiotap.channel.flags.turbo", Bool, "Turbo"),
-        f("radiotap.channel.flags.cck", Bool, "Complementary Code Keying (CCK)"),
-        f("radiotap.channel.flags.ofdm", Bool, "Orthogonal Frequency-Division Multiplexing (OFDM)"),
+        f(
+            "radiotap.channel.flags.cck",
+            Bool,
+            "Complementary Code Keying (CCK)",
+        ),
+        f(
+            "radiotap.channel.flags.ofdm",
+            Bool,
+            "Orthogonal Frequency-Division Multiplexing (OFDM)",
+        ),
         f("radiotap.channel.flags.2ghz", Bool, "2 GHz spectrum"),
         f("radiotap.channel.flags.5ghz", Bool, "5 GHz spectrum"),
         f("radiotap.channel.flags.passive", Bool, "Passive"),
         f("radiotap.channel.flags.dynamic", Bool, "Dynamic CCK-OFDM"),
-        f("radiotap.channel.flags.gfsk", Bool, "Gaussian Frequency Shift Keying (GFSK)"),
+        f(
+            "radiotap.channel.flags.gfsk",
+            Bool,
+            "Gaussian Frequency Shift Keying (GFSK)",
+        ),
         f("radiotap.channel.flags.gsm", Bool, "GSM (900MHz)"),
         f("radiotap.channel.flags.sturbo", Bool, "Static Turbo"),
-        f("radiotap.channel.flags.half", Bool, "Half Rate Channel (10MHz Channel Width)"),
-        f("radiotap.channel.flags.quarter", Bool, "Quarter Rate Channel (5MHz Channel Width)"),
+        f(
+            "radiotap.channel.flags.half",
+            Bool,
+            "Half Rate Channel (10MHz Channel Width)",
+        ),
+        f(
+            "radiotap.channel.flags.quarter",
+            Bool,
+            "Quarter Rate Channel (5MHz Channel Width)",
+        ),
         f("radiotap.dbm_antsignal", Int, "Antenna signal"),
         f("radiotap.dbm_antnoise", Int, "Antenna noise"),
         f("radiotap.quality", Uint, "Signal Quality"),
@@ -759,7 +926,11 @@ pub const RADIO_FIELDS: &[crate::dissect::decl::FieldDef] = {
         f("wlan_radio.11n.mcs_index", Uint, "MCS index"),
         f("wlan_radio.11n.bandwidth", Uint, "Bandwidth"),
         f("wlan_radio.11n.short_gi", Bool, "Short GI"),
-        f("wlan_radio.11n.stbc_streams", Uint, "Number of STBC streams"),
+        f(
+            "wlan_radio.11n.stbc_streams",
+            Uint,
+            "Number of STBC streams",
+        ),
         f("wlan_radio.data_rate", Float, "Data rate"),
         f("wlan_radio.channel", Uint, "Channel"),
         f("wlan_radio.frequency", Uint, "Frequency"),

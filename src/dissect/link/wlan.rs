@@ -216,7 +216,7 @@ fn check_mgmt(d: &[u8], body: usize, subtype: u8) -> Option<Bad> {
     if body + fixed > d.len() {
         return Some(Bad::Short("management fixed fields cut short"));
     }
-    if matches!(subtype, 10 | 11 | 12) {
+    if matches!(subtype, 10..=12) {
         return None;
     }
     let mut at = body + fixed;
@@ -239,8 +239,15 @@ fn check_mgmt(d: &[u8], body: usize, subtype: u8) -> Option<Bad> {
     None
 }
 
-/// Whether an RSN element's suite counts fit its length.
+/// Whether an RSN element can be read: Wireshark flags suite counts that
+/// overrun the element and reads on, but an element too short for its
+/// fixed parts (14 bytes) then throws and ends the frame's dissection.
 fn rsn_fits(v: &[u8]) -> bool {
+    rsn_counts_fit(v) || v.len() >= 14
+}
+
+/// Whether an RSN element's suite counts fit its length.
+fn rsn_counts_fit(v: &[u8]) -> bool {
     let Some(pc) = le16(v, 6) else {
         return true;
     };
@@ -338,12 +345,37 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         Value::Hex(m.type_subtype() as u64, 4),
         r(0, 1),
     );
-    out.put("wlan.fc", "Frame Control Field", Value::Hex(fc as u64, 4), r(0, 2));
-    out.put("wlan.fc.version", "Version", Value::U(m.version() as u64), r(0, 1));
+    out.put(
+        "wlan.fc",
+        "Frame Control Field",
+        Value::Hex(fc as u64, 4),
+        r(0, 2),
+    );
+    out.put(
+        "wlan.fc.version",
+        "Version",
+        Value::U(m.version() as u64),
+        r(0, 1),
+    );
     out.put("wlan.fc.type", "Type", Value::U(m.ty() as u64), r(0, 1));
-    out.put("wlan.fc.subtype", "Subtype", Value::U(m.subtype() as u64), r(0, 1));
-    out.put("wlan.flags", "Flags", Value::Hex(m.flags as u64, 2), r(1, 1));
-    out.put("wlan.fc.ds", "DS status", Value::Hex((m.flags & 3) as u64, 2), r(1, 1));
+    out.put(
+        "wlan.fc.subtype",
+        "Subtype",
+        Value::U(m.subtype() as u64),
+        r(0, 1),
+    );
+    out.put(
+        "wlan.flags",
+        "Flags",
+        Value::Hex(m.flags as u64, 2),
+        r(1, 1),
+    );
+    out.put(
+        "wlan.fc.ds",
+        "DS status",
+        Value::Hex((m.flags & 3) as u64, 2),
+        r(1, 1),
+    );
     for (i, (name, label)) in FC_BITS.iter().enumerate() {
         out.put(name, label, Value::Bool(m.flags & (1 << i) != 0), r(1, 1));
     }
@@ -351,9 +383,19 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         return;
     };
     if dur & 0x8000 == 0 {
-        out.put("wlan.duration", "Duration", Value::U((dur & 0x7fff) as u64), r(2, 2));
+        out.put(
+            "wlan.duration",
+            "Duration",
+            Value::U((dur & 0x7fff) as u64),
+            r(2, 2),
+        );
     } else if m.ty() == CTRL && m.subtype() == 10 {
-        out.put("wlan.aid", "Association ID", Value::U((dur & 0x3fff) as u64), r(2, 2));
+        out.put(
+            "wlan.aid",
+            "Association ID",
+            Value::U((dur & 0x3fff) as u64),
+            r(2, 2),
+        );
     }
     let names = addr_names(&m);
     let mut macs: [Option<[u8; 6]>; 4] = [None; 4];
@@ -383,27 +425,72 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     }
     for (i, a) in macs.iter().enumerate() {
         if let Some(a) = a {
-            out.put("wlan.addr", "Hardware address", Value::Mac(*a), r(4 + 6 * i, 6));
+            out.put(
+                "wlan.addr",
+                "Hardware address",
+                Value::Mac(*a),
+                r(4 + 6 * i, 6),
+            );
         }
     }
     if m.seq {
         if let Some(sc) = le16(b, 22) {
-            out.put("wlan.frag", "Fragment number", Value::U((sc & 0xf) as u64), r(22, 2));
-            out.put("wlan.seq", "Sequence number", Value::U((sc >> 4) as u64), r(22, 2));
+            out.put(
+                "wlan.frag",
+                "Fragment number",
+                Value::U((sc & 0xf) as u64),
+                r(22, 2),
+            );
+            out.put(
+                "wlan.seq",
+                "Sequence number",
+                Value::U((sc >> 4) as u64),
+                r(22, 2),
+            );
         }
     }
     if let Some(q) = m.qos.and_then(|q| le16(b, q).map(|v| (q, v))) {
         let (at, v) = q;
         let rr = r(at, 2);
-        out.put("wlan.qos", "Qos Control", Value::Hex(v as u64, 4), rr.clone());
-        out.put("wlan.qos.tid", "TID", Value::U((v & 0xf) as u64), rr.clone());
-        out.put("wlan.qos.priority", "Priority", Value::U((v & 7) as u64), rr.clone());
+        out.put(
+            "wlan.qos",
+            "Qos Control",
+            Value::Hex(v as u64, 4),
+            rr.clone(),
+        );
+        out.put(
+            "wlan.qos.tid",
+            "TID",
+            Value::U((v & 0xf) as u64),
+            rr.clone(),
+        );
+        out.put(
+            "wlan.qos.priority",
+            "Priority",
+            Value::U((v & 7) as u64),
+            rr.clone(),
+        );
         if m.fromds() {
-            out.put("wlan.qos.eosp", "EOSP", Value::Bool(v & 0x10 != 0), rr.clone());
+            out.put(
+                "wlan.qos.eosp",
+                "EOSP",
+                Value::Bool(v & 0x10 != 0),
+                rr.clone(),
+            );
         } else {
-            out.put("wlan.qos.bit4", "QoS bit 4", Value::Bool(v & 0x10 != 0), rr.clone());
+            out.put(
+                "wlan.qos.bit4",
+                "QoS bit 4",
+                Value::Bool(v & 0x10 != 0),
+                rr.clone(),
+            );
         }
-        out.put("wlan.qos.ack", "Ack Policy", Value::Hex(((v >> 5) & 3) as u64, 4), rr.clone());
+        out.put(
+            "wlan.qos.ack",
+            "Ack Policy",
+            Value::Hex(((v >> 5) & 3) as u64, 4),
+            rr.clone(),
+        );
         out.put(
             "wlan.qos.amsdupresent",
             "Payload Type",
@@ -414,7 +501,12 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     if let Some(at) = m.htc {
         if let Some(v) = le32(b, at) {
             let rr = r(at, 4);
-            out.put("wlan.htc", "HT Control (+HTC)", Value::Hex(v as u64, 8), rr.clone());
+            out.put(
+                "wlan.htc",
+                "HT Control (+HTC)",
+                Value::Hex(v as u64, 8),
+                rr.clone(),
+            );
             out.put("wlan.htc.vht", "VHT", Value::Bool(v & 1 != 0), rr.clone());
             out.put("wlan.htc.he", "HE", Value::Bool(v & 2 != 0), rr);
         }
@@ -427,7 +519,12 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     };
     if fcs {
         if let Some(v) = le32(d, end) {
-            out.put("wlan.fcs", "Frame check sequence", Value::Hex(v as u64, 8), end..end + 4);
+            out.put(
+                "wlan.fcs",
+                "Frame check sequence",
+                Value::Hex(v as u64, 8),
+                end..end + 4,
+            );
             out.put("wlan.fcs.status", "FCS Status", Value::U(2), 0..0);
         }
     }
@@ -440,14 +537,38 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         DATA if m.protected() && m.subtype() & 4 == 0 => protected_fields(d, body, out),
         CTRL if matches!(m.subtype(), 8 | 9) => {
             if let Some(v) = le16(d, body) {
-                let name = if m.subtype() == 9 { "wlan.ba.control" } else { "wlan.bar.control" };
-                out.put(name, "Block Ack Control", Value::Hex(v as u64, 4), body..body + 2);
+                let name = if m.subtype() == 9 {
+                    "wlan.ba.control"
+                } else {
+                    "wlan.bar.control"
+                };
+                out.put(
+                    name,
+                    "Block Ack Control",
+                    Value::Hex(v as u64, 4),
+                    body..body + 2,
+                );
             }
             if let Some(v) = le16(d, body + 2) {
                 let rr = body + 2..body + 4;
-                out.put("wlan.fixed.ssc", "Block Ack Starting Sequence Control", Value::Hex(v as u64, 4), rr.clone());
-                out.put("wlan.fixed.ssc.fragment", "Fragment", Value::U((v & 0xf) as u64), rr.clone());
-                out.put("wlan.fixed.ssc.sequence", "Starting Sequence Number", Value::U((v >> 4) as u64), rr);
+                out.put(
+                    "wlan.fixed.ssc",
+                    "Block Ack Starting Sequence Control",
+                    Value::Hex(v as u64, 4),
+                    rr.clone(),
+                );
+                out.put(
+                    "wlan.fixed.ssc.fragment",
+                    "Fragment",
+                    Value::U((v & 0xf) as u64),
+                    rr.clone(),
+                );
+                out.put(
+                    "wlan.fixed.ssc.sequence",
+                    "Starting Sequence Number",
+                    Value::U((v >> 4) as u64),
+                    rr,
+                );
             }
         }
         _ => {}
@@ -471,28 +592,68 @@ fn protected_fields(d: &[u8], at: usize, out: &mut dyn FieldSink) {
         for b in pn {
             s.push_str(&format!("{b:02x}"));
         }
-        out.put("wlan.ccmp.extiv", "CCMP Ext. Initialization Vector", Value::Str(&s), at..at + 8);
+        out.put(
+            "wlan.ccmp.extiv",
+            "CCMP Ext. Initialization Vector",
+            Value::Str(&s),
+            at..at + 8,
+        );
     } else {
         let v = u32::from_be_bytes([0, iv[0], iv[1], iv[2]]);
-        out.put("wlan.wep.iv", "Initialization Vector", Value::Hex(v as u64, 6), at..at + 3);
+        out.put(
+            "wlan.wep.iv",
+            "Initialization Vector",
+            Value::Hex(v as u64, 6),
+            at..at + 3,
+        );
     }
-    out.put("wlan.wep.key", "Key Index", Value::U(key as u64), at + 3..at + 4);
+    out.put(
+        "wlan.wep.key",
+        "Key Index",
+        Value::U(key as u64),
+        at + 3..at + 4,
+    );
 }
 
 fn put_cap(d: &[u8], at: usize, out: &mut dyn FieldSink) -> Option<()> {
     let v = le16(d, at)?;
     let rr = at..at + 2;
-    out.put("wlan.fixed.capabilities", "Capabilities Information", Value::Hex(v as u64, 4), rr.clone());
+    out.put(
+        "wlan.fixed.capabilities",
+        "Capabilities Information",
+        Value::Hex(v as u64, 4),
+        rr.clone(),
+    );
     for (name, label, mask) in [
         ("wlan.fixed.capabilities.ess", "ESS capabilities", 0x1u16),
         ("wlan.fixed.capabilities.ibss", "IBSS status", 0x2),
         ("wlan.fixed.capabilities.privacy", "Privacy", 0x10),
-        ("wlan.fixed.capabilities.short_preamble", "Short Preamble", 0x20),
-        ("wlan.fixed.capabilities.spec_man", "Spectrum Management", 0x100),
+        (
+            "wlan.fixed.capabilities.short_preamble",
+            "Short Preamble",
+            0x20,
+        ),
+        (
+            "wlan.fixed.capabilities.spec_man",
+            "Spectrum Management",
+            0x100,
+        ),
         ("wlan.fixed.capabilities.qos", "QoS", 0x200),
-        ("wlan.fixed.capabilities.short_slot_time", "Short Slot Time", 0x400),
-        ("wlan.fixed.capabilities.apsd", "Automatic Power Save Delivery", 0x800),
-        ("wlan.fixed.capabilities.radio_measurement", "Radio Measurement", 0x1000),
+        (
+            "wlan.fixed.capabilities.short_slot_time",
+            "Short Slot Time",
+            0x400,
+        ),
+        (
+            "wlan.fixed.capabilities.apsd",
+            "Automatic Power Save Delivery",
+            0x800,
+        ),
+        (
+            "wlan.fixed.capabilities.radio_measurement",
+            "Radio Measurement",
+            0x1000,
+        ),
         ("wlan.fixed.capabilities.epd", "EPD", 0x2000),
     ] {
         out.put(name, label, Value::Bool(v & mask != 0), rr.clone());
@@ -500,7 +661,13 @@ fn put_cap(d: &[u8], at: usize, out: &mut dyn FieldSink) -> Option<()> {
     Some(())
 }
 
-fn put_hex16(d: &[u8], at: usize, name: &'static str, label: &'static str, out: &mut dyn FieldSink) -> Option<()> {
+fn put_hex16(
+    d: &[u8],
+    at: usize,
+    name: &'static str,
+    label: &'static str,
+    out: &mut dyn FieldSink,
+) -> Option<()> {
     let v = le16(d, at)?;
     out.put(name, label, Value::Hex(v as u64, 4), at..at + 2);
     Some(())
@@ -518,7 +685,12 @@ fn mgmt_fields(d: &[u8], body: usize, end: usize, subtype: u8, out: &mut dyn Fie
                 at += 4;
                 if subtype == 2 {
                     let a = mac_at(d, at)?;
-                    out.put("wlan.fixed.current_ap", "Current AP", Value::Mac(a), at..at + 6);
+                    out.put(
+                        "wlan.fixed.current_ap",
+                        "Current AP",
+                        Value::Mac(a),
+                        at..at + 6,
+                    );
                     at += 6;
                 }
             }
@@ -526,14 +698,29 @@ fn mgmt_fields(d: &[u8], body: usize, end: usize, subtype: u8, out: &mut dyn Fie
                 put_cap(d, at, out)?;
                 put_hex16(d, at + 2, "wlan.fixed.status_code", "Status code", out)?;
                 let aid = le16(d, at + 4)?;
-                out.put("wlan.fixed.aid", "Association ID", Value::Hex((aid & 0x3fff) as u64, 4), at + 4..at + 6);
+                out.put(
+                    "wlan.fixed.aid",
+                    "Association ID",
+                    Value::Hex((aid & 0x3fff) as u64, 4),
+                    at + 4..at + 6,
+                );
                 at += 6;
             }
             5 | 8 => {
                 let ts = u64::from_le_bytes(d.get(at..at + 8)?.try_into().ok()?);
-                out.put("wlan.fixed.timestamp", "Timestamp", Value::U(ts), at..at + 8);
+                out.put(
+                    "wlan.fixed.timestamp",
+                    "Timestamp",
+                    Value::U(ts),
+                    at..at + 8,
+                );
                 let bi = le16(d, at + 8)?;
-                out.put("wlan.fixed.beacon", "Beacon Interval", Value::U(bi as u64), at + 8..at + 10);
+                out.put(
+                    "wlan.fixed.beacon",
+                    "Beacon Interval",
+                    Value::U(bi as u64),
+                    at + 8..at + 10,
+                );
                 put_cap(d, at + 10, out)?;
                 at += 12;
             }
@@ -543,14 +730,24 @@ fn mgmt_fields(d: &[u8], body: usize, end: usize, subtype: u8, out: &mut dyn Fie
             }
             11 => {
                 let alg = le16(d, at)?;
-                out.put("wlan.fixed.auth.alg", "Authentication Algorithm", Value::U(alg as u64), at..at + 2);
+                out.put(
+                    "wlan.fixed.auth.alg",
+                    "Authentication Algorithm",
+                    Value::U(alg as u64),
+                    at..at + 2,
+                );
                 put_hex16(d, at + 2, "wlan.fixed.auth_seq", "Authentication SEQ", out)?;
                 put_hex16(d, at + 4, "wlan.fixed.status_code", "Status code", out)?;
                 at += 6;
             }
             13 | 14 => {
                 let c = *d.get(at)?;
-                out.put("wlan.fixed.category_code", "Category code", Value::U(c as u64), at..at + 1);
+                out.put(
+                    "wlan.fixed.category_code",
+                    "Category code",
+                    Value::U(c as u64),
+                    at..at + 1,
+                );
                 // Action bodies vary by category; their elements are not walked.
                 return None;
             }
@@ -577,8 +774,18 @@ fn tags(d: &[u8], mut at: usize, out: &mut dyn FieldSink) {
             return;
         }
         let (id, len) = (d[at], d[at + 1] as usize);
-        out.put("wlan.tag.number", "Tag Number", Value::U(id as u64), at..at + 1);
-        out.put("wlan.tag.length", "Tag length", Value::U(len as u64), at + 1..at + 2);
+        out.put(
+            "wlan.tag.number",
+            "Tag Number",
+            Value::U(id as u64),
+            at..at + 1,
+        );
+        out.put(
+            "wlan.tag.length",
+            "Tag length",
+            Value::U(len as u64),
+            at + 1..at + 2,
+        );
         let s = at + 2;
         let Some(v) = d.get(s..s + len) else {
             return;
@@ -598,42 +805,122 @@ fn element(id: u8, v: &[u8], s: usize, out: &mut dyn FieldSink) {
         0 if !v.is_empty() => out.put("wlan.ssid", "SSID", Value::Bytes(v), r(0, v.len())),
         1 => rates(v, s, "wlan.supported_rates", out),
         50 => rates(v, s, "wlan.extended_supported_rates", out),
-        3 if v.len() == 1 => {
-            out.put("wlan.ds.current_channel", "Current Channel", Value::U(v[0] as u64), r(0, 1))
-        }
+        3 if v.len() == 1 => out.put(
+            "wlan.ds.current_channel",
+            "Current Channel",
+            Value::U(v[0] as u64),
+            r(0, 1),
+        ),
         5 if v.len() >= 2 => {
-            out.put("wlan.tim.dtim_count", "DTIM count", Value::U(v[0] as u64), r(0, 1));
-            out.put("wlan.tim.dtim_period", "DTIM period", Value::U(v[1] as u64), r(1, 1));
+            out.put(
+                "wlan.tim.dtim_count",
+                "DTIM count",
+                Value::U(v[0] as u64),
+                r(0, 1),
+            );
+            out.put(
+                "wlan.tim.dtim_period",
+                "DTIM period",
+                Value::U(v[1] as u64),
+                r(1, 1),
+            );
         }
         48 => rsn(v, s, out),
         45 if v.len() >= 3 => {
             let c = u16::from_le_bytes([v[0], v[1]]);
             let rr = r(0, 2);
-            out.put("wlan.ht.capabilities", "HT Capabilities Info", Value::Hex(c as u64, 4), rr.clone());
+            out.put(
+                "wlan.ht.capabilities",
+                "HT Capabilities Info",
+                Value::Hex(c as u64, 4),
+                rr.clone(),
+            );
             for (name, label, mask) in [
-                ("wlan.ht.capabilities.ldpccoding", "HT LDPC coding capability", 0x1u16),
-                ("wlan.ht.capabilities.width", "HT Support channel width", 0x2),
+                (
+                    "wlan.ht.capabilities.ldpccoding",
+                    "HT LDPC coding capability",
+                    0x1u16,
+                ),
+                (
+                    "wlan.ht.capabilities.width",
+                    "HT Support channel width",
+                    0x2,
+                ),
                 ("wlan.ht.capabilities.green", "HT Green Field", 0x10),
-                ("wlan.ht.capabilities.short20", "HT Short GI for 20MHz", 0x20),
-                ("wlan.ht.capabilities.short40", "HT Short GI for 40MHz", 0x40),
+                (
+                    "wlan.ht.capabilities.short20",
+                    "HT Short GI for 20MHz",
+                    0x20,
+                ),
+                (
+                    "wlan.ht.capabilities.short40",
+                    "HT Short GI for 40MHz",
+                    0x40,
+                ),
                 ("wlan.ht.capabilities.txstbc", "HT Tx STBC", 0x80),
-                ("wlan.ht.capabilities.delayedblockack", "HT Delayed Block ACK", 0x400),
+                (
+                    "wlan.ht.capabilities.delayedblockack",
+                    "HT Delayed Block ACK",
+                    0x400,
+                ),
                 ("wlan.ht.capabilities.amsdu", "HT Max A-MSDU length", 0x800),
-                ("wlan.ht.capabilities.dsscck", "HT DSSS/CCK mode in 40MHz", 0x1000),
+                (
+                    "wlan.ht.capabilities.dsscck",
+                    "HT DSSS/CCK mode in 40MHz",
+                    0x1000,
+                ),
                 ("wlan.ht.capabilities.psmp", "HT PSMP Support", 0x2000),
-                ("wlan.ht.capabilities.40mhzintolerant", "HT Forty MHz Intolerant", 0x4000),
-                ("wlan.ht.capabilities.lsig", "HT L-SIG TXOP Protection support", 0x8000),
+                (
+                    "wlan.ht.capabilities.40mhzintolerant",
+                    "HT Forty MHz Intolerant",
+                    0x4000,
+                ),
+                (
+                    "wlan.ht.capabilities.lsig",
+                    "HT L-SIG TXOP Protection support",
+                    0x8000,
+                ),
             ] {
                 out.put(name, label, Value::Bool(c & mask != 0), rr.clone());
             }
-            out.put("wlan.ht.capabilities.sm", "HT SM Power Save", Value::Hex(((c >> 2) & 3) as u64, 4), rr.clone());
-            out.put("wlan.ht.capabilities.rxstbc", "HT Rx STBC", Value::Hex(((c >> 8) & 3) as u64, 4), rr);
+            out.put(
+                "wlan.ht.capabilities.sm",
+                "HT SM Power Save",
+                Value::Hex(((c >> 2) & 3) as u64, 4),
+                rr.clone(),
+            );
+            out.put(
+                "wlan.ht.capabilities.rxstbc",
+                "HT Rx STBC",
+                Value::Hex(((c >> 8) & 3) as u64, 4),
+                rr,
+            );
             let a = v[2];
             let ra = r(2, 1);
-            out.put("wlan.ht.ampduparam", "A-MPDU Parameters", Value::Hex(a as u64, 2), ra.clone());
-            out.put("wlan.ht.ampduparam.maxlength", "Maximum Rx A-MPDU Length", Value::Hex((a & 3) as u64, 2), ra.clone());
-            out.put("wlan.ht.ampduparam.mpdudensity", "MPDU Density", Value::Hex(((a >> 2) & 7) as u64, 2), ra.clone());
-            out.put("wlan.ht.ampduparam.reserved", "Reserved", Value::Hex((a >> 5) as u64, 2), ra);
+            out.put(
+                "wlan.ht.ampduparam",
+                "A-MPDU Parameters",
+                Value::Hex(a as u64, 2),
+                ra.clone(),
+            );
+            out.put(
+                "wlan.ht.ampduparam.maxlength",
+                "Maximum Rx A-MPDU Length",
+                Value::Hex((a & 3) as u64, 2),
+                ra.clone(),
+            );
+            out.put(
+                "wlan.ht.ampduparam.mpdudensity",
+                "MPDU Density",
+                Value::Hex(((a >> 2) & 7) as u64, 2),
+                ra.clone(),
+            );
+            out.put(
+                "wlan.ht.ampduparam.reserved",
+                "Reserved",
+                Value::Hex((a >> 5) as u64, 2),
+                ra,
+            );
         }
         61 if !v.is_empty() => out.put(
             "wlan.ht.info.primarychannel",
@@ -643,14 +930,39 @@ fn element(id: u8, v: &[u8], s: usize, out: &mut dyn FieldSink) {
         ),
         191 if v.len() >= 4 => {
             let c = u32::from_le_bytes([v[0], v[1], v[2], v[3]]);
-            out.put("wlan.vht.capabilities", "VHT Capabilities Info", Value::Hex(c as u64, 8), r(0, 4));
+            out.put(
+                "wlan.vht.capabilities",
+                "VHT Capabilities Info",
+                Value::Hex(c as u64, 8),
+                r(0, 4),
+            );
         }
         192 if v.len() >= 5 => {
-            out.put("wlan.vht.op.channelwidth", "Channel Width", Value::U(v[0] as u64), r(0, 1));
-            out.put("wlan.vht.op.channelcenter0", "Channel Center Segment 0", Value::U(v[1] as u64), r(1, 1));
-            out.put("wlan.vht.op.channelcenter1", "Channel Center Segment 1", Value::U(v[2] as u64), r(2, 1));
+            out.put(
+                "wlan.vht.op.channelwidth",
+                "Channel Width",
+                Value::U(v[0] as u64),
+                r(0, 1),
+            );
+            out.put(
+                "wlan.vht.op.channelcenter0",
+                "Channel Center Segment 0",
+                Value::U(v[1] as u64),
+                r(1, 1),
+            );
+            out.put(
+                "wlan.vht.op.channelcenter1",
+                "Channel Center Segment 1",
+                Value::U(v[2] as u64),
+                r(2, 1),
+            );
             let m = u16::from_le_bytes([v[3], v[4]]);
-            out.put("wlan.vht.op.basicmcsmap", "Basic MCS Map", Value::Hex(m as u64, 4), r(3, 2));
+            out.put(
+                "wlan.vht.op.basicmcsmap",
+                "Basic MCS Map",
+                Value::Hex(m as u64, 4),
+                r(3, 2),
+            );
         }
         114 => {
             if let Ok(id) = std::str::from_utf8(v) {
@@ -662,7 +974,12 @@ fn element(id: u8, v: &[u8], s: usize, out: &mut dyn FieldSink) {
         221 if v.len() >= 4 => {
             let oui = u32::from_be_bytes([0, v[0], v[1], v[2]]);
             out.put("wlan.tag.oui", "OUI", Value::U(oui as u64), r(0, 3));
-            out.put("wlan.tag.vendor.oui.type", "Vendor Specific OUI Type", Value::U(v[3] as u64), r(3, 1));
+            out.put(
+                "wlan.tag.vendor.oui.type",
+                "Vendor Specific OUI Type",
+                Value::U(v[3] as u64),
+                r(3, 1),
+            );
         }
         _ => {}
     }
@@ -674,37 +991,72 @@ fn rsn(v: &[u8], s: usize, out: &mut dyn FieldSink) {
     let Some(ver) = le16(v, 0) else {
         return;
     };
-    out.put("wlan.rsn.version", "RSN Version", Value::U(ver as u64), r(0, 2));
+    out.put(
+        "wlan.rsn.version",
+        "RSN Version",
+        Value::U(ver as u64),
+        r(0, 2),
+    );
     let Some(g) = v.get(2..6) else {
         return;
     };
-    out.put("wlan.rsn.gcs.type", "Group Cipher Suite type", Value::U(g[3] as u64), r(5, 1));
+    out.put(
+        "wlan.rsn.gcs.type",
+        "Group Cipher Suite type",
+        Value::U(g[3] as u64),
+        r(5, 1),
+    );
     let Some(pc) = le16(v, 6) else {
         return;
     };
-    out.put("wlan.rsn.pcs.count", "Pairwise Cipher Suite Count", Value::U(pc as u64), r(6, 2));
+    out.put(
+        "wlan.rsn.pcs.count",
+        "Pairwise Cipher Suite Count",
+        Value::U(pc as u64),
+        r(6, 2),
+    );
     let mut at = 8;
     for _ in 0..pc {
         let Some(x) = v.get(at..at + 4) else {
             return;
         };
-        out.put("wlan.rsn.pcs.type", "Pairwise Cipher Suite type", Value::U(x[3] as u64), r(at + 3, 1));
+        out.put(
+            "wlan.rsn.pcs.type",
+            "Pairwise Cipher Suite type",
+            Value::U(x[3] as u64),
+            r(at + 3, 1),
+        );
         at += 4;
     }
     let Some(ac) = le16(v, at) else {
         return;
     };
-    out.put("wlan.rsn.akms.count", "Auth Key Management (AKM) Suite Count", Value::U(ac as u64), r(at, 2));
+    out.put(
+        "wlan.rsn.akms.count",
+        "Auth Key Management (AKM) Suite Count",
+        Value::U(ac as u64),
+        r(at, 2),
+    );
     at += 2;
     for _ in 0..ac {
         let Some(x) = v.get(at..at + 4) else {
             return;
         };
-        out.put("wlan.rsn.akms.type", "Auth Key Management (AKM) type", Value::U(x[3] as u64), r(at + 3, 1));
+        out.put(
+            "wlan.rsn.akms.type",
+            "Auth Key Management (AKM) type",
+            Value::U(x[3] as u64),
+            r(at + 3, 1),
+        );
         at += 4;
     }
     if let Some(c) = le16(v, at) {
-        out.put("wlan.rsn.capabilities", "RSN Capabilities", Value::Hex(c as u64, 4), r(at, 2));
+        out.put(
+            "wlan.rsn.capabilities",
+            "RSN Capabilities",
+            Value::Hex(c as u64, 4),
+            r(at, 2),
+        );
     }
 }
 
@@ -810,7 +1162,10 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
                 break;
             }
             let (id, len) = (d[at], d[at + 1] as usize);
-            let Some(v) = d.get(at + 2..(at + 2 + len).min(end)).filter(|v| v.len() == len) else {
+            let Some(v) = d
+                .get(at + 2..(at + 2 + len).min(end))
+                .filter(|v| v.len() == len)
+            else {
                 break;
             };
             if id == 0 {
@@ -839,7 +1194,11 @@ pub fn pair(pkt: &Packet<'_>, l: &Layer) -> Option<([u8; 6], [u8; 6])> {
         return None;
     }
     let ra = mac_at(b, 4)?;
-    let ta = if m.addrs >= 2 { mac_at(b, 10)? } else { return None };
+    let ta = if m.addrs >= 2 {
+        mac_at(b, 10)?
+    } else {
+        return None;
+    };
     Some((ta, ra))
 }
 
@@ -889,19 +1248,43 @@ pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
         f("wlan.wep.key", Uint, "Key Index"),
         f("wlan.ba.control", Uint, "Block Ack Control"),
         f("wlan.bar.control", Uint, "Block Ack Request Control"),
-        f("wlan.fixed.ssc", Uint, "Block Ack Starting Sequence Control (SSC)"),
+        f(
+            "wlan.fixed.ssc",
+            Uint,
+            "Block Ack Starting Sequence Control (SSC)",
+        ),
         f("wlan.fixed.ssc.fragment", Uint, "Fragment"),
         f("wlan.fixed.ssc.sequence", Uint, "Starting Sequence Number"),
         f("wlan.fixed.capabilities", Uint, "Capabilities Information"),
         f("wlan.fixed.capabilities.ess", Bool, "ESS capabilities"),
         f("wlan.fixed.capabilities.ibss", Bool, "IBSS status"),
         f("wlan.fixed.capabilities.privacy", Bool, "Privacy"),
-        f("wlan.fixed.capabilities.short_preamble", Bool, "Short Preamble"),
-        f("wlan.fixed.capabilities.spec_man", Bool, "Spectrum Management"),
+        f(
+            "wlan.fixed.capabilities.short_preamble",
+            Bool,
+            "Short Preamble",
+        ),
+        f(
+            "wlan.fixed.capabilities.spec_man",
+            Bool,
+            "Spectrum Management",
+        ),
         f("wlan.fixed.capabilities.qos", Bool, "QoS"),
-        f("wlan.fixed.capabilities.short_slot_time", Bool, "Short Slot Time"),
-        f("wlan.fixed.capabilities.apsd", Bool, "Automatic Power Save Delivery"),
-        f("wlan.fixed.capabilities.radio_measurement", Bool, "Radio Measurement"),
+        f(
+            "wlan.fixed.capabilities.short_slot_time",
+            Bool,
+            "Short Slot Time",
+        ),
+        f(
+            "wlan.fixed.capabilities.apsd",
+            Bool,
+            "Automatic Power Save Delivery",
+        ),
+        f(
+            "wlan.fixed.capabilities.radio_measurement",
+            Bool,
+            "Radio Measurement",
+        ),
         f("wlan.fixed.capabilities.epd", Bool, "EPD"),
         f("wlan.fixed.listen_ival", Uint, "Listen Interval"),
         f("wlan.fixed.current_ap", Mac, "Current AP"),
@@ -917,7 +1300,11 @@ pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
         f("wlan.tag.length", Uint, "Tag length"),
         f("wlan.ssid", Bytes, "SSID"),
         f("wlan.supported_rates", Uint, "Supported Rates"),
-        f("wlan.extended_supported_rates", Uint, "Extended Supported Rates"),
+        f(
+            "wlan.extended_supported_rates",
+            Uint,
+            "Extended Supported Rates",
+        ),
         f("wlan.ds.current_channel", Uint, "Current Channel"),
         f("wlan.tim.dtim_count", Uint, "DTIM count"),
         f("wlan.tim.dtim_period", Uint, "DTIM period"),
@@ -925,33 +1312,81 @@ pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
         f("wlan.rsn.gcs.type", Uint, "Group Cipher Suite type"),
         f("wlan.rsn.pcs.count", Uint, "Pairwise Cipher Suite Count"),
         f("wlan.rsn.pcs.type", Uint, "Pairwise Cipher Suite type"),
-        f("wlan.rsn.akms.count", Uint, "Auth Key Management (AKM) Suite Count"),
+        f(
+            "wlan.rsn.akms.count",
+            Uint,
+            "Auth Key Management (AKM) Suite Count",
+        ),
         f("wlan.rsn.akms.type", Uint, "Auth Key Management (AKM) type"),
         f("wlan.rsn.capabilities", Uint, "RSN Capabilities"),
         f("wlan.ht.capabilities", Uint, "HT Capabilities Info"),
-        f("wlan.ht.capabilities.ldpccoding", Bool, "HT LDPC coding capability"),
-        f("wlan.ht.capabilities.width", Bool, "HT Support channel width"),
+        f(
+            "wlan.ht.capabilities.ldpccoding",
+            Bool,
+            "HT LDPC coding capability",
+        ),
+        f(
+            "wlan.ht.capabilities.width",
+            Bool,
+            "HT Support channel width",
+        ),
         f("wlan.ht.capabilities.sm", Uint, "HT SM Power Save"),
         f("wlan.ht.capabilities.green", Bool, "HT Green Field"),
-        f("wlan.ht.capabilities.short20", Bool, "HT Short GI for 20MHz"),
-        f("wlan.ht.capabilities.short40", Bool, "HT Short GI for 40MHz"),
+        f(
+            "wlan.ht.capabilities.short20",
+            Bool,
+            "HT Short GI for 20MHz",
+        ),
+        f(
+            "wlan.ht.capabilities.short40",
+            Bool,
+            "HT Short GI for 40MHz",
+        ),
         f("wlan.ht.capabilities.txstbc", Bool, "HT Tx STBC"),
         f("wlan.ht.capabilities.rxstbc", Uint, "HT Rx STBC"),
-        f("wlan.ht.capabilities.delayedblockack", Bool, "HT Delayed Block ACK"),
+        f(
+            "wlan.ht.capabilities.delayedblockack",
+            Bool,
+            "HT Delayed Block ACK",
+        ),
         f("wlan.ht.capabilities.amsdu", Bool, "HT Max A-MSDU length"),
-        f("wlan.ht.capabilities.dsscck", Bool, "HT DSSS/CCK mode in 40MHz"),
+        f(
+            "wlan.ht.capabilities.dsscck",
+            Bool,
+            "HT DSSS/CCK mode in 40MHz",
+        ),
         f("wlan.ht.capabilities.psmp", Bool, "HT PSMP Support"),
-        f("wlan.ht.capabilities.40mhzintolerant", Bool, "HT Forty MHz Intolerant"),
-        f("wlan.ht.capabilities.lsig", Bool, "HT L-SIG TXOP Protection support"),
+        f(
+            "wlan.ht.capabilities.40mhzintolerant",
+            Bool,
+            "HT Forty MHz Intolerant",
+        ),
+        f(
+            "wlan.ht.capabilities.lsig",
+            Bool,
+            "HT L-SIG TXOP Protection support",
+        ),
         f("wlan.ht.ampduparam", Uint, "A-MPDU Parameters"),
-        f("wlan.ht.ampduparam.maxlength", Uint, "Maximum Rx A-MPDU Length"),
+        f(
+            "wlan.ht.ampduparam.maxlength",
+            Uint,
+            "Maximum Rx A-MPDU Length",
+        ),
         f("wlan.ht.ampduparam.mpdudensity", Uint, "MPDU Density"),
         f("wlan.ht.ampduparam.reserved", Uint, "Reserved"),
         f("wlan.ht.info.primarychannel", Uint, "Primary Channel"),
         f("wlan.vht.capabilities", Uint, "VHT Capabilities Info"),
         f("wlan.vht.op.channelwidth", Uint, "Channel Width"),
-        f("wlan.vht.op.channelcenter0", Uint, "Channel Center Segment 0"),
-        f("wlan.vht.op.channelcenter1", Uint, "Channel Center Segment 1"),
+        f(
+            "wlan.vht.op.channelcenter0",
+            Uint,
+            "Channel Center Segment 0",
+        ),
+        f(
+            "wlan.vht.op.channelcenter1",
+            Uint,
+            "Channel Center Segment 1",
+        ),
         f("wlan.vht.op.basicmcsmap", Uint, "Basic MCS Map"),
         f("wlan.mesh.id", Str, "Mesh ID"),
         f("wlan.tag.oui", Uint, "OUI"),

@@ -106,13 +106,39 @@ pub fn ppi_fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     if let Some(c) = ppi_common(d, o) {
         let g = |a: usize, n: usize| c + a..c + a + n;
         if let Some(t) = d.get(c..c + 8).and_then(|x| x.try_into().ok()) {
-            out.put("ppi.80211-common.tsft", "TSFT", Value::U(u64::from_le_bytes(t)), g(0, 8));
+            out.put(
+                "ppi.80211-common.tsft",
+                "TSFT",
+                Value::U(u64::from_le_bytes(t)),
+                g(0, 8),
+            );
         }
         let v16 = |a| le16(d, c + a).unwrap_or(0) as u64;
-        out.put("ppi.80211-common.flags", "Flags", Value::Hex(v16(8), 4), g(8, 2));
-        out.put("ppi.80211-common.rate", "Rate", Value::U(v16(10)), g(10, 2));
-        out.put("ppi.80211-common.chan.freq", "Channel frequency", Value::U(v16(12)), g(12, 2));
-        out.put("ppi.80211-common.chan.flags", "Channel type", Value::Hex(v16(14), 4), g(14, 2));
+        out.put(
+            "ppi.80211-common.flags",
+            "Flags",
+            Value::Hex(v16(8), 4),
+            g(8, 2),
+        );
+        // Wireshark shows the rate in kb/s (the field counts 500 kb/s units).
+        out.put(
+            "ppi.80211-common.rate",
+            "Rate",
+            Value::U(v16(10) * 500),
+            g(10, 2),
+        );
+        out.put(
+            "ppi.80211-common.chan.freq",
+            "Channel frequency",
+            Value::U(v16(12)),
+            g(12, 2),
+        );
+        out.put(
+            "ppi.80211-common.chan.flags",
+            "Channel type",
+            Value::Hex(v16(14), 4),
+            g(14, 2),
+        );
         out.put(
             "ppi.80211-common.dbm.antsignal",
             "dBm antenna signal",
@@ -169,8 +195,18 @@ pub fn prism_fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let (Some(code), Some(len)) = (le32(d, o), le32(d, o + 4)) else {
         return;
     };
-    out.put("prism.msgcode", "Message Code", Value::Hex(code as u64, 8), o..o + 4);
-    out.put("prism.msglen", "Message Length", Value::U(len as u64), o + 4..o + 8);
+    out.put(
+        "prism.msgcode",
+        "Message Code",
+        Value::Hex(code as u64, 8),
+        o..o + 4,
+    );
+    out.put(
+        "prism.msglen",
+        "Message Length",
+        Value::U(len as u64),
+        o + 4..o + 8,
+    );
     if let Some(name) = d.get(o + 8..o + 24) {
         let n = name.iter().position(|&c| c == 0).unwrap_or(16);
         if let Ok(s) = std::str::from_utf8(&name[..n]) {
@@ -179,14 +215,32 @@ pub fn prism_fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     }
     for i in 0..10 {
         let at = o + 24 + 12 * i;
-        let (Some(did), Some(st), Some(ln), Some(v)) =
-            (le32(d, at), le16(d, at + 4), le16(d, at + 6), le32(d, at + 8))
-        else {
+        let (Some(did), Some(st), Some(ln), Some(v)) = (
+            le32(d, at),
+            le16(d, at + 4),
+            le16(d, at + 6),
+            le32(d, at + 8),
+        ) else {
             return;
         };
-        out.put("prism.did.type", "DID", Value::Hex(did as u64, 8), at..at + 4);
-        out.put("prism.did.status", "Status", Value::U(st as u64), at + 4..at + 6);
-        out.put("prism.did.length", "Length", Value::U(ln as u64), at + 6..at + 8);
+        out.put(
+            "prism.did.type",
+            "DID",
+            Value::Hex(did as u64, 8),
+            at..at + 4,
+        );
+        out.put(
+            "prism.did.status",
+            "Status",
+            Value::U(st as u64),
+            at + 4..at + 6,
+        );
+        out.put(
+            "prism.did.length",
+            "Length",
+            Value::U(ln as u64),
+            at + 6..at + 8,
+        );
         let vr = at + 8..at + 12;
         match prism_item(did) {
             Some(1) => out.put("prism.did.hosttime", "Host Time", Value::U(v as u64), vr),
@@ -229,16 +283,36 @@ pub fn avs_fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
     let Some(magic) = be32(d, o) else {
         return;
     };
-    out.put("wlancap.version", "Header revision", Value::U((magic & 0xf) as u64), o..o + 4);
+    out.put(
+        "wlancap.version",
+        "Header revision",
+        Value::U((magic & 0xf) as u64),
+        o..o + 4,
+    );
     let u32f = |a: usize| be32(d, o + a);
     if let Some(v) = u32f(4) {
-        out.put("wlancap.length", "Header length", Value::U(v as u64), o + 4..o + 8);
+        out.put(
+            "wlancap.length",
+            "Header length",
+            Value::U(v as u64),
+            o + 4..o + 8,
+        );
     }
     if let Some(v) = be64(d, o + 8) {
-        out.put("wlancap.mactime", "MAC timestamp", Value::U(v), o + 8..o + 16);
+        out.put(
+            "wlancap.mactime",
+            "MAC timestamp",
+            Value::U(v),
+            o + 8..o + 16,
+        );
     }
     if let Some(v) = be64(d, o + 16) {
-        out.put("wlancap.hosttime", "Host timestamp", Value::U(v), o + 16..o + 24);
+        out.put(
+            "wlancap.hosttime",
+            "Host timestamp",
+            Value::U(v),
+            o + 16..o + 24,
+        );
     }
     for (at, name, label) in [
         (24, "wlancap.phytype", "PHY type"),
