@@ -85,6 +85,13 @@ FILTERS = [
     "tcp.port == 80 or udp.port == 53 and ip.ttl > 10", "(tcp.port == 80 or udp.port == 53) and ip.ttl > 10",
     "ip and not (tcp.port == 80 || udp)", "tcp.srcport > 1023 && tcp.dstport < 1024",
     "!(ip.src == 10.0.0.0/8) && ip", "tcp.analysis.retransmission",
+    # Wi-Fi: 802.11, radiotap and the other radio headers, EAPOL
+    "wlan", "radiotap", "wlan_radio", "eapol", "ppi", "prism", "wlancap",
+    "wlan.fc.type_subtype == 0x0004", "wlan.fc.type == 1", "wlan.fc.protected == 1",
+    "wlan.addr == 90:a4:de:c0:46:11", "wlan.bssid == ff:ff:ff:ff:ff:ff", "wlan.ssid",
+    "wlan.tag.number == 45", "wlan.qos.tid == 6", "radiotap.dbm_antsignal < -40",
+    "radiotap.channel.freq == 2412", "wlan_radio.phy == 7", "wlan_radio.channel == 1",
+    "eapol.type == 3", "eap.code == 2", "wlan_rsna_eapol.keydes.msgnr == 3",
 ]
 
 # One tap per filter (filters come one per line from the file named by the

@@ -446,7 +446,7 @@ fn filters_count_as_tshark() {
         "wlan_rsna_eapol.keydes.msgnr == 3",
         "wlan_rsna_eapol.keydes.key_info.key_ack == 1",
         "wlan && udp",
-        "wlan && arp",
+        "wlan && dhcp",
     ];
     let (mut agree, mut total) = (0, 0);
     let mut bad = Vec::new();
