@@ -367,6 +367,10 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         Value::U(rt.len as u64),
         r(o + 2, 2),
     );
+    if d.get(o) != Some(&0) {
+        // Only revision 0 is defined; Wireshark shows no fields of others.
+        return;
+    }
     for &(at, w, starts) in &rt.words {
         out.put(
             "radiotap.present.word",
@@ -613,6 +617,9 @@ pub fn radio_fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
             let Some(rt) = Radiotap::parse(d, prev.start as usize) else {
                 return;
             };
+            if d.get(prev.start as usize) != Some(&0) {
+                return;
+            }
             radiotap_summary(d, &rt, out);
         }
         Proto::Ppi | Proto::Prism | Proto::Avs => {

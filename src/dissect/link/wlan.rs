@@ -802,7 +802,8 @@ fn tags(d: &[u8], mut at: usize, out: &mut dyn FieldSink) {
 fn element(id: u8, v: &[u8], s: usize, out: &mut dyn FieldSink) {
     let r = |a: usize, n: usize| s + a..s + a + n;
     match id {
-        0 if !v.is_empty() => out.put("wlan.ssid", "SSID", Value::Bytes(v), r(0, v.len())),
+        // An empty SSID (wildcard) is still present, as in tshark's filters.
+        0 => out.put("wlan.ssid", "SSID", Value::Bytes(v), r(0, v.len())),
         1 => rates(v, s, "wlan.supported_rates", out),
         50 => rates(v, s, "wlan.extended_supported_rates", out),
         3 if v.len() == 1 => out.put(
