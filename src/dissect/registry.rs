@@ -40,7 +40,7 @@ protocols! {
     Ppp => link::ppp::DECL,
     Nflog => link::nflog::DECL,
     Radiotap => link::radiotap::DECL,
-    WlanRadio => link::radiotap::RADIO,
+    WlanRadio => link::wlancap::RADIO,
     Wlan => link::wlan::DECL,
     Ppi => link::wlancap::PPI,
     Prism => link::wlancap::PRISM,

@@ -605,30 +605,6 @@ pub fn channel_of(mhz: u32) -> Option<u32> {
     }
 }
 
-/// `wlan_radio`: the PHY summary Wireshark derives from the radio header.
-pub fn radio_fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
-    out.layer("wlan_radio", "802.11 radio information", l.header());
-    let Some(prev) = super::prev_layer(pkt, l) else {
-        return;
-    };
-    let d = pkt.data;
-    match prev.proto {
-        Proto::Radiotap => {
-            let Some(rt) = Radiotap::parse(d, prev.start as usize) else {
-                return;
-            };
-            if d.get(prev.start as usize) != Some(&0) {
-                return;
-            }
-            radiotap_summary(d, &rt, out);
-        }
-        Proto::Ppi | Proto::Prism | Proto::Avs => {
-            super::wlancap::radio_summary(pkt, prev, out);
-        }
-        _ => {}
-    }
-}
-
 /// An HT MCS: index, then bandwidth, short GI and STBC streams when known.
 pub type Mcs = (u8, Option<u8>, Option<bool>, Option<u8>);
 
@@ -755,7 +731,8 @@ pub mod phy {
     pub const AX: u32 = 11;
 }
 
-fn radiotap_summary(d: &[u8], rt: &Radiotap, out: &mut dyn FieldSink) {
+/// `wlan_radio` from a radiotap header.
+pub fn radiotap_summary(d: &[u8], rt: &Radiotap, out: &mut dyn FieldSink) {
     let mut s = Summary::default();
     let chan = rt
         .channel
@@ -963,23 +940,5 @@ pub static DECL: crate::dissect::decl::Decl = {
         info: None,
         pdu_len: None,
         field_tables: &[FIELDS],
-    }
-};
-
-/// `wlan_radio`: a summary layer with no bytes of its own.
-pub static RADIO: crate::dissect::decl::Decl = {
-    use crate::dissect::decl::{Decl, Tier};
-    Decl {
-        filter_name: "wlan_radio",
-        name: "802.11 radio information",
-        display: "802.11 radio",
-        short: "802.11",
-        tier: Tier::Link,
-        reached: &[],
-        dissect: |_, _| Next::Done,
-        fields: radio_fields,
-        info: None,
-        pdu_len: None,
-        field_tables: &[RADIO_FIELDS],
     }
 };

@@ -477,3 +477,45 @@ pub static AVS: crate::dissect::decl::Decl = {
         field_tables: &[AVS_FIELDS],
     }
 };
+
+/// `wlan_radio`: the PHY summary Wireshark derives from the radio header.
+pub fn radio_fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
+    out.layer("wlan_radio", "802.11 radio information", l.header());
+    let Some(prev) = super::prev_layer(pkt, l) else {
+        return;
+    };
+    let d = pkt.data;
+    match prev.proto {
+        Proto::Radiotap => {
+            let Some(rt) = super::radiotap::Radiotap::parse(d, prev.start as usize) else {
+                return;
+            };
+            if d.get(prev.start as usize) != Some(&0) {
+                return;
+            }
+            super::radiotap::radiotap_summary(d, &rt, out);
+        }
+        Proto::Ppi | Proto::Prism | Proto::Avs => {
+            radio_summary(pkt, prev, out);
+        }
+        _ => {}
+    }
+}
+
+/// `wlan_radio`: a summary layer with no bytes of its own.
+pub static RADIO: crate::dissect::decl::Decl = {
+    use crate::dissect::decl::{Decl, Tier};
+    Decl {
+        filter_name: "wlan_radio",
+        name: "802.11 radio information",
+        display: "802.11 radio",
+        short: "802.11",
+        tier: Tier::Link,
+        reached: &[],
+        dissect: |_, _| Next::Done,
+        fields: radio_fields,
+        info: None,
+        pdu_len: None,
+        field_tables: &[super::radiotap::RADIO_FIELDS],
+    }
+};
