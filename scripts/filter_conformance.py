@@ -101,6 +101,13 @@ FILTERS = [
     "vxlan.vni == 42", "vxlan.vni == 100", "geneve.vni == 10", "gre.key == 0x28", "gre.proto == 0x88be",
     "erspan.spanid == 100", "erspan.vlan == 20", "pppoe.session_id == 0x17", "l2tp.tunnel == 560",
     "vxlan && tcp", "gre && icmp", "udp.stream == 1", "ip.src == 10.97.0.1"
+    # Wi-Fi: 802.11, radiotap and the other radio headers, EAPOL
+    "wlan", "radiotap", "wlan_radio", "eapol", "ppi", "prism", "wlancap",
+    "wlan.fc.type_subtype == 0x0004", "wlan.fc.type == 1", "wlan.fc.protected == 1",
+    "wlan.addr == 90:a4:de:c0:46:11", "wlan.bssid == ff:ff:ff:ff:ff:ff", "wlan.ssid",
+    "wlan.tag.number == 45", "wlan.qos.tid == 6", "radiotap.dbm_antsignal < -40",
+    "radiotap.channel.freq == 2412", "wlan_radio.phy == 7", "wlan_radio.channel == 1",
+    "eapol.type == 3", "eap.code == 2", "wlan_rsna_eapol.keydes.msgnr == 3",
 ]
 
 # One tap per filter (filters come one per line from the file named by the

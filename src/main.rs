@@ -555,6 +555,10 @@ struct CaptureArgs {
     /// Do not put the interface into promiscuous mode
     #[arg(short = 'p', long)]
     no_promisc: bool,
+    /// Put a Wi-Fi interface into monitor mode (libpcap rfmon): frames arrive
+    /// as 802.11 with radio headers; see the Monitor column of `interfaces`
+    #[arg(short = 'I', long)]
+    rfmon: bool,
     /// Print no rows, only a running count
     #[arg(short = 'q', long)]
     quiet: bool,
@@ -797,6 +801,7 @@ fn main() {
                     interface: a.interface,
                     snaplen: a.snaplen,
                     promisc: !a.no_promisc,
+                    rfmon: a.rfmon,
                     filter: a.filter,
                     buffer_size: Some(buffer_bytes(a.buffer_size)),
                     ..Default::default()

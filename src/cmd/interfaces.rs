@@ -21,6 +21,9 @@ struct Row {
     ipv6: String,
     #[tabled(rename = "Capture")]
     capture: &'static str,
+    /// Monitor mode (`capture -I`), as libpcap's pcap_can_set_rfmon says.
+    #[tabled(rename = "Monitor")]
+    monitor: &'static str,
 }
 
 pub fn run() -> i32 {
@@ -50,6 +53,11 @@ pub fn run() -> i32 {
                     i.ipv6.join("\n")
                 },
                 capture: if i.capturable { "yes" } else { "no" },
+                monitor: match i.monitor {
+                    Some(true) => "yes",
+                    Some(false) => "no",
+                    None => "-",
+                },
             }
         })
         .collect();

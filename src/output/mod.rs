@@ -50,6 +50,15 @@ pub fn write_socket_pair(pkt: &Packet<'_>, w: &mut Vec<u8>) -> usize {
                     return w.len() - start - 2;
                 }
             }
+            if let Some((_, l)) = pkt.find(Proto::Wlan) {
+                // 802.11: transmitter → receiver, as Ethernet's source → destination.
+                if let Some((s, d)) = crate::dissect::link::wlan::pair(pkt, l) {
+                    write_mac(w, s);
+                    w.extend_from_slice(" → ".as_bytes());
+                    write_mac(w, d);
+                    return w.len() - start - 2;
+                }
+            }
             if let Some((_, l)) = pkt.find(Proto::Eth) {
                 // A header cut short keeps its addresses (the first 12 bytes).
                 let b = pkt.bytes(l.header());

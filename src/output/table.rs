@@ -424,6 +424,8 @@ pub fn tier_name(pkt: &Packet<'_>, tier: Tier) -> &'static str {
     });
     match tier {
         Tier::Link if pkt.has(Proto::Vlan) => "802.1Q",
+        // The radio header before it is capture metadata, not the link.
+        Tier::Link if pkt.has(Proto::Wlan) => short_name(Proto::Wlan),
         Tier::Link | Tier::Network => pkt
             .layers
             .iter()

@@ -15,6 +15,8 @@ pub struct InterfaceInfo {
     pub ipv6: Vec<String>,
     /// libpcap lists it as a capture device.
     pub capturable: bool,
+    /// Monitor mode (rfmon) is possible; None when libpcap cannot tell.
+    pub monitor: Option<bool>,
     pub description: Option<String>,
 }
 
@@ -37,6 +39,7 @@ pub fn list() -> Vec<InterfaceInfo> {
             }
             InterfaceInfo {
                 capturable: capturable.contains(i.name.as_str()),
+                monitor: super::live::can_monitor(&i.name),
                 index: Some(i.index),
                 up: i.is_up(),
                 running: i.is_running(),
@@ -62,6 +65,7 @@ pub fn list() -> Vec<InterfaceInfo> {
                 ipv4: Vec::new(),
                 ipv6: Vec::new(),
                 capturable: true,
+                monitor: super::live::can_monitor(&d.name),
                 description: d.desc.clone(),
             });
         }

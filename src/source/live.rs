@@ -15,6 +15,8 @@ pub struct LiveOptions {
     pub interface: Option<String>,
     pub snaplen: i32,
     pub promisc: bool,
+    /// Monitor mode (802.11 with radio headers) on a Wi-Fi interface.
+    pub rfmon: bool,
     /// Kernel BPF filter.
     pub filter: Option<String>,
     /// How often a blocked read returns to check for signals, deadlines and
@@ -32,6 +34,7 @@ impl Default for LiveOptions {
             interface: None,
             snaplen: 262_144,
             promisc: true,
+            rfmon: false,
             filter: None,
             timeout_ms: 100,
             buffer_size: None,
@@ -61,6 +64,8 @@ pub enum LiveError {
         interface: String,
         detail: String,
     },
+    /// Monitor mode was asked for on an interface or driver that cannot do it.
+    NoMonitorMode(String),
 }
 
 impl fmt::Display for LiveError {
@@ -97,6 +102,11 @@ impl fmt::Display for LiveError {
             LiveError::Open { interface, detail } => {
                 write!(f, "cannot capture on {interface}: {detail}")
             }
+            LiveError::NoMonitorMode(i) => write!(
+                f,
+                "cannot capture on {i}: monitor mode (-I/--rfmon) is unsupported by this \
+                 interface or its driver (see the Monitor column of `layerscope interfaces`)"
+            ),
         }
     }
 }
@@ -139,6 +149,35 @@ fn classify(interface: &str, e: pcap::Error) -> LiveError {
     }
 }
 
+extern "C" {
+    /// libpcap's `pcap_can_set_rfmon`, which the pcap crate does not wrap.
+    fn pcap_can_set_rfmon(p: *mut std::ffi::c_void) -> std::ffi::c_int;
+}
+
+/// Whether monitor mode can be set on a created, not yet activated handle.
+fn can_set_rfmon(cap: &pcap::Capture<pcap::Inactive>) -> Result<bool, pcap::Error> {
+    // SAFETY: `cap` is a live pcap_t created by pcap_create and not yet
+    // activated (the `Inactive` state guarantees both), which is exactly what
+    // pcap_can_set_rfmon requires; the pointer stays valid for the call since
+    // `cap` is borrowed, and libpcap keeps no reference to it afterwards.
+    let r = unsafe { pcap_can_set_rfmon(cap.as_ptr().cast()) };
+    match r {
+        1 => Ok(true),
+        0 => Ok(false),
+        // PCAP_ERROR_NO_SUCH_DEVICE, PCAP_ERROR_PERM_DENIED, others.
+        -5 => Err(pcap::Error::PcapError("No such device exists".into())),
+        -8 => Err(pcap::Error::PcapError("permission denied".into())),
+        e => Err(pcap::Error::PcapError(format!("libpcap error {e}"))),
+    }
+}
+
+/// Whether an interface can be put into monitor mode: Some(yes/no), None
+/// when libpcap cannot tell (no such device, no permission).
+pub fn can_monitor(name: &str) -> Option<bool> {
+    let cap = pcap::Capture::from_device(name).ok()?;
+    can_set_rfmon(&cap).ok()
+}
+
 /// tcpdump's default: the first interface that is up and not loopback.
 pub fn default_interface() -> Result<String, LiveError> {
     let devs = pcap::Device::list().map_err(|e| LiveError::Open {
@@ -161,7 +200,18 @@ impl LiveSource {
             None => default_interface()?,
         };
         let inactive = pcap::Capture::from_device(name.as_str()).map_err(|e| classify(&name, e))?;
+        if opts.rfmon && !can_set_rfmon(&inactive).map_err(|e| classify(&name, e))? {
+            // libpcap answers "no" for a missing device too: name that first.
+            let known = pcap::Device::list()
+                .map(|l| l.iter().any(|d| d.name == name))
+                .unwrap_or(true);
+            if !known {
+                return Err(LiveError::NoSuchInterface(name));
+            }
+            return Err(LiveError::NoMonitorMode(name));
+        }
         let mut inactive = inactive
+            .rfmon(opts.rfmon)
             .immediate_mode(true)
             .snaplen(opts.snaplen)
             .promisc(opts.promisc)

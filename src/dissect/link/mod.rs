@@ -3,14 +3,18 @@
 
 use super::{FieldSink, Layer, Packet, Proto, SinkExt, Value};
 
+pub mod eapol;
 pub mod eth;
 pub mod llc;
 pub mod mpls;
 pub mod nflog;
 pub mod null;
 pub mod ppp;
+pub mod radiotap;
 pub mod sll;
 pub mod vlan;
+pub mod wlan;
+pub mod wlancap;
 
 /// The name a layer contributes to `frame.protocols`.
 pub fn protocols_name(pkt: &Packet<'_>, l: &Layer) -> &'static str {
