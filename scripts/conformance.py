@@ -34,7 +34,7 @@ import time
 from collections import Counter
 from typing import Iterable
 
-DEFAULT_INPUTS = ["fixtures", "../shared/corpus/tcpdump", "../shared/corpus/zeek/traces"]
+DEFAULT_INPUTS = ["fixtures", "../shared/corpus/tcpdump", "../shared/corpus/zeek/traces", "../shared/corpus-links"]
 CAPTURE_EXTS = (".pcap", ".pcapng", ".cap")
 
 # Unlikely to occur inside a value: tshark joins multiple occurrences with it.

@@ -11,7 +11,7 @@
 #
 # usage: scripts/corpus_robustness.sh [--layerscope PATH] [--mutants N]
 #            [--seed N] [--timeout SECS] [--jobs N] [CAPTURE_OR_DIR...]
-# default inputs: fixtures ../shared/corpus
+# default inputs: fixtures ../shared/corpus ../shared/corpus-links
 # default binary: $LAYERSCOPE, else the debug build (overflow checks on),
 # else the release build, under ${CARGO_TARGET_DIR:-target}.
 set -u
@@ -53,7 +53,7 @@ LS="$(command -v "$LS")"
 case "$LS" in /*) ;; *) LS="$PWD/$LS" ;; esac
 
 if [ ${#INPUTS[@]} -eq 0 ]; then
-    INPUTS=(../shared/corpus)
+    INPUTS=(../shared/corpus ../shared/corpus-links)
     [ -d fixtures ] && INPUTS=(fixtures "${INPUTS[@]}")
 fi
 

@@ -29,7 +29,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 from conformance import TSHARK_PREFS, path_tails  # noqa: E402
 
-DEFAULT_INPUTS = ["fixtures", "../shared/corpus/tcpdump", "../shared/corpus/zeek/traces"]
+DEFAULT_INPUTS = ["fixtures", "../shared/corpus/tcpdump", "../shared/corpus/zeek/traces", "../shared/corpus-links"]
 DEFAULT_KNOWN = os.path.join(os.path.dirname(__file__), "filter_conformance_known.tsv")
 EXTS = (".pcap", ".pcapng", ".cap")
 TIMEOUT = 300
@@ -100,7 +100,7 @@ FILTERS = [
     "vxlan", "geneve", "gre", "erspan", "cmd", "nsh", "pppoed", "pppoes", "l2tp", "gtp", "teredo",
     "vxlan.vni == 42", "vxlan.vni == 100", "geneve.vni == 10", "gre.key == 0x28", "gre.proto == 0x88be",
     "erspan.spanid == 100", "erspan.vlan == 20", "pppoe.session_id == 0x17", "l2tp.tunnel == 560",
-    "vxlan && tcp", "gre && icmp", "udp.stream == 1", "ip.src == 10.97.0.1"
+    "vxlan && tcp", "gre && icmp", "udp.stream == 1", "ip.src == 10.97.0.1",
     # Wi-Fi: 802.11, radiotap and the other radio headers, EAPOL
     "wlan", "radiotap", "wlan_radio", "eapol", "ppi", "prism", "wlancap",
     "wlan.fc.type_subtype == 0x0004", "wlan.fc.type == 1", "wlan.fc.protected == 1",
