@@ -96,17 +96,26 @@ fn compare(file: &Path) -> (usize, usize) {
     let want = tshark_fields(file, FIELDS);
     let rows = read_jsonl(file, &[]);
     assert_eq!(rows.len(), want.len(), "frame count of {}", file.display());
-    let mut compared = 0;
+    let (mut compared, mut differ) = (0, Vec::new());
     for (i, (row, line)) in rows.iter().zip(&want).enumerate() {
         for (f, w) in FIELDS.iter().zip(line) {
             let got = row.joined(&ls_name(f));
             if w.is_empty() && got.is_empty() {
                 continue;
             }
-            assert_eq!(&got, w, "{} frame {}: {f}", file.display(), i + 1);
             compared += 1;
+            if &got != w {
+                differ.push(format!("frame {} {f}: layerscope {got:?}, tshark {w:?}", i + 1));
+            }
         }
     }
+    assert!(
+        differ.is_empty(),
+        "{}: {} of {compared} values differ:\n{}",
+        file.display(),
+        differ.len(),
+        differ.join("\n")
+    );
     (compared, rows.len())
 }
 
