@@ -94,6 +94,11 @@ GROUPS = {
     "dhcp.option.dhcp_server_id dhcp.option.subnet_mask dhcp.option.router "
     "dhcp.option.domain_name_server dhcp.option.hostname "
     "dhcp.option.request_list_item",
+    "quic": "quic.header_form quic.fixed_bit quic.spin_bit quic.long.packet_type "
+    "quic.long.packet_type_v2 quic.version quic.dcil quic.dcid quic.scil quic.scid "
+    "quic.token_length quic.length quic.packet_number quic.packet_length "
+    "quic.frame_type quic.crypto.offset quic.crypto.length quic.padding_length "
+    "quic.ack.largest_acknowledged quic.ack.ack_delay quic.ack.first_ack_range",
 }
 
 # tshark 4.0 spells the Info column `_ws.col.Info`; Wireshark 4.2 and
@@ -128,6 +133,11 @@ SPECS = [(f.rsplit(".", 1)[0], f, [], CHECKSUMS, LINK) for f in [
      "frame marks http"),
     ("live/dns", "live/dns.pcap", [], [], "frame marks info dns"),
     ("live/dhcp", "live/dhcp.pcap", [], [], "frame marks info dhcp"),
+    # Real aioquic traffic (fixtures/quic/README.md): Initials decrypted.
+    ("quic/http3", "quic/http3.pcap", [], CHECKSUMS,
+     "frame marks eth ip ipv6 udp info quic tls"),
+    ("quic/v2", "quic/v2.pcap", [], CHECKSUMS, "frame marks eth ip udp info quic tls"),
+    ("ssdp/ssdp", "ssdp/ssdp.pcap", [], CHECKSUMS, "frame marks eth ip udp info http"),
 ]
 
 NUMERIC_TYPES = ("FT_UINT", "FT_INT", "FT_BOOLEAN", "FT_FRAMENUM")

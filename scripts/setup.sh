@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   libpcap-dev tshark tcpdump tcpreplay iproute2 iputils-ping ethtool \
-  python3 time bc ca-certificates tmux zstd xz-utils wireshark-common zsh fish man-db groff-base termshark ieee-data nghttp2-server nghttp2-client nghttp2-proxy curl openssl >/dev/null
+  python3 python3-venv time bc ca-certificates tmux zstd xz-utils wireshark-common zsh fish man-db groff-base termshark ieee-data nghttp2-server nghttp2-client nghttp2-proxy curl openssl >/dev/null
 if ! command -v cargo >/dev/null; then
   echo "cargo not found: install Rust (https://rustup.rs) first" >&2
   exit 1

@@ -552,6 +552,7 @@ impl Engine {
 /// QUIC: the connection's note, and its Initial packets decrypted (the
 /// copy becomes the packet's reassembled buffer).
 fn quic_step<'a>(q: &'a mut QuicTracker, pkt: &mut Packet<'a>) {
+    q.claim(pkt);
     let Some((note, img)) = q.process(pkt) else {
         return;
     };

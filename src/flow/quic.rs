@@ -123,6 +123,39 @@ impl QuicTracker {
         &self.buf
     }
 
+    /// Decodes as QUIC a UDP datagram left as data between the two ends of
+    /// a connection already seen (short header packets carry no version, so
+    /// on a port other than 443 only the connection tells them apart), as
+    /// tshark does once it has seen the handshake.
+    pub fn claim(&self, pkt: &mut Packet<'_>) {
+        let n = pkt.layers.len();
+        if n < 2 {
+            return;
+        }
+        let (udp, data) = (pkt.layers[n - 2], pkt.layers[n - 1]);
+        if udp.proto != Proto::Udp || data.proto != Proto::Data || data.src != Src::Frame {
+            return;
+        }
+        let Some((sport, dport)) = crate::dissect::transport::ports(pkt.bytes(udp.header())) else {
+            return;
+        };
+        let Some((sa, da)) = pkt.addrs() else {
+            return;
+        };
+        let (src, dst) = ((sa, sport), (da, dport));
+        let key = if src <= dst { (src, dst) } else { (dst, src) };
+        if !self.conns.contains_key(&key) || quic::parse_at(pkt.bytes(data.extent()), 0).is_none() {
+            return;
+        }
+        pkt.layers.truncate(n - 1);
+        let mut cx = Cx {
+            pkt,
+            limit: data.limit as usize,
+            src: Src::Frame,
+        };
+        quic::dissect(&mut cx, data.start as usize);
+    }
+
     /// Updates the connection of a datagram holding a `quic` layer and, when
     /// it carries Initial packets the connection has keys for, builds the
     /// decrypted copy. Returns what the packet should note, and the copy's

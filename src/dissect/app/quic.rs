@@ -195,15 +195,29 @@ pub fn parse_at(b: &[u8], at: usize) -> Option<Hdr> {
 /// Most packets walked in one datagram (coalescing is rarely more than 3).
 const MAX_PACKETS: usize = 16;
 
-/// Every packet coalesced in a datagram, in order.
+/// Every packet coalesced in a datagram, in order. A packet after the first
+/// belongs to the datagram only when it carries the first one's Destination
+/// Connection ID (RFC 9000 §12.2); anything else is padding (as tshark's
+/// "Coalesced Padding Data": aioquic, for one, pads a client's Initial
+/// datagram with zero bytes after the packet).
 pub fn packets(b: &[u8]) -> impl Iterator<Item = Hdr> + '_ {
     let mut at = 0;
     let mut n = 0;
+    let mut first_dcid: &[u8] = &[];
     std::iter::from_fn(move || {
         if at >= b.len() || n >= MAX_PACKETS {
             return None;
         }
         let h = parse_at(b, at)?;
+        let dcid = match &h.kind {
+            Kind::Long { dcid, .. } | Kind::VersionNeg { dcid, .. } => b.get(dcid.clone()),
+            Kind::Short => b.get(at + 1..at + 1 + first_dcid.len()),
+        };
+        if n == 0 {
+            first_dcid = dcid.unwrap_or_default();
+        } else if dcid != Some(first_dcid) {
+            return None;
+        }
         n += 1;
         at = if h.span.end > at { h.span.end } else { b.len() };
         Some(h)
@@ -427,7 +441,8 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
             .map(|(s, r)| (*s, r.clone()))
             .unwrap_or((0, 0..0));
         out.open("packet", o + h.span.start..o + h.span.end);
-        if let Some(n) = note {
+        // Once per datagram, in its first packet (as tshark).
+        if let Some(n) = note.filter(|_| i == 0) {
             out.put(
                 "quic.connection.number",
                 "Connection Number",
@@ -1036,6 +1051,22 @@ mod tests {
             *b"\x8b\x1a\x0b\xc1\x21\x28\x42\x90\xa2\x9e\x09\x71\xb5\xcd\x04\x5d"
         );
         assert!(Keys::initial(0x1a2a3a4a, &dcid, false).is_none());
+    }
+
+    #[test]
+    fn trailing_bytes_with_another_dcid_are_padding() {
+        // Initial (DCID aabb, Length 2) then zero padding: one packet.
+        let initial = [0xc0, 0, 0, 0, 1, 2, 0xaa, 0xbb, 0, 0, 2, 0x11, 0x22];
+        let mut b = initial.to_vec();
+        b.extend_from_slice(&[0; 20]);
+        assert_eq!(packets(&b).count(), 1);
+        // Then a short header packet to the same DCID: coalesced.
+        let mut b = initial.to_vec();
+        b.extend_from_slice(&[0x40, 0xaa, 0xbb, 1, 2, 3]);
+        let all: Vec<Hdr> = packets(&b).collect();
+        assert_eq!(all.len(), 2);
+        assert!(matches!(all[1].kind, Kind::Short));
+        assert_eq!(all[1].span, 13..19);
     }
 
     #[test]
