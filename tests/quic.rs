@@ -187,6 +187,8 @@ fn ssdp_between_namespaces_matches_tshark() {
             "-i",
             "veth1",
             "-U",
+            // Each frame handed over as it comes, so the SIGINT below loses none.
+            "--immediate-mode",
             "-w",
             arg(&pcap),
             "udp port 1900",

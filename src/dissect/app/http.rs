@@ -70,6 +70,11 @@ fn starts_method(b: &[u8]) -> Option<usize> {
         .map(|m| m.len())
 }
 
+fn is_notification(first_line: &[u8]) -> bool {
+    let method = first_line.split(|&c| c == b' ').next().unwrap_or(b"");
+    matches!(method, b"NOTIFY" | b"SUBSCRIBE" | b"UNSUBSCRIBE")
+}
+
 fn is_version(v: &[u8]) -> bool {
     v.len() == 8 && v.starts_with(b"HTTP/1.") && v[7].is_ascii_digit()
 }
@@ -493,17 +498,21 @@ pub fn message_fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         }
         out.close();
     }
-    let line_name = if kind == Start::Request {
-        "http.request.line"
-    } else {
-        "http.response.line"
+    // As Wireshark: NOTIFY, SUBSCRIBE and UNSUBSCRIBE (GENA, SSDP) are
+    // notifications, whose header lines are not request lines and whose
+    // unknown headers are listed as such.
+    let notification = kind == Start::Request && is_notification(fl);
+    let line_name = match kind {
+        _ if notification => "",
+        Start::Request => "http.request.line",
+        Start::Response => "http.response.line",
     };
     let mut at = first.next;
     while let Some(hl) = line_at(b, at) {
         if hl.start == hl.end {
             break;
         }
-        if let Some(s) = text(&b[hl.start..hl.next]) {
+        if let Some(s) = text(&b[hl.start..hl.next]).filter(|_| !line_name.is_empty()) {
             out.put(
                 line_name,
                 "Header line",
@@ -511,7 +520,21 @@ pub fn message_fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
                 r(hl.start, hl.next),
             );
         }
-        if let Some((name, val, vstart)) = header_value(b, &hl) {
+        let hv = header_value(b, &hl);
+        let known = hv.as_ref().is_some_and(|(name, _, _)| {
+            name.eq_ignore_ascii_case(b"content-length") || header_field(name).is_some()
+        });
+        if notification && !known {
+            if let Some(s) = text(&b[hl.start..hl.next]) {
+                out.put(
+                    "http.unknown_header",
+                    "Unknown header",
+                    Value::Str(s),
+                    r(hl.start, hl.next),
+                );
+            }
+        }
+        if let Some((name, val, vstart)) = hv {
             let vr = r(vstart, hl.end);
             if name.eq_ignore_ascii_case(b"content-length") {
                 if let Some(s) = text(val) {
@@ -533,7 +556,9 @@ pub fn message_fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         }
         at = hl.next;
     }
-    if kind == Start::Request {
+    if notification {
+        out.put("http.notification", "Notification", Value::Bool(true), 0..0);
+    } else if kind == Start::Request {
         out.put("http.request", "Request", Value::Bool(true), 0..0);
     } else {
         out.put("http.response", "Response", Value::Bool(true), 0..0);
@@ -598,6 +623,7 @@ pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
         f("http.last_modified", Str, "Last-Modified"),
         f("http.location", Str, "Location"),
         f("http.referer", Str, "Referer"),
+        f("http.notification", Bool, "Notification"),
         f("http.request", Bool, "Request"),
         f("http.request.line", Str, "Request line"),
         f("http.request.method", Str, "Request Method"),
@@ -606,6 +632,7 @@ pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
         f("http.response", Bool, "Response"),
         f("http.response.code", Uint, "Status Code"),
         f("http.response.line", Str, "Response line"),
+        f("http.unknown_header", Str, "Unknown header"),
         f("http.response.phrase", Str, "Response Phrase"),
         f("http.response.version", Str, "Response Version"),
         f("http.server", Str, "Server"),

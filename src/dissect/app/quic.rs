@@ -885,64 +885,66 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
         Vec::new()
     };
     let note = pkt.flow.quic;
-    let from_server = note.is_some_and(|n| n.from_server);
     let hexid = |w: &mut Vec<u8>, id: &[u8]| {
         for x in id {
             w.extend_from_slice(format!("{x:02x}").as_bytes());
         }
     };
-    for (i, h) in packets(dg).enumerate() {
-        if i > 0 {
-            w.extend_from_slice(b", ");
+    // Wireshark sets the column afresh for every coalesced packet, so the
+    // datagram's last packet names it.
+    let Some((i, h)) = packets(dg).enumerate().last() else {
+        return;
+    };
+    let ids = |w: &mut Vec<u8>, dcid: &Range<usize>, scid: &Range<usize>| {
+        if !dcid.is_empty() {
+            w.extend_from_slice(b", DCID=");
+            hexid(w, &dg[dcid.clone()]);
         }
-        match &h.kind {
-            Kind::Short => {
-                w.extend_from_slice(b"Protected Payload (KP0)");
-                let dl = note.map_or(0, |n| n.dcil as usize);
-                if dl > 0 {
-                    if let Some(d) = dg.get(h.span.start + 1..h.span.start + 1 + dl) {
-                        w.extend_from_slice(b", DCID=");
-                        hexid(w, d);
-                    }
-                }
-            }
-            Kind::VersionNeg { scid, .. } => {
-                w.extend_from_slice(b"Version Negotiation, SCID=");
-                hexid(w, &dg[scid.clone()]);
-            }
-            Kind::Long {
-                ty,
-                dcid,
-                scid,
-                pn_at,
-                ..
-            } => {
-                w.extend_from_slice(ty.name().as_bytes());
-                let server = from_server || *ty == LongType::Retry;
-                if server {
-                    w.extend_from_slice(b", SCID=");
-                    hexid(w, &dg[scid.clone()]);
-                } else {
+        if !scid.is_empty() {
+            w.extend_from_slice(b", SCID=");
+            hexid(w, &dg[scid.clone()]);
+        }
+    };
+    match &h.kind {
+        Kind::Short => {
+            w.extend_from_slice(b"Protected Payload (KP0)");
+            let dl = note.map_or(0, |n| n.dcil as usize);
+            if dl > 0 {
+                if let Some(d) = dg.get(h.span.start + 1..h.span.start + 1 + dl) {
                     w.extend_from_slice(b", DCID=");
-                    hexid(w, &dg[dcid.clone()]);
+                    hexid(w, d);
                 }
-                if *ty == LongType::Initial {
-                    let pn_len = (dg[h.span.start] & 3) as usize + 1;
-                    if let Some(pb) = dg.get(*pn_at..*pn_at + pn_len) {
-                        let pn = pb.iter().fold(0u64, |a, &x| (a << 8) | x as u64);
-                        w.extend_from_slice(b", PKN: ");
-                        w.extend_from_slice(itoa::Buffer::new().format(pn).as_bytes());
-                    }
-                    if let Some((st, r)) = table.get(i) {
-                        if *st == Unprotect::Full as u8 {
-                            walk_frames(&all[r.clone()], |ty, _, _| {
-                                let name = frame_name(ty);
-                                if !name.is_empty() {
-                                    w.extend_from_slice(b", ");
-                                    w.extend_from_slice(name.as_bytes());
-                                }
-                            });
-                        }
+            }
+        }
+        Kind::VersionNeg { dcid, scid } => {
+            w.extend_from_slice(b"Version Negotiation");
+            ids(w, dcid, scid);
+        }
+        Kind::Long {
+            ty,
+            dcid,
+            scid,
+            pn_at,
+            ..
+        } => {
+            w.extend_from_slice(ty.name().as_bytes());
+            ids(w, dcid, scid);
+            if *ty == LongType::Initial {
+                let pn_len = (dg[h.span.start] & 3) as usize + 1;
+                if let Some(pb) = dg.get(*pn_at..*pn_at + pn_len) {
+                    let pn = pb.iter().fold(0u64, |a, &x| (a << 8) | x as u64);
+                    w.extend_from_slice(b", PKN: ");
+                    w.extend_from_slice(itoa::Buffer::new().format(pn).as_bytes());
+                }
+                if let Some((st, r)) = table.get(i) {
+                    if *st == Unprotect::Full as u8 {
+                        walk_frames(&all[r.clone()], |ty, _, _| {
+                            let name = frame_name(ty);
+                            if !name.is_empty() {
+                                w.extend_from_slice(b", ");
+                                w.extend_from_slice(name.as_bytes());
+                            }
+                        });
                     }
                 }
             }
