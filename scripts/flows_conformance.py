@@ -35,7 +35,7 @@ import subprocess
 import sys
 import time
 
-DEFAULT_INPUTS = ["fixtures", "../shared/corpus"]
+DEFAULT_INPUTS = ["fixtures", "../shared/corpus", "../shared/corpus-links"]
 DEFAULT_KNOWN = "scripts/flows_conformance_known.tsv"
 EXTS = (".pcap", ".pcapng", ".cap", ".trace", ".pcap.gz")
 

@@ -399,16 +399,36 @@ impl Conversations {
     /// Adds one packet.
     pub fn observe(&mut self, pkt: &Packet<'_>) {
         self.sweep(pkt.ts);
-        // An ICMP error quoting a UDP header belongs to the ICMP pair, as
-        // in tshark's conversation tables.
-        let transport = pkt.transport().map(|l| l.proto);
-        if let Some(s) = pkt
-            .flow
-            .stream
-            .filter(|_| matches!(transport, Some(Proto::Tcp | Proto::Udp)))
-            .filter(|_| !bogus_tcp_header(pkt))
-        {
-            self.observe_stream(pkt, s);
+        // As tshark's conversation tables: a packet counts in the
+        // conversation of every TCP/UDP header it carries (a tunnel's outer
+        // UDP and the inner TCP both), but not in one an ICMP error quotes,
+        // which belongs to the ICMP pair.
+        let carried = |li: usize| {
+            !pkt.layers[..li]
+                .iter()
+                .any(|l| matches!(l.proto, Proto::Icmp | Proto::Icmpv6))
+        };
+        let mut streams: [Option<(usize, u32)>; 4] = [None; 4];
+        for (k, &(li, s)) in pkt.flow.outer.iter().flatten().enumerate() {
+            streams[k] = Some((li as usize, s));
+        }
+        if let (Some(s), Some(li)) = (pkt.flow.stream, pkt.flow.layer) {
+            streams[3] = Some((li as usize, s));
+        }
+        let mut inner_counted = false;
+        let innermost = pkt.transport_index();
+        for (li, s) in streams.into_iter().flatten() {
+            let is_stream = pkt
+                .layers
+                .get(li)
+                .is_some_and(|l| matches!(l.proto, Proto::Tcp | Proto::Udp));
+            if !is_stream || !carried(li) || bogus_tcp_header(pkt, li) {
+                continue;
+            }
+            self.observe_stream(pkt, li, s);
+            inner_counted |= Some(li) == innermost;
+        }
+        if inner_counted {
         } else if let Some((_, l)) = pkt.find(Proto::Arp) {
             let Some(a) = ArpHeader::new(pkt.bytes(l.extent())) else {
                 return;
@@ -445,17 +465,11 @@ impl Conversations {
         }
     }
 
-    fn observe_stream(&mut self, pkt: &Packet<'_>, stream: u32) {
-        let Some(ti) = pkt
-            .layers
-            .iter()
-            .position(|l| matches!(l.proto, Proto::Tcp | Proto::Udp))
-        else {
-            return;
-        };
+    fn observe_stream(&mut self, pkt: &Packet<'_>, ti: usize, stream: u32) {
         let t = &pkt.layers[ti];
         let proto = if t.proto == Proto::Tcp { 6 } else { 17 };
-        let (Some((src, dst)), Some((sp, dp))) = (transport_addrs(pkt, ti), pkt.ports()) else {
+        let ports = crate::dissect::transport::ports(pkt.bytes_of(t, t.header()));
+        let (Some((src, dst)), Some((sp, dp))) = (transport_addrs(pkt, ti), ports) else {
             return;
         };
         let name = if proto == 6 { "TCP" } else { "UDP" };
@@ -659,8 +673,8 @@ impl Conversations {
 /// A TCP header whose data offset is under 20 bytes: tshark counts no
 /// conversation for it (its TCP tap is never reached), and it is no valid
 /// segment, so it only counts in its address pair's row.
-fn bogus_tcp_header(pkt: &Packet<'_>) -> bool {
-    let Some(t) = pkt.layers.iter().find(|l| l.proto == Proto::Tcp) else {
+fn bogus_tcp_header(pkt: &Packet<'_>, ti: usize) -> bool {
+    let Some(t) = pkt.layers.get(ti).filter(|l| l.proto == Proto::Tcp) else {
         return false;
     };
     TcpHeader::new_through_window(pkt.bytes_of(t, t.header()))
@@ -716,13 +730,12 @@ fn home_address(h: &[u8]) -> Option<[u8; 16]> {
     None
 }
 
-/// The IP protocol of the outermost IP header's payload (IPv6 extension
-/// headers skipped as the dissector did).
+/// The IP protocol of the innermost IP header's payload (IPv6 extension
+/// headers skipped as the dissector did), the header `addrs` names.
 fn ip_proto(pkt: &Packet<'_>) -> u8 {
     let Some(i) = pkt
-        .layers
-        .iter()
-        .position(|l| matches!(l.proto, Proto::Ip | Proto::Ipv6))
+        .network_index()
+        .filter(|&i| matches!(pkt.layers[i].proto, Proto::Ip | Proto::Ipv6))
     else {
         return 0;
     };
