@@ -12,6 +12,9 @@
 #   h2c_upgrade.pcap  HTTP/1.1 `Upgrade: h2c` on port 80: curl --http2 and
 #                     nghttp -u, then HTTP/2 on the same connection
 #   h2_tls.pcap       HTTP/2 over TLS (ALPN h2) on port 443, no keys
+#   h2_tls12.pcap     HTTP/2 over TLS 1.2 on port 8443: the ServerHello's
+#                     ALPN (clear text before TLS 1.3) names the protocol of
+#                     the encrypted records; curl and nghttp
 #
 # Needs root. Traffic stays inside the namespaces (10.99.0.0/24), which are
 # deleted on exit, also on failure. Every step is bounded by `timeout`.
@@ -146,3 +149,10 @@ capture h2_tls "tcp port 443"
 c timeout 10 nghttp -n https://10.99.0.1/index.html https://10.99.0.1/data.csv
 c timeout 10 curl -sk -o /dev/null --http2 https://10.99.0.1/big.txt
 stop_capture h2_tls
+
+echo "== HTTP/2 over TLS 1.2, ALPN h2 (port 8443)"
+serve 8443 tls
+capture h2_tls12 "tcp port 8443"
+c timeout 10 curl -sk -o /dev/null --http2 --tls-max 1.2 https://10.99.0.1:8443/index.html
+c timeout 10 curl -sk -o /dev/null --http1.1 --tls-max 1.2 https://10.99.0.1:8443/data.csv || true
+stop_capture h2_tls12

@@ -216,6 +216,44 @@ fn filters_count_as_tshark() {
     }
 }
 
+/// HTTP/2 over TLS stays encrypted; what names it is the ServerHello's ALPN
+/// (TLS 1.2, port 8443) or the port (443, whatever TLS 1.3 negotiated):
+/// `tls.app_data_proto` on every record, as tshark shows it, and nowhere on
+/// the second connection of h2_tls12.pcap, whose ALPN chose nothing.
+#[test]
+fn tls_application_data_names_its_protocol_as_tshark() {
+    let fields = ["tls.app_data_proto"];
+    for c in ["http2/h2_tls.pcap", "http2/h2_tls12.pcap"] {
+        let p = fixture(c);
+        let mut args = vec!["-n", "-r", arg(&p), "-T", "fields", "-E", "separator=\t"];
+        for f in ["frame.number"].iter().chain(&fields) {
+            args.extend_from_slice(&["-e", f]);
+        }
+        let theirs: Vec<String> = tshark(&args).lines().map(str::to_string).collect();
+        let mut args = vec!["read", "--format", "jsonl", "-e", "frame.number"];
+        for f in &fields {
+            args.extend_from_slice(&["-e", f]);
+        }
+        args.push(arg(&p));
+        let mine: Vec<String> = ok_jsonl(&run(&args))
+            .iter()
+            .map(|r| {
+                let mut cols = vec![r.joined("frame.number")];
+                cols.extend(fields.iter().map(|f| r.joined(f)));
+                cols.join("\t")
+            })
+            .collect();
+        assert_eq!(mine, theirs, "{c}");
+        let named = theirs.iter().filter(|l| l.contains("Protocol")).count();
+        assert!(named >= 4, "{c}: {named} frames name a protocol");
+    }
+    let f = "tls.app_data_proto == \"HyperText Transfer Protocol 2\"";
+    let p = fixture("http2/h2_tls12.pcap");
+    let t = tshark(&["-n", "-r", arg(&p), "-Y", f]).lines().count();
+    let o = ok_jsonl(&run(&["read", "--format", "jsonl", "-Y", f, arg(&p)])).len();
+    assert_eq!((o, t), (5, 5));
+}
+
 #[test]
 fn upgrade_switches_the_connection_mid_segment() {
     let rows = read_jsonl(&fixture("http2/h2c_upgrade.pcap"), &[]);

@@ -165,6 +165,10 @@ pub struct FlowNote {
     /// this segment on: it overrides classification by content and port.
     pub app: Option<Proto>,
     pub app_from: u32,
+    /// The protocol a TLS 1.2 ServerHello's ALPN named for this
+    /// connection (an index `tls.rs` resolves): its application data is
+    /// that protocol, encrypted.
+    pub alpn: Option<u8>,
 }
 
 /// What the flow stage knows about a QUIC datagram's connection.

@@ -82,6 +82,8 @@ struct Conv {
     dir: [Dir; 2],
     acc_ecn_syn: bool,
     acc_ecn_synack: bool,
+    /// The protocol the server's ALPN chose (TLS 1.2; 1.3 encrypts it).
+    alpn: Option<u8>,
     /// Second-chance bit for CLOCK eviction.
     used: bool,
 }
@@ -93,6 +95,7 @@ impl Conv {
             dir: [Dir::default(); 2],
             acc_ecn_syn: false,
             acc_ecn_synack: false,
+            alpn: None,
             used: false,
         }
     }
@@ -354,12 +357,32 @@ impl FlowTracker {
         }
         self.echo.observe(pkt);
         self.http2.note(pkt);
+        self.tls_alpn(pkt);
     }
 
     /// The rest of `observe` once the application layers are decoded.
     pub fn observe_app(&mut self, pkt: &mut Packet<'_>) {
         self.ftp_data(pkt);
         self.http2.mark(pkt);
+    }
+
+    /// Remembers the protocol a ServerHello's ALPN extension chose, for the
+    /// connection's later application data records. Read from the segment
+    /// itself, so it holds whether or not its application layers are decoded.
+    fn tls_alpn(&mut self, pkt: &Packet<'_>) {
+        let Some(main) = pkt.flow.layer.map(usize::from) else {
+            return;
+        };
+        let Some(t) = pkt.layers.get(main).filter(|t| t.proto == Proto::Tcp) else {
+            return;
+        };
+        let Some(proto) = crate::dissect::app::tls::server_alpn(pkt.bytes_of(t, t.payload()))
+        else {
+            return;
+        };
+        if let Some(c) = endpoints_at(pkt, main).and_then(|ep| self.convs.get_mut(&ep.key)) {
+            c.alpn = Some(proto);
+        }
     }
 
     /// Some FTP data endpoint is announced: every payload may be ftp-data.
@@ -528,6 +551,7 @@ impl FlowTracker {
             *c = Conv::new(s);
             c.used = true;
         }
+        pkt.flow.alpn = c.alpn;
         if flags & (SYN | ACK) == SYN | ACK && c.dir[fwd].base.is_some_and(|b| b != seq) {
             c.dir[fwd].base = Some(seq);
         }

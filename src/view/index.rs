@@ -184,6 +184,7 @@ impl Note {
             app: None,
             app_from: 0,
             outer: [None; 3],
+            alpn: None,
         }
     }
 }
@@ -249,6 +250,8 @@ pub struct Index {
     app: HashMap<u32, (crate::dissect::Proto, u32)>,
     /// Stream numbers of the outer TCP/UDP layers a tunnel runs over.
     outer: HashMap<u32, [Option<(u8, u32)>; 3]>,
+    /// The protocol a TLS connection's ALPN chose, for its records.
+    alpn: HashMap<u32, u8>,
     reasm: ReasmStore,
     /// `frame.time_relative`'s zero, as the streaming pass had it.
     pub first_ts: Option<Timestamp>,
@@ -273,6 +276,7 @@ impl Index {
             quic: HashMap::new(),
             app: HashMap::new(),
             outer: HashMap::new(),
+            alpn: HashMap::new(),
             reasm: ReasmStore {
                 map: HashMap::new(),
                 order: VecDeque::new(),
@@ -318,6 +322,7 @@ impl Index {
             self.quic.retain(|&k, _| k >= f);
             self.app.retain(|&k, _| k >= f);
             self.outer.retain(|&k, _| k >= f);
+            self.alpn.retain(|&k, _| k >= f);
             let r = &mut self.reasm;
             while r.order.front().is_some_and(|&k| k < f) {
                 if let Some(k) = r.order.pop_front() {
@@ -397,6 +402,9 @@ impl Index {
         if pkt.flow.outer.iter().any(Option::is_some) {
             self.outer.insert(i, pkt.flow.outer);
         }
+        if let Some(p) = pkt.flow.alpn {
+            self.alpn.insert(i, p);
+        }
         let layer_at = self.layers.len() as u32;
         for l in &pkt.layers {
             self.layers.push(*l);
@@ -474,6 +482,7 @@ impl Index {
             pkt.flow.app = Some(p);
             pkt.flow.app_from = from;
         }
+        pkt.flow.alpn = self.alpn.get(&key).copied();
         Some((pkt, evicted))
     }
 }

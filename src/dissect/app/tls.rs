@@ -144,6 +144,122 @@ fn walk(b: &[u8], mut f: impl FnMut(Item)) {
     }
 }
 
+/// Wireshark's names of the protocols TLS application data can carry, as
+/// `tls.app_data_proto` shows them; indexed by `FlowNote::alpn` and below.
+const APP_NAMES: &[&str] = &[
+    "Hypertext Transfer Protocol",
+    "HyperText Transfer Protocol 2",
+    "File Transfer Protocol (FTP)",
+    "Internet Message Access Protocol",
+    "Post Office Protocol",
+    "Domain Name System",
+    "Simple Mail Transfer Protocol",
+    "MQ Telemetry Transport Protocol",
+    "Lightweight Directory Access Protocol",
+    "Session Initiation Protocol",
+    "Advanced Message Queuing Protocol",
+    "Constrained Application Protocol",
+    "Diameter Protocol",
+    "EtherNet/IP (Industrial Protocol)",
+    "Skinny Client Control Protocol",
+    "Q.931",
+    "Distributed Network Protocol 3.0",
+    "DoIP (ISO13400) Protocol",
+    "TPKT - ISO on TCP - RFC1006",
+    "Modbus/TCP",
+    "Couchbase Protocol",
+    "Mongo Wire Protocol",
+    "RPKI-Router Protocol",
+    "Intel Omni-Path FE Header - Omni-Path Fabric Executive Header",
+];
+
+/// ALPN protocol IDs (RFC 7301's registry) Wireshark hands to a dissector.
+const ALPN: &[(&[u8], u8)] = &[
+    (b"http/1.1", 0),
+    (b"http/1.0", 0),
+    (b"http/0.9", 0),
+    (b"h2", 1),
+    (b"ftp", 2),
+    (b"imap", 3),
+    (b"pop3", 4),
+    (b"dot", 5),
+    (b"coap", 11),
+];
+
+/// Wireshark's `tls.port` table: what a session on a well-known port
+/// carries when no ALPN said otherwise.
+const TLS_PORTS: &[(u16, u8)] = &[
+    (443, 0),
+    (993, 3),
+    (995, 4),
+    (853, 5),
+    (465, 6),
+    (8883, 7),
+    (636, 8),
+    (5061, 9),
+    (5671, 10),
+    (5684, 11),
+    (5868, 12),
+    (2221, 13),
+    (2443, 14),
+    (1300, 15),
+    (19999, 16),
+    (3496, 17),
+    (3389, 18),
+    (802, 19),
+    (11207, 20),
+    (27017, 21),
+    (324, 22),
+    (3249, 23),
+    (3250, 23),
+    (3251, 23),
+    (3252, 23),
+];
+
+/// What a TLS layer's application data is, as `tls.app_data_proto` names
+/// it: the ALPN's choice, else the lower port's, else the other port's.
+fn app_data_proto(pkt: &Packet<'_>) -> Option<&'static str> {
+    let by_port = |p: u16| TLS_PORTS.iter().find(|e| e.0 == p).map(|e| e.1);
+    let i = pkt.flow.alpn.or_else(|| {
+        let (a, b) = pkt.ports()?;
+        by_port(a.min(b)).or_else(|| by_port(a.max(b)))
+    })?;
+    APP_NAMES.get(i as usize).copied()
+}
+
+/// The protocol the ServerHello at the start of a segment selects with its
+/// ALPN extension, as an index for `FlowNote::alpn`. The hello may be cut
+/// short by the segment's end after the extension.
+pub fn server_alpn(b: &[u8]) -> Option<u8> {
+    let (ct, _, _) = record_header(b)?;
+    if ct != HANDSHAKE || b.get(5) != Some(&2) {
+        return None;
+    }
+    let len = be24(b, 6)?;
+    let hello = &b[9..(9 + len).min(b.len())];
+    let id = hello_alpn(hello)?;
+    ALPN.iter().find(|e| e.0 == id).map(|e| e.1)
+}
+
+/// The one protocol name of a ServerHello body's ALPN extension.
+fn hello_alpn(h: &[u8]) -> Option<&[u8]> {
+    // version, random, session id, cipher suite, compression method
+    let at = 34 + 1 + *h.get(34)? as usize + 2 + 1;
+    let ext_len = be16(h, at)? as usize;
+    let exts = h.get(at + 2..at + 2 + ext_len)?;
+    let mut e = 0;
+    while let (Some(ty), Some(l)) = (be16(exts, e), be16(exts, e + 2)) {
+        let d = exts.get(e + 4..e + 4 + l as usize)?;
+        if ty == 16 {
+            // list length (2), then one length-prefixed name
+            let n = *d.get(2)? as usize;
+            return d.get(3..3 + n);
+        }
+        e += 4 + l as usize;
+    }
+    None
+}
+
 /// True for handshake messages a QUIC CRYPTO stream carried: bare
 /// messages, no record layer (RFC 9001 §4).
 fn in_quic(pkt: &Packet<'_>, l: &Layer) -> bool {
@@ -224,6 +340,14 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
                     Value::Bytes(&b[body.clone()]),
                     o + body.start..o + body.end,
                 );
+                if let Some(name) = app_data_proto(pkt) {
+                    out.put(
+                        "tls.app_data_proto",
+                        "Application Data Protocol",
+                        Value::Str(name),
+                        o + body.start..o + body.start,
+                    );
+                }
             }
         }
         Item::Handshake { at, ty, len } => {
@@ -594,6 +718,7 @@ pub const FIELDS: &[crate::dissect::decl::FieldDef] = {
     use crate::dissect::decl::{f, FieldType::*};
     &[
         f("tls.app_data", Bytes, "Encrypted Application Data"),
+        f("tls.app_data_proto", Str, "Application Data Protocol"),
         f(
             "tls.handshake.cipher_suites_length",
             Uint,
