@@ -9,12 +9,19 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   libpcap-dev tshark tcpdump tcpreplay iproute2 iputils-ping ethtool \
-  python3 python3-venv time bc ca-certificates tmux zstd xz-utils wireshark-common zsh fish man-db groff-base termshark ieee-data nghttp2-server nghttp2-client nghttp2-proxy curl openssl >/dev/null
+  python3 python3-venv time bc ca-certificates tmux zstd xz-utils wireshark-common zsh fish man-db groff-base termshark ieee-data nghttp2-server nghttp2-client nghttp2-proxy curl openssl \
+  openjdk-17-jre-headless >/dev/null
 if ! command -v cargo >/dev/null; then
   echo "cargo not found: install Rust (https://rustup.rs) first" >&2
   exit 1
 fi
 cargo build --release
+# Python packages the analytics checks use (DuckDB reads the Parquet export
+# back; PySpark runs the cluster job in local mode), in a venv of their own.
+VENV="${LAYERSCOPE_VENV:-/var/tmp/layerscope-venv}"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/pip" install -q --disable-pip-version-check wheel
+"$VENV/bin/pip" install -q --disable-pip-version-check duckdb==1.4.1 pyspark==3.5.7
 # Shell completions and the manual page, generated from the flags.
 if [ "${LAYERSCOPE_INSTALL_COMPLETIONS:-0}" = 1 ]; then
   bin=target/release/layerscope
