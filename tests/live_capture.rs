@@ -809,3 +809,46 @@ fn interfaces_inside_namespace_show_veth() {
         "the peer lives in another namespace:\n{text}"
     );
 }
+
+/// Datagrams paced over several read ticks, with idle gaps between bursts:
+/// every one sent reaches the rows and the -w file (no frame lost between a
+/// read and the periodic wake-up).
+#[test]
+fn paced_datagrams_across_ticks_are_all_captured() {
+    require_root();
+    let dir = TempDir::new();
+    let f = dir.path("paced.pcap");
+    let rx = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let p = rx.local_addr().unwrap().port();
+    let mut cap = Proc::spawn(&[
+        "capture",
+        "-i",
+        "lo",
+        "-f",
+        &format!("udp dst port {p}"),
+        "-w",
+        f.to_str().unwrap(),
+        "--format",
+        "jsonl",
+    ]);
+    cap.wait_ready();
+    let tx = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    const SENT: usize = 600;
+    for i in 0..SENT {
+        tx.send_to(&(i as u32).to_be_bytes(), ("127.0.0.1", p)).unwrap();
+        // Bursts of 20, then a gap longer than a read tick.
+        if i % 20 == 19 {
+            thread::sleep(Duration::from_millis(130));
+        } else {
+            thread::sleep(Duration::from_micros(700));
+        }
+    }
+    thread::sleep(Duration::from_millis(300));
+    cap.signal("INT");
+    let done = cap.wait(Duration::from_secs(10));
+    assert_eq!(done.code(), Some(0), "stderr:\n{}", done.stderr);
+    assert_no_panic(&done);
+    assert_eq!(done.lines().len(), SENT, "rows");
+    assert_eq!(summary_count(&done.stderr), SENT as u64, "{}", done.stderr);
+    assert_eq!(tshark_count(&f), SENT, "tshark count of the -w file");
+}

@@ -4,8 +4,6 @@
 
 use super::{Frame, Timestamp};
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// How to open a live capture (tcpdump's flags).
@@ -127,8 +125,6 @@ pub struct LiveSource {
     pub interface: String,
     pub linktype: u32,
     tick: Duration,
-    /// Cleared on drop to stop the wake-up thread.
-    ticking: Option<Arc<AtomicBool>>,
 }
 
 fn classify(interface: &str, e: pcap::Error) -> LiveError {
@@ -220,7 +216,14 @@ impl LiveSource {
         if let Some(b) = opts.buffer_size {
             inactive = inactive.buffer_size(b);
         }
-        let mut cap = inactive.open().map_err(|e| classify(&name, e))?;
+        // Non-blocking reads, with our own timed wait on the descriptor:
+        // waking a blocked read with pcap_breakloop from another thread can
+        // make libpcap report a break for a read that already took a frame
+        // off the ring, and that frame would be lost.
+        let mut cap = inactive
+            .open()
+            .and_then(|c| c.setnonblock())
+            .map_err(|e| classify(&name, e))?;
         if let Some(expr) = &opts.filter {
             cap.filter(expr, true).map_err(|e| LiveError::BadFilter {
                 expr: expr.clone(),
@@ -234,39 +237,32 @@ impl LiveSource {
             interface: name,
             linktype,
             tick,
-            ticking: None,
         })
     }
 
-    /// Wakes a blocked read every `tick`. libpcap on Linux (TPACKET_V3 and
-    /// immediate mode) keeps polling past the read timeout while no packet
-    /// arrives, so without this an idle capture never sees SIGTERM,
-    /// `--duration` or its last buffered rows. Started on the first read,
-    /// after privileges are dropped.
-    fn start_ticker(&mut self) {
-        let alive = Arc::new(AtomicBool::new(true));
-        let brk = self.cap.breakloop_handle();
-        let tick = self.tick;
-        let flag = Arc::clone(&alive);
-        let spawned = std::thread::Builder::new()
-            .name("pcap-tick".into())
-            .spawn(move || {
-                while flag.load(Ordering::Relaxed) {
-                    std::thread::sleep(tick);
-                    brk.breakloop();
-                }
-            });
-        if spawned.is_ok() {
-            self.ticking = Some(alive);
+    /// Waits up to one tick for the descriptor to become readable. libpcap
+    /// on Linux (TPACKET_V3, immediate mode) would otherwise keep polling
+    /// while no packet arrives, so an idle capture would never see SIGTERM,
+    /// `--duration` or its last buffered rows.
+    fn wait_readable(fd: std::os::fd::RawFd, tick: Duration) {
+        let mut pfd = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = tick.as_millis().min(i32::MAX as u128) as i32;
+        // SAFETY: `pfd` is one valid, initialised pollfd that lives across
+        // the call, and the count passed is 1. A signal (EINTR) or an error
+        // only ends the wait early: the caller reads again either way.
+        unsafe {
+            libc::poll(&mut pfd, 1, ms);
         }
     }
 
     /// The next frame, or None when nothing arrived within the tick (or the
     /// read was woken to let the caller look at signals and deadlines).
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, LiveError> {
-        if self.ticking.is_none() {
-            self.start_ticker();
-        }
+        let (fd, tick) = (std::os::fd::AsRawFd::as_raw_fd(&self.cap), self.tick);
         match self.cap.next_packet() {
             Ok(p) => {
                 let ts = Timestamp {
@@ -284,8 +280,11 @@ impl LiveSource {
                     bytes: p.data,
                 }))
             }
-            // NoMorePackets is pcap_breakloop's PCAP_ERROR_BREAK on a live handle.
-            Err(pcap::Error::TimeoutExpired | pcap::Error::NoMorePackets) => Ok(None),
+            // Nothing on the ring now: wait for the next frame or the tick.
+            Err(pcap::Error::TimeoutExpired | pcap::Error::NoMorePackets) => {
+                Self::wait_readable(fd, tick);
+                Ok(None)
+            }
             Err(e) => Err(LiveError::Capture {
                 interface: self.interface.clone(),
                 detail: e.to_string(),
@@ -302,13 +301,5 @@ impl LiveSource {
                 if_dropped: s.if_dropped,
             })
             .unwrap_or_default()
-    }
-}
-
-impl Drop for LiveSource {
-    fn drop(&mut self) {
-        if let Some(t) = &self.ticking {
-            t.store(false, Ordering::Relaxed);
-        }
     }
 }
