@@ -835,7 +835,8 @@ fn paced_datagrams_across_ticks_are_all_captured() {
     let tx = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     const SENT: usize = 600;
     for i in 0..SENT {
-        tx.send_to(&(i as u32).to_be_bytes(), ("127.0.0.1", p)).unwrap();
+        tx.send_to(&(i as u32).to_be_bytes(), ("127.0.0.1", p))
+            .unwrap();
         // Bursts of 20, then a gap longer than a read tick.
         if i % 20 == 19 {
             thread::sleep(Duration::from_millis(130));

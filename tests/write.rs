@@ -921,3 +921,132 @@ fn capture_q_redraws_one_count_line_and_clears_it_before_the_summary() {
     );
     assert!(lines[2].ends_with("received by filter"), "{p}");
 }
+
+/// A small tmpfs mounted for one test, unmounted when dropped.
+struct SmallDisk {
+    _dir: TempDir,
+    at: PathBuf,
+}
+
+impl SmallDisk {
+    fn new(size: &str) -> SmallDisk {
+        let dir = TempDir::new();
+        let at = dir.path("disk");
+        std::fs::create_dir_all(&at).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&at)
+            .status()
+            .expect("mount");
+        assert!(ok.success(), "mount tmpfs");
+        SmallDisk { _dir: dir, at }
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.at).status();
+    }
+}
+
+/// The packets tshark reads from `f`, and whether it complained.
+fn tshark_read(f: &Path) -> (Vec<String>, String) {
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(f)
+        .args(["-T", "fields", "-e", "frame.len", "-e", "frame.time_epoch"])
+        .output()
+        .expect("tshark");
+    let rows = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    // Only complaints count, not tshark's note about running as root.
+    let complaint = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| !l.starts_with("Running as user"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    (rows, complaint)
+}
+
+/// A full disk under `read -w`: one clear error naming the file and the
+/// cause, a non-zero exit, and a file cut back to its last whole packet:
+/// tshark reads it without complaint and finds the source's first packets.
+#[test]
+fn full_disk_under_read_w_keeps_whole_packets() {
+    require_root();
+    let disk = SmallDisk::new("16k");
+    let src = fixture("live/http.pcap");
+    let out_path = disk.at.join("out.pcap");
+    let out = run_out(
+        layerscope()
+            .args(["read", "-w"])
+            .arg(&out_path)
+            .arg(&src),
+        Duration::from_secs(30),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "exit status: {err}");
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(err.contains(out_path.to_str().unwrap()), "{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.contains("error")).count(),
+        1,
+        "one error line: {err}"
+    );
+    let (rows, complaint) = tshark_read(&out_path);
+    assert!(complaint.trim().is_empty(), "tshark: {complaint}");
+    let (all, _) = tshark_read(&src);
+    assert!(!rows.is_empty() && rows.len() < all.len(), "{} of {}", rows.len(), all.len());
+    assert_eq!(rows[..], all[..rows.len()]);
+    assert!(
+        err.contains(&format!("keeps its first {} packets", rows.len())),
+        "{err}"
+    );
+}
+
+/// The same during a live capture: the capture ends with the error, its
+/// summary still printed, and the file holds whole packets only.
+#[test]
+fn full_disk_under_capture_w_keeps_whole_packets() {
+    require_root();
+    let disk = SmallDisk::new("64k");
+    let f = disk.at.join("live.pcap");
+    let rx = std::net::UdpSocket::bind(("127.0.0.1", 0)).unwrap();
+    let port = rx.local_addr().unwrap().port();
+    let mut cap = Proc::spawn(&[
+        "capture",
+        "-i",
+        "lo",
+        "-q",
+        "-f",
+        &format!("udp dst port {port}"),
+        "-w",
+        f.to_str().unwrap(),
+    ]);
+    cap.wait_ready();
+    let tx = std::net::UdpSocket::bind(("127.0.0.1", 0)).unwrap();
+    // 400 datagrams of 442 bytes on the wire: far more than 64 KiB.
+    for _ in 0..400 {
+        tx.send_to(&[b'y'; 400], ("127.0.0.1", port)).unwrap();
+        thread::sleep(Duration::from_millis(2));
+    }
+    thread::sleep(Duration::from_millis(500));
+    if cap.running() {
+        cap.signal("INT");
+    }
+    let done = cap.wait(Duration::from_secs(10));
+    assert_ne!(done.code(), Some(0), "stderr:\n{}", done.stderr);
+    assert!(done.stderr.contains("No space left on device"), "{}", done.stderr);
+    assert!(done.stderr.contains("packets captured"), "{}", done.stderr);
+    let (rows, complaint) = tshark_read(&f);
+    assert!(complaint.trim().is_empty(), "tshark: {complaint}");
+    assert!(rows.len() > 50 && rows.len() < 400, "{} packets", rows.len());
+    assert!(rows.iter().all(|r| r.starts_with("442\t")), "{rows:?}");
+    assert!(
+        done.stderr.contains(&format!("keeps its first {} packets", rows.len())),
+        "{}",
+        done.stderr
+    );
+}

@@ -110,8 +110,9 @@ pub trait Sink {
     fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()>;
 
     /// Runs periodically during a live capture (never for files): the
-    /// place to flush, redraw, or emit what is complete. An error ends the
-    /// capture quietly (a closed output).
+    /// place to flush, redraw, or emit what is complete. A broken pipe ends
+    /// the capture quietly (a closed output); any other error ends the run
+    /// with it.
     fn tick(&mut self, _why: Tick, _status: &Status) -> io::Result<()> {
         Ok(())
     }
@@ -389,8 +390,8 @@ impl Engine {
                 Pull::End => return Ok(End::Eof),
                 Pull::Idle => {
                     last_tick = Instant::now();
-                    if sink.tick(Tick::Idle, &self.status()).is_err() {
-                        return Ok(End::Eof);
+                    if let Err(e) = sink.tick(Tick::Idle, &self.status()) {
+                        return closed_output(e);
                     }
                     continue;
                 }
@@ -408,8 +409,8 @@ impl Engine {
             if let Some(every) = every {
                 if last_tick.elapsed() >= every {
                     last_tick = Instant::now();
-                    if sink.tick(Tick::Frames, &self.status()).is_err() {
-                        return Ok(End::Eof);
+                    if let Err(e) = sink.tick(Tick::Frames, &self.status()) {
+                        return closed_output(e);
                     }
                 }
             }
@@ -546,6 +547,16 @@ impl Engine {
             pkt.app_decoded = &st.app_decoded;
         }
         deliver(sink, display, shown, limit, self.passed, &mut pkt, true)
+    }
+}
+
+/// A tick's error: a closed output (`| head`) ends the capture quietly;
+/// any other (a full disk under `-w`) is the run's error.
+fn closed_output(e: io::Error) -> Result<End, EngineError> {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        Ok(End::Eof)
+    } else {
+        Err(EngineError::Output(e))
     }
 }
 

@@ -19,9 +19,12 @@ use super::pcapwrite::{CaptureWriter, IfStats, WriteOptions};
 use crate::dissect::Packet;
 use crate::engine::{Sink, Status, Stop, Tick};
 use crate::source::file::{CaptureFormat, FileSource};
+use std::collections::VecDeque;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// tcpdump's ring-buffer flags.
@@ -68,6 +71,68 @@ impl std::error::Error for SaveError {}
 
 type Out = BufWriter<Box<dyn Write + Send>>;
 
+/// What reached the file under the buffer.
+#[derive(Default)]
+struct DiskState {
+    on_disk: AtomicU64,
+    failed: AtomicBool,
+    /// The write error that failed it (reported whichever call meets it).
+    first_error: std::sync::OnceLock<(io::ErrorKind, String)>,
+}
+
+/// The file under the buffer: counts the bytes that reached it and, once a
+/// write has failed (a full disk), refuses the rest, so the file can be cut
+/// back to its last whole packet and stay that way.
+struct Disk {
+    file: File,
+    state: Arc<DiskState>,
+}
+
+impl Write for Disk {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        if self.state.failed.load(Ordering::Relaxed) {
+            return Err(io::Error::other("an earlier write to this file failed"));
+        }
+        match self.file.write(b) {
+            Ok(n) => {
+                self.state.on_disk.fetch_add(n as u64, Ordering::Relaxed);
+                Ok(n)
+            }
+            Err(e) => {
+                let _ = self.state.first_error.set((e.kind(), e.to_string()));
+                self.state.failed.store(true, Ordering::Relaxed);
+                Err(e)
+            }
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// The current file's whole-packet boundaries not yet known to be on disk.
+struct Boundaries {
+    state: Arc<DiskState>,
+    /// A second handle on the file, to cut it back.
+    file: File,
+    /// (file offset after a packet, packets in the file up to there).
+    ends: VecDeque<(u64, u64)>,
+    /// The last boundary known to be on disk.
+    safe: (u64, u64),
+}
+
+impl Boundaries {
+    /// Drops the boundaries already on disk, keeping the last as `safe`.
+    fn settle(&mut self) {
+        let d = self.state.on_disk.load(Ordering::Relaxed);
+        while self.ends.front().is_some_and(|e| e.0 <= d) {
+            if let Some(e) = self.ends.pop_front() {
+                self.safe = e;
+            }
+        }
+    }
+}
+
 /// Writes every packet it is handed, rotating files as asked.
 pub struct SaveSink {
     opts: SaveOptions,
@@ -85,6 +150,10 @@ pub struct SaveSink {
     limit_reached: bool,
     stats: Option<IfStats>,
     packets: u64,
+    /// Regular files only (not standard output).
+    bounds: Option<Boundaries>,
+    /// Packets written to the current file.
+    in_file: u64,
 }
 
 fn wall_secs() -> i64 {
@@ -136,6 +205,8 @@ impl SaveSink {
             limit_reached: false,
             stats: None,
             packets: 0,
+            bounds: None,
+            in_file: 0,
         };
         s.open(0, width)?;
         Ok(s)
@@ -201,16 +272,29 @@ impl SaveSink {
             path: name.clone(),
             error,
         };
+        self.bounds = None;
+        self.in_file = 0;
         let out: Box<dyn Write + Send> = if name == "-" && !self.opts.rotation.is_set() {
             Box::new(io::stdout())
         } else {
-            Box::new(File::create(&name).map_err(err)?)
+            let file = File::create(&name).map_err(err)?;
+            let state = Arc::new(DiskState::default());
+            self.bounds = Some(Boundaries {
+                state: Arc::clone(&state),
+                file: file.try_clone().map_err(err)?,
+                ends: VecDeque::new(),
+                safe: (0, 0),
+            });
+            Box::new(Disk { file, state })
         };
         let w = CaptureWriter::new(
             BufWriter::with_capacity(256 * 1024, out),
             self.opts.write.clone(),
         )
         .map_err(err)?;
+        if let Some(b) = &mut self.bounds {
+            b.ends.push_back((w.written(), 0));
+        }
         self.writer = Some(w);
         if !self.files.contains(&name) {
             self.files.push(name.clone());
@@ -227,8 +311,29 @@ impl SaveSink {
         }
     }
 
-    fn io_error(&self, e: io::Error) -> io::Error {
-        io::Error::new(e.kind(), format!("{}: {e}", self.current))
+    /// The error for the current file, which a failed write (a full disk)
+    /// first cuts back to its last whole packet so it stays readable.
+    fn io_error(&mut self, e: io::Error) -> io::Error {
+        let Some(b) = self
+            .bounds
+            .as_mut()
+            .filter(|b| b.state.failed.load(Ordering::Relaxed))
+        else {
+            return io::Error::new(e.kind(), format!("{}: {e}", self.current));
+        };
+        b.settle();
+        let (kind, msg) = b
+            .state
+            .first_error
+            .get()
+            .cloned()
+            .unwrap_or_else(|| (e.kind(), e.to_string()));
+        let (len, packets) = b.safe;
+        let kept = match b.file.set_len(len) {
+            Ok(()) => format!("the file keeps its first {packets} packets, whole"),
+            Err(t) => format!("and it could not be cut back to its last whole packet: {t}"),
+        };
+        io::Error::new(kind, format!("{}: {msg}; {kept}", self.current))
     }
 
     fn reopen(&mut self, count: u32, width: usize) -> io::Result<()> {
@@ -286,8 +391,14 @@ impl Sink for SaveSink {
             return Ok(());
         };
         let r = w.write_frame(pkt.ts, pkt.wire_len, pkt.linktype, pkt.interface, pkt.data);
+        let end = w.written();
         r.map_err(|e| self.io_error(e))?;
         self.packets += 1;
+        self.in_file += 1;
+        if let Some(b) = &mut self.bounds {
+            b.ends.push_back((end, self.in_file));
+            b.settle();
+        }
         Ok(())
     }
 
