@@ -526,6 +526,10 @@ struct CaptureArgs {
     /// File format for -w [default: pcapng for a .pcapng name, else pcap]
     #[arg(long, value_enum, value_name = "FORMAT", requires = "write")]
     write_format: Option<WriteFormatArg>,
+    /// With -w, flush the file after every packet, as tcpdump -U (otherwise
+    /// written packets reach it at least every 50 ms)
+    #[arg(short = 'U', long = "packet-buffered", requires = "write")]
+    packet_buffered: bool,
     /// Ring buffer: start a new file once the current one is larger than MB
     /// million bytes (files after the first get a number: FILE1, FILE2, ...)
     #[arg(short = 'C', value_name = "MB", requires = "write")]
@@ -816,6 +820,7 @@ fn main() {
                 quiet: a.quiet,
                 user: a.user,
                 line_buffered: a.line_buffered,
+                packet_buffered: a.packet_buffered,
             })
         }
         Command::Interfaces => cmd::interfaces::run(),

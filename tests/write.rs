@@ -980,10 +980,7 @@ fn full_disk_under_read_w_keeps_whole_packets() {
     let src = fixture("live/http.pcap");
     let out_path = disk.at.join("out.pcap");
     let out = run_out(
-        layerscope()
-            .args(["read", "-w"])
-            .arg(&out_path)
-            .arg(&src),
+        layerscope().args(["read", "-w"]).arg(&out_path).arg(&src),
         Duration::from_secs(30),
     );
     let err = String::from_utf8_lossy(&out.stderr);
@@ -998,7 +995,12 @@ fn full_disk_under_read_w_keeps_whole_packets() {
     let (rows, complaint) = tshark_read(&out_path);
     assert!(complaint.trim().is_empty(), "tshark: {complaint}");
     let (all, _) = tshark_read(&src);
-    assert!(!rows.is_empty() && rows.len() < all.len(), "{} of {}", rows.len(), all.len());
+    assert!(
+        !rows.is_empty() && rows.len() < all.len(),
+        "{} of {}",
+        rows.len(),
+        all.len()
+    );
     assert_eq!(rows[..], all[..rows.len()]);
     assert!(
         err.contains(&format!("keeps its first {} packets", rows.len())),
@@ -1038,15 +1040,55 @@ fn full_disk_under_capture_w_keeps_whole_packets() {
     }
     let done = cap.wait(Duration::from_secs(10));
     assert_ne!(done.code(), Some(0), "stderr:\n{}", done.stderr);
-    assert!(done.stderr.contains("No space left on device"), "{}", done.stderr);
-    assert!(done.stderr.contains("packets captured"), "{}", done.stderr);
-    let (rows, complaint) = tshark_read(&f);
-    assert!(complaint.trim().is_empty(), "tshark: {complaint}");
-    assert!(rows.len() > 50 && rows.len() < 400, "{} packets", rows.len());
-    assert!(rows.iter().all(|r| r.starts_with("442\t")), "{rows:?}");
     assert!(
-        done.stderr.contains(&format!("keeps its first {} packets", rows.len())),
+        done.stderr.contains("No space left on device"),
         "{}",
         done.stderr
     );
+    assert!(done.stderr.contains("packets captured"), "{}", done.stderr);
+    let (rows, complaint) = tshark_read(&f);
+    assert!(complaint.trim().is_empty(), "tshark: {complaint}");
+    assert!(
+        rows.len() > 50 && rows.len() < 400,
+        "{} packets",
+        rows.len()
+    );
+    assert!(rows.iter().all(|r| r.starts_with("442\t")), "{rows:?}");
+    assert!(
+        done.stderr
+            .contains(&format!("keeps its first {} packets", rows.len())),
+        "{}",
+        done.stderr
+    );
+}
+
+/// SIGKILL during `capture -w`, with and without -U: no chance to finish
+/// the file, yet it is valid and holds every packet sent more than a second
+/// before (written packets are flushed at least that often).
+#[test]
+fn sigkill_during_capture_w_leaves_a_valid_file() {
+    require_root();
+    for extra in [&[][..], &["-U"][..]] {
+        let dir = TempDir::new();
+        let f = dir.path("killed.pcap");
+        let rx = std::net::UdpSocket::bind(("127.0.0.1", 0)).unwrap();
+        let port = rx.local_addr().unwrap().port();
+        let filter = format!("udp dst port {port}");
+        let mut args = vec!["capture", "-i", "lo", "-q", "-f", &filter];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["-w", f.to_str().unwrap()]);
+        let mut cap = Proc::spawn(&args);
+        cap.wait_ready();
+        let tx = std::net::UdpSocket::bind(("127.0.0.1", 0)).unwrap();
+        for i in 0..50u32 {
+            tx.send_to(&i.to_be_bytes(), ("127.0.0.1", port)).unwrap();
+            thread::sleep(Duration::from_millis(2));
+        }
+        thread::sleep(Duration::from_millis(1200));
+        cap.signal("KILL");
+        let _ = cap.wait(Duration::from_secs(10));
+        let (rows, complaint) = tshark_read(&f);
+        assert!(complaint.trim().is_empty(), "{extra:?}: tshark: {complaint}");
+        assert_eq!(rows.len(), 50, "{extra:?}");
+    }
 }

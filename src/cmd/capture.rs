@@ -34,6 +34,8 @@ pub struct CaptureOptions {
     pub user: Option<String>,
     /// `-l`: every row goes out as it is written (not only every tick).
     pub line_buffered: bool,
+    /// `-U`: the `-w` file is flushed after every packet.
+    pub packet_buffered: bool,
 }
 
 pub fn run(opts: &CaptureOptions) -> i32 {
@@ -61,6 +63,7 @@ pub fn run(opts: &CaptureOptions) -> i32 {
             path: path.clone(),
             write,
             rotation: opts.rotation,
+            packet_buffered: opts.packet_buffered,
         }) {
             Ok(s) => {
                 save = Some(s.with_stop(src.stop_handle()));

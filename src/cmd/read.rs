@@ -47,6 +47,7 @@ pub fn run(opts: &ReadOptions) -> i32 {
         path: path.to_string(),
         write,
         rotation: Rotation::default(),
+        packet_buffered: false,
     }) {
         Ok(s) => s,
         Err(e) => {

@@ -76,6 +76,7 @@ fn run_live(c: &ViewCommand, live: &LiveOptions) -> Result<Option<i32>, ViewErro
                 path: path.clone(),
                 write,
                 rotation: Default::default(),
+                packet_buffered: false,
             }) {
                 Ok(s) => save = Some(s),
                 Err(e) => {

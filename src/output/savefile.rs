@@ -52,6 +52,8 @@ pub struct SaveOptions {
     pub path: String,
     pub write: WriteOptions,
     pub rotation: Rotation,
+    /// Flush after every packet (tcpdump's -U).
+    pub packet_buffered: bool,
 }
 
 /// A file that could not be created or written.
@@ -391,6 +393,13 @@ impl Sink for SaveSink {
             return Ok(());
         };
         let r = w.write_frame(pkt.ts, pkt.wire_len, pkt.linktype, pkt.interface, pkt.data);
+        let r = r.and_then(|()| {
+            if self.opts.packet_buffered {
+                w.flush()
+            } else {
+                Ok(())
+            }
+        });
         let end = w.written();
         r.map_err(|e| self.io_error(e))?;
         self.packets += 1;
@@ -502,6 +511,7 @@ mod tests {
                 size: Some(1),
                 ..Default::default()
             },
+            packet_buffered: false,
         });
         assert!(e.is_err());
     }

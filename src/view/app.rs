@@ -763,6 +763,7 @@ impl App {
             path: path.clone(),
             write: WriteOptions::new(WriteFormat::for_path(&path)),
             rotation: Default::default(),
+            packet_buffered: false,
         };
         let job = jobs::sink_job(
             self.data(),
