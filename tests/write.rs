@@ -1088,7 +1088,10 @@ fn sigkill_during_capture_w_leaves_a_valid_file() {
         cap.signal("KILL");
         let _ = cap.wait(Duration::from_secs(10));
         let (rows, complaint) = tshark_read(&f);
-        assert!(complaint.trim().is_empty(), "{extra:?}: tshark: {complaint}");
+        assert!(
+            complaint.trim().is_empty(),
+            "{extra:?}: tshark: {complaint}"
+        );
         assert_eq!(rows.len(), 50, "{extra:?}");
     }
 }
