@@ -398,10 +398,15 @@ def list_captures(sc, inputs):
 
 
 def hadoop_glob_escape(path):
-    """binaryFiles reads its argument as a glob; a file name is taken literally."""
+    """binaryFiles reads its argument as a comma-separated list of globs; a
+    file name is taken literally. A comma splits the list except inside
+    braces, so it is written as an escaped comma in a one-way group."""
     out = []
     for ch in path:
-        if ch in "\\{}[]*?,":
+        if ch == ",":
+            out.append("{\\,}")
+            continue
+        if ch in "\\{}[]*?":
             out.append("\\")
         out.append(ch)
     return "".join(out)
