@@ -31,6 +31,7 @@ import re
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the job
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from layerscope_spark import CONV_FIELDS, FIELDS, read_args, flows_args  # noqa: E402
 
