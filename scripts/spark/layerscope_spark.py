@@ -196,6 +196,8 @@ def convert(kind, value, name):
                 d = decimal.Decimal(value)
             except decimal.InvalidOperation:
                 raise RowError(f"{name}: {value!r} is not a decimal number") from None
+            if not d.is_finite() or abs(d) >= 10 ** (TIME_PRECISION - TIME_SCALE):
+                raise RowError(f"{name}: {value} is out of the DECIMAL({TIME_PRECISION},{TIME_SCALE}) range")
             return d.quantize(decimal.Decimal(1).scaleb(-TIME_SCALE))
     raise RowError(f"{name}: {value!r} is not a {kind}")
 
@@ -479,7 +481,7 @@ def main(argv=None):
     report = files.collect()
     packets = sum(r["packets"] for r in report)
     convs = sum(r["conversations"] for r in report)
-    failed = [r for r in report if r["read_exit"] != 0 or r["flows_exit"] != 0]
+    failed = [r for r in report if r["read_error"] or r["flows_error"] or r["read_exit"] or r["flows_exit"]]
     print(
         f"layerscope_spark: {len(report)} captures, {packets} packets, {convs} conversations "
         f"-> {out}/{{packets,conversations,files}}; {len(failed)} captures with errors",
