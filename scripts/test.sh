@@ -3,7 +3,8 @@
 # unit and integration tests, the corpus robustness run, the tshark
 # conformance run (every field, tcp.stream and udp.stream included), the
 # flows runs (conversations vs tshark -z conv and vs Zeek's conn.log
-# baselines) and the display-filter run (vs tshark -Y).
+# baselines), the Spark job in local mode (its Parquet output vs capinfos
+# and layerscope's jsonl) and the display-filter run (vs tshark -Y).
 # Needs libpcap-dev, tshark and tcpdump (scripts/setup.sh installs them) and
 # root for the live tests.
 set -euo pipefail
@@ -38,6 +39,10 @@ fi
 if [ -f scripts/connlog_compare.py ]; then
   echo "== flows vs Zeek conn.log"
   python3 scripts/connlog_compare.py --strict --layerscope "$bin"
+fi
+if [ -f scripts/spark_check.sh ]; then
+  echo "== spark job (local mode)"
+  LAYERSCOPE="$bin" timeout 300 bash scripts/spark_check.sh
 fi
 if [ -f scripts/filter_conformance.py ]; then
   echo "== display-filter conformance (tshark -Y)"
