@@ -12,6 +12,7 @@ pub mod dissect;
 pub mod engine;
 pub mod filter;
 pub mod flow;
+pub mod fuzz;
 pub mod output;
 pub mod source;
 pub mod traffic;

@@ -71,6 +71,19 @@ pub fn open_file(path: &str) -> Result<FileFrames, EngineError> {
     })
 }
 
+/// A capture held in memory (any format and compression `read` takes),
+/// read frame by frame.
+pub fn from_bytes(data: Vec<u8>) -> Result<FileFrames, EngineError> {
+    let path = "(memory)".to_string();
+    let src = FileSource::from_reader(Box::new(std::io::Cursor::new(data))).map_err(|error| {
+        EngineError::Input {
+            path: path.clone(),
+            error,
+        }
+    })?;
+    Ok(FileFrames::Direct(DirectFile { src, path }))
+}
+
 impl FileFrames {
     /// The file's size (compressed, for a compressed file); None for pipes.
     pub fn total_len(&self) -> Option<u64> {
