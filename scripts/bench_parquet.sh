@@ -41,7 +41,7 @@ else
 fi
 
 packets=$(capinfos -c -M -T -r "$cap" | cut -f2)
-pcap_size=$(stat -c %s "$cap")
+pcap_size=$(stat -L -c %s "$cap")
 results=()
 
 # run NAME OUTPUT COMMAND...: wall seconds and peak RSS of one run.
@@ -49,13 +49,15 @@ run() {
     local name="$1" out="$2"
     shift 2
     rm -rf "$out"
-    local t
-    t=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1) || {
-        echo "$name failed" >&2
+    if ! /usr/bin/time -o "$work/time.txt" -f "%e %M" "$@" >/dev/null 2>"$work/stderr.txt"; then
+        echo "$name failed: $(tail -3 "$work/stderr.txt")" >&2
         return 0
-    }
-    local size
+    fi
+    local t size
+    t=$(tail -1 "$work/time.txt")
     size=$(du -sb "$out" 2>/dev/null | cut -f1)
+    # The text outputs run to gigabytes: only their size is kept.
+    rm -rf "$out"
     results+=("$name|${t% *}|${t#* }|${size:-0}")
 }
 

@@ -228,6 +228,11 @@ impl Col {
                         None => return false,
                     }
                 }
+                // Times a decoder formats itself (NTP's), as tshark prints them.
+                Value::Str(s) => match parse_utc_date(s) {
+                    Some(t) => self.ints.push(t),
+                    None => return false,
+                },
                 _ => return false,
             },
             Kind::Secs => match *v {
@@ -309,6 +314,34 @@ fn nanos(s: i64, n: u32) -> Option<i64> {
     s.checked_mul(1_000_000_000)?.checked_add(n as i64)
 }
 
+/// `Apr 14, 2024 00:25:36.071111110 UTC` (tshark's absolute time in UTC)
+/// in nanoseconds since the epoch.
+fn parse_utc_date(s: &str) -> Option<i64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let rest = s.strip_suffix(" UTC")?;
+    let (mon, rest) = rest.split_once(' ')?;
+    let (day, rest) = rest.split_once(", ")?;
+    let (year, time) = rest.split_once(' ')?;
+    let month = MONTHS.iter().position(|m| *m == mon)? as u8 + 1;
+    let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
+    let mut hms = hms.split(':').map(|x| x.parse::<i8>().ok());
+    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
+    if frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let ns: u32 = format!("{frac:0<9}").parse().ok()?;
+    let date =
+        jiff::civil::Date::new(year.parse().ok()?, month as i8, day.trim().parse().ok()?).ok()?;
+    let t = date
+        .at(h, m, sec, 0)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()?
+        .timestamp();
+    nanos(t.as_second(), ns)
+}
+
 /// Rows being gathered into the next row group.
 pub struct Table {
     cols: Vec<Col>,
@@ -386,7 +419,8 @@ impl Table {
         }
         col.row = row;
         let ok = col.put_value(v);
-        if !ok {
+        // tshark's NULL for a zero NTP time is a null, not a failure.
+        if !ok && !matches!(v, Value::Str("NULL")) {
             self.unconvertible += 1;
         }
         let col = &mut self.cols[i];
@@ -851,5 +885,25 @@ mod tests {
         assert_eq!(t.cols[1].rep, [0, 1, 0]);
         assert_eq!(t.unconvertible, 1);
         assert_eq!(t.rows(), 2);
+    }
+
+    #[test]
+    fn utc_dates_parse_to_nanoseconds() {
+        // `date -u -d 'Apr 14, 2024 00:25:36' +%s` = 1713054336.
+        assert_eq!(
+            parse_utc_date("Apr 14, 2024 00:25:36.071111110 UTC"),
+            Some(1713054336_071111110)
+        );
+        // Days are space-padded, as tshark prints them.
+        assert_eq!(
+            parse_utc_date("Jan  1, 1970 00:00:00.000000000 UTC"),
+            Some(0)
+        );
+        assert_eq!(
+            parse_utc_date("Jan 1, 1970 00:00:00.000000001 UTC"),
+            Some(1)
+        );
+        assert_eq!(parse_utc_date("NULL"), None);
+        assert_eq!(parse_utc_date("Feb 30, 2024 00:00:00.0 UTC"), None);
     }
 }
