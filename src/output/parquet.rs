@@ -892,7 +892,7 @@ mod tests {
         // `date -u -d 'Apr 14, 2024 00:25:36' +%s` = 1713054336.
         assert_eq!(
             parse_utc_date("Apr 14, 2024 00:25:36.071111110 UTC"),
-            Some(1713054336_071111110)
+            Some(1_713_054_336_071_111_110)
         );
         // Days are space-padded, as tshark prints them.
         assert_eq!(
