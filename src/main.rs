@@ -208,6 +208,13 @@ enum FormatArg {
     Jsonl,
     Csv,
     Detail,
+    /// Columnar, for DuckDB and Spark (read: with -w FILE)
+    Parquet,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PartitionArg {
+    Hour,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -308,7 +315,7 @@ struct ReadArgs {
     no_progress: bool,
     /// Write the packets that pass -f and -Y to a capture file (`-`: standard
     /// output), with their original timestamps and bytes; rows are then not
-    /// printed unless -P asks
+    /// printed unless -P asks. With --format parquet: the Parquet file
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     write: Option<String>,
     /// File format for -w [default: pcapng for a .pcapng name, else pcap]
@@ -317,6 +324,14 @@ struct ReadArgs {
     /// With -w, print rows as well (on standard error when writing to standard output)
     #[arg(short = 'P', long = "print", requires = "write")]
     print: bool,
+    /// With --format parquet: a column for every field the files hold (read
+    /// twice: a first pass finds the fields; not for standard input)
+    #[arg(long)]
+    all_fields: bool,
+    /// With --format parquet: -w names a directory written Hive-style,
+    /// DIR/date=YYYY-MM-DD/hour=HH/part-N.parquet (UTC capture time)
+    #[arg(long, value_enum, value_name = "BY")]
+    partition: Option<PartitionArg>,
     /// Line-buffered output: each row goes out as soon as it is written (rows
     /// from a pipe such as `tcpdump -U -w - | layerscope read -` appear as
     /// their packets arrive even without it)
@@ -441,6 +456,8 @@ enum FlowFormatArg {
     Table,
     Jsonl,
     Csv,
+    /// Columnar, for DuckDB and Spark (with -w FILE)
+    Parquet,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -467,6 +484,9 @@ struct FlowsArgs {
     /// Close conversations idle this long (seconds of capture time)
     #[arg(long, value_name = "SECS", default_value_t = layerscope::flow::conversations::DEFAULT_IDLE_SECS)]
     idle_timeout: u64,
+    /// With --format parquet: the Parquet file (`-`: standard output)
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    write: Option<String>,
 }
 
 #[derive(Args)]
@@ -583,7 +603,8 @@ impl OutputArgs {
     fn options(&self) -> OutputOptions {
         let mut format = match self.format {
             FormatArg::Table => Format::Table,
-            FormatArg::Jsonl => Format::Jsonl,
+            // Parquet takes the jsonl fields (-e), typed; cmd::parquet writes it.
+            FormatArg::Jsonl | FormatArg::Parquet => Format::Jsonl,
             FormatArg::Csv => Format::Csv,
             FormatArg::Detail => Format::Detail,
         };
@@ -787,6 +808,17 @@ fn main() {
             output: a.output.options(),
             count: a.count,
             bpf: a.filter,
+            parquet: match (a.output.format, a.all_fields || a.partition.is_some()) {
+                (FormatArg::Parquet, _) => Some(cmd::parquet::ParquetOptions {
+                    all_fields: a.all_fields,
+                    partition_hour: a.partition.is_some(),
+                }),
+                (_, true) => {
+                    eprintln!("layerscope: --all-fields and --partition go with --format parquet");
+                    std::process::exit(exit::USAGE);
+                }
+                (_, false) => None,
+            },
             write: a.write,
             write_format: WriteFormatArg::get(a.write_format),
             print: a.print,
@@ -799,6 +831,10 @@ fn main() {
             },
         }),
         Command::Capture(a) => {
+            if matches!(a.output.format, FormatArg::Parquet) {
+                eprintln!("layerscope: capture writes pcap (-w); make Parquet from the file with `layerscope read --format parquet -w OUT FILE`");
+                std::process::exit(exit::USAGE);
+            }
             let duration = duration_arg(a.duration);
             cmd::capture::run(&cmd::capture::CaptureOptions {
                 live: layerscope::source::live::LiveOptions {
@@ -877,7 +913,9 @@ fn main() {
                     FlowFormatArg::Table => FlowFormat::Table,
                     FlowFormatArg::Jsonl => FlowFormat::Jsonl,
                     FlowFormatArg::Csv => FlowFormat::Csv,
+                    FlowFormatArg::Parquet => FlowFormat::Parquet,
                 },
+                write: a.write,
                 sort: match a.sort {
                     Some(SortArg::Bytes) => SortKey::Bytes,
                     Some(SortArg::Packets) => SortKey::Packets,

@@ -17,6 +17,8 @@ pub struct FlowsOptions {
     pub max_open: usize,
     /// Idle timeout, seconds of capture time.
     pub idle_secs: u64,
+    /// `-w`: the Parquet output (`-`: standard output); only with `--format parquet`.
+    pub write: Option<String>,
 }
 
 impl Default for FlowsOptions {
@@ -27,6 +29,7 @@ impl Default for FlowsOptions {
             sort: SortKey::Start,
             max_open: crate::flow::conversations::DEFAULT_MAX_OPEN,
             idle_secs: crate::flow::conversations::DEFAULT_IDLE_SECS,
+            write: None,
         }
     }
 }
@@ -38,6 +41,9 @@ const TICK: Duration = Duration::from_millis(100);
 /// Runs `flows`; returns the process exit code.
 pub fn run(opts: &FlowsOptions) -> i32 {
     use std::io::IsTerminal;
+    if let Some(code) = parquet(opts) {
+        return code;
+    }
     let refresh = io::stdout().is_terminal();
     let stdout = io::stdout().lock();
     if opts.source.line_buffered {
@@ -51,6 +57,44 @@ pub fn run(opts: &FlowsOptions) -> i32 {
     }
     let out = io::BufWriter::with_capacity(256 * 1024, stdout);
     run_with(opts, out, refresh, crate::output::style::terminal_width())
+}
+
+/// `--format parquet` and `-w`: checked, and run to the file. None: neither
+/// is asked for.
+fn parquet(opts: &FlowsOptions) -> Option<i32> {
+    use std::io::IsTerminal;
+    let usage = |m: &str| {
+        eprintln!("layerscope: {m}");
+        Some(exit::USAGE)
+    };
+    match (opts.format, opts.write.as_deref()) {
+        (FlowFormat::Parquet, None) => usage(
+            "--format parquet needs -w FILE (or -w - for standard output): Parquet is not for a terminal",
+        ),
+        (FlowFormat::Parquet, Some("-")) if io::stdout().is_terminal() => usage(
+            "--format parquet -w - writes binary data: redirect standard output to a file or a pipe",
+        ),
+        (FlowFormat::Parquet, Some("-")) => Some(run_with(
+            opts,
+            io::BufWriter::with_capacity(1 << 20, io::stdout().lock()),
+            false,
+            None,
+        )),
+        (FlowFormat::Parquet, Some(path)) => match std::fs::File::create(path) {
+            Ok(f) => Some(run_with(
+                opts,
+                io::BufWriter::with_capacity(1 << 20, f),
+                false,
+                None,
+            )),
+            Err(e) => {
+                eprintln!("layerscope: {path}: {e}");
+                Some(exit::INPUT)
+            }
+        },
+        (_, Some(_)) => usage("flows -w writes Parquet: add --format parquet"),
+        (_, None) => None,
+    }
 }
 
 /// `run` writing to any output (tests use a buffer).

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod flows;
 pub mod follow;
 pub mod interfaces;
+pub mod parquet;
 pub mod read;
 pub mod stats;
 pub mod traffic;

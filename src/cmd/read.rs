@@ -26,10 +26,15 @@ pub struct ReadOptions {
     pub print: bool,
     /// `-l`: every row goes out as it is written.
     pub line_buffered: bool,
+    /// `--format parquet`: `-w` names the Parquet output.
+    pub parquet: Option<super::parquet::ParquetOptions>,
 }
 
 /// Runs `read`; returns the process exit code.
 pub fn run(opts: &ReadOptions) -> i32 {
+    if let Some(pq) = &opts.parquet {
+        return super::parquet::run_read(opts, pq);
+    }
     let Some(path) = opts.write.as_deref() else {
         let stdout = io::stdout().lock();
         if opts.line_buffered {
@@ -100,7 +105,7 @@ pub fn run_to<W: Write>(opts: &ReadOptions, out: W) -> i32 {
 }
 
 /// The files through the engine into `sink`, finished; the exit code.
-fn drive<K: Sink>(opts: &ReadOptions, sink: &mut K, flush: impl FnMut(&mut K)) -> i32 {
+pub(super) fn drive<K: Sink>(opts: &ReadOptions, sink: &mut K, flush: impl FnMut(&mut K)) -> i32 {
     let o = &opts.output;
     let display = match display_filter(o.display.as_deref()) {
         Ok(d) => d,

@@ -16,6 +16,8 @@ pub enum FlowFormat {
     Table,
     Jsonl,
     Csv,
+    /// One Parquet file, written once the input is read.
+    Parquet,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -205,6 +207,7 @@ pub fn write_rows<W: Write>(
             .iter()
             .try_for_each(|c| writeln!(out, "{}", json_row(c, first))),
         FlowFormat::Csv => write_csv(out, rows, first),
+        FlowFormat::Parquet => super::parquet::write_flows(&mut *out, rows, first),
     }?;
     out.flush()
 }

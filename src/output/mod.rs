@@ -8,6 +8,7 @@ pub mod follow;
 pub mod grid;
 pub mod hexdump;
 pub mod json;
+pub mod parquet;
 pub mod pcapwrite;
 pub mod savefile;
 pub mod screen;

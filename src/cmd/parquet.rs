@@ -1,0 +1,94 @@
+//! `read --format parquet`: the columns (`-e`, the default set, or every
+//! field seen with `--all-fields`), and the output (`-w FILE`, `-w -`, or a
+//! directory per hour with `--partition hour`).
+
+use super::exit;
+use super::read::{drive, ReadOptions};
+use crate::output::parquet::{FieldNames, ParquetSink, DEFAULT_FIELDS};
+use std::io::{self, IsTerminal, Write};
+use std::path::Path;
+
+/// The Parquet-only options of `read`.
+#[derive(Clone, Debug, Default)]
+pub struct ParquetOptions {
+    /// `--all-fields`: a column for every field the input holds (a first
+    /// pass over the files finds them).
+    pub all_fields: bool,
+    /// `--partition hour`: `-w` names a directory of one file per hour.
+    pub partition_hour: bool,
+}
+
+fn usage(msg: &str) -> i32 {
+    eprintln!("layerscope: {msg}");
+    exit::USAGE
+}
+
+/// Runs `read --format parquet`; returns the process exit code.
+pub fn run_read(opts: &ReadOptions, pq: &ParquetOptions) -> i32 {
+    let Some(path) = opts.write.as_deref() else {
+        return usage(
+            "--format parquet needs -w FILE (or -w - for standard output): Parquet is not for a terminal",
+        );
+    };
+    if path == "-" && io::stdout().is_terminal() {
+        return usage("--format parquet -w - writes binary data: redirect standard output to a file or a pipe");
+    }
+    if pq.partition_hour && path == "-" {
+        return usage("--partition hour writes a directory: -w must name it, not standard output");
+    }
+    if opts.write_format.is_some() || opts.print {
+        return usage("--write-format and -P go with pcap output (-w without --format parquet)");
+    }
+    let fields = if pq.all_fields {
+        if opts.output.fields.is_some() {
+            return usage("--all-fields and -e exclude each other");
+        }
+        if opts.files.iter().any(|f| f == "-") {
+            return usage(
+                "--all-fields reads the input twice (to find the fields, then to write them): it needs capture files, not standard input",
+            );
+        }
+        let mut names = FieldNames::default();
+        let code = drive(opts, &mut names, |_| {});
+        if code != exit::OK {
+            return code;
+        }
+        names.names()
+    } else {
+        opts.output
+            .fields
+            .clone()
+            .unwrap_or_else(|| DEFAULT_FIELDS.iter().map(|s| s.to_string()).collect())
+    };
+    let sink = if pq.partition_hour {
+        ParquetSink::hourly(Path::new(path), &fields)
+    } else {
+        let out: io::Result<Box<dyn Write>> = if path == "-" {
+            Ok(Box::new(io::BufWriter::with_capacity(
+                1 << 20,
+                io::stdout(),
+            )))
+        } else {
+            std::fs::File::create(path)
+                .map(|f| Box::new(io::BufWriter::with_capacity(1 << 20, f)) as Box<dyn Write>)
+                .map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))
+        };
+        out.and_then(|o| ParquetSink::new(o, &fields))
+    };
+    let mut sink = match sink {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("layerscope: {e}");
+            return exit::INPUT;
+        }
+    };
+    sink.set_time_format(opts.output.time_format);
+    let code = drive(opts, &mut sink, |_| {});
+    if sink.unconvertible() > 0 {
+        eprintln!(
+            "layerscope: parquet: {} values did not fit their column's type and were written as null list elements",
+            sink.unconvertible()
+        );
+    }
+    code
+}
