@@ -137,17 +137,18 @@ pub fn view_index(data: &[u8]) {
     let mut offsets = Vec::new();
     let mut engine = Engine::new(EngineOptions::default());
     let mut at = 0u64;
-    let mut push = engine::each(|pkt: &Packet<'_>| {
-        if ix.first_ts.is_none() {
-            ix.first_ts = Some(pkt.first_ts);
-        }
-        ix.push(pkt, 0, at);
-        offsets.push((pkt.number as usize - 1, at));
-        at += pkt.data.len() as u64;
-        Ok(())
-    });
-    let _ = engine.run(&mut MemoryFrames::new(&frames, lt), &mut push);
-    drop(push);
+    {
+        let mut push = engine::each(|pkt: &Packet<'_>| {
+            if ix.first_ts.is_none() {
+                ix.first_ts = Some(pkt.first_ts);
+            }
+            ix.push(pkt, 0, at);
+            offsets.push((pkt.number as usize - 1, at));
+            at += pkt.data.len() as u64;
+            Ok(())
+        });
+        let _ = engine.run(&mut MemoryFrames::new(&frames, lt), &mut push);
+    }
     let mut detail = Everything::new();
     for i in 0..ix.len() {
         let Some(&(n, _)) = offsets.get(i) else { break };
