@@ -357,32 +357,12 @@ impl FlowTracker {
         }
         self.echo.observe(pkt);
         self.http2.note(pkt);
-        self.tls_alpn(pkt);
     }
 
     /// The rest of `observe` once the application layers are decoded.
     pub fn observe_app(&mut self, pkt: &mut Packet<'_>) {
         self.ftp_data(pkt);
         self.http2.mark(pkt);
-    }
-
-    /// Remembers the protocol a ServerHello's ALPN extension chose, for the
-    /// connection's later application data records. Read from the segment
-    /// itself, so it holds whether or not its application layers are decoded.
-    fn tls_alpn(&mut self, pkt: &Packet<'_>) {
-        let Some(main) = pkt.flow.layer.map(usize::from) else {
-            return;
-        };
-        let Some(t) = pkt.layers.get(main).filter(|t| t.proto == Proto::Tcp) else {
-            return;
-        };
-        let Some(proto) = crate::dissect::app::tls::server_alpn(pkt.bytes_of(t, t.payload()))
-        else {
-            return;
-        };
-        if let Some(c) = endpoints_at(pkt, main).and_then(|ep| self.convs.get_mut(&ep.key)) {
-            c.alpn = Some(proto);
-        }
     }
 
     /// Some FTP data endpoint is announced: every payload may be ftp-data.
@@ -552,6 +532,12 @@ impl FlowTracker {
             c.used = true;
         }
         pkt.flow.alpn = c.alpn;
+        // A ServerHello's ALPN names what the connection's later records
+        // carry; read from the segment itself, so it holds whether or not
+        // its application layers are decoded.
+        if let Some(p) = crate::dissect::app::tls::server_alpn(pkt.bytes_of(&t, t.payload())) {
+            c.alpn = Some(p);
+        }
         if flags & (SYN | ACK) == SYN | ACK && c.dir[fwd].base.is_some_and(|b| b != seq) {
             c.dir[fwd].base = Some(seq);
         }
