@@ -2,6 +2,7 @@
 # The test suite: formatting, the decoders' import graph (no cycles), lints,
 # unit and integration tests, the corpus robustness run, the tshark
 # conformance run (every field, tcp.stream and udp.stream included), the
+# --threads comparison (one worker against four, byte for byte), the
 # flows runs (conversations vs tshark -z conv and vs Zeek's conn.log
 # baselines), the Spark job in local mode (its Parquet output vs capinfos
 # and layerscope's jsonl) and the display-filter run (vs tshark -Y).
@@ -31,6 +32,10 @@ fi
 if [ -f scripts/conformance.py ]; then
   echo "== tshark conformance"
   python3 scripts/conformance.py --layerscope "$bin"
+fi
+if [ -f scripts/threads_check.py ]; then
+  echo "== --threads 1 vs --threads 4 (every fixture and corpus capture)"
+  python3 scripts/threads_check.py --layerscope "$bin" --threads 4
 fi
 if [ -f scripts/flows_conformance.py ]; then
   echo "== flows conformance (tshark -z conv)"

@@ -338,9 +338,29 @@ struct ReadArgs {
     #[arg(short = 'l', long = "line-buffered")]
     line_buffered: bool,
     #[command(flatten)]
+    threads: Threads,
+    #[command(flatten)]
     numeric: Numeric,
     #[command(flatten)]
     output: OutputArgs,
+}
+
+/// `--threads`, on the commands that read files.
+#[derive(Args)]
+struct Threads {
+    /// Decoding threads for capture files, conversations sharded over them;
+    /// the output is the same as with one [default: the machine's cores]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: Option<u16>,
+}
+
+impl Threads {
+    fn get(&self) -> usize {
+        match self.threads {
+            Some(n) => n as usize,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
 }
 
 /// `-n`/`-nn`, as tcpdump users type them.
@@ -805,6 +825,7 @@ fn main() {
         Command::Read(a) => cmd::read::run(&cmd::read::ReadOptions {
             files: a.read.into_iter().chain(a.files).collect(),
             line_buffered: a.line_buffered,
+            threads: a.threads.get(),
             output: a.output.options(),
             count: a.count,
             bpf: a.filter,

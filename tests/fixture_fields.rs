@@ -246,8 +246,15 @@ fn show(t: &Typed) -> String {
 
 /// Compares one file; returns the number of checks made and pushes every
 /// mismatch to `bad`.
-fn check(e: &Expect, overrides: &[Override], used: &mut [bool], bad: &mut Vec<String>) -> usize {
-    let extra: Vec<&str> = e.layerscope.iter().map(String::as_str).collect();
+fn check(
+    e: &Expect,
+    threads: &str,
+    overrides: &[Override],
+    used: &mut [bool],
+    bad: &mut Vec<String>,
+) -> usize {
+    let mut extra: Vec<&str> = e.layerscope.iter().map(String::as_str).collect();
+    extra.extend(["--threads", threads]);
     let rows = read_jsonl(&fixture(&e.fixture), &extra);
     if rows.len() != e.frames.len() {
         bad.push(format!(
@@ -324,6 +331,17 @@ fn check(e: &Expect, overrides: &[Override], used: &mut [bool], bad: &mut Vec<St
 
 #[test]
 fn fixture_fields_match_tshark() {
+    match_tshark("1");
+}
+
+/// Sharded over four workers, every value is still tshark's (stream
+/// indices, relative sequence numbers, reassembled messages).
+#[test]
+fn fixture_fields_match_tshark_on_four_threads() {
+    match_tshark("4");
+}
+
+fn match_tshark(threads: &str) {
     let mut files = Vec::new();
     tsv_files(&expect_dir(), &mut files);
     files.sort();
@@ -349,7 +367,7 @@ fn fixture_fields_match_tshark() {
     let mut bad = Vec::new();
     let mut checks = 0;
     for e in &expects {
-        checks += check(e, &overrides, &mut used, &mut bad);
+        checks += check(e, threads, &overrides, &mut used, &mut bad);
     }
     for (o, u) in overrides.iter().zip(&used) {
         if !u {
@@ -361,7 +379,7 @@ fn fixture_fields_match_tshark() {
     }
     assert!(
         bad.is_empty(),
-        "{} of {checks} checks differ from tshark:\n{}",
+        "{} of {checks} checks differ from tshark (--threads {threads}):\n{}",
         bad.len(),
         bad.join("\n")
     );

@@ -15,9 +15,11 @@ pub mod traffic;
 pub mod view;
 
 use crate::engine::live::{drop_privileges, LiveFrames};
-use crate::engine::source::open_file;
+use crate::engine::parallel::{Parallel, Split};
+use crate::engine::source::{open_file, FileFrames};
 use crate::engine::{
-    display_name, End, Engine, EngineError, EngineOptions, ProgressFn, ReasmOptions, Sink,
+    display_name, End, Engine, EngineError, EngineOptions, Evictions, ProgressFn, ReasmOptions,
+    Sink,
 };
 use crate::source::live::{LiveError, LiveOptions};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -235,14 +237,76 @@ pub fn drive_files<K: Sink + ?Sized>(
     sink: &mut K,
     files: &[String],
     show_progress: bool,
-    mut flush: impl FnMut(&mut K),
+    flush: impl FnMut(&mut K),
+) -> Driven {
+    drive_runner(
+        &mut Serial {
+            engine,
+            sink,
+            flush,
+        },
+        files,
+        show_progress,
+    )
+}
+
+/// What feeds files to an output: the engine with its sink, or the
+/// parallel engine (which holds its output).
+pub trait Runner {
+    fn packets(&self) -> u64;
+    fn set_progress(&mut self, f: Option<ProgressFn>);
+    fn run_file(&mut self, src: &mut FileFrames) -> Result<End, EngineError>;
+    /// Puts out what the output holds, before an error message.
+    fn flush(&mut self);
+}
+
+struct Serial<'a, K: ?Sized, F> {
+    engine: &'a mut Engine,
+    sink: &'a mut K,
+    flush: F,
+}
+
+impl<K: Sink + ?Sized, F: FnMut(&mut K)> Runner for Serial<'_, K, F> {
+    fn packets(&self) -> u64 {
+        self.engine.packets()
+    }
+    fn set_progress(&mut self, f: Option<ProgressFn>) {
+        self.engine.set_progress(f);
+    }
+    fn run_file(&mut self, src: &mut FileFrames) -> Result<End, EngineError> {
+        self.engine.run(src, self.sink)
+    }
+    fn flush(&mut self) {
+        (self.flush)(self.sink);
+    }
+}
+
+impl<S: Split> Runner for Parallel<S> {
+    fn packets(&self) -> u64 {
+        Parallel::packets(self)
+    }
+    fn set_progress(&mut self, f: Option<ProgressFn>) {
+        Parallel::set_progress(self, f);
+    }
+    fn run_file(&mut self, src: &mut FileFrames) -> Result<End, EngineError> {
+        self.run(src)
+    }
+    fn flush(&mut self) {}
+}
+
+/// Feeds every frame of `files` through `run`, with a progress bar per
+/// file when asked.
+pub fn drive_runner<R: Runner + ?Sized>(
+    run: &mut R,
+    files: &[String],
+    show_progress: bool,
 ) -> Driven {
     let mut code = exit::OK;
     for (i, path) in files.iter().enumerate() {
         let mut src = match open_file(path) {
             Ok(s) => s,
             Err(e) => {
-                flush(sink);
+                run.flush();
                 eprintln!("layerscope: {e}");
                 code = exit::INPUT;
                 break;
@@ -257,24 +321,25 @@ pub fn drive_files<K: Sink + ?Sized>(
             label.push_str(&format!(" ({})", c.name()));
         }
         let bar = progress_bar(show_progress, src.total_len(), &label);
-        engine.set_progress(
+        let before = run.packets();
+        run.set_progress(
             bar.as_ref()
-                .map(|b| progress_fn(b.clone(), label.clone(), engine.packets())),
+                .map(|b| progress_fn(b.clone(), label.clone(), before)),
         );
-        let end = engine.run(&mut src, sink);
-        engine.set_progress(None);
+        let end = run.run_file(&mut src);
+        run.set_progress(None);
         match end {
             Ok(End::Eof) => {}
             // `-c` reached: no further file.
             Ok(End::Count) => break,
             Err(EngineError::Filter(msg)) => {
-                flush(sink);
+                run.flush();
                 eprintln!("layerscope: {msg}");
                 return Driven::Exit(exit::USAGE);
             }
             Err(EngineError::Output(e)) => return Driven::Exit(io_exit(e)),
             Err(e) => {
-                flush(sink);
+                run.flush();
                 if let Some(b) = &bar {
                     b.abandon();
                 }
@@ -358,8 +423,11 @@ pub fn print_live_counters(src: &mut LiveFrames, captured: u64) {
 /// The closing line about reassembly state dropped to stay under the caps
 /// (nothing when nothing was dropped).
 pub fn print_reassembly(engine: &Engine) {
-    let ev = engine.evictions();
-    let o = engine.options().reasm;
+    print_evictions(engine.evictions(), engine.options().reasm);
+}
+
+/// See [`print_reassembly`].
+pub fn print_evictions(ev: Evictions, o: ReasmOptions) {
     let mut parts = Vec::new();
     let mib = |b: usize| b as f64 / (1u64 << 20) as f64;
     if ev.tcp > 0 {

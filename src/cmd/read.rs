@@ -1,9 +1,14 @@
 //! `layerscope read`: replay capture files through every layer.
 
-use super::{display_filter, drive_files, io_exit, print_reassembly, Driven, OutputOptions};
+use super::{
+    display_filter, drive_files, drive_runner, io_exit, print_evictions, print_reassembly, Driven,
+    OutputOptions,
+};
+use crate::engine::parallel::{Parallel, Split};
 use crate::engine::{Engine, EngineOptions, Sink};
 use crate::output::pcapwrite::{WriteFormat, WriteOptions};
 use crate::output::savefile::{inputs_need_nanos, Rotation, SaveOptions, SaveSink};
+use crate::output::writer::{Format, SplitRows};
 use crate::output::PacketWriter;
 use std::io::{self, IsTerminal, Write};
 
@@ -26,6 +31,8 @@ pub struct ReadOptions {
     pub print: bool,
     /// `-l`: every row goes out as it is written.
     pub line_buffered: bool,
+    /// `--threads`: decoding threads for regular files.
+    pub threads: usize,
     /// `--format parquet`: `-w` names the Parquet output.
     pub parquet: Option<super::parquet::ParquetOptions>,
 }
@@ -98,10 +105,72 @@ impl<W: Write> RowSink for PacketWriter<W> {
 /// `run` writing to any output (tests use a buffer).
 pub fn run_to<W: Write>(opts: &ReadOptions, out: W) -> i32 {
     let o = &opts.output;
+    let threads = opts.threads_for(o.format == Format::Table && o.fields.is_none());
+    if threads > 1 {
+        let parts = o.clone();
+        let rows = SplitRows::new(o.writer(out), Box::new(move || parts.writer(Vec::new())));
+        return drive_parallel(opts, rows, threads);
+    }
     let mut sink = o.writer(out);
     drive(opts, &mut sink, |w| {
         let _ = w.flush();
     })
+}
+
+impl ReadOptions {
+    /// The decoding threads this run can use: one unless every input is a
+    /// regular file (a pipe's rows go out as its frames arrive) and rows
+    /// need not go out one by one (`-l`). With a display filter, only when
+    /// no column shows `frame.time_delta_displayed` (`plain_rows`), which
+    /// depends on every earlier frame's verdict.
+    pub fn threads_for(&self, plain_rows: bool) -> usize {
+        let o = &self.output;
+        let files = self
+            .files
+            .iter()
+            .all(|f| f != "-" && std::fs::metadata(f).is_ok_and(|m| m.is_file()));
+        let display_ok = o.display.is_none()
+            || (plain_rows && o.time_format != crate::dissect::timefmt::TimeFormat::DeltaDisplayed);
+        if files && display_ok && !self.line_buffered {
+            self.threads
+        } else {
+            1
+        }
+    }
+}
+
+/// The files through the parallel engine into `whole`, finished; the exit code.
+pub(super) fn drive_parallel<S: Split>(opts: &ReadOptions, whole: S, threads: usize) -> i32 {
+    let o = &opts.output;
+    let display = match display_filter(o.display.as_deref()) {
+        Ok(d) => d,
+        Err(code) => return code,
+    };
+    let eopts = EngineOptions {
+        count: opts.count,
+        bpf: opts.bpf.clone(),
+        display,
+        reasm: o.reasm,
+        max_flows: None,
+        plain: false,
+    };
+    let reasm = eopts.reasm;
+    let mut engine = match Parallel::new(eopts, threads, whole) {
+        Ok(e) => e,
+        Err(e) => return io_exit(e),
+    };
+    let show_progress = opts
+        .progress
+        .unwrap_or_else(|| io::stderr().is_terminal() && !io::stdout().is_terminal());
+    let code = match drive_runner(&mut engine, &opts.files, show_progress) {
+        Driven::Done(code) => code,
+        Driven::Exit(code) => return code,
+    };
+    if let Err(e) = engine.finish() {
+        return io_exit(e);
+    }
+    print_evictions(engine.evictions(), reasm);
+    code
 }
 
 /// The files through the engine into `sink`, finished; the exit code.

@@ -21,6 +21,7 @@
 mod bpf;
 mod error;
 pub mod live;
+pub mod parallel;
 pub mod source;
 mod stop;
 
@@ -441,113 +442,126 @@ impl Engine {
             }
         }
         self.passed += 1;
-        let reasm = self.opts.reasm;
-        let lazy = lazy && self.opts.display.is_none() && reasm.enabled && !reasm.tcp;
-        let st = &mut self.state;
-        let display = self.opts.display.as_mut();
         let mut pkt = Packet::new(frame, self.number, first);
         pkt.prev_ts = self.last_ts.replace(frame.ts).unwrap_or(frame.ts);
         pkt.prev_shown_ts = self.shown_ts;
-        let shown = &mut self.shown_ts;
-        if self.opts.plain {
-            dissect::dissect_into(&mut pkt);
-            st.flows.observe(&mut pkt);
-            return deliver(sink, display, shown, limit, self.passed, &mut pkt, false);
-        }
-        let mut pending = if lazy {
-            dissect::dissect_to_app(&mut pkt)
-        } else {
-            dissect::dissect_into(&mut pkt);
-            None
+        let o = &mut self.opts;
+        let how = How {
+            reasm: o.reasm,
+            plain: o.plain,
+            lazy,
         };
-        if !reasm.enabled {
-            dissect::decode_first_fragment(&mut pkt);
-            st.flows.observe(&mut pkt);
-            quic_step(&mut st.quic, &mut pkt);
-            if !pkt.flow.retransmission {
-                st.flows.http2.decode(&pkt, &mut st.app_decoded);
-                pkt.app_decoded = &st.app_decoded;
-            }
-            return deliver(sink, display, shown, limit, self.passed, &mut pkt, true);
+        if decode(&mut self.state, how, o.display.as_mut(), &mut pkt, sink)? {
+            self.shown_ts = Some(pkt.ts);
         }
-        // A fragment that completes its datagram: decode the datagram.
-        let defrag = st.defrag.process(&pkt);
-        if let Some(d) = defrag {
-            pkt.layers.truncate(d.keep);
-            pkt.reassembled = st.defrag.buf();
-            pkt.reassembled_at = d.at as u32;
-            pkt.reasm_kind = Some(d.kind);
-            pkt.pieces = st.defrag.pieces();
-            dissect::dissect_reassembled(&mut pkt, dissect::Next::IpProto(d.proto, d.at));
-            pending = None;
+        if limit.is_some_and(|l| self.passed >= l) {
+            return Ok(Step::Stop);
         }
-        if let Some((off, app_limit)) = pending {
-            st.flows.observe_transport(&mut pkt);
-            // A retransmission's application layers are dropped in
-            // `deliver`, after FTP has seen them.
-            if st.flows.wants_app()
-                || ftp_control(&pkt)
-                || (!pkt.flow.retransmission && sink.wants_app(&pkt))
-            {
-                dissect::dissect_from(
-                    &mut pkt,
-                    dissect::Src::Frame,
-                    dissect::Next::App(off),
-                    app_limit,
-                );
-            }
-            st.flows.observe_app(&mut pkt);
-        } else {
-            st.flows.observe(&mut pkt);
-        }
-        quic_step(&mut st.quic, &mut pkt);
-        if defrag.is_none() && reasm.tcp {
-            let o = st.tcp.process(&pkt);
-            let tcp_at = pkt
-                .layers
-                .iter()
-                .position(|l| l.proto == dissect::Proto::Tcp);
-            if let (true, Some(i)) = (o.truncate, tcp_at) {
-                pkt.layers.truncate(i + 1);
-            }
-            pkt.flow.pdu_part = o.pdu_part;
-            if let Some(at) = o.pdu_at {
-                pkt.reassembled = st.tcp.buf();
-                pkt.reassembled_at = at as u32;
-                pkt.reasm_kind = Some(dissect::ReasmKind::Tcp);
-                pkt.pieces = st.tcp.pieces();
-                dissect::dissect_reassembled(&mut pkt, dissect::Next::App(at));
-            }
-            if let Some((off, app_limit)) = o.frame_pdus {
-                dissect::dissect_from(
-                    &mut pkt,
-                    dissect::Src::Frame,
-                    dissect::Next::App(off),
-                    app_limit,
-                );
-            }
-            // The reassembler decided what the payload is: a retransmission
-            // it skipped keeps no application layers either.
-            if !(pkt.flow.retransmission && o == Default::default()) {
-                st.flows.http2.decode(&pkt, &mut st.app_decoded);
-                pkt.app_decoded = &st.app_decoded;
-            }
-            return deliver(
-                sink,
-                display,
-                shown,
-                limit,
-                self.passed,
-                &mut pkt,
-                o == Default::default(),
-            );
-        }
+        Ok(Step::Continue)
+    }
+}
+
+/// How [`decode`] treats a frame: the run's reassembly switches, and
+/// whether the sink reads application layers lazily.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct How {
+    pub reasm: ReasmOptions,
+    pub plain: bool,
+    pub lazy: bool,
+}
+
+/// Dissection, flow state, the display filter and the sink for one
+/// numbered frame; true when the sink got it. The same for the one-thread
+/// engine and for each worker of the parallel one.
+pub(crate) fn decode<'a, K: Sink + ?Sized>(
+    st: &'a mut FlowState,
+    how: How,
+    display: Option<&mut Filter>,
+    pkt: &mut Packet<'a>,
+    sink: &mut K,
+) -> Result<bool, EngineError> {
+    let reasm = how.reasm;
+    let lazy = how.lazy && display.is_none() && reasm.enabled && !reasm.tcp;
+    if how.plain {
+        dissect::dissect_into(pkt);
+        st.flows.observe(pkt);
+        return deliver(sink, display, pkt, false);
+    }
+    let mut pending = if lazy {
+        dissect::dissect_to_app(pkt)
+    } else {
+        dissect::dissect_into(pkt);
+        None
+    };
+    if !reasm.enabled {
+        dissect::decode_first_fragment(pkt);
+        st.flows.observe(pkt);
+        quic_step(&mut st.quic, pkt);
         if !pkt.flow.retransmission {
-            st.flows.http2.decode(&pkt, &mut st.app_decoded);
+            st.flows.http2.decode(pkt, &mut st.app_decoded);
             pkt.app_decoded = &st.app_decoded;
         }
-        deliver(sink, display, shown, limit, self.passed, &mut pkt, true)
+        return deliver(sink, display, pkt, true);
     }
+    // A fragment that completes its datagram: decode the datagram.
+    let defrag = st.defrag.process(pkt);
+    if let Some(d) = defrag {
+        pkt.layers.truncate(d.keep);
+        pkt.reassembled = st.defrag.buf();
+        pkt.reassembled_at = d.at as u32;
+        pkt.reasm_kind = Some(d.kind);
+        pkt.pieces = st.defrag.pieces();
+        dissect::dissect_reassembled(pkt, dissect::Next::IpProto(d.proto, d.at));
+        pending = None;
+    }
+    if let Some((off, app_limit)) = pending {
+        st.flows.observe_transport(pkt);
+        // A retransmission's application layers are dropped in
+        // `deliver`, after FTP has seen them.
+        if st.flows.wants_app()
+            || ftp_control(pkt)
+            || (!pkt.flow.retransmission && sink.wants_app(pkt))
+        {
+            dissect::dissect_from(pkt, dissect::Src::Frame, dissect::Next::App(off), app_limit);
+        }
+        st.flows.observe_app(pkt);
+    } else {
+        st.flows.observe(pkt);
+    }
+    quic_step(&mut st.quic, pkt);
+    if defrag.is_none() && reasm.tcp {
+        let o = st.tcp.process(pkt);
+        let tcp_at = pkt
+            .layers
+            .iter()
+            .position(|l| l.proto == dissect::Proto::Tcp);
+        if let (true, Some(i)) = (o.truncate, tcp_at) {
+            pkt.layers.truncate(i + 1);
+        }
+        pkt.flow.pdu_part = o.pdu_part;
+        if let Some(at) = o.pdu_at {
+            pkt.reassembled = st.tcp.buf();
+            pkt.reassembled_at = at as u32;
+            pkt.reasm_kind = Some(dissect::ReasmKind::Tcp);
+            pkt.pieces = st.tcp.pieces();
+            dissect::dissect_reassembled(pkt, dissect::Next::App(at));
+        }
+        if let Some((off, app_limit)) = o.frame_pdus {
+            dissect::dissect_from(pkt, dissect::Src::Frame, dissect::Next::App(off), app_limit);
+        }
+        // The reassembler decided what the payload is: a retransmission
+        // it skipped keeps no application layers either.
+        if !(pkt.flow.retransmission && o == Default::default()) {
+            st.flows.http2.decode(pkt, &mut st.app_decoded);
+            pkt.app_decoded = &st.app_decoded;
+        }
+        return deliver(sink, display, pkt, o == Default::default());
+    }
+    if !pkt.flow.retransmission {
+        st.flows.http2.decode(pkt, &mut st.app_decoded);
+        pkt.app_decoded = &st.app_decoded;
+    }
+    deliver(sink, display, pkt, true)
 }
 
 /// A tick's error: a closed output (`| head`) ends the capture quietly;
@@ -590,16 +604,14 @@ fn ftp_control(pkt: &Packet<'_>) -> bool {
         && dissect::transport::ports(pkt.bytes(t.header())).is_some_and(|(s, d)| s == 21 || d == 21)
 }
 
-/// Retransmission trimming, the display filter, the sink, the `-c` check.
+/// Retransmission trimming, the display filter, the sink; true when the
+/// sink got the packet.
 fn deliver<K: Sink + ?Sized>(
     sink: &mut K,
     display: Option<&mut Filter>,
-    shown: &mut Option<Timestamp>,
-    limit: Option<u64>,
-    passed: u64,
     pkt: &mut Packet<'_>,
     drop_retrans: bool,
-) -> Result<Step, EngineError> {
+) -> Result<bool, EngineError> {
     if drop_retrans && pkt.flow.retransmission {
         // As tshark: retransmitted bytes are not handed to the layers above.
         if let Some(i) = pkt
@@ -612,13 +624,10 @@ fn deliver<K: Sink + ?Sized>(
     }
     // Frames the display filter drops keep their numbers, as in Wireshark.
     if display.is_none_or(|f| f.matches(pkt)) {
-        *shown = Some(pkt.ts);
         sink.packet(pkt).map_err(EngineError::Output)?;
+        return Ok(true);
     }
-    if limit.is_some_and(|l| passed >= l) {
-        return Ok(Step::Stop);
-    }
-    Ok(Step::Continue)
+    Ok(false)
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ enum Const {
     Bytes(Vec<u8>),
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 enum Pred {
     Exists,
     Cmp(Ordering, bool, Const), // ordering wanted, or-equal
@@ -29,7 +29,7 @@ enum Pred {
     In(Vec<(Const, Const)>),
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Leaf {
     name: usize,
     /// Byte slice `start..end` (end None: to the end); negative from the end.
@@ -43,7 +43,7 @@ struct Leaf {
     text: bool,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 enum Node {
     Leaf(usize),
     Not(Box<Node>),
@@ -52,7 +52,7 @@ enum Node {
 }
 
 /// A compiled display filter; reuse it for every packet.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Filter {
     names: Vec<String>,
     leaves: Vec<Leaf>,

@@ -29,7 +29,7 @@ enum Visit {
 }
 
 /// What to visit, decided once per protocol when the filter compiles.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Scope {
     /// Indexed by `Proto as usize`.
     visit: Vec<Visit>,

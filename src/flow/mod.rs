@@ -25,6 +25,7 @@ pub mod follow;
 pub mod ftp_data;
 pub mod http2;
 pub mod ip_defrag;
+pub mod ledger;
 pub mod quic;
 pub mod stats;
 pub mod stream;
@@ -192,6 +193,28 @@ pub struct FlowTracker {
     pub ftp: ftp_data::FtpDataTable,
     /// HTTP/2 connections and their HPACK tables.
     pub http2: http2::Http2Conns,
+    /// With several workers: capture-wide stream numbering.
+    ledger: Option<ledger::LedgerHandle>,
+    /// The frame being observed (where a new stream opens).
+    frame: u64,
+}
+
+/// The next `tcp.stream` / `udp.stream` index (a free function so the hot
+/// path can call it while it holds an entry of the conversation map).
+fn next_index(
+    next_tcp: &mut u32,
+    next_udp: &mut u32,
+    ledger: Option<&mut ledger::LedgerHandle>,
+    frame: u64,
+    proto: u8,
+) -> u32 {
+    let c = if proto == 6 { next_tcp } else { next_udp };
+    let s = *c;
+    *c = c.wrapping_add(1);
+    match ledger {
+        Some(l) => l.assign(proto, frame, s),
+        None => s,
+    }
 }
 
 impl Default for FlowTracker {
@@ -279,7 +302,14 @@ impl FlowTracker {
             echo: echo::EchoPairs::default(),
             ftp: ftp_data::FtpDataTable::default(),
             http2: http2::Http2Conns::default(),
+            ledger: None,
+            frame: 0,
         }
+    }
+
+    /// Numbers streams capture-wide, as one of several workers.
+    pub fn set_ledger(&mut self, l: ledger::LedgerHandle) {
+        self.ledger = Some(l);
     }
 
     /// Conversations dropped to stay under the cap.
@@ -297,14 +327,13 @@ impl FlowTracker {
     }
 
     fn next_stream(&mut self, proto: u8) -> u32 {
-        let c = if proto == 6 {
-            &mut self.next_tcp
-        } else {
-            &mut self.next_udp
-        };
-        let s = *c;
-        *c = c.wrapping_add(1);
-        s
+        next_index(
+            &mut self.next_tcp,
+            &mut self.next_udp,
+            self.ledger.as_mut(),
+            self.frame,
+            proto,
+        )
     }
 
     /// Evicts until there is room for one more conversation.
@@ -439,6 +468,7 @@ impl FlowTracker {
 
     fn observe_here(&mut self, pkt: &mut Packet<'_>) {
         pkt.flow = Default::default();
+        self.frame = pkt.number;
         let Some(main) = flow_layer(pkt) else { return };
         self.observe_outer(pkt, 0..main);
         pkt.flow.layer = Some(main as u8);
@@ -487,13 +517,13 @@ impl FlowTracker {
                     c
                 }
                 Entry::Vacant(v) => {
-                    let n = if ep.key.proto == 6 {
-                        &mut self.next_tcp
-                    } else {
-                        &mut self.next_udp
-                    };
-                    let s = *n;
-                    *n = n.wrapping_add(1);
+                    let s = next_index(
+                        &mut self.next_tcp,
+                        &mut self.next_udp,
+                        self.ledger.as_mut(),
+                        self.frame,
+                        ep.key.proto,
+                    );
                     self.order.push_back(ep.key);
                     v.insert(Conv::new(s))
                 }

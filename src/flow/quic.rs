@@ -104,6 +104,8 @@ pub struct QuicTracker {
     conns: HashMap<(End, End), Conn>,
     order: VecDeque<(End, End)>,
     next_number: u32,
+    /// With several workers: capture-wide connection numbering.
+    ledger: Option<super::ledger::LedgerHandle>,
     buf: Vec<u8>,
     plain: Vec<u8>,
     plains: Vec<u8>,
@@ -118,6 +120,11 @@ fn cid_of(b: &[u8], r: &std::ops::Range<usize>) -> Cid {
 }
 
 impl QuicTracker {
+    /// Numbers connections capture-wide, as one of several workers.
+    pub fn set_ledger(&mut self, l: super::ledger::LedgerHandle) {
+        self.ledger = Some(l);
+    }
+
     /// The decrypted copy of the last datagram [`process`](Self::process) built.
     pub fn buf(&self) -> &[u8] {
         &self.buf
@@ -192,8 +199,12 @@ impl QuicTracker {
                     self.evicted += 1;
                 }
             }
+            let number = match &mut self.ledger {
+                Some(l) => l.assign(0, pkt.number, self.next_number),
+                None => self.next_number,
+            };
             let c = Conn {
-                number: self.next_number,
+                number,
                 client: src,
                 version: *version,
                 key_dcid: cid_of(dg, dcid),

@@ -53,16 +53,30 @@ impl<W: Write> CsvWriter<W> {
         self.fields.time_format = f;
     }
 
+    /// The output (the parallel engine reads each packet's rows from it).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 
-    pub fn row(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
-        if !self.header_done {
-            self.header_done = true;
+    /// The header row, written (`write`) or taken as written by another
+    /// writer of the same output.
+    pub fn begin(&mut self, write: bool) -> io::Result<()> {
+        self.header_done = true;
+        if write {
             let h = self.columns.join(",");
             self.out.write_all(h.as_bytes())?;
             self.out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
+    pub fn row(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
+        if !self.header_done {
+            self.begin(true)?;
         }
         self.fields.fill(pkt);
         self.line.clear();

@@ -231,6 +231,11 @@ impl<W: Write> DetailWriter<W> {
         self
     }
 
+    /// The output (the parallel engine reads each packet's rows from it).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }

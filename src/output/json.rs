@@ -26,6 +26,11 @@ impl<W: Write> JsonWriter<W> {
         self.fields.time_format = f;
     }
 
+    /// The output (the parallel engine reads each packet's rows from it).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }

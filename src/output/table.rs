@@ -154,11 +154,20 @@ impl<W: Write> TableWriter<W> {
         self.out
     }
 
+    /// The output (the parallel engine reads each packet's rows from it).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 
-    fn header(&mut self, digits: u8) -> io::Result<()> {
+    /// The header for timestamps of `digits` decimals, written (`write`) or
+    /// taken as written by another writer of the same output (its column
+    /// widths still follow it).
+    pub fn begin(&mut self, digits: u8, write: bool) -> io::Result<()> {
+        self.header_done = true;
         self.line.clear();
         // Widths are for nanoseconds; coarser captures print fewer digits.
         self.w_time = self
@@ -166,6 +175,9 @@ impl<W: Write> TableWriter<W> {
             .width()
             .saturating_sub(9usize.saturating_sub(digits as usize))
             .max(self.layout.time);
+        if !write {
+            return Ok(());
+        }
         let l = self.layout;
         let mut cols: Vec<(&str, usize, bool)> =
             vec![("No.", l.no, true), ("Time", self.w_time, false)];
@@ -209,8 +221,7 @@ impl<W: Write> TableWriter<W> {
     /// Writes one packet's row.
     pub fn row(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
         if !self.header_done {
-            self.header_done = true;
-            self.header(pkt.ts_digits)?;
+            self.begin(pkt.ts_digits, true)?;
         }
         let color = self.color;
         let layout = self.layout;

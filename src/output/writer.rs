@@ -7,6 +7,7 @@ use super::style;
 use super::table::{Dump, TableWriter};
 use crate::dissect::timefmt::TimeFormat;
 use crate::dissect::Packet;
+use crate::engine::parallel::Split;
 use crate::engine::{Sink, Status, Tick};
 use std::io::{self, Write};
 
@@ -71,6 +72,24 @@ impl<W: Write> PacketWriter<W> {
             PacketWriter::Detail(_) => {}
         }
         self
+    }
+
+    /// See [`TableWriter::begin`]: the header row, if the format has one.
+    pub fn begin(&mut self, digits: u8, write: bool) -> io::Result<()> {
+        match self {
+            PacketWriter::Table(t) => t.begin(digits, write),
+            PacketWriter::Csv(c) => c.begin(write),
+            PacketWriter::Jsonl(_) | PacketWriter::Detail(_) => Ok(()),
+        }
+    }
+
+    pub fn get_mut(&mut self) -> &mut W {
+        match self {
+            PacketWriter::Table(t) => t.get_mut(),
+            PacketWriter::Jsonl(j) => j.get_mut(),
+            PacketWriter::Csv(c) => c.get_mut(),
+            PacketWriter::Detail(d) => d.get_mut(),
+        }
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
@@ -196,6 +215,53 @@ impl<W: Write> Sink for CountLine<W> {
             self.shown = None;
         }
         Ok(())
+    }
+}
+
+/// The packet writers spread over `--threads` workers: each worker renders
+/// its packets into a buffer of its own, and the rows go out in frame order.
+pub struct SplitRows<W: Write> {
+    out: PacketWriter<W>,
+    make: Box<dyn Fn() -> PacketWriter<Vec<u8>>>,
+    started: bool,
+}
+
+impl<W: Write> SplitRows<W> {
+    /// `make`: a writer with the same settings as `out`, into a buffer.
+    pub fn new(out: PacketWriter<W>, make: Box<dyn Fn() -> PacketWriter<Vec<u8>>>) -> Self {
+        SplitRows {
+            out,
+            make,
+            started: false,
+        }
+    }
+
+    pub fn writer(&mut self) -> &mut PacketWriter<W> {
+        &mut self.out
+    }
+}
+
+impl<W: Write> Split for SplitRows<W> {
+    type Part = PacketWriter<Vec<u8>>;
+    fn part(&self) -> Self::Part {
+        (self.make)()
+    }
+    fn start(part: &mut Self::Part, digits: u8) {
+        // Writing into a buffer cannot fail.
+        let _ = part.begin(digits, false);
+    }
+    fn rows(part: &mut Self::Part) -> Option<&mut Vec<u8>> {
+        Some(part.get_mut())
+    }
+    fn emit(&mut self, rows: &[u8], digits: u8) -> io::Result<()> {
+        if !self.started {
+            self.started = true;
+            self.out.begin(digits, true)?;
+        }
+        self.out.get_mut().write_all(rows)
+    }
+    fn join(&mut self, _parts: Vec<Self::Part>, status: &Status) -> io::Result<()> {
+        self.out.finish(status)
     }
 }
 

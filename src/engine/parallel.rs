@@ -1,0 +1,649 @@
+//! `--threads N`: the engine's work spread over N workers, output unchanged.
+//!
+//! ```text
+//!              ┌─▶ worker 0: dissect, flow state, filter, render ─┐
+//! frames ─▶ number, BPF, shard ─▶ worker 1 ...                      ├─▶ merge in frame order ─▶ output
+//!              └─▶ worker N-1 ...                                  ─┘
+//! ```
+//!
+//! The calling thread numbers frames, applies BPF and `-c`, and hands each
+//! frame to the worker its conversation is sharded to ([`shard`]): both
+//! directions of a flow, its IP fragments, its TCP reassembly, its FTP data
+//! connections and the ICMP errors quoting it land on one worker, which owns
+//! that state ([`FlowState`]). Frames travel in rounds; each worker renders
+//! its frames of a round into a buffer ([`Split::Part`]), and the rounds'
+//! rows are put back together in frame order. Stream indices are numbered
+//! capture-wide through a [`Ledger`], so every output is byte for byte the
+//! one-thread output.
+
+use super::{decode, End, EngineError, EngineOptions, Evictions, FlowState, How, ProgressFn, Sink};
+use super::{Bpf, FrameSource, Pull, Status};
+use crate::dissect::Packet;
+use crate::flow::ledger::{Ledger, LedgerHandle};
+use crate::source::{Frame, Timestamp};
+use std::collections::VecDeque;
+use std::io;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread::JoinHandle;
+
+/// Frames per round (over all workers).
+const ROUND: usize = 2048;
+/// Rounds in flight before the calling thread waits for the oldest.
+const DEPTH: usize = 4;
+
+/// An output that can be spread over workers: each worker renders or
+/// aggregates into a part, and the whole takes their rows in frame order
+/// and their aggregates at the end.
+pub trait Split {
+    type Part: Sink + Send + 'static;
+    /// A fresh part with the whole's settings.
+    fn part(&self) -> Self::Part;
+    /// Before a part's first packet: the first frame's timestamp digits
+    /// (what a header's column widths follow).
+    fn start(_part: &mut Self::Part, _digits: u8) {}
+    /// The part's rendered rows (None: the part aggregates).
+    fn rows(_part: &mut Self::Part) -> Option<&mut Vec<u8>> {
+        None
+    }
+    /// One packet's rows, in frame order.
+    fn emit(&mut self, _rows: &[u8], _digits: u8) -> io::Result<()> {
+        Ok(())
+    }
+    /// Once, after the last packet: every part, worker 0 first.
+    fn join(&mut self, parts: Vec<Self::Part>, status: &Status) -> io::Result<()>;
+}
+
+/// The worker a frame goes to: its conversation's address pair, hashed.
+pub fn shard(linktype: u32, bytes: &[u8], workers: usize) -> usize {
+    if workers <= 1 {
+        return 0;
+    }
+    match shard::key(linktype, bytes) {
+        Some(k) => (k % workers as u64) as usize,
+        None => 0,
+    }
+}
+
+/// One frame of a round, its bytes in the round's buffer.
+struct Meta {
+    number: u64,
+    first_ts: Timestamp,
+    prev_ts: Timestamp,
+    prev_shown_ts: Option<Timestamp>,
+    ts: Timestamp,
+    wire_len: u32,
+    linktype: u32,
+    interface: u32,
+    ts_digits: u8,
+    off: usize,
+    len: usize,
+}
+
+#[derive(Default)]
+struct Round {
+    metas: Vec<Meta>,
+    data: Vec<u8>,
+}
+
+enum ToWorker {
+    /// A round's frames; `next` is the first frame number after the round.
+    Round {
+        round: Round,
+        next: u64,
+        digits: u8,
+    },
+    Finish,
+}
+
+enum FromWorker<P> {
+    /// Rows of a round and where each frame's rows end.
+    Rows(Vec<u8>, Vec<u32>),
+    /// In place of a round's rows once the part failed (the error, the
+    /// first time).
+    Failed(Option<EngineError>),
+    Done(Box<P>, Evictions),
+}
+
+struct Worker<P> {
+    tx: Option<SyncSender<ToWorker>>,
+    rx: Option<Receiver<FromWorker<P>>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+/// The parallel engine: the same numbering and filters as [`super::Engine`].
+pub struct Parallel<S: Split> {
+    whole: S,
+    workers: Vec<Worker<S::Part>>,
+    opts: EngineOptions,
+    bpf: Option<Bpf>,
+    number: u64,
+    passed: u64,
+    first_ts: Option<Timestamp>,
+    last_ts: Option<Timestamp>,
+    digits: Option<u8>,
+    /// The round being filled, per worker, and which worker each frame went to.
+    filling: Vec<Round>,
+    order: Vec<u8>,
+    /// Rounds sent and not merged: their frame-to-worker order.
+    pending: VecDeque<Vec<u8>>,
+    progress: Option<ProgressFn>,
+    evictions: Evictions,
+    failed: bool,
+}
+
+impl<S: Split> Parallel<S> {
+    /// Starts `threads` workers (at least two).
+    pub fn new(opts: EngineOptions, threads: usize, whole: S) -> io::Result<Self> {
+        let n = threads.clamp(2, 255);
+        // tcp.stream / udp.stream, and quic.connection.number apart.
+        let handles = Ledger::handles(n).into_iter().zip(Ledger::handles(n));
+        let how = How {
+            reasm: opts.reasm,
+            plain: opts.plain,
+            lazy: false,
+        };
+        let mut workers = Vec::with_capacity(n);
+        for ledger in handles {
+            {
+                let (tx, wrx) = sync_channel(DEPTH + 1);
+                let (wtx, rx) = sync_channel(DEPTH + 1);
+                let part = whole.part();
+                let how = How {
+                    lazy: part.lazy_app(),
+                    ..how
+                };
+                let state = FlowState::new(&opts);
+                let display = opts.display.clone();
+                let handle = std::thread::Builder::new()
+                    .name("ls-decode".into())
+                    .spawn(move || work::<S>(part, state, ledger, how, display, wrx, wtx))?;
+                workers.push(Worker {
+                    tx: Some(tx),
+                    rx: Some(rx),
+                    handle: Some(handle),
+                });
+            }
+        }
+        Ok(Parallel {
+            whole,
+            filling: (0..n).map(|_| Round::default()).collect(),
+            workers,
+            bpf: opts.bpf.as_deref().map(Bpf::new),
+            opts,
+            number: 0,
+            passed: 0,
+            first_ts: None,
+            last_ts: None,
+            digits: None,
+            order: Vec::with_capacity(ROUND),
+            pending: VecDeque::new(),
+            progress: None,
+            evictions: Evictions::default(),
+            failed: false,
+        })
+    }
+
+    pub fn packets(&self) -> u64 {
+        self.passed
+    }
+
+    pub fn status(&self) -> Status {
+        Status {
+            packets: self.passed,
+            first_ts: self.first_ts,
+        }
+    }
+
+    pub fn set_progress(&mut self, f: Option<ProgressFn>) {
+        self.progress = f;
+    }
+
+    pub fn evictions(&self) -> Evictions {
+        self.evictions
+    }
+
+    pub fn whole(&mut self) -> &mut S {
+        &mut self.whole
+    }
+
+    /// Every frame of `src` (files and pipes; no ticks), as [`super::Engine::run`].
+    pub fn run<F: FrameSource + ?Sized>(&mut self, src: &mut F) -> Result<End, EngineError> {
+        let r = self.pump(src);
+        if self.failed {
+            return r;
+        }
+        // Rows of the frames before an error still go out.
+        let sent = self.send_round();
+        let merged = self.merge_all();
+        sent.and(merged).and(r)
+    }
+
+    fn pump<F: FrameSource + ?Sized>(&mut self, src: &mut F) -> Result<End, EngineError> {
+        let mut since = 0u32;
+        loop {
+            let frame = match src.pull()? {
+                Pull::Frame(f) => f,
+                Pull::End | Pull::Idle => return Ok(End::Eof),
+            };
+            let limit = self.opts.count;
+            if limit.is_some_and(|l| self.passed >= l) {
+                return Ok(End::Count);
+            }
+            self.number += 1;
+            let first = *self.first_ts.get_or_insert(frame.ts);
+            if let Some(bpf) = &mut self.bpf {
+                if !bpf.matches(&frame).map_err(EngineError::Filter)? {
+                    continue;
+                }
+            }
+            self.passed += 1;
+            self.push(&frame, first);
+            if self.order.len() >= ROUND {
+                self.send_round()?;
+                if self.pending.len() > DEPTH {
+                    self.merge_one()?;
+                }
+            }
+            if let Some(p) = &mut self.progress {
+                since += 1;
+                if since >= super::PROGRESS_EVERY {
+                    since = 0;
+                    p(self.passed, src.position());
+                }
+            }
+            if limit.is_some_and(|l| self.passed >= l) {
+                return Ok(End::Count);
+            }
+        }
+    }
+
+    fn push(&mut self, frame: &Frame<'_>, first: Timestamp) {
+        let prev = self.last_ts.replace(frame.ts);
+        self.digits.get_or_insert(frame.ts_digits);
+        let w = shard(frame.linktype, frame.bytes, self.workers.len());
+        let r = &mut self.filling[w];
+        r.metas.push(Meta {
+            number: self.number,
+            first_ts: first,
+            prev_ts: prev.unwrap_or(frame.ts),
+            // Without a display filter every frame is shown.
+            prev_shown_ts: prev,
+            ts: frame.ts,
+            wire_len: frame.wire_len,
+            linktype: frame.linktype,
+            interface: frame.interface,
+            ts_digits: frame.ts_digits,
+            off: r.data.len(),
+            len: frame.bytes.len(),
+        });
+        r.data.extend_from_slice(frame.bytes);
+        self.order.push(w as u8);
+    }
+
+    fn send_round(&mut self) -> Result<(), EngineError> {
+        if self.order.is_empty() {
+            return Ok(());
+        }
+        let next = self.number + 1;
+        let digits = self.digits.unwrap_or(6);
+        for w in 0..self.workers.len() {
+            let round = std::mem::take(&mut self.filling[w]);
+            let sent = self.workers[w].tx.as_ref().map(|tx| {
+                tx.send(ToWorker::Round {
+                    round,
+                    next,
+                    digits,
+                })
+            });
+            if !matches!(sent, Some(Ok(()))) {
+                return Err(self.worker_gone());
+            }
+        }
+        self.pending.push_back(std::mem::take(&mut self.order));
+        Ok(())
+    }
+
+    fn worker_gone(&mut self) -> EngineError {
+        self.failed = true;
+        EngineError::Output(io::Error::other("a decoding thread stopped"))
+    }
+
+    /// The oldest round's rows, in frame order.
+    fn merge_one(&mut self) -> Result<(), EngineError> {
+        let Some(order) = self.pending.pop_front() else {
+            return Ok(());
+        };
+        let mut rows = Vec::with_capacity(self.workers.len());
+        let mut first_err = None;
+        for w in 0..self.workers.len() {
+            match self.workers[w].rx.as_ref().map(|rx| rx.recv()) {
+                Some(Ok(FromWorker::Rows(r, e))) => rows.push((r, e, 0usize, 0usize)),
+                Some(Ok(FromWorker::Failed(e))) => {
+                    if let Some(e) = e {
+                        first_err.get_or_insert(e);
+                    }
+                    rows.push(Default::default());
+                }
+                _ => {
+                    let e = self.worker_gone();
+                    first_err.get_or_insert(e);
+                    rows.push(Default::default());
+                }
+            }
+        }
+        if let Some(e) = first_err {
+            self.failed = true;
+            return Err(e);
+        }
+        if self.failed {
+            return Err(self.worker_gone());
+        }
+        let digits = self.digits.unwrap_or(6);
+        for w in order {
+            let (buf, ends, at, k) = &mut rows[w as usize];
+            let end = ends.get(*k).map_or(*at, |&e| e as usize);
+            *k += 1;
+            if end > *at {
+                self.whole
+                    .emit(&buf[*at..end], digits)
+                    .map_err(EngineError::Output)?;
+            }
+            *at = end;
+        }
+        Ok(())
+    }
+
+    fn merge_all(&mut self) -> Result<(), EngineError> {
+        while !self.pending.is_empty() {
+            self.merge_one()?;
+        }
+        Ok(())
+    }
+
+    /// Stops the workers and hands their parts to the whole.
+    pub fn finish(&mut self) -> io::Result<()> {
+        let mut parts = Vec::new();
+        for w in &mut self.workers {
+            if let Some(tx) = w.tx.take() {
+                let _ = tx.send(ToWorker::Finish);
+            }
+        }
+        for w in &mut self.workers {
+            let Some(rx) = w.rx.take() else { continue };
+            loop {
+                match rx.recv() {
+                    Ok(FromWorker::Done(p, e)) => {
+                        parts.push(*p);
+                        self.evictions.tcp += e.tcp;
+                        self.evictions.tcp_for_cap += e.tcp_for_cap;
+                        self.evictions.frag += e.frag;
+                        self.evictions.frag_for_cap += e.frag_for_cap;
+                        break;
+                    }
+                    Ok(_) => continue,
+                    Err(_) => break,
+                }
+            }
+            if let Some(h) = w.handle.take() {
+                let _ = h.join();
+            }
+        }
+        if parts.len() != self.workers.len() {
+            return Err(io::Error::other("a decoding thread stopped"));
+        }
+        let status = self.status();
+        self.whole.join(parts, &status)
+    }
+}
+
+impl<S: Split> Drop for Parallel<S> {
+    fn drop(&mut self) {
+        // Closed channels end each worker's loop, even one blocked handing
+        // over rows.
+        for w in &mut self.workers {
+            w.rx.take();
+            w.tx.take();
+        }
+        for w in &mut self.workers {
+            if let Some(h) = w.handle.take() {
+                let _ = h.join();
+            }
+        }
+    }
+}
+
+/// A worker: its shard's frames through [`decode`] into its part.
+fn work<S: Split>(
+    mut part: S::Part,
+    mut st: FlowState,
+    (ledger, quic): (LedgerHandle, LedgerHandle),
+    how: How,
+    mut display: Option<crate::filter::Filter>,
+    rx: Receiver<ToWorker>,
+    tx: SyncSender<FromWorker<S::Part>>,
+) {
+    let progress = [ledger.progress(), quic.progress()];
+    st.flows.set_ledger(ledger);
+    st.quic.set_ledger(quic);
+    let mut started = false;
+    let mut failed = None;
+    while let Ok(msg) = rx.recv() {
+        let (round, next, digits) = match msg {
+            ToWorker::Round {
+                round,
+                next,
+                digits,
+            } => (round, next, digits),
+            ToWorker::Finish => break,
+        };
+        if !started {
+            started = true;
+            S::start(&mut part, digits);
+        }
+        let mut ends = Vec::with_capacity(round.metas.len());
+        for m in &round.metas {
+            progress.iter().for_each(|p| p.set(m.number));
+            if failed.is_some() {
+                continue;
+            }
+            let frame = Frame {
+                ts: m.ts,
+                wire_len: m.wire_len,
+                linktype: m.linktype,
+                interface: m.interface,
+                ts_digits: m.ts_digits,
+                bytes: round.data.get(m.off..m.off + m.len).unwrap_or(&[]),
+            };
+            let mut pkt = Packet::new(&frame, m.number, m.first_ts);
+            pkt.prev_ts = m.prev_ts;
+            pkt.prev_shown_ts = m.prev_shown_ts;
+            if let Err(e) = decode(&mut st, how, display.as_mut(), &mut pkt, &mut part) {
+                failed = Some(Some(e));
+            }
+            ends.push(S::rows(&mut part).map_or(0, |r| r.len() as u32));
+        }
+        progress.iter().for_each(|p| p.set(next));
+        let reply = match &mut failed {
+            Some(e) => FromWorker::Failed(e.take()),
+            None => FromWorker::Rows(
+                S::rows(&mut part).map(std::mem::take).unwrap_or_default(),
+                ends,
+            ),
+        };
+        if tx.send(reply).is_err() {
+            break;
+        }
+    }
+    // Later rounds' frames are numbered by others: never wait for this one.
+    progress.iter().for_each(|p| p.set(u64::MAX));
+    let e = Evictions {
+        tcp: st.tcp.evicted,
+        tcp_for_cap: st.tcp.evicted_for_cap,
+        frag: st.defrag.evicted,
+        frag_for_cap: st.defrag.evicted_for_cap,
+    };
+    drop(rx);
+    let _ = tx.send(FromWorker::Done(Box::new(part), e));
+}
+
+pub mod shard {
+    //! The shard key: the address pair a frame's conversation state is keyed
+    //! on, read straight from the bytes (the dissectors run on the worker).
+
+    /// Hash of the unordered address pair of the outermost IP header (the
+    /// quoted header for an ICMP error, so the error goes where its flow
+    /// is); None for frames without one (ARP, …) and for tunnelled frames,
+    /// which all go to worker 0: one inner conversation may cross several
+    /// outer address pairs (both directions of a mirrored session, GTP
+    /// paths), and its state must stay on one worker.
+    pub fn key(linktype: u32, b: &[u8]) -> Option<u64> {
+        let ip = match linktype {
+            // Ethernet, with VLAN tags, PPPoE sessions and MPLS labels.
+            1 => ethernet(b, 12)?,
+            // Raw IP.
+            12 | 14 | 101 | 228 | 229 => b,
+            // Linux cooked capture v1 and v2.
+            113 => ethertype_at(b, u16_at(b, 14)?, 16)?,
+            276 => ethertype_at(b, u16_at(b, 0)?, 20)?,
+            // BSD loopback: a 4-byte address family.
+            0 | 108 | 109 => b.get(4..)?,
+            _ => return None,
+        };
+        ip_pair(ip, true)
+    }
+
+    fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+        Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
+    }
+
+    fn ethernet(b: &[u8], mut at: usize) -> Option<&[u8]> {
+        for _ in 0..8 {
+            match u16_at(b, at)? {
+                0x8100 | 0x88a8 | 0x9100 => at += 4,
+                t => return ethertype_at(b, t, at + 2),
+            }
+        }
+        None
+    }
+
+    fn ethertype_at(b: &[u8], t: u16, at: usize) -> Option<&[u8]> {
+        match t {
+            0x0800 | 0x86dd => b.get(at..),
+            // PPPoE session: 6 bytes, then the PPP protocol.
+            0x8864 => match u16_at(b, at + 6)? {
+                0x0021 | 0x0057 => b.get(at + 8..),
+                _ => None,
+            },
+            0x8847 | 0x8848 => {
+                let mut at = at;
+                for _ in 0..16 {
+                    let bos = b.get(at + 2)? & 1;
+                    at += 4;
+                    if bos == 1 {
+                        return b.get(at..);
+                    }
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the packet carries a tunnel: an IP protocol whose decoder
+    /// sits at the link or network layer (GRE, IP in IP, …; ICMP aside), or
+    /// an unfragmented UDP datagram to or from a tunnel's port (VXLAN,
+    /// Geneve, GTP-U, …), as the dissector registry says. Fragments of UDP
+    /// datagrams stay with their address pair, where their reassembly is.
+    fn tunnel(ip: &[u8]) -> bool {
+        let Some((proto, fragment, rest)) = transport(ip) else {
+            return false;
+        };
+        let below_transport = |p: crate::dissect::Proto| {
+            matches!(
+                p.tier(),
+                crate::dissect::Tier::Link | crate::dissect::Tier::Network
+            )
+        };
+        match proto {
+            1 | 6 | 58 => false,
+            17 => {
+                !fragment
+                    && matches!((u16_at(rest, 0), u16_at(rest, 2)), (Some(a), Some(b))
+                        if crate::dissect::registry::by_ports(true, a, b).is_some_and(below_transport))
+            }
+            p => crate::dissect::registry::by_ip_proto(p).is_some_and(below_transport),
+        }
+    }
+
+    /// The transport protocol number, whether the packet is a fragment, and
+    /// the bytes after the IP headers (IPv6 extension headers skipped).
+    fn transport(ip: &[u8]) -> Option<(u8, bool, &[u8])> {
+        match ip.first()? >> 4 {
+            4 => {
+                let ihl = usize::from(ip.first()? & 0x0f) * 4;
+                let frag = u16_at(ip, 6)? & 0x3fff != 0;
+                Some((*ip.get(9)?, frag, ip.get(ihl.max(20)..).unwrap_or(&[])))
+            }
+            6 => {
+                let (mut next, mut at, mut frag) = (*ip.get(6)?, 40usize, false);
+                for _ in 0..8 {
+                    match next {
+                        0 | 43 | 60 => {
+                            next = *ip.get(at)?;
+                            at += (usize::from(*ip.get(at + 1)?) + 1) * 8;
+                        }
+                        44 => {
+                            next = *ip.get(at)?;
+                            frag = true;
+                            at += 8;
+                        }
+                        _ => break,
+                    }
+                }
+                Some((next, frag, ip.get(at..).unwrap_or(&[])))
+            }
+            _ => None,
+        }
+    }
+
+    fn ip_pair(ip: &[u8], outer: bool) -> Option<u64> {
+        let (a, c, quoted): (&[u8], &[u8], Option<&[u8]>) = match ip.first()? >> 4 {
+            4 => {
+                let ihl = usize::from(ip.first()? & 0x0f) * 4;
+                let (a, c) = (ip.get(12..16)?, ip.get(16..20)?);
+                let first_frag = u16_at(ip, 6)? & 0x1fff == 0;
+                let icmp = ip.get(9) == Some(&1) && first_frag && ihl >= 20;
+                let q = icmp
+                    .then(|| ip.get(ihl..))
+                    .flatten()
+                    .filter(|m| matches!(m.first(), Some(3 | 4 | 5 | 11 | 12)))
+                    .and_then(|m| m.get(8..));
+                (a, c, q)
+            }
+            6 => {
+                let (a, c) = (ip.get(8..24)?, ip.get(24..40)?);
+                let q = (ip.get(6) == Some(&58))
+                    .then(|| ip.get(40..))
+                    .flatten()
+                    .filter(|m| matches!(m.first(), Some(1..=4)))
+                    .and_then(|m| m.get(8..));
+                (a, c, q)
+            }
+            _ => return None,
+        };
+        if outer {
+            if tunnel(ip) {
+                return None;
+            }
+            if let Some(k) = quoted.and_then(|q| ip_pair(q, false)) {
+                return Some(k);
+            }
+        }
+        let (lo, hi) = if a <= c { (a, c) } else { (c, a) };
+        let mut h = 0xcbf2_9ce4_8422_2325u64;
+        for &x in lo.iter().chain(hi) {
+            h = (h ^ u64::from(x)).wrapping_mul(0x0100_0000_01b3);
+        }
+        Some(h ^ (h >> 29))
+    }
+}
