@@ -1,6 +1,7 @@
 //! `layerscope read`: replay capture files through every layer.
 
 use super::{display_filter, drive_files, io_exit, print_reassembly, Driven, OutputOptions};
+use crate::engine::sandbox::Allow;
 use crate::engine::{Engine, EngineOptions, Sink};
 use crate::output::pcapwrite::{WriteFormat, WriteOptions};
 use crate::output::savefile::{inputs_need_nanos, Rotation, SaveOptions, SaveSink};
@@ -28,6 +29,8 @@ pub struct ReadOptions {
     pub line_buffered: bool,
     /// `--format parquet`: `-w` names the Parquet output.
     pub parquet: Option<super::parquet::ParquetOptions>,
+    /// Confinement before the first byte of input is read.
+    pub sandbox: super::sandbox::SandboxOptions,
 }
 
 /// Runs `read`; returns the process exit code.
@@ -111,6 +114,17 @@ pub(super) fn drive<K: Sink>(opts: &ReadOptions, sink: &mut K, flush: impl FnMut
         Ok(d) => d,
         Err(code) => return code,
     };
+    // The output is open (or its directory made) by now.
+    let out = super::sandbox::output(opts.write.as_deref());
+    let partition = opts.parquet.as_ref().is_some_and(|p| p.partition_hour);
+    let allow = Allow {
+        read: super::sandbox::inputs(&opts.files),
+        write_files: if partition { Vec::new() } else { out.clone() },
+        write_dirs: if partition { out } else { Vec::new() },
+    };
+    if let Err(code) = super::sandbox::enter(&opts.sandbox, &allow) {
+        return code;
+    }
     let mut engine = Engine::new(EngineOptions {
         count: opts.count,
         bpf: opts.bpf.clone(),

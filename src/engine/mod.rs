@@ -21,6 +21,7 @@
 mod bpf;
 mod error;
 pub mod live;
+pub mod sandbox;
 pub mod source;
 mod stop;
 
