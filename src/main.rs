@@ -342,6 +342,8 @@ struct ReadArgs {
     #[command(flatten)]
     numeric: Numeric,
     #[command(flatten)]
+    sandbox: SandboxArgs,
+    #[command(flatten)]
     output: OutputArgs,
 }
 
@@ -370,6 +372,30 @@ struct Numeric {
     /// names; accepted for tcpdump habits
     #[arg(short = 'n', action = clap::ArgAction::Count)]
     _numeric: u8,
+}
+
+/// `--no-sandbox`, and the hidden self-test of the sandbox.
+#[derive(Args)]
+struct SandboxArgs {
+    /// Decode without the sandbox. By default, before the first byte is
+    /// decoded (and after a live capture's privileges are dropped), the
+    /// process confines itself: no new privileges, Landlock (only the
+    /// inputs and the -w output), and a seccomp allowlist of system calls
+    #[arg(long)]
+    no_sandbox: bool,
+    /// Once (not) confined, try to open /etc/shadow and spawn /bin/true,
+    /// and say on stderr whether each was refused (for tests)
+    #[arg(long, hide = true)]
+    sandbox_selftest: bool,
+}
+
+impl SandboxArgs {
+    fn options(&self) -> cmd::sandbox::SandboxOptions {
+        cmd::sandbox::SandboxOptions {
+            enabled: !self.no_sandbox,
+            selftest: self.sandbox_selftest,
+        }
+    }
 }
 
 /// Source options of the commands that aggregate packets (`flows`, `stats`, `follow`).
@@ -424,6 +450,8 @@ struct SourceArgs {
     line_buffered: bool,
     #[command(flatten)]
     numeric: Numeric,
+    #[command(flatten)]
+    sandbox: SandboxArgs,
 }
 
 impl SourceArgs {
@@ -467,6 +495,7 @@ impl SourceArgs {
                 None
             },
             line_buffered: self.line_buffered,
+            sandbox: self.sandbox.options(),
         }
     }
 }
@@ -615,6 +644,8 @@ struct CaptureArgs {
     line_buffered: bool,
     #[command(flatten)]
     numeric: Numeric,
+    #[command(flatten)]
+    sandbox: SandboxArgs,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -843,6 +874,7 @@ fn main() {
             write: a.write,
             write_format: WriteFormatArg::get(a.write_format),
             print: a.print,
+            sandbox: a.sandbox.options(),
             progress: if a.no_progress {
                 Some(false)
             } else if a.progress {
@@ -878,6 +910,7 @@ fn main() {
                 user: a.user,
                 line_buffered: a.line_buffered,
                 packet_buffered: a.packet_buffered,
+                sandbox: a.sandbox.options(),
             })
         }
         Command::Interfaces => cmd::interfaces::run(),

@@ -4,6 +4,7 @@ use super::{
     display_filter, exit, io_exit, print_live_counters, print_reassembly, run_live, start_live,
     OutputOptions,
 };
+use crate::engine::sandbox::Allow;
 use crate::engine::{Engine, EngineOptions, Sink};
 use crate::output::pcapwrite::{IfStats, WriteFormat, WriteOptions};
 use crate::output::savefile::{Rotation, SaveOptions, SaveSink};
@@ -36,6 +37,8 @@ pub struct CaptureOptions {
     pub line_buffered: bool,
     /// `-U`: the `-w` file is flushed after every packet.
     pub packet_buffered: bool,
+    /// Confinement once the handle is open and root given up.
+    pub sandbox: super::sandbox::SandboxOptions,
 }
 
 pub fn run(opts: &CaptureOptions) -> i32 {
@@ -46,35 +49,52 @@ pub fn run(opts: &CaptureOptions) -> i32 {
     };
     let mut save: Option<SaveSink> = None;
     let started = Timestamp::now();
+    // A ring buffer creates and overwrites files beside the first.
+    let allow = match opts.write.as_deref() {
+        Some(path) if path != "-" && opts.rotation.is_set() => Allow {
+            write_dirs: vec![super::sandbox::ring_dir(path)],
+            ..Default::default()
+        },
+        path => Allow {
+            write_files: super::sandbox::output(path),
+            ..Default::default()
+        },
+    };
     // The file is created after the privilege drop, as the account the
     // capture runs as, and before the ready line.
-    let mut src = match start_live(&opts.live, opts.user.as_deref(), |src| {
-        let Some(path) = &opts.write else {
-            return Ok(());
-        };
-        let format = opts
-            .write_format
-            .unwrap_or_else(|| WriteFormat::for_path(path));
-        let mut write = WriteOptions::new(format);
-        write.linktype = Some(src.linktype());
-        write.if_name = Some(src.interface().to_string());
-        write.snaplen = u32::try_from(opts.live.snaplen).unwrap_or(0);
-        match SaveSink::create(SaveOptions {
-            path: path.clone(),
-            write,
-            rotation: opts.rotation,
-            packet_buffered: opts.packet_buffered,
-        }) {
-            Ok(s) => {
-                save = Some(s.with_stop(src.stop_handle()));
-                Ok(())
+    let mut src = match start_live(
+        &opts.live,
+        opts.user.as_deref(),
+        |src| {
+            let Some(path) = &opts.write else {
+                return Ok(());
+            };
+            let format = opts
+                .write_format
+                .unwrap_or_else(|| WriteFormat::for_path(path));
+            let mut write = WriteOptions::new(format);
+            write.linktype = Some(src.linktype());
+            write.if_name = Some(src.interface().to_string());
+            write.snaplen = u32::try_from(opts.live.snaplen).unwrap_or(0);
+            match SaveSink::create(SaveOptions {
+                path: path.clone(),
+                write,
+                rotation: opts.rotation,
+                packet_buffered: opts.packet_buffered,
+            }) {
+                Ok(s) => {
+                    save = Some(s.with_stop(src.stop_handle()));
+                    Ok(())
+                }
+                Err(e) => {
+                    eprintln!("layerscope: {e}");
+                    Err(exit::INPUT)
+                }
             }
-            Err(e) => {
-                eprintln!("layerscope: {e}");
-                Err(exit::INPUT)
-            }
-        }
-    }) {
+        },
+        &opts.sandbox,
+        &allow,
+    ) {
         Ok(s) => s,
         Err(code) => return code,
     };

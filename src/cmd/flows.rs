@@ -130,7 +130,7 @@ fn run_with<W: Write>(opts: &FlowsOptions, out: W, refresh: bool, width: Option<
         Ok(e) => e,
         Err(code) => return code,
     };
-    let code = match src.drive(&mut engine, &mut sink, TICK) {
+    let code = match src.drive(&mut engine, &mut sink, TICK, opts.write.as_deref()) {
         Ok(c) => c,
         Err(c) => return c,
     };

@@ -41,10 +41,12 @@ pub fn run_to<W: Write>(opts: &FollowOptions, out: W, color: bool) -> i32 {
         Err(code) => return code,
     };
     // Live (-i): collected until the capture stops, then printed.
-    let code = match opts
-        .source
-        .drive(&mut engine, &mut sink, std::time::Duration::from_secs(1))
-    {
+    let code = match opts.source.drive(
+        &mut engine,
+        &mut sink,
+        std::time::Duration::from_secs(1),
+        None,
+    ) {
         Ok(c) => c,
         Err(c) => return c,
     };

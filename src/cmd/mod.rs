@@ -10,12 +10,14 @@ pub mod follow;
 pub mod interfaces;
 pub mod parquet;
 pub mod read;
+pub mod sandbox;
 pub mod stats;
 pub mod traffic;
 pub mod view;
 
 use crate::engine::live::{drop_privileges, LiveFrames};
 use crate::engine::parallel::{Parallel, Split};
+use crate::engine::sandbox::Allow;
 use crate::engine::source::{open_file, FileFrames};
 use crate::engine::{
     display_name, End, Engine, EngineError, EngineOptions, Evictions, ProgressFn, ReasmOptions,
@@ -23,6 +25,7 @@ use crate::engine::{
 };
 use crate::source::live::{LiveError, LiveOptions};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sandbox::SandboxOptions;
 use std::io;
 use std::time::Duration;
 
@@ -149,6 +152,8 @@ pub struct SourceOptions {
     pub progress: Option<bool>,
     /// `-l`: every line of output goes out as it is written.
     pub line_buffered: bool,
+    /// Confinement before the first frame is decoded.
+    pub sandbox: SandboxOptions,
 }
 
 impl SourceOptions {
@@ -177,8 +182,9 @@ impl SourceOptions {
     }
 
     /// Runs `engine` into `sink`: the files one after another, or the live
-    /// capture until it stops (ticking the sink about every `every`). The
-    /// sink is not finished. Ok: the exit code so far, with every message
+    /// capture until it stops (ticking the sink about every `every`), in
+    /// the sandbox, which may still write `write` (an output already
+    /// open). The sink is not finished. Ok: the exit code so far, with every message
     /// printed (the input error, the capture's counters, reassembly
     /// evictions); Err: the code to exit with at once, printing nothing more.
     pub fn drive<K: Sink + ?Sized>(
@@ -186,8 +192,15 @@ impl SourceOptions {
         engine: &mut Engine,
         sink: &mut K,
         every: Duration,
+        write: Option<&str>,
     ) -> Result<i32, i32> {
+        let mut allow = Allow {
+            write_files: sandbox::output(write),
+            ..Default::default()
+        };
         let Some(live) = &self.live else {
+            allow.read = sandbox::inputs(&self.files);
+            sandbox::enter(&self.sandbox, &allow)?;
             return match drive_files(engine, sink, &self.files, self.show_progress(), |_| {}) {
                 Driven::Done(code) => {
                     print_reassembly(engine);
@@ -198,7 +211,13 @@ impl SourceOptions {
         };
         let mut opts = live.clone();
         opts.filter = self.bpf.clone();
-        let mut src = start_live(&opts, self.user.as_deref(), |_| Ok(()))?;
+        let mut src = start_live(
+            &opts,
+            self.user.as_deref(),
+            |_| Ok(()),
+            &self.sandbox,
+            &allow,
+        )?;
         src.set_duration(self.duration);
         src.set_tick_every(every);
         let code = run_live(engine, &mut src, sink);
@@ -357,12 +376,15 @@ pub fn drive_runner<R: Runner + ?Sized>(
 
 /// Opens the interface (the only privileged step), drops root to `user`
 /// or the sudo caller, runs `prepare` (e.g. opening a `-w` file as that
-/// user), stops the capture on SIGINT and SIGTERM, and prints the ready
-/// line. Err is the exit code, after the message.
+/// user), stops the capture on SIGINT and SIGTERM, enters the sandbox
+/// (allowing `allow`), and prints the ready line. Err is the exit code,
+/// after the message.
 pub fn start_live(
     live: &LiveOptions,
     user: Option<&str>,
     prepare: impl FnOnce(&mut LiveFrames) -> Result<(), i32>,
+    confine: &SandboxOptions,
+    allow: &Allow,
 ) -> Result<LiveFrames, i32> {
     let mut src = LiveFrames::open(live).map_err(|e| {
         eprintln!("layerscope: {e}");
@@ -387,6 +409,15 @@ pub fn start_live(
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         let _ = signal_hook::flag::register_usize(sig, stop.flag(), sig as usize);
     }
+    // libpcap reads the interface's drop counters from sysfs for the
+    // closing statistics.
+    let mut allow = allow.clone();
+    allow.read.push(
+        std::path::Path::new("/sys/class/net")
+            .join(src.interface())
+            .join("statistics"),
+    );
+    sandbox::enter(confine, &allow)?;
     // Announced only now: scripts wait for this line, and a SIGTERM right
     // after it must find the handlers installed and the -w file open.
     eprintln!("{ready}");

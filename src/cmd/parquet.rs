@@ -39,15 +39,38 @@ pub fn run_read(opts: &ReadOptions, pq: &ParquetOptions) -> i32 {
     if opts.write_format.is_some() || opts.print {
         return usage("--write-format and -P go with pcap output (-w without --format parquet)");
     }
-    let fields = if pq.all_fields {
+    if pq.all_fields {
         if opts.output.fields.is_some() {
             return usage("--all-fields and -e exclude each other");
         }
         if opts.files.iter().any(|f| f == "-") {
             return usage(
-                "--all-fields reads the input twice (to find the fields, then to write them): it needs capture files, not standard input",
-            );
+            "--all-fields reads the input twice (to find the fields, then to write them): it needs capture files, not standard input",
+        );
         }
+    }
+    // The output first: the sandbox is entered before the first pass
+    // (--all-fields) and allows only what is open or made by then.
+    let out: io::Result<Option<Box<dyn Write>>> = if pq.partition_hour {
+        ParquetSink::prepare_dir(Path::new(path)).map(|()| None)
+    } else if path == "-" {
+        Ok(Some(Box::new(io::BufWriter::with_capacity(
+            1 << 20,
+            io::stdout(),
+        ))))
+    } else {
+        std::fs::File::create(path)
+            .map(|f| Some(Box::new(io::BufWriter::with_capacity(1 << 20, f)) as Box<dyn Write>))
+            .map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))
+    };
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("layerscope: {e}");
+            return exit::INPUT;
+        }
+    };
+    let fields = if pq.all_fields {
         let mut names = FieldNames::default();
         let code = drive(opts, &mut names, |_| {});
         if code != exit::OK {
@@ -60,20 +83,9 @@ pub fn run_read(opts: &ReadOptions, pq: &ParquetOptions) -> i32 {
             .clone()
             .unwrap_or_else(|| DEFAULT_FIELDS.iter().map(|s| s.to_string()).collect())
     };
-    let sink = if pq.partition_hour {
-        ParquetSink::hourly(Path::new(path), &fields)
-    } else {
-        let out: io::Result<Box<dyn Write>> = if path == "-" {
-            Ok(Box::new(io::BufWriter::with_capacity(
-                1 << 20,
-                io::stdout(),
-            )))
-        } else {
-            std::fs::File::create(path)
-                .map(|f| Box::new(io::BufWriter::with_capacity(1 << 20, f)) as Box<dyn Write>)
-                .map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))
-        };
-        out.and_then(|o| ParquetSink::new(o, &fields))
+    let sink = match out {
+        None => ParquetSink::hourly(Path::new(path), &fields),
+        Some(o) => ParquetSink::new(o, &fields),
     };
     let mut sink = match sink {
         Ok(s) => s,

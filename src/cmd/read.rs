@@ -5,6 +5,7 @@ use super::{
     OutputOptions,
 };
 use crate::engine::parallel::{Parallel, Split};
+use crate::engine::sandbox::Allow;
 use crate::engine::{Engine, EngineOptions, Sink};
 use crate::output::pcapwrite::{WriteFormat, WriteOptions};
 use crate::output::savefile::{inputs_need_nanos, Rotation, SaveOptions, SaveSink};
@@ -35,6 +36,8 @@ pub struct ReadOptions {
     pub threads: usize,
     /// `--format parquet`: `-w` names the Parquet output.
     pub parquet: Option<super::parquet::ParquetOptions>,
+    /// Confinement before the first byte of input is read.
+    pub sandbox: super::sandbox::SandboxOptions,
 }
 
 /// Runs `read`; returns the process exit code.
@@ -155,6 +158,9 @@ pub(super) fn drive_parallel<S: Split>(opts: &ReadOptions, whole: S, threads: us
         plain: false,
     };
     let reasm = eopts.reasm;
+    if let Err(code) = confine(opts) {
+        return code;
+    }
     let mut engine = match Parallel::new(eopts, threads, whole) {
         Ok(e) => e,
         Err(e) => return io_exit(e),
@@ -173,6 +179,19 @@ pub(super) fn drive_parallel<S: Split>(opts: &ReadOptions, whole: S, threads: us
     code
 }
 
+/// Enters the sandbox: the inputs readable, the output (open, or its
+/// directory made, by now) writable. Before any decoding thread starts.
+fn confine(opts: &ReadOptions) -> Result<(), i32> {
+    let out = super::sandbox::output(opts.write.as_deref());
+    let partition = opts.parquet.as_ref().is_some_and(|p| p.partition_hour);
+    let allow = Allow {
+        read: super::sandbox::inputs(&opts.files),
+        write_files: if partition { Vec::new() } else { out.clone() },
+        write_dirs: if partition { out } else { Vec::new() },
+    };
+    super::sandbox::enter(&opts.sandbox, &allow)
+}
+
 /// The files through the engine into `sink`, finished; the exit code.
 pub(super) fn drive<K: Sink>(opts: &ReadOptions, sink: &mut K, flush: impl FnMut(&mut K)) -> i32 {
     let o = &opts.output;
@@ -180,6 +199,9 @@ pub(super) fn drive<K: Sink>(opts: &ReadOptions, sink: &mut K, flush: impl FnMut
         Ok(d) => d,
         Err(code) => return code,
     };
+    if let Err(code) = confine(opts) {
+        return code;
+    }
     let mut engine = Engine::new(EngineOptions {
         count: opts.count,
         bpf: opts.bpf.clone(),

@@ -57,7 +57,7 @@ fn run_fit<W: Write>(opts: &StatsOptions, out: W, refresh: bool, width: Option<u
         Ok(e) => e,
         Err(code) => return code,
     };
-    let code = match src.drive(&mut engine, &mut sink, Duration::from_millis(100)) {
+    let code = match src.drive(&mut engine, &mut sink, Duration::from_millis(100), None) {
         Ok(c) => c,
         Err(c) => return c,
     };

@@ -62,31 +62,39 @@ fn fail(e: ViewError) -> i32 {
 
 fn run_live(c: &ViewCommand, live: &LiveOptions) -> Result<Option<i32>, ViewError> {
     let mut save = None;
-    let src = match start_live(live, c.user.as_deref(), |src| {
-        // Created after the privilege drop: the files belong to that user.
-        if let Some(path) = &c.write {
-            let format = c
-                .write_format
-                .unwrap_or_else(|| WriteFormat::for_path(path));
-            let mut write = WriteOptions::new(format);
-            write.linktype = Some(src.linktype());
-            write.if_name = Some(src.interface().to_string());
-            write.snaplen = u32::try_from(live.snaplen).unwrap_or(0);
-            match SaveSink::create(SaveOptions {
-                path: path.clone(),
-                write,
-                rotation: Default::default(),
-                packet_buffered: false,
-            }) {
-                Ok(s) => save = Some(s),
-                Err(e) => {
-                    eprintln!("layerscope: {e}");
-                    return Err(exit::INPUT);
+    let src = match start_live(
+        live,
+        c.user.as_deref(),
+        |src| {
+            // Created after the privilege drop: the files belong to that user.
+            if let Some(path) = &c.write {
+                let format = c
+                    .write_format
+                    .unwrap_or_else(|| WriteFormat::for_path(path));
+                let mut write = WriteOptions::new(format);
+                write.linktype = Some(src.linktype());
+                write.if_name = Some(src.interface().to_string());
+                write.snaplen = u32::try_from(live.snaplen).unwrap_or(0);
+                match SaveSink::create(SaveOptions {
+                    path: path.clone(),
+                    write,
+                    rotation: Default::default(),
+                    packet_buffered: false,
+                }) {
+                    Ok(s) => save = Some(s),
+                    Err(e) => {
+                        eprintln!("layerscope: {e}");
+                        return Err(exit::INPUT);
+                    }
                 }
             }
-        }
-        Ok(())
-    }) {
+            Ok(())
+        },
+        // Unconfined: the view spools to a temporary file and runs jobs on
+        // threads of its own; see the README's Sandbox section.
+        &Default::default(),
+        &Default::default(),
+    ) {
         Ok(s) => s,
         Err(code) => std::process::exit(code),
     };

@@ -16,8 +16,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-const WIRESHARK_DIR: &str = "/usr/share/wireshark";
-const IEEE_DIR: &str = "/usr/share/ieee-data";
+pub const WIRESHARK_DIR: &str = "/usr/share/wireshark";
+pub const IEEE_DIR: &str = "/usr/share/ieee-data";
 
 /// The registry: whole addresses, ranges under a mask (keyed by the
 /// masked address, one table for every mask length as tshark 4.0 keeps

@@ -41,16 +41,9 @@ impl Bpf {
     }
 }
 
+/// The header-only capture goes through a pipe, not a file: no temporary
+/// file to clean up, and nothing for the sandbox to allow.
 fn compile_for_savefile(expr: &str, linktype: u32) -> Result<pcap::BpfProgram, String> {
-    let path = std::env::temp_dir().join(format!(
-        "layerscope-bpf-{}-{}-{}.pcap",
-        std::process::id(),
-        linktype,
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0)
-    ));
     let mut header = Vec::with_capacity(24);
     header.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
     header.extend_from_slice(&2u16.to_le_bytes());
@@ -58,20 +51,16 @@ fn compile_for_savefile(expr: &str, linktype: u32) -> Result<pcap::BpfProgram, S
     header.extend_from_slice(&[0; 8]);
     header.extend_from_slice(&262_144u32.to_le_bytes());
     header.extend_from_slice(&linktype.to_le_bytes());
-    let compiled = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .and_then(|mut f| std::io::Write::write_all(&mut f, &header))
-        .map_err(|e| format!("cannot prepare the BPF compiler: {e}"))
-        .and_then(|()| {
-            pcap::Capture::from_file(&path)
-                .map_err(|e| format!("cannot compile filter for link type {linktype}: {e}"))
-        })
-        .and_then(|cap| {
-            cap.compile(expr, true)
-                .map_err(|e| format!("invalid BPF filter '{expr}': {e}"))
-        });
-    let _ = std::fs::remove_file(&path);
-    compiled
+    fn prepare(e: impl std::fmt::Display) -> String {
+        format!("cannot prepare the BPF compiler: {e}")
+    }
+    let (rd, wr) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(prepare)?;
+    // 24 bytes fit any pipe's buffer: the write cannot block.
+    std::io::Write::write_all(&mut std::fs::File::from(wr), &header).map_err(prepare)?;
+    // SAFETY: `rd` is an open descriptor this function owns; the capture
+    // takes it over (and closes it when dropped).
+    let cap = unsafe { pcap::Capture::from_raw_fd(std::os::fd::IntoRawFd::into_raw_fd(rd)) }
+        .map_err(|e| format!("cannot compile filter for link type {linktype}: {e}"))?;
+    cap.compile(expr, true)
+        .map_err(|e| format!("invalid BPF filter '{expr}': {e}"))
 }

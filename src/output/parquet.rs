@@ -607,15 +607,7 @@ impl ParquetSink {
     /// A sink writing a Hive-style directory, one file per hour of capture
     /// time (UTC). `dir` must not exist or be empty.
     pub fn hourly(dir: &Path, fields: &[String]) -> io::Result<ParquetSink> {
-        if let Ok(mut entries) = std::fs::read_dir(dir) {
-            if entries.next().is_some() {
-                return Err(io::Error::other(format!(
-                    "{} exists and is not empty (--partition writes a new directory)",
-                    dir.display()
-                )));
-            }
-        }
-        std::fs::create_dir_all(dir)?;
+        Self::prepare_dir(dir)?;
         let (table, schema) = Self::table(fields)?;
         Ok(ParquetSink {
             table,
@@ -627,6 +619,20 @@ impl ParquetSink {
             },
             files: Vec::new(),
         })
+    }
+
+    /// Makes the directory for [`hourly`](Self::hourly), which must not
+    /// exist or be empty (it may be made before the columns are known).
+    pub fn prepare_dir(dir: &Path) -> io::Result<()> {
+        if let Ok(mut entries) = std::fs::read_dir(dir) {
+            if entries.next().is_some() {
+                return Err(io::Error::other(format!(
+                    "{} exists and is not empty (--partition writes a new directory)",
+                    dir.display()
+                )));
+            }
+        }
+        std::fs::create_dir_all(dir)
     }
 
     fn table(fields: &[String]) -> io::Result<(Table, TypePtr)> {
