@@ -482,6 +482,19 @@ pub fn print_evictions(ev: Evictions, o: ReasmOptions) {
     if !parts.is_empty() {
         eprintln!("layerscope: reassembly: {}", parts.join("; "));
     }
+    if ev.streams > 0 {
+        eprintln!(
+            "layerscope: streams: forgot {} conversations past the cap of {} held; one seen again gets a new tcp.stream/udp.stream index",
+            ev.streams, ev.streams_cap
+        );
+    }
+    if ev.quic > 0 {
+        eprintln!(
+            "layerscope: quic: forgot {} connections past the cap of {}",
+            ev.quic,
+            crate::flow::quic::MAX_CONNS
+        );
+    }
 }
 
 /// A bar over the input's bytes (compressed ones for a compressed file),

@@ -239,6 +239,25 @@ pub struct Evictions {
     pub tcp_for_cap: u64,
     pub frag: u64,
     pub frag_for_cap: u64,
+    /// Conversations forgotten by the stream table past its cap (one seen
+    /// again gets a new stream index), and that cap.
+    pub streams: u64,
+    pub streams_cap: usize,
+    /// QUIC connections forgotten past their cap.
+    pub quic: u64,
+}
+
+impl Evictions {
+    /// Adds another worker's counts (the caps are per worker).
+    pub fn add(&mut self, e: Evictions) {
+        self.tcp += e.tcp;
+        self.tcp_for_cap += e.tcp_for_cap;
+        self.frag += e.frag;
+        self.frag_for_cap += e.frag_for_cap;
+        self.streams += e.streams;
+        self.streams_cap = e.streams_cap;
+        self.quic += e.quic;
+    }
 }
 
 /// Per-conversation state kept between frames: stream numbering, IP
@@ -252,6 +271,21 @@ pub struct FlowState {
     pub quic: QuicTracker,
     /// HTTP/2 headers decoded for the current packet (`Packet::app_decoded`).
     pub app_decoded: Vec<u8>,
+}
+
+impl FlowState {
+    /// What this state dropped to stay under its caps.
+    pub fn evictions(&self) -> Evictions {
+        Evictions {
+            tcp: self.tcp.evicted,
+            tcp_for_cap: self.tcp.evicted_for_cap,
+            frag: self.defrag.evicted,
+            frag_for_cap: self.defrag.evicted_for_cap,
+            streams: self.flows.evicted(),
+            streams_cap: self.flows.cap(),
+            quic: self.quic.evicted,
+        }
+    }
 }
 
 impl FlowState {
@@ -335,12 +369,7 @@ impl Engine {
     }
 
     pub fn evictions(&self) -> Evictions {
-        Evictions {
-            tcp: self.state.tcp.evicted,
-            tcp_for_cap: self.state.tcp.evicted_for_cap,
-            frag: self.state.defrag.evicted,
-            frag_for_cap: self.state.defrag.evicted_for_cap,
-        }
+        self.state.evictions()
     }
 
     pub fn options(&self) -> &EngineOptions {

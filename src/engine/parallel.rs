@@ -374,10 +374,7 @@ impl<S: Split> Parallel<S> {
                 match rx.recv() {
                     Ok(FromWorker::Done(p, e)) => {
                         parts.push(*p);
-                        self.evictions.tcp += e.tcp;
-                        self.evictions.tcp_for_cap += e.tcp_for_cap;
-                        self.evictions.frag += e.frag;
-                        self.evictions.frag_for_cap += e.frag_for_cap;
+                        self.evictions.add(e);
                         break;
                     }
                     Ok(_) => continue,
@@ -476,12 +473,7 @@ fn work<S: Split>(
     }
     // Later rounds' frames are numbered by others: never wait for this one.
     progress.iter().for_each(|p| p.set(u64::MAX));
-    let e = Evictions {
-        tcp: st.tcp.evicted,
-        tcp_for_cap: st.tcp.evicted_for_cap,
-        frag: st.defrag.evicted,
-        frag_for_cap: st.defrag.evicted_for_cap,
-    };
+    let e = st.evictions();
     drop(rx);
     let _ = tx.send(FromWorker::Done(Box::new(part), e));
 }

@@ -312,6 +312,11 @@ impl FlowTracker {
         self.ledger = Some(l);
     }
 
+    /// The cap on conversations held.
+    pub fn cap(&self) -> usize {
+        self.max_entries
+    }
+
     /// Conversations dropped to stay under the cap.
     pub fn evicted(&self) -> u64 {
         self.evicted
