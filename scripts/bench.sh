@@ -3,6 +3,9 @@
 # same large mixed capture, in one run, and prints packets/s, peak RSS and
 # the ratios. Not part of the test suite.
 #
+# Reads run on one thread and on two (--threads), beside the read floor
+# (tcpdump -r FILE -w /dev/null).
+#
 # usage: scripts/bench.sh [PACKETS]      (default 1000000)
 #   BENCH_PCAP=path    use (or create) this capture instead
 #   BENCH_SKIP_TSHARK=1  leave tshark out (it takes minutes on 1M packets)
@@ -45,8 +48,12 @@ run() { # name, command...
 }
 
 echo "capture: $pcap ($pkts packets, $((size / 1048576)) MiB); output to /dev/null"
-run "layerscope read (table)" "$bin" read --no-progress "$pcap"
-run "layerscope read (jsonl)" "$bin" read --no-progress --format jsonl "$pcap"
+# The read floor: libpcap reading and writing every record, no decoding.
+run "tcpdump -r -w /dev/null" tcpdump -r "$pcap" -w /dev/null
+run "layerscope read (table) 1t" "$bin" read --no-progress --threads 1 "$pcap"
+run "layerscope read (table)" "$bin" read --no-progress --threads 2 "$pcap"
+run "layerscope read (jsonl) 1t" "$bin" read --no-progress --threads 1 --format jsonl "$pcap"
+run "layerscope read (jsonl)" "$bin" read --no-progress --threads 2 --format jsonl "$pcap"
 run "tcpdump -nn -r" tcpdump -nn -r "$pcap"
 if [ -z "${BENCH_SKIP_TSHARK:-}" ]; then
   run "tshark -n -r" tshark -n -r "$pcap"
@@ -62,7 +69,9 @@ run "layerscope stats" "$bin" stats --no-progress "$pcap"
 run "tshark -z io,phs" tshark -n -q -r "$pcap" -z io,phs
 echo
 ratio() { echo "scale=1; ${secs[$2]} / ${secs[$1]}" | bc -l; }
-echo "layerscope table vs tcpdump: $(ratio 'layerscope read (table)' 'tcpdump -nn -r')x faster"
+echo "layerscope table vs tcpdump: $(ratio 'layerscope read (table)' 'tcpdump -nn -r')x faster (2 threads; 1 thread: $(ratio 'layerscope read (table) 1t' 'tcpdump -nn -r')x)"
+echo "table vs the read floor:     $(ratio 'tcpdump -r -w /dev/null' 'layerscope read (table)' | sed 's/^\./0./')x its time (2 threads; 1 thread: $(ratio 'tcpdump -r -w /dev/null' 'layerscope read (table) 1t')x)"
+echo "table, 2 threads vs 1:       $(ratio 'layerscope read (table)' 'layerscope read (table) 1t')x faster (jsonl: $(ratio 'layerscope read (jsonl)' 'layerscope read (jsonl) 1t')x)"
 echo "layerscope jsonl vs tcpdump: $(ratio 'layerscope read (jsonl)' 'tcpdump -nn -r')x faster"
 if [ -z "${BENCH_SKIP_TSHARK:-}" ]; then
   echo "layerscope table vs tshark:  $(ratio 'layerscope read (table)' 'tshark -n -r')x faster"
