@@ -248,14 +248,14 @@ pub struct Evictions {
 }
 
 impl Evictions {
-    /// Adds another worker's counts (the caps are per worker).
+    /// Adds another worker's counts and its share of the caps.
     pub fn add(&mut self, e: Evictions) {
         self.tcp += e.tcp;
         self.tcp_for_cap += e.tcp_for_cap;
         self.frag += e.frag;
         self.frag_for_cap += e.frag_for_cap;
         self.streams += e.streams;
-        self.streams_cap = e.streams_cap;
+        self.streams_cap += e.streams_cap;
         self.quic += e.quic;
     }
 }
@@ -290,14 +290,19 @@ impl FlowState {
 
 impl FlowState {
     fn new(o: &EngineOptions) -> Self {
+        FlowState::share(o, 1)
+    }
+
+    /// One of `workers` states that together keep to `o`'s caps: each
+    /// holds its share of the conversations and reassembly bytes.
+    pub(crate) fn share(o: &EngineOptions, workers: usize) -> Self {
+        let n = workers.max(1);
         let t = o.reasm.timeout_secs.min(1 << 32) as i128 * 1_000_000_000;
+        let flows = o.max_flows.unwrap_or(crate::flow::DEFAULT_MAX_ENTRIES);
         FlowState {
-            flows: match o.max_flows {
-                Some(n) => FlowTracker::new(n),
-                None => FlowTracker::default(),
-            },
-            defrag: Defrag::new(o.reasm.frag_max_bytes, t),
-            tcp: TcpReassembler::new(o.reasm.tcp_max_bytes, t),
+            flows: FlowTracker::new((flows / n).max(1)),
+            defrag: Defrag::new(o.reasm.frag_max_bytes / n, t),
+            tcp: TcpReassembler::new(o.reasm.tcp_max_bytes / n, t),
             quic: QuicTracker::default(),
             app_decoded: Vec::new(),
         }

@@ -28,6 +28,9 @@ use std::thread::JoinHandle;
 
 /// Frames per round (over all workers).
 const ROUND: usize = 2048;
+/// Frame bytes per round: big frames close a round early, so the rounds in
+/// flight (and their rows) stay a few MiB whatever the capture holds.
+const ROUND_BYTES: usize = 1 << 20;
 /// Rounds in flight before the calling thread waits for the oldest.
 const DEPTH: usize = 4;
 
@@ -127,6 +130,8 @@ pub struct Parallel<S: Split> {
     /// Rounds sent and not merged: their frame-to-worker order.
     pending: VecDeque<Vec<u8>>,
     progress: Option<ProgressFn>,
+    /// Frame bytes in the round being filled.
+    round_bytes: usize,
     evictions: Evictions,
     failed: bool,
 }
@@ -152,7 +157,7 @@ impl<S: Split> Parallel<S> {
                     lazy: part.lazy_app(),
                     ..how
                 };
-                let state = FlowState::new(&opts);
+                let state = FlowState::share(&opts, n);
                 let display = opts.display.clone();
                 let handle = std::thread::Builder::new()
                     .name("ls-decode".into())
@@ -176,6 +181,7 @@ impl<S: Split> Parallel<S> {
             last_ts: None,
             digits: None,
             order: Vec::with_capacity(ROUND),
+            round_bytes: 0,
             pending: VecDeque::new(),
             progress: None,
             evictions: Evictions::default(),
@@ -238,7 +244,7 @@ impl<S: Split> Parallel<S> {
             }
             self.passed += 1;
             self.push(&frame, first);
-            if self.order.len() >= ROUND {
+            if self.order.len() >= ROUND || self.round_bytes >= ROUND_BYTES {
                 self.send_round()?;
                 if self.pending.len() > DEPTH {
                     self.merge_one()?;
@@ -277,10 +283,12 @@ impl<S: Split> Parallel<S> {
             len: frame.bytes.len(),
         });
         r.data.extend_from_slice(frame.bytes);
+        self.round_bytes += frame.bytes.len();
         self.order.push(w as u8);
     }
 
     fn send_round(&mut self) -> Result<(), EngineError> {
+        self.round_bytes = 0;
         if self.order.is_empty() {
             return Ok(());
         }
