@@ -2,9 +2,10 @@
 """--threads 1 against --threads N, byte for byte, over every capture.
 
 Runs `layerscope read` (table, jsonl, csv, detail, with and without a
-display filter, with hex) and `flows` / `stats` over every capture in the
-fixtures and the corpus, once on one thread and once on N, and fails on any
-difference in standard output, standard error or exit status.
+display filter, with hex; Parquet, compared byte for byte) and `flows` /
+`stats` over every capture in the fixtures and the corpus, once on one
+thread and once on N, and fails on any difference in standard output, the
+written file, standard error or exit status.
 
 usage: scripts/threads_check.py [--layerscope PATH] [--threads N] [PATH...]
 """
@@ -12,6 +13,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAGICS = (
@@ -31,6 +33,12 @@ VARIANTS = [
     ["read", "-F", "detail", "-x"],
     ["read", "-F", "jsonl", "-c", "7"],
     ["read", "--no-reassembly", "-F", "jsonl"],
+    ["read", "-F", "parquet", "-w", "{out}"],
+    ["read", "-F", "parquet", "--all-fields", "-w", "{out}"],
+    ["flows"],
+    ["flows", "-F", "jsonl", "--sort", "bytes"],
+    ["flows", "-Y", "udp or icmp"],
+    ["stats"],
 ]
 
 
@@ -51,9 +59,17 @@ def captures(paths):
 
 
 def run(ls, args, cap, threads):
-    cmd = [ls] + args[:1] + ["--threads", str(threads), "-r", cap] + args[1:]
-    r = subprocess.run(cmd, capture_output=True, timeout=120)
-    return r.returncode, r.stdout, r.stderr
+    """Status, standard output (then the -w file's bytes), standard error."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "out")
+        rest = [out if x == "{out}" else x for x in args[1:]]
+        cmd = [ls] + args[:1] + ["--threads", str(threads), "-r", cap] + rest
+        r = subprocess.run(cmd, capture_output=True, timeout=120)
+        written = b""
+        if "{out}" in args and os.path.exists(out):
+            with open(out, "rb") as fh:
+                written = fh.read()
+        return r.returncode, r.stdout + written, r.stderr
 
 
 def main():

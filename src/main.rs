@@ -402,8 +402,12 @@ impl SandboxArgs {
 #[derive(Args)]
 struct SourceArgs {
     /// Capture files (pcap or pcapng), read one after another; `-` is standard input
-    #[arg(required_unless_present = "interface", value_name = "FILE")]
+    #[arg(required_unless_present_any = ["interface", "read"], value_name = "FILE")]
     files: Vec<String>,
+    /// A capture file to read, as tcpdump -r and tshark -r take it (repeatable;
+    /// read before the positional files)
+    #[arg(short = 'r', value_name = "FILE", conflicts_with = "interface")]
+    read: Vec<String>,
     /// Capture live from this interface instead of reading files (needs root
     /// or cap_net_raw,cap_net_admin; `any` for all)
     #[arg(
@@ -480,7 +484,7 @@ impl SourceArgs {
                 ..Default::default()
             });
         cmd::SourceOptions {
-            files: self.files.clone(),
+            files: self.read.iter().chain(&self.files).cloned().collect(),
             live,
             user: self.user.clone(),
             count: self.count,
@@ -536,6 +540,8 @@ struct FlowsArgs {
     /// With --format parquet: the Parquet file (`-`: standard output)
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     write: Option<String>,
+    #[command(flatten)]
+    threads: Threads,
 }
 
 #[derive(Args)]
@@ -572,6 +578,8 @@ struct StatsArgs {
     /// Close conversations idle this long (seconds of capture time)
     #[arg(long, value_name = "SECS", default_value_t = layerscope::flow::conversations::DEFAULT_IDLE_SECS)]
     idle_timeout: u64,
+    #[command(flatten)]
+    threads: Threads,
 }
 
 #[derive(Args)]
@@ -958,6 +966,7 @@ fn main() {
             source: a.source.options(),
             max_open: a.max_flows,
             idle_secs: a.idle_timeout,
+            threads: a.threads.get(),
         }),
         Command::Flows(a) => {
             use cmd::flows::{FlowFormat, FlowsOptions, SortKey};
@@ -981,6 +990,7 @@ fn main() {
                 },
                 max_open: a.max_flows,
                 idle_secs: a.idle_timeout,
+                threads: a.threads.get(),
             })
         }
         Command::Serve(a) => cmd::traffic::serve(

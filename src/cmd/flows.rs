@@ -19,6 +19,8 @@ pub struct FlowsOptions {
     pub idle_secs: u64,
     /// `-w`: the Parquet output (`-`: standard output); only with `--format parquet`.
     pub write: Option<String>,
+    /// `--threads`: decoding threads for capture files.
+    pub threads: usize,
 }
 
 impl Default for FlowsOptions {
@@ -30,6 +32,7 @@ impl Default for FlowsOptions {
             max_open: crate::flow::conversations::DEFAULT_MAX_OPEN,
             idle_secs: crate::flow::conversations::DEFAULT_IDLE_SECS,
             write: None,
+            threads: 1,
         }
     }
 }
@@ -126,6 +129,19 @@ fn run_with<W: Write>(opts: &FlowsOptions, out: W, refresh: bool, width: Option<
         };
         (reasm, Some(opts.max_open))
     };
+    let threads = src.threads_for(opts.threads);
+    if threads > 1 {
+        let sink = sink.with_workers(threads);
+        let (code, mut engine) =
+            match src.drive_parallel(sink, reasm, max_flows, threads, opts.write.as_deref()) {
+                Ok(r) => r,
+                Err(c) => return c,
+            };
+        let finished = engine.finish();
+        super::print_evictions(engine.evictions(), reasm);
+        let evicted = engine.whole().evicted();
+        return finish(opts, code, finished, evicted);
+    }
     let mut engine = match src.engine(reasm, max_flows) {
         Ok(e) => e,
         Err(code) => return code,
@@ -134,15 +150,19 @@ fn run_with<W: Write>(opts: &FlowsOptions, out: W, refresh: bool, width: Option<
         Ok(c) => c,
         Err(c) => return c,
     };
-    // A write error (other than a closed pipe) is one; evictions are
-    // reported either way.
-    if let Err(e) = engine.finish(&mut sink) {
+    let finished = engine.finish(&mut sink);
+    finish(opts, code, finished, sink.evicted())
+}
+
+/// The closing messages: a write error (other than a closed pipe) is one;
+/// evictions are reported either way.
+fn finish(opts: &FlowsOptions, code: i32, finished: io::Result<()>, evicted: u64) -> i32 {
+    if let Err(e) = finished {
         if e.kind() != io::ErrorKind::BrokenPipe {
             eprintln!("layerscope: write error: {e}");
             return exit::INPUT;
         }
     }
-    let evicted = sink.evicted();
     if evicted > 0 {
         eprintln!(
             "layerscope: flows: {evicted} conversations closed early (cap of {} open, or idle > {} s); a conversation seen again continues in its row",

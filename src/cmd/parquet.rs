@@ -3,7 +3,7 @@
 //! directory per hour with `--partition hour`).
 
 use super::exit;
-use super::read::{drive, ReadOptions};
+use super::read::{drive, drive_parallel, ReadOptions};
 use crate::output::parquet::{FieldNames, ParquetSink, DEFAULT_FIELDS};
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
@@ -70,13 +70,29 @@ pub fn run_read(opts: &ReadOptions, pq: &ParquetOptions) -> i32 {
             return exit::INPUT;
         }
     };
+    // With a display filter, frame.time_delta_displayed depends on every
+    // earlier frame's verdict: a column of it keeps the run on one thread.
+    let plain = !pq.all_fields
+        && !opts
+            .output
+            .fields
+            .as_ref()
+            .is_some_and(|f| f.iter().any(|n| n == "frame.time_delta_displayed"));
+    let threads = opts.threads_for(plain);
     let fields = if pq.all_fields {
-        let mut names = FieldNames::default();
-        let code = drive(opts, &mut names, |_| {});
+        let mut found = Vec::new();
+        let code = if threads > 1 {
+            drive_parallel(opts, FieldNames::default(), threads, |n| found = n.names())
+        } else {
+            let mut names = FieldNames::default();
+            let code = drive(opts, &mut names, |_| {});
+            found = names.names();
+            code
+        };
         if code != exit::OK {
             return code;
         }
-        names.names()
+        found
     } else {
         opts.output
             .fields
@@ -95,11 +111,17 @@ pub fn run_read(opts: &ReadOptions, pq: &ParquetOptions) -> i32 {
         }
     };
     sink.set_time_format(opts.output.time_format);
-    let code = drive(opts, &mut sink, |_| {});
-    if sink.unconvertible() > 0 {
+    let mut unconvertible = 0;
+    let code = if threads > 1 {
+        drive_parallel(opts, sink, threads, |s| unconvertible = s.unconvertible())
+    } else {
+        let code = drive(opts, &mut sink, |_| {});
+        unconvertible = sink.unconvertible();
+        code
+    };
+    if unconvertible > 0 {
         eprintln!(
-            "layerscope: parquet: {} values did not fit their column's type and were written as null list elements",
-            sink.unconvertible()
+            "layerscope: parquet: {unconvertible} values did not fit their column's type and were written as null list elements"
         );
     }
     code

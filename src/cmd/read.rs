@@ -112,7 +112,7 @@ pub fn run_to<W: Write>(opts: &ReadOptions, out: W) -> i32 {
     if threads > 1 {
         let parts = o.clone();
         let rows = SplitRows::new(o.writer(out), Box::new(move || parts.writer(Vec::new())));
-        return drive_parallel(opts, rows, threads);
+        return drive_parallel(opts, rows, threads, |_| {});
     }
     let mut sink = o.writer(out);
     drive(opts, &mut sink, |w| {
@@ -133,7 +133,9 @@ impl ReadOptions {
             .iter()
             .all(|f| f != "-" && std::fs::metadata(f).is_ok_and(|m| m.is_file()));
         let display_ok = o.display.is_none()
-            || (plain_rows && o.time_format != crate::dissect::timefmt::TimeFormat::DeltaDisplayed);
+            || (plain_rows
+                && o.time_format != crate::dissect::timefmt::TimeFormat::DeltaDisplayed
+                && !super::order_bound(o.display.as_deref()));
         if files && display_ok && !self.line_buffered {
             self.threads
         } else {
@@ -142,8 +144,14 @@ impl ReadOptions {
     }
 }
 
-/// The files through the parallel engine into `whole`, finished; the exit code.
-pub(super) fn drive_parallel<S: Split>(opts: &ReadOptions, whole: S, threads: usize) -> i32 {
+/// The files through the parallel engine into `whole`, finished (then
+/// handed to `done`); the exit code.
+pub(super) fn drive_parallel<S: Split>(
+    opts: &ReadOptions,
+    whole: S,
+    threads: usize,
+    done: impl FnOnce(&mut S),
+) -> i32 {
     let o = &opts.output;
     let display = match display_filter(o.display.as_deref()) {
         Ok(d) => d,
@@ -172,7 +180,9 @@ pub(super) fn drive_parallel<S: Split>(opts: &ReadOptions, whole: S, threads: us
         Driven::Done(code) => code,
         Driven::Exit(code) => return code,
     };
-    if let Err(e) = engine.finish() {
+    let finished = engine.finish();
+    done(engine.whole());
+    if let Err(e) = finished {
         return io_exit(e);
     }
     print_evictions(engine.evictions(), reasm);

@@ -12,6 +12,8 @@ pub struct StatsOptions {
     pub source: SourceOptions,
     pub max_open: usize,
     pub idle_secs: u64,
+    /// `--threads`: decoding threads for capture files.
+    pub threads: usize,
 }
 
 pub fn run(opts: &StatsOptions) -> i32 {
@@ -52,6 +54,20 @@ fn run_fit<W: Write>(opts: &StatsOptions, out: W, refresh: bool, width: Option<u
     if src.is_live() {
         sink = sink.live(&src.interface(), refresh);
     }
+    let threads = src.threads_for(opts.threads);
+    if threads > 1 {
+        let sink = sink.with_workers(threads);
+        let reasm = ReasmOptions::default();
+        let (code, mut engine) =
+            match src.drive_parallel(sink, reasm, Some(opts.max_open), threads, None) {
+                Ok(r) => r,
+                Err(c) => return c,
+            };
+        let finished = engine.finish();
+        super::print_evictions(engine.evictions(), reasm);
+        let evicted = engine.whole().evicted();
+        return finish(code, finished, evicted);
+    }
     // Stream numbering is bounded by the same cap as the conversations.
     let mut engine = match src.engine(ReasmOptions::default(), Some(opts.max_open)) {
         Ok(e) => e,
@@ -61,13 +77,19 @@ fn run_fit<W: Write>(opts: &StatsOptions, out: W, refresh: bool, width: Option<u
         Ok(c) => c,
         Err(c) => return c,
     };
-    if let Err(e) = engine.finish(&mut sink) {
+    let finished = engine.finish(&mut sink);
+    finish(code, finished, sink.evicted())
+}
+
+/// The closing messages: a write error (other than a closed pipe) is one;
+/// evictions are reported either way.
+fn finish(code: i32, finished: io::Result<()>, evicted: u64) -> i32 {
+    if let Err(e) = finished {
         if e.kind() != io::ErrorKind::BrokenPipe {
             eprintln!("layerscope: write error: {e}");
             return exit::INPUT;
         }
     }
-    let evicted = sink.evicted();
     if evicted > 0 {
         eprintln!("layerscope: stats: {evicted} conversations closed early (cap or idle timeout)");
     }

@@ -54,6 +54,16 @@ pub trait Split {
     }
     /// Once, after the last packet: every part, worker 0 first.
     fn join(&mut self, parts: Vec<Self::Part>, status: &Status) -> io::Result<()>;
+    /// Parts that close idle state on a clock of capture time: how often it
+    /// ticks. Without a display filter every frame reaches the parts, so
+    /// the ticks can follow the whole capture's frames, as on one thread.
+    fn clock_every(&self) -> Option<i128> {
+        None
+    }
+    /// Puts a part on the ticks (it keeps no clock of its own).
+    fn use_clock(_part: &mut Self::Part) {}
+    /// A tick at `now`, before the frame it was due at.
+    fn clock(_part: &mut Self::Part, _now: Timestamp) {}
 }
 
 /// The worker a frame goes to: its conversation's address pair, hashed.
@@ -86,6 +96,8 @@ struct Meta {
 struct Round {
     metas: Vec<Meta>,
     data: Vec<u8>,
+    /// Clock ticks ([`Split::clock`]): the frame each is due before.
+    ticks: Vec<(u64, Timestamp)>,
 }
 
 enum ToWorker {
@@ -132,6 +144,8 @@ pub struct Parallel<S: Split> {
     progress: Option<ProgressFn>,
     /// Frame bytes in the round being filled.
     round_bytes: usize,
+    /// The parts' clock: how often it ticks, and the last tick.
+    clock: Option<(i128, Option<Timestamp>)>,
     evictions: Evictions,
     failed: bool,
 }
@@ -147,12 +161,19 @@ impl<S: Split> Parallel<S> {
             plain: opts.plain,
             lazy: false,
         };
+        let clock = match opts.display {
+            None => whole.clock_every().map(|every| (every, None)),
+            Some(_) => None,
+        };
         let mut workers = Vec::with_capacity(n);
         for ledger in handles {
             {
                 let (tx, wrx) = sync_channel(DEPTH + 1);
                 let (wtx, rx) = sync_channel(DEPTH + 1);
-                let part = whole.part();
+                let mut part = whole.part();
+                if clock.is_some() {
+                    S::use_clock(&mut part);
+                }
                 let how = How {
                     lazy: part.lazy_app(),
                     ..how
@@ -182,6 +203,7 @@ impl<S: Split> Parallel<S> {
             digits: None,
             order: Vec::with_capacity(ROUND),
             round_bytes: 0,
+            clock,
             pending: VecDeque::new(),
             progress: None,
             evictions: Evictions::default(),
@@ -243,6 +265,7 @@ impl<S: Split> Parallel<S> {
                 }
             }
             self.passed += 1;
+            self.tick(frame.ts);
             self.push(&frame, first);
             if self.order.len() >= ROUND || self.round_bytes >= ROUND_BYTES {
                 self.send_round()?;
@@ -260,6 +283,21 @@ impl<S: Split> Parallel<S> {
             if limit.is_some_and(|l| self.passed >= l) {
                 return Ok(End::Count);
             }
+        }
+    }
+
+    /// A clock tick before this frame when one is due (as one thread's
+    /// parts would tick at it).
+    fn tick(&mut self, ts: Timestamp) {
+        let Some((every, last)) = &mut self.clock else {
+            return;
+        };
+        if last.is_some_and(|t| ts.nanos_since(t) < *every) {
+            return;
+        }
+        *last = Some(ts);
+        for r in &mut self.filling {
+            r.ticks.push((self.number, ts));
         }
     }
 
@@ -446,10 +484,15 @@ fn work<S: Split>(
             S::start(&mut part, digits);
         }
         let mut ends = Vec::with_capacity(round.metas.len());
+        let mut ticks = round.ticks.iter().peekable();
         for m in &round.metas {
             progress.iter().for_each(|p| p.set(m.number));
             if failed.is_some() {
                 continue;
+            }
+            while let Some(&&(_, now)) = ticks.peek().filter(|t| t.0 <= m.number) {
+                S::clock(&mut part, now);
+                ticks.next();
             }
             let frame = Frame {
                 ts: m.ts,
@@ -467,6 +510,7 @@ fn work<S: Split>(
             }
             ends.push(S::rows(&mut part).map_or(0, |r| r.len() as u32));
         }
+        ticks.for_each(|&(_, now)| S::clock(&mut part, now));
         progress.iter().for_each(|p| p.set(next));
         let reply = match &mut failed {
             Some(e) => FromWorker::Failed(e.take()),

@@ -85,6 +85,10 @@ pub struct Conversation {
     rst: bool,
     /// Closed early to stay under the cap or because it was idle.
     pub evicted: bool,
+    /// When it was opened: frame number × 8 + its place among the
+    /// conversations that frame opened (the rows' order among equal starts,
+    /// the same however the frames were shared out).
+    seq: u64,
 }
 
 impl Conversation {
@@ -285,6 +289,13 @@ pub struct Conversations {
     linger_nanos: Option<i128>,
     /// TCP conversations that ended and wait out the linger.
     ending: Vec<Key>,
+    /// The frame that opened the last conversation, and how many it opened.
+    opened_by: (u64, u64),
+    /// Other workers' conversations were taken in: pieces of one may meet.
+    absorbed: bool,
+    /// Idle conversations close only at [`clock`](Self::clock), which a
+    /// worker is given on the capture's schedule (`--threads`).
+    external_clock: bool,
 }
 
 impl Default for Conversations {
@@ -316,6 +327,9 @@ impl Conversations {
             last_sweep: None,
             linger_nanos: None,
             ending: Vec::new(),
+            opened_by: (0, 0),
+            absorbed: false,
+            external_clock: false,
         }
     }
 
@@ -398,7 +412,9 @@ impl Conversations {
 
     /// Adds one packet.
     pub fn observe(&mut self, pkt: &Packet<'_>) {
-        self.sweep(pkt.ts);
+        if !self.external_clock {
+            self.sweep(pkt.ts);
+        }
         // As tshark's conversation tables: a packet counts in the
         // conversation of every TCP/UDP header it carries (a tunnel's outer
         // UDP and the inner TCP both), but not in one an ICMP error quotes,
@@ -535,27 +551,37 @@ impl Conversations {
         if self.open.len() >= self.max_open && !self.open.contains_key(&key) {
             self.evict_oldest();
         }
-        let c = self.open.get_or_insert_with(key, || Conversation {
-            key,
-            transport,
-            ip_proto: proto,
-            stream: ports.map(|p| p.2),
-            a: src,
-            b: dst,
-            port_a: ports.map(|p| p.0),
-            port_b: ports.map(|p| p.1),
-            app: None,
-            packets: [0; 2],
-            bytes: [0; 2],
-            start: pkt.ts,
-            last: pkt.ts,
-            retransmissions: 0,
-            syn: false,
-            synack: false,
-            handshake: false,
-            fin: [false; 2],
-            rst: false,
-            evicted: false,
+        let opened_by = &mut self.opened_by;
+        let c = self.open.get_or_insert_with(key, || {
+            let n = if opened_by.0 == pkt.number {
+                opened_by.1 + 1
+            } else {
+                0
+            };
+            *opened_by = (pkt.number, n);
+            Conversation {
+                key,
+                transport,
+                ip_proto: proto,
+                stream: ports.map(|p| p.2),
+                a: src,
+                b: dst,
+                port_a: ports.map(|p| p.0),
+                port_b: ports.map(|p| p.1),
+                app: None,
+                packets: [0; 2],
+                bytes: [0; 2],
+                start: pkt.ts,
+                last: pkt.ts,
+                retransmissions: 0,
+                syn: false,
+                synack: false,
+                handshake: false,
+                fin: [false; 2],
+                rst: false,
+                evicted: false,
+                seq: pkt.number.saturating_mul(8).saturating_add(n.min(7)),
+            }
         });
         let dir = match ports {
             Some((sp, _, _)) => usize::from(!(src == c.a && Some(sp) == c.port_a)),
@@ -569,14 +595,31 @@ impl Conversations {
         (c, dir)
     }
 
-    /// Closes conversations idle longer than the timeout. The scan runs
-    /// once an eighth of the timeout (at least a second) of capture time has
-    /// passed, so it stays cheap and a conversation closes within 9/8 of it.
+    /// How often, in capture time, idle conversations are looked for: an
+    /// eighth of the timeout (at least a second), so the scan stays cheap
+    /// and a conversation closes within 9/8 of it.
+    pub fn sweep_every(&self) -> i128 {
+        (self.idle_nanos / 8).max(1_000_000_000)
+    }
+
+    /// From now on idle conversations close only at [`clock`](Self::clock).
+    pub fn use_external_clock(&mut self) {
+        self.external_clock = true;
+    }
+
+    /// A sweep due at `now` on the whole capture's schedule: the same
+    /// conversations close on every worker as on one thread.
+    pub fn clock(&mut self, now: Timestamp) {
+        self.last_sweep = None;
+        self.sweep(now);
+    }
+
+    /// Closes conversations idle longer than the timeout, when a sweep is
+    /// due (see [`sweep_every`](Self::sweep_every)).
     fn sweep(&mut self, now: Timestamp) {
-        let every = (self.idle_nanos / 8).max(1_000_000_000);
         let due = match self.last_sweep {
             None => true,
-            Some(t) => now.nanos_since(t) >= every,
+            Some(t) => now.nanos_since(t) >= self.sweep_every(),
         };
         if !due {
             return;
@@ -623,14 +666,34 @@ impl Conversations {
         }
     }
 
-    /// Ends the capture: every open conversation becomes a row; rows come
-    /// back in order of their first packet. Pieces of one conversation
+    /// An empty table for one of `workers` workers: its share of the cap,
+    /// the same idle timeout (`--threads`).
+    pub fn share(&self, workers: usize) -> Conversations {
+        let mut c = Conversations::new(1, 0);
+        c.max_open = (self.max_open / workers.max(1)).max(1);
+        c.idle_nanos = self.idle_nanos;
+        c
+    }
+
+    /// Takes in another worker's conversations (their keys are none of
+    /// this one's: a conversation lives on one worker), as closed pieces
+    /// for [`finish`](Self::finish).
+    pub fn absorb(&mut self, mut other: Conversations) {
+        self.done.append(&mut other.done);
+        self.done.append(&mut other.open.drain());
+        self.evicted += other.evicted;
+        self.absorbed = true;
+    }
+
+    /// Ends the capture: every open conversation becomes a row (with the
+    /// number of them closed early at least once); rows come back in order
+    /// of their first packet. Pieces of one conversation
     /// closed early and seen again (same stream index, or same address pair)
     /// are merged back into one row, so the counts match tshark's.
     pub fn finish(mut self) -> (Vec<Conversation>, u64) {
         let mut pieces = std::mem::take(&mut self.done);
         pieces.append(&mut self.open.drain());
-        if self.evicted > 0 {
+        if self.evicted > 0 || self.absorbed {
             // Pieces of one key side by side, earliest first, folded in place
             // (no second copy of the rows: there may be millions).
             pieces.sort_unstable_by(|x, y| {
@@ -646,27 +709,31 @@ impl Conversations {
         }
         // Ordered through a small key array: moving the rows themselves
         // while sorting cost more than building them.
-        let mut order: Vec<(Timestamp, Option<u32>, usize)> = pieces
+        let mut order: Vec<(Timestamp, Option<u32>, u64, usize)> = pieces
             .iter()
             .enumerate()
-            .map(|(i, c)| (c.start, c.stream, i))
+            .map(|(i, c)| (c.start, c.stream, c.seq, i))
             .collect();
         order.sort_unstable_by(|x, y| {
             x.0.nanos_since(y.0)
                 .cmp(&0)
                 .then(x.1.cmp(&y.1))
                 .then(x.2.cmp(&y.2))
+                .then(x.3.cmp(&y.3))
         });
         let mut slots: Vec<Option<Conversation>> = pieces.into_iter().map(Some).collect();
         let mut rows: Vec<Conversation> = order
             .iter()
-            .filter_map(|&(_, _, i)| slots.get_mut(i).and_then(Option::take))
+            .filter_map(|&(_, _, _, i)| slots.get_mut(i).and_then(Option::take))
             .collect();
         drop(slots);
         for c in &mut rows {
             c.fill_app();
         }
-        (rows, self.evicted)
+        // Conversations (rows), not closings: a conversation whose ICMP
+        // errors were decoded on another worker closes there too.
+        let evicted = rows.iter().filter(|c| c.evicted).count() as u64;
+        (rows, evicted)
     }
 }
 

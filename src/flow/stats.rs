@@ -12,6 +12,9 @@ pub struct Node {
     pub frames: u64,
     pub bytes: u64,
     pub children: Vec<usize>,
+    /// The frame that first reached it: siblings stay in first-seen order
+    /// when workers' trees are merged.
+    first: u64,
 }
 
 /// Packets and bytes per protocol per position in the layer stack.
@@ -60,6 +63,7 @@ impl Hierarchy {
                         frames: 0,
                         bytes: 0,
                         children: Vec::new(),
+                        first: pkt.number,
                     });
                     match parent {
                         Some(p) => self.nodes[p].children.push(i),
@@ -71,6 +75,49 @@ impl Hierarchy {
             self.nodes[i].frames += 1;
             self.nodes[i].bytes += bytes;
             parent = Some(i);
+        }
+    }
+
+    /// Adds another worker's counts: nodes at the same place are summed,
+    /// and siblings stay in the order the capture first showed them.
+    pub fn merge(&mut self, other: &Hierarchy) {
+        fn into(me: &mut Hierarchy, o: &Hierarchy, from: &[usize], parent: Option<usize>) {
+            for &oi in from {
+                let on = &o.nodes[oi];
+                let list = match parent {
+                    Some(p) => &me.nodes[p].children,
+                    None => &me.roots,
+                };
+                let i = match list.iter().copied().find(|&i| me.nodes[i].name == on.name) {
+                    Some(i) => i,
+                    None => {
+                        let i = me.nodes.len();
+                        me.nodes.push(Node {
+                            name: on.name,
+                            frames: 0,
+                            bytes: 0,
+                            children: Vec::new(),
+                            first: on.first,
+                        });
+                        match parent {
+                            Some(p) => me.nodes[p].children.push(i),
+                            None => me.roots.push(i),
+                        }
+                        i
+                    }
+                };
+                let n = &mut me.nodes[i];
+                n.frames += on.frames;
+                n.bytes += on.bytes;
+                n.first = n.first.min(on.first);
+                into(me, o, &on.children, Some(i));
+            }
+        }
+        into(self, other, &other.roots, None);
+        let firsts: Vec<u64> = self.nodes.iter().map(|n| n.first).collect();
+        self.roots.sort_by_key(|&i| firsts[i]);
+        for n in &mut self.nodes {
+            n.children.sort_by_key(|&i| firsts[i]);
         }
     }
 

@@ -5,6 +5,7 @@
 use super::grid::Grid;
 use super::screen::{self, Screen};
 use crate::dissect::Packet;
+use crate::engine::parallel::Split;
 use crate::engine::{Sink, Status, Tick};
 use crate::flow::conversations::{Conversation, Conversations};
 use crate::source::Timestamp;
@@ -64,6 +65,8 @@ pub struct FlowsSink<W: Write> {
     evicted: u64,
     /// Fit the final table to this many columns (a terminal).
     width: Option<usize>,
+    /// Workers sharing the conversations (`--threads`).
+    workers: usize,
 }
 
 impl<W: Write> FlowsSink<W> {
@@ -77,7 +80,14 @@ impl<W: Write> FlowsSink<W> {
             live: None,
             evicted: 0,
             width: None,
+            workers: 1,
         }
+    }
+
+    /// Files over `n` workers: each holds its share of the cap.
+    pub fn with_workers(mut self, n: usize) -> Self {
+        self.workers = n.max(1);
+        self
     }
 
     /// Fits the table to a terminal `width` columns wide.
@@ -190,6 +200,52 @@ impl<W: Write> Sink for FlowsSink<W> {
         self.evicted = evicted;
         sort(&mut rows, self.sort);
         written.and_then(|()| write_rows(&mut self.out, self.format, &rows, first, self.width))
+    }
+}
+
+/// One worker's conversations (`--threads`): a conversation's packets all
+/// reach one worker, so the parts' rows join without overlap.
+pub struct ConversationsPart(pub Conversations);
+
+impl Sink for ConversationsPart {
+    fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
+        self.0.observe(pkt);
+        Ok(())
+    }
+
+    fn lazy_app(&self) -> bool {
+        true
+    }
+
+    fn wants_app(&mut self, pkt: &Packet<'_>) -> bool {
+        self.0.needs_app(pkt)
+    }
+}
+
+impl<W: Write> Split for FlowsSink<W> {
+    type Part = ConversationsPart;
+
+    fn part(&self) -> ConversationsPart {
+        ConversationsPart(self.convs.share(self.workers))
+    }
+
+    fn clock_every(&self) -> Option<i128> {
+        Some(self.convs.sweep_every())
+    }
+
+    fn use_clock(part: &mut ConversationsPart) {
+        part.0.use_external_clock();
+    }
+
+    fn clock(part: &mut ConversationsPart, now: Timestamp) {
+        part.0.clock(now);
+    }
+
+    fn join(&mut self, parts: Vec<ConversationsPart>, status: &Status) -> io::Result<()> {
+        for p in parts {
+            self.convs.absorb(p.0);
+        }
+        Sink::finish(self, status)
     }
 }
 

@@ -17,6 +17,7 @@
 //! `Write` (a file, a pipe) and needs no seeking.
 
 use crate::dissect::{self, Field, FieldSink, FieldType, IssueKind, Packet, Value};
+use crate::engine::parallel::Split;
 use crate::engine::{Sink, Status};
 use crate::flow::conversations::Conversation;
 use crate::source::Timestamp;
@@ -170,6 +171,128 @@ impl ColumnSpec {
     }
 }
 
+/// A value converted to its column's type; `Text`'s bytes are in a side
+/// buffer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Conv {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Text,
+    /// Did not convert: written as a null and counted.
+    Null,
+    /// tshark's `NULL` for a zero NTP time: a null, not a failure.
+    NullText,
+}
+
+impl Conv {
+    /// Appends the value to a row record (a worker's encoding).
+    fn encode(self, col: u32, text: &[u8], out: &mut Vec<u8>) {
+        out.extend_from_slice(&col.to_le_bytes());
+        match self {
+            Conv::Int(x) => {
+                out.push(1);
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+            Conv::Float(f) => {
+                out.push(2);
+                out.extend_from_slice(&f.to_le_bytes());
+            }
+            Conv::Bool(b) => out.extend_from_slice(&[3, b as u8]),
+            Conv::Text => {
+                out.push(4);
+                out.extend_from_slice(&(text.len() as u32).to_le_bytes());
+                out.extend_from_slice(text);
+            }
+            Conv::Null => out.push(5),
+            Conv::NullText => out.push(6),
+        }
+    }
+
+    /// The next value of a row record: its column, the value, its text,
+    /// and the rest of the record (None: the record ends or is cut).
+    fn decode(b: &[u8]) -> Option<(u32, Conv, &[u8], &[u8])> {
+        let col = u32::from_le_bytes(b.get(..4)?.try_into().ok()?);
+        let tag = *b.get(4)?;
+        let b = &b[5..];
+        let eight = |b: &[u8]| -> Option<[u8; 8]> { b.get(..8)?.try_into().ok() };
+        Some(match tag {
+            1 => (
+                col,
+                Conv::Int(i64::from_le_bytes(eight(b)?)),
+                &[][..],
+                &b[8..],
+            ),
+            2 => (
+                col,
+                Conv::Float(f64::from_le_bytes(eight(b)?)),
+                &[][..],
+                &b[8..],
+            ),
+            3 => (col, Conv::Bool(*b.first()? != 0), &[][..], &b[1..]),
+            4 => {
+                let n = u32::from_le_bytes(b.get(..4)?.try_into().ok()?) as usize;
+                let text = b.get(4..4 + n)?;
+                (col, Conv::Text, text, &b[4 + n..])
+            }
+            5 => (col, Conv::Null, &[][..], b),
+            6 => (col, Conv::NullText, &[][..], b),
+            _ => return None,
+        })
+    }
+}
+
+/// `v` as a value of `kind` (text written to `text`).
+fn convert(kind: Kind, v: &Value<'_>, text: &mut Vec<u8>) -> Conv {
+    let null = match v {
+        Value::Str("NULL") => Conv::NullText,
+        _ => Conv::Null,
+    };
+    match kind {
+        Kind::U64 => match *v {
+            Value::U(x) | Value::Hex(x, _) => Conv::Int(x as i64),
+            Value::I(x) if x >= 0 => Conv::Int(x),
+            Value::Bool(b) => Conv::Int(b as i64),
+            _ => null,
+        },
+        Kind::I64 => match *v {
+            Value::I(x) => Conv::Int(x),
+            Value::U(x) | Value::Hex(x, _) if x <= i64::MAX as u64 => Conv::Int(x as i64),
+            Value::Bool(b) => Conv::Int(b as i64),
+            _ => null,
+        },
+        Kind::Bool => match *v {
+            Value::Bool(b) => Conv::Bool(b),
+            Value::U(x) | Value::Hex(x, _) => Conv::Bool(x != 0),
+            _ => null,
+        },
+        Kind::Time => match *v {
+            Value::Epoch(s, n) | Value::Date(s, n) | Value::LocalDate(s, n) => {
+                nanos(s, n).map_or(null, Conv::Int)
+            }
+            // Times a decoder formats itself (NTP's), as tshark prints them.
+            Value::Str(s) => parse_utc_date(s).map_or(null, Conv::Int),
+            _ => null,
+        },
+        Kind::Secs => match *v {
+            Value::Nanos(n) => i64::try_from(n).map_or(null, Conv::Int),
+            Value::Epoch(s, n) => nanos(s, n).map_or(null, Conv::Int),
+            _ => null,
+        },
+        Kind::F64 => match *v {
+            Value::Float(f) => Conv::Float(f),
+            Value::U(x) => Conv::Float(x as f64),
+            Value::I(x) => Conv::Float(x as f64),
+            _ => null,
+        },
+        Kind::Str => {
+            text.clear();
+            v.write_to(text);
+            Conv::Text
+        }
+    }
+}
+
 /// A column's buffered values for the current row group. Definition
 /// levels: scalar 0 null / 1 value; list 0 null, 1 empty, 2 null element,
 /// 3 element.
@@ -201,61 +324,17 @@ impl Col {
         }
     }
 
-    /// Appends the typed value; false when it does not convert.
-    fn put_value(&mut self, v: &Value<'_>) -> bool {
-        match self.spec.kind {
-            Kind::U64 => match *v {
-                Value::U(x) | Value::Hex(x, _) => self.ints.push(x as i64),
-                Value::I(x) if x >= 0 => self.ints.push(x),
-                Value::Bool(b) => self.ints.push(b as i64),
-                _ => return false,
-            },
-            Kind::I64 => match *v {
-                Value::I(x) => self.ints.push(x),
-                Value::U(x) | Value::Hex(x, _) if x <= i64::MAX as u64 => self.ints.push(x as i64),
-                Value::Bool(b) => self.ints.push(b as i64),
-                _ => return false,
-            },
-            Kind::Bool => match *v {
-                Value::Bool(b) => self.bools.push(b),
-                Value::U(x) | Value::Hex(x, _) => self.bools.push(x != 0),
-                _ => return false,
-            },
-            Kind::Time => match *v {
-                Value::Epoch(s, n) | Value::Date(s, n) | Value::LocalDate(s, n) => {
-                    match nanos(s, n) {
-                        Some(t) => self.ints.push(t),
-                        None => return false,
-                    }
-                }
-                // Times a decoder formats itself (NTP's), as tshark prints them.
-                Value::Str(s) => match parse_utc_date(s) {
-                    Some(t) => self.ints.push(t),
-                    None => return false,
-                },
-                _ => return false,
-            },
-            Kind::Secs => match *v {
-                Value::Nanos(n) => match i64::try_from(n) {
-                    Ok(t) => self.ints.push(t),
-                    Err(_) => return false,
-                },
-                Value::Epoch(s, n) => match nanos(s, n) {
-                    Some(t) => self.ints.push(t),
-                    None => return false,
-                },
-                _ => return false,
-            },
-            Kind::F64 => match *v {
-                Value::Float(f) => self.floats.push(f),
-                Value::U(x) => self.floats.push(x as f64),
-                Value::I(x) => self.floats.push(x as f64),
-                _ => return false,
-            },
-            Kind::Str => {
-                v.write_to(&mut self.text);
+    /// Appends a converted value; false for a null (it did not convert).
+    fn push(&mut self, c: Conv, text: &[u8]) -> bool {
+        match c {
+            Conv::Int(x) => self.ints.push(x),
+            Conv::Float(f) => self.floats.push(f),
+            Conv::Bool(b) => self.bools.push(b),
+            Conv::Text => {
+                self.text.extend_from_slice(text);
                 self.ends.push(self.text.len());
             }
+            Conv::Null | Conv::NullText => return false,
         }
         true
     }
@@ -342,11 +421,91 @@ fn parse_utc_date(s: &str) -> Option<i64> {
     nanos(t.as_second(), ns)
 }
 
+/// Column numbers by field name, cached by the name's address (field names
+/// are the declarations' static strings).
+struct Columns {
+    by_ptr: HashMap<(usize, usize), Option<u32>>,
+    by_name: HashMap<String, u32>,
+}
+
+impl Columns {
+    fn new(specs: &[ColumnSpec]) -> Columns {
+        Columns {
+            by_ptr: HashMap::new(),
+            by_name: specs
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.name.clone(), i as u32))
+                .collect(),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).map(|&c| c as usize)
+    }
+
+    fn column(&mut self, name: &'static str) -> Option<usize> {
+        let key = (name.as_ptr() as usize, name.len());
+        if let Some(&c) = self.by_ptr.get(&key) {
+            return c.map(|c| c as usize);
+        }
+        let c = self.by_name.get(name).copied();
+        self.by_ptr.insert(key, c);
+        c.map(|c| c as usize)
+    }
+}
+
+/// What a row's values go into: the table itself, or a worker's records.
+trait Cells: FieldSink {
+    fn columns(&self) -> &Columns;
+    fn put(&mut self, i: usize, v: &Value<'_>);
+}
+
+/// One packet's fields, with the column pseudo-fields as `--format jsonl`
+/// gives them.
+fn packet_cells<C: Cells>(
+    c: &mut C,
+    pkt: &Packet<'_>,
+    time_format: crate::dissect::timefmt::TimeFormat,
+    s: &mut Vec<u8>,
+) {
+    dissect::all_fields(pkt, c);
+    let text = |c: &mut C, i: usize, b: &[u8]| {
+        let t = String::from_utf8_lossy(b);
+        c.put(i, &Value::Str(&t));
+    };
+    if let Some(i) = c.columns().get("_ws.col.protocol") {
+        c.put(i, &Value::Str(dissect::top_protocol(pkt)));
+    }
+    if let Some(i) = c.columns().get("_ws.col.Time") {
+        s.clear();
+        dissect::timefmt::write_column(s, time_format, pkt);
+        text(c, i, s);
+    }
+    if let Some(i) = c.columns().get("_ws.col.info") {
+        s.clear();
+        dissect::info(pkt, s);
+        text(c, i, s);
+    }
+    if let Some(issue) = pkt.issue {
+        let name = match issue.kind {
+            IssueKind::Malformed => "_ws.malformed",
+            IssueKind::Truncated => "_ws.short",
+        };
+        if let Some(i) = c.columns().get(name) {
+            s.clear();
+            s.extend_from_slice(issue.proto.display().as_bytes());
+            s.extend_from_slice(b": ");
+            s.extend_from_slice(issue.msg.as_bytes());
+            text(c, i, s);
+        }
+    }
+}
+
 /// Rows being gathered into the next row group.
 pub struct Table {
     cols: Vec<Col>,
-    by_ptr: HashMap<(usize, usize), Option<u32>>,
-    by_name: HashMap<String, u32>,
+    index: Columns,
     rows: usize,
     /// The current row's number (from 1; 0: none yet).
     row: u64,
@@ -354,24 +513,20 @@ pub struct Table {
     pub unconvertible: u64,
     time_format: crate::dissect::timefmt::TimeFormat,
     scratch: Vec<u8>,
+    text: Vec<u8>,
 }
 
 impl Table {
     pub fn new(specs: Vec<ColumnSpec>) -> Table {
-        let by_name = specs
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.name.clone(), i as u32))
-            .collect();
         Table {
+            index: Columns::new(&specs),
             cols: specs.into_iter().map(Col::new).collect(),
-            by_ptr: HashMap::new(),
-            by_name,
             rows: 0,
             row: 0,
             unconvertible: 0,
             time_format: Default::default(),
             scratch: Vec::new(),
+            text: Vec::new(),
         }
     }
 
@@ -394,36 +549,23 @@ impl Table {
         self.rows
     }
 
-    fn column(&mut self, name: &'static str) -> Option<usize> {
-        let key = (name.as_ptr() as usize, name.len());
-        if let Some(&c) = self.by_ptr.get(&key) {
-            return c.map(|c| c as usize);
-        }
-        let c = self.by_name.get(name).copied();
-        self.by_ptr.insert(key, c);
-        c.map(|c| c as usize)
-    }
-
     fn begin_row(&mut self) {
         self.row += 1;
     }
 
-    /// Column `i` receives `v` in the current row.
-    fn put(&mut self, i: usize, v: &Value<'_>) {
+    /// Column `i` receives a converted value in the current row.
+    fn put_conv(&mut self, i: usize, c: Conv, text: &[u8]) {
         let row = self.row;
-        let col = &mut self.cols[i];
+        let Some(col) = self.cols.get_mut(i) else {
+            return;
+        };
         let first = col.row != row;
         if !col.spec.list && !first {
             // A per-frame field given twice: the first one stands.
             return;
         }
         col.row = row;
-        let ok = col.put_value(v);
-        // tshark's NULL for a zero NTP time is a null, not a failure.
-        if !ok && !matches!(v, Value::Str("NULL")) {
-            self.unconvertible += 1;
-        }
-        let col = &mut self.cols[i];
+        let ok = col.push(c, text);
         match (col.spec.list, ok) {
             (false, true) => col.def.push(1),
             (false, false) => col.def.push(0),
@@ -431,6 +573,9 @@ impl Table {
                 col.def.push(if ok { 3 } else { 2 });
                 col.rep.push(if first { 0 } else { 1 });
             }
+        }
+        if c == Conv::Null {
+            self.unconvertible += 1;
         }
     }
 
@@ -452,41 +597,20 @@ impl Table {
     /// `--format jsonl` gives them.
     pub fn add_packet(&mut self, pkt: &Packet<'_>) {
         self.begin_row();
-        dissect::all_fields(pkt, self);
         let mut s = std::mem::take(&mut self.scratch);
-        if let Some(i) = self.by_name.get("_ws.col.protocol").copied() {
-            self.put(i as usize, &Value::Str(dissect::top_protocol(pkt)));
-        }
-        if let Some(i) = self.by_name.get("_ws.col.Time").copied() {
-            s.clear();
-            dissect::timefmt::write_column(&mut s, self.time_format, pkt);
-            self.put_text(i as usize, &s);
-        }
-        if let Some(i) = self.by_name.get("_ws.col.info").copied() {
-            s.clear();
-            dissect::info(pkt, &mut s);
-            self.put_text(i as usize, &s);
-        }
-        if let Some(issue) = pkt.issue {
-            let name = match issue.kind {
-                IssueKind::Malformed => "_ws.malformed",
-                IssueKind::Truncated => "_ws.short",
-            };
-            if let Some(i) = self.by_name.get(name).copied() {
-                s.clear();
-                s.extend_from_slice(issue.proto.display().as_bytes());
-                s.extend_from_slice(b": ");
-                s.extend_from_slice(issue.msg.as_bytes());
-                self.put_text(i as usize, &s);
-            }
-        }
+        packet_cells(self, pkt, self.time_format, &mut s);
         self.scratch = s;
         self.end_row();
     }
 
-    fn put_text(&mut self, i: usize, b: &[u8]) {
-        let t = String::from_utf8_lossy(b);
-        self.put(i, &Value::Str(&t));
+    /// Gathers one row from a worker's record (see [`ParquetPart`]).
+    fn add_record(&mut self, mut rec: &[u8]) {
+        self.begin_row();
+        while let Some((i, c, text, rest)) = Conv::decode(rec) {
+            self.put_conv(i as usize, c, text);
+            rec = rest;
+        }
+        self.end_row();
     }
 
     fn full(&self) -> bool {
@@ -520,9 +644,115 @@ impl FieldSink for Table {
     }
 
     fn field(&mut self, f: &Field<'_>) {
-        if let Some(i) = self.column(f.name) {
-            self.put(i, &f.value);
+        if let Some(i) = self.index.column(f.name) {
+            Cells::put(self, i, &f.value);
         }
+    }
+}
+
+impl Cells for Table {
+    fn columns(&self) -> &Columns {
+        &self.index
+    }
+
+    fn put(&mut self, i: usize, v: &Value<'_>) {
+        let Some(col) = self.cols.get(i) else {
+            return;
+        };
+        if !col.spec.list && col.row == self.row {
+            return;
+        }
+        let mut text = std::mem::take(&mut self.text);
+        let c = convert(col.spec.kind, v, &mut text);
+        self.put_conv(i, c, &text);
+        self.text = text;
+    }
+}
+
+/// One worker's rows for [`ParquetSink`] (`--threads`): each packet's
+/// values converted to their columns' types and encoded as a record, which
+/// the writer puts into the row group in frame order.
+pub struct ParquetPart {
+    index: Columns,
+    kinds: Vec<Kind>,
+    time_format: crate::dissect::timefmt::TimeFormat,
+    rows: Vec<u8>,
+    scratch: Vec<u8>,
+    text: Vec<u8>,
+}
+
+impl FieldSink for ParquetPart {
+    fn tree(&self) -> bool {
+        false
+    }
+
+    fn field(&mut self, f: &Field<'_>) {
+        if let Some(i) = self.index.column(f.name) {
+            Cells::put(self, i, &f.value);
+        }
+    }
+}
+
+impl Cells for ParquetPart {
+    fn columns(&self) -> &Columns {
+        &self.index
+    }
+
+    fn put(&mut self, i: usize, v: &Value<'_>) {
+        let Some(&kind) = self.kinds.get(i) else {
+            return;
+        };
+        let c = convert(kind, v, &mut self.text);
+        c.encode(i as u32, &self.text, &mut self.rows);
+    }
+}
+
+impl Sink for ParquetPart {
+    /// The record: the timestamp (for `--partition hour`), then the values.
+    fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
+        self.rows.extend_from_slice(&pkt.ts.sec.to_le_bytes());
+        self.rows.extend_from_slice(&pkt.ts.nsec.to_le_bytes());
+        let mut s = std::mem::take(&mut self.scratch);
+        packet_cells(self, pkt, self.time_format, &mut s);
+        self.scratch = s;
+        Ok(())
+    }
+}
+
+impl Split for ParquetSink {
+    type Part = ParquetPart;
+
+    fn part(&self) -> ParquetPart {
+        let specs: Vec<ColumnSpec> = self.table.cols.iter().map(|c| c.spec.clone()).collect();
+        ParquetPart {
+            index: Columns::new(&specs),
+            kinds: specs.iter().map(|s| s.kind).collect(),
+            time_format: self.table.time_format,
+            rows: Vec::new(),
+            scratch: Vec::new(),
+            text: Vec::new(),
+        }
+    }
+
+    fn rows(part: &mut ParquetPart) -> Option<&mut Vec<u8>> {
+        Some(&mut part.rows)
+    }
+
+    fn emit(&mut self, rows: &[u8], _digits: u8) -> io::Result<()> {
+        let (Some(sec), Some(nsec)) = (rows.get(..8), rows.get(8..12)) else {
+            return Ok(());
+        };
+        let ts = Timestamp {
+            sec: i64::from_le_bytes(sec.try_into().unwrap_or_default()),
+            nsec: u32::from_le_bytes(nsec.try_into().unwrap_or_default()),
+        };
+        self.switch_hour(ts)?;
+        self.table.add_record(&rows[12..]);
+        self.group_if_full()
+    }
+
+    fn join(&mut self, _parts: Vec<ParquetPart>, status: &Status) -> io::Result<()> {
+        Sink::finish(self, status)
     }
 }
 
@@ -695,6 +925,17 @@ impl Sink for ParquetSink {
     fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
         self.switch_hour(pkt.ts)?;
         self.table.add_packet(pkt);
+        self.group_if_full()
+    }
+
+    fn finish(&mut self, status: &Status) -> io::Result<()> {
+        self.close(status)
+    }
+}
+
+impl ParquetSink {
+    /// Writes a row group once the table holds enough.
+    fn group_if_full(&mut self) -> io::Result<()> {
         if self.table.full() {
             let mut t = std::mem::replace(&mut self.table, Table::new(Vec::new()));
             let r = match self.current() {
@@ -707,7 +948,7 @@ impl Sink for ParquetSink {
         Ok(())
     }
 
-    fn finish(&mut self, _status: &Status) -> io::Result<()> {
+    fn close(&mut self, _status: &Status) -> io::Result<()> {
         let f = match &mut self.target {
             Target::One(f) => f.take(),
             Target::Hourly { cur, .. } => cur.take().map(|(_, f)| f),
@@ -725,7 +966,10 @@ impl Sink for ParquetSink {
 #[derive(Default)]
 pub struct FieldNames {
     seen: std::collections::HashSet<&'static str>,
-    names: Vec<&'static str>,
+    /// Each name with where it was first seen: frame number, place in it.
+    names: Vec<(u64, u32, &'static str)>,
+    frame: u64,
+    k: u32,
     malformed: bool,
     short: bool,
 }
@@ -733,7 +977,7 @@ pub struct FieldNames {
 impl FieldNames {
     /// The names seen, then the column pseudo-fields `jsonl` also gives.
     pub fn names(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.names.iter().map(|s| s.to_string()).collect();
+        let mut v: Vec<String> = self.names.iter().map(|n| n.2.to_string()).collect();
         v.push("_ws.col.protocol".into());
         v.push("_ws.col.info".into());
         if self.malformed {
@@ -753,18 +997,48 @@ impl FieldSink for FieldNames {
 
     fn field(&mut self, f: &Field<'_>) {
         if self.seen.insert(f.name) {
-            self.names.push(f.name);
+            self.names.push((self.frame, self.k, f.name));
+            self.k += 1;
         }
     }
 }
 
 impl Sink for FieldNames {
     fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
+        self.frame = pkt.number;
+        self.k = 0;
         dissect::all_fields(pkt, self);
         match pkt.issue.map(|i| i.kind) {
             Some(IssueKind::Malformed) => self.malformed = true,
             Some(IssueKind::Truncated) => self.short = true,
             None => {}
+        }
+        Ok(())
+    }
+}
+
+/// `--threads`: each worker finds the names in its frames; the first
+/// sightings over all of them, in frame order, are the serial order.
+impl Split for FieldNames {
+    type Part = FieldNames;
+
+    fn part(&self) -> FieldNames {
+        FieldNames::default()
+    }
+
+    fn join(&mut self, parts: Vec<FieldNames>, _status: &Status) -> io::Result<()> {
+        let mut all = std::mem::take(&mut self.names);
+        for p in parts {
+            all.extend(p.names);
+            self.malformed |= p.malformed;
+            self.short |= p.short;
+        }
+        all.sort_unstable_by_key(|n| (n.0, n.1));
+        self.seen.clear();
+        for n in all {
+            if self.seen.insert(n.2) {
+                self.names.push(n);
+            }
         }
         Ok(())
     }

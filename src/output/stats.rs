@@ -5,6 +5,7 @@
 use super::grid::Grid;
 use super::screen::{self, Screen};
 use crate::dissect::Packet;
+use crate::engine::parallel::Split;
 use crate::engine::{Sink, Status, Tick};
 use crate::flow::conversations::{Conversation, Conversations};
 use crate::flow::stats::{endpoints, ports, Hierarchy};
@@ -89,6 +90,8 @@ pub struct StatsSink<W: Write> {
     refresh: Option<Refresh>,
     evicted: u64,
     width: Option<usize>,
+    /// Workers sharing the conversations (`--threads`).
+    workers: usize,
 }
 
 impl<W: Write> StatsSink<W> {
@@ -101,7 +104,14 @@ impl<W: Write> StatsSink<W> {
             refresh: None,
             evicted: 0,
             width: None,
+            workers: 1,
         }
+    }
+
+    /// Files over `n` workers: each holds its share of the cap.
+    pub fn with_workers(mut self, n: usize) -> Self {
+        self.workers = n.max(1);
+        self
     }
 
     /// Fits the report's tables to a terminal `width` columns wide.
@@ -178,5 +188,50 @@ impl<W: Write> Sink for StatsSink<W> {
         let rows: Vec<&Conversation> = rows.iter().collect();
         write_report(&mut self.out, &self.phs, &rows, self.width)?;
         self.out.flush()
+    }
+}
+
+/// One worker's hierarchy and conversations (`--threads`).
+pub struct StatsPart {
+    phs: Hierarchy,
+    convs: Conversations,
+}
+
+impl Sink for StatsPart {
+    fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
+        self.phs.observe(pkt);
+        self.convs.observe(pkt);
+        Ok(())
+    }
+}
+
+impl<W: Write> Split for StatsSink<W> {
+    type Part = StatsPart;
+
+    fn part(&self) -> StatsPart {
+        StatsPart {
+            phs: Hierarchy::default(),
+            convs: self.convs.share(self.workers),
+        }
+    }
+
+    fn clock_every(&self) -> Option<i128> {
+        Some(self.convs.sweep_every())
+    }
+
+    fn use_clock(part: &mut StatsPart) {
+        part.convs.use_external_clock();
+    }
+
+    fn clock(part: &mut StatsPart, now: Timestamp) {
+        part.convs.clock(now);
+    }
+
+    fn join(&mut self, parts: Vec<StatsPart>, status: &Status) -> io::Result<()> {
+        for p in parts {
+            self.phs.merge(&p.phs);
+            self.convs.absorb(p.convs);
+        }
+        Sink::finish(self, status)
     }
 }
