@@ -3,8 +3,8 @@
 # same large mixed capture, in one run, and prints packets/s, peak RSS and
 # the ratios. Not part of the test suite.
 #
-# Reads run on one thread and on two (--threads), beside the read floor
-# (tcpdump -r FILE -w /dev/null).
+# Reads (table, jsonl, Parquet), flows and stats run on one thread and on two
+# (--threads), beside the read floor (tcpdump -r FILE -w /dev/null).
 #
 # usage: scripts/bench.sh [PACKETS]      (default 1000000)
 #   BENCH_PCAP=path    use (or create) this capture instead
@@ -62,16 +62,21 @@ fi
 run "layerscope read -Y tcp.port==443" "$bin" read --no-progress -Y 'tcp.port == 443' "$pcap"
 run "tshark -Y tcp.port==443" tshark -n -r "$pcap" -Y 'tcp.port == 443'
 # Conversations: one row per TCP/UDP conversation.
-run "layerscope flows" "$bin" flows --no-progress "$pcap"
+run "layerscope flows 1t" "$bin" flows --no-progress --threads 1 "$pcap"
+run "layerscope flows" "$bin" flows --no-progress --threads 2 "$pcap"
 run "layerscope flows (csv)" "$bin" flows --no-progress --format csv "$pcap"
 run "tshark -z conv,tcp,udp" tshark -n -q -r "$pcap" -z conv,tcp -z conv,udp
-run "layerscope stats" "$bin" stats --no-progress "$pcap"
+run "layerscope stats 1t" "$bin" stats --no-progress --threads 1 "$pcap"
+run "layerscope stats" "$bin" stats --no-progress --threads 2 "$pcap"
+# Parquet (the default columns, zstd), to a file on the same disk.
+run "layerscope parquet 1t" "$bin" read --no-progress --threads 1 -F parquet -w "$dir/bench.parquet" "$pcap"
+run "layerscope parquet" "$bin" read --no-progress --threads 2 -F parquet -w "$dir/bench.parquet" "$pcap"
 run "tshark -z io,phs" tshark -n -q -r "$pcap" -z io,phs
 echo
 ratio() { echo "scale=1; ${secs[$2]} / ${secs[$1]}" | bc -l; }
 echo "layerscope table vs tcpdump: $(ratio 'layerscope read (table)' 'tcpdump -nn -r')x faster (2 threads; 1 thread: $(ratio 'layerscope read (table) 1t' 'tcpdump -nn -r')x)"
 echo "table vs the read floor:     $(ratio 'tcpdump -r -w /dev/null' 'layerscope read (table)' | sed 's/^\./0./')x its time (2 threads; 1 thread: $(ratio 'tcpdump -r -w /dev/null' 'layerscope read (table) 1t')x)"
-echo "table, 2 threads vs 1:       $(ratio 'layerscope read (table)' 'layerscope read (table) 1t')x faster (jsonl: $(ratio 'layerscope read (jsonl)' 'layerscope read (jsonl) 1t')x)"
+echo "2 threads vs 1:              table $(ratio 'layerscope read (table)' 'layerscope read (table) 1t')x, jsonl $(ratio 'layerscope read (jsonl)' 'layerscope read (jsonl) 1t')x, flows $(ratio 'layerscope flows' 'layerscope flows 1t')x, stats $(ratio 'layerscope stats' 'layerscope stats 1t')x, parquet $(ratio 'layerscope parquet' 'layerscope parquet 1t')x faster"
 echo "layerscope jsonl vs tcpdump: $(ratio 'layerscope read (jsonl)' 'tcpdump -nn -r')x faster"
 if [ -z "${BENCH_SKIP_TSHARK:-}" ]; then
   echo "layerscope table vs tshark:  $(ratio 'layerscope read (table)' 'tshark -n -r')x faster"

@@ -1,8 +1,8 @@
 //! `layerscope capture`: live frames through the same engine as `read`.
 
 use super::{
-    display_filter, exit, io_exit, print_live_counters, print_reassembly, run_live, start_live,
-    OutputOptions,
+    display_filter, exit, io_exit, print_live_counters, print_queue, print_reassembly, queue,
+    run_live, start_live, unqueue, OutputOptions,
 };
 use crate::engine::sandbox::Allow;
 use crate::engine::{Engine, EngineOptions, Sink};
@@ -127,7 +127,15 @@ pub fn run(opts: &CaptureOptions) -> i32 {
         Some(Box::new(o.writer(out)))
     };
     let mut sinks = (rows, save);
-    let mut code = run_live(&mut engine, &mut src, &mut sinks);
+    let mut q = match queue(src, true) {
+        Ok(q) => q,
+        Err(code) => return code,
+    };
+    let mut code = run_live(&mut engine, &mut q, &mut sinks);
+    let (mut src, peak) = match unqueue(q) {
+        Ok(r) => r,
+        Err(c) => return c,
+    };
     let st = src.stats();
     if let Some(s) = &mut sinks.1 {
         s.set_stats(IfStats {
@@ -144,6 +152,7 @@ pub fn run(opts: &CaptureOptions) -> i32 {
         }
     }
     print_live_counters(&mut src, engine.packets());
+    print_queue(peak);
     print_reassembly(&engine);
     if let Some(s) = &sinks.1 {
         if s.limit_reached() {

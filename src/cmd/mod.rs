@@ -17,7 +17,9 @@ pub mod view;
 
 use crate::engine::live::{drop_privileges, LiveFrames};
 use crate::engine::parallel::{Parallel, Split};
+use crate::engine::queue::{QueuePeak, QueuedLive, QUEUE_BYTES};
 use crate::engine::sandbox::Allow;
+use crate::engine::source::FrameSource;
 use crate::engine::source::{open_file, FileFrames};
 use crate::engine::{
     display_name, End, Engine, EngineError, EngineOptions, Evictions, ProgressFn, ReasmOptions,
@@ -220,14 +222,67 @@ impl SourceOptions {
         )?;
         src.set_duration(self.duration);
         src.set_tick_every(every);
-        let code = run_live(engine, &mut src, sink);
+        // A view redrawn in place on the terminal has no room for notices.
+        let mut q = queue(src, !std::io::IsTerminal::is_terminal(&std::io::stdout()))?;
+        let code = run_live(engine, &mut q, sink);
+        let (mut src, peak) = unqueue(q)?;
         print_live_counters(&mut src, engine.packets());
+        print_queue(peak);
         print_reassembly(engine);
         Ok(code)
     }
 
     pub fn is_live(&self) -> bool {
         self.live.is_some()
+    }
+
+    /// The decoding threads these inputs can use: `threads` for regular
+    /// files, one for a live capture, a pipe or `-l`, and for a display
+    /// filter that tests `frame.time_delta_displayed` (it depends on every
+    /// earlier frame's verdict).
+    pub fn threads_for(&self, threads: usize) -> usize {
+        let files = self
+            .files
+            .iter()
+            .all(|f| f != "-" && std::fs::metadata(f).is_ok_and(|m| m.is_file()));
+        if self.is_live() || !files || self.line_buffered || order_bound(self.display.as_deref()) {
+            1
+        } else {
+            threads
+        }
+    }
+
+    /// [`drive`](Self::drive) for files over `threads` workers sharded by
+    /// conversation; `whole` joins their parts when the caller finishes
+    /// the engine. Ok: the exit code so far and the engine; Err: the code
+    /// to exit with at once.
+    pub fn drive_parallel<S: Split>(
+        &self,
+        whole: S,
+        reasm: ReasmOptions,
+        max_flows: Option<usize>,
+        threads: usize,
+        write: Option<&str>,
+    ) -> Result<(i32, Parallel<S>), i32> {
+        let opts = EngineOptions {
+            count: self.count,
+            bpf: self.bpf.clone(),
+            display: display_filter(self.display.as_deref())?,
+            reasm,
+            max_flows,
+            plain: false,
+        };
+        let allow = Allow {
+            write_files: sandbox::output(write),
+            read: sandbox::inputs(&self.files),
+            ..Default::default()
+        };
+        sandbox::enter(&self.sandbox, &allow)?;
+        let mut engine = Parallel::new(opts, threads, whole).map_err(io_exit)?;
+        match drive_runner(&mut engine, &self.files, self.show_progress()) {
+            Driven::Done(code) => Ok((code, engine)),
+            Driven::Exit(code) => Err(code),
+        }
     }
 
     /// The interface asked for with `-i` (empty when none).
@@ -237,6 +292,12 @@ impl SourceOptions {
             .and_then(|l| l.interface.clone())
             .unwrap_or_default()
     }
+}
+
+/// Whether a display filter's verdicts depend on earlier frames' verdicts
+/// (`frame.time_delta_displayed`), so frames must be filtered in order.
+pub fn order_bound(display: Option<&str>) -> bool {
+    display.is_some_and(|d| d.contains("time_delta_displayed"))
 }
 
 /// How feeding files ended.
@@ -426,7 +487,11 @@ pub fn start_live(
 
 /// Runs a live capture to its end; the exit code, after any message. A
 /// closed output ends the capture quietly.
-pub fn run_live<K: Sink + ?Sized>(engine: &mut Engine, src: &mut LiveFrames, sink: &mut K) -> i32 {
+pub fn run_live<F: FrameSource + ?Sized, K: Sink + ?Sized>(
+    engine: &mut Engine,
+    src: &mut F,
+    sink: &mut K,
+) -> i32 {
     match engine.run(src, sink) {
         Ok(_) => exit::OK,
         Err(EngineError::Output(e)) => io_exit(e),
@@ -434,6 +499,43 @@ pub fn run_live<K: Sink + ?Sized>(engine: &mut Engine, src: &mut LiveFrames, sin
             eprintln!("layerscope: {e}");
             code(&e)
         }
+    }
+}
+
+/// Starts the capture's reader thread and its bounded queue; Err is the
+/// exit code, after the message.
+pub fn queue(src: LiveFrames, notices: bool) -> Result<QueuedLive, i32> {
+    let mut q = QueuedLive::start(src).map_err(|e| {
+        eprintln!("layerscope: cannot start the capture thread: {e}");
+        exit::INPUT
+    })?;
+    q.set_notices(notices);
+    Ok(q)
+}
+
+/// Stops the reader and hands the capture back for its counters; Err is
+/// the exit code, after the message.
+pub fn unqueue(q: QueuedLive) -> Result<(LiveFrames, QueuePeak), i32> {
+    let peak = q.peak();
+    match q.finish() {
+        Some(src) => Ok((src, peak)),
+        None => {
+            eprintln!("layerscope: the capture thread stopped unexpectedly");
+            Err(exit::INPUT)
+        }
+    }
+}
+
+/// After the counters: how far decoding fell behind, when the queue ever
+/// held a quarter of what it may.
+pub fn print_queue(peak: QueuePeak) {
+    if peak.bytes * 4 >= QUEUE_BYTES {
+        eprintln!(
+            "layerscope: decoding fell behind the capture: up to {} frames ({:.1} MiB of the {} MiB queue) waited to be decoded",
+            peak.frames,
+            peak.bytes as f64 / (1u64 << 20) as f64,
+            QUEUE_BYTES >> 20
+        );
     }
 }
 

@@ -72,6 +72,17 @@ impl LiveFrames {
         self.src.linktype
     }
 
+    /// Whether a pull on an empty ring waits up to a tick for a frame (it
+    /// does by default; [`super::queue::QueuedLive`] waits itself).
+    pub fn set_waiting(&mut self, on: bool) {
+        self.src.set_waiting(on);
+    }
+
+    /// Waits up to a tick for a frame to arrive.
+    pub fn wait_readable(&self) {
+        self.src.wait_readable();
+    }
+
     /// The kernel's counters (read at the end of a capture).
     pub fn stats(&mut self) -> LiveStats {
         self.src.stats()

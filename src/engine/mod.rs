@@ -22,6 +22,7 @@ mod bpf;
 mod error;
 pub mod live;
 pub mod parallel;
+pub mod queue;
 pub mod sandbox;
 pub mod source;
 mod stop;

@@ -125,6 +125,9 @@ pub struct LiveSource {
     pub interface: String,
     pub linktype: u32,
     tick: Duration,
+    /// An empty ring waits up to a tick in `next_frame` (off: the caller
+    /// waits with [`wait_readable`](Self::wait_readable) when it chooses).
+    waits: bool,
 }
 
 fn classify(interface: &str, e: pcap::Error) -> LiveError {
@@ -237,6 +240,7 @@ impl LiveSource {
             interface: name,
             linktype,
             tick,
+            waits: true,
         })
     }
 
@@ -244,7 +248,7 @@ impl LiveSource {
     /// on Linux (TPACKET_V3, immediate mode) would otherwise keep polling
     /// while no packet arrives, so an idle capture would never see SIGTERM,
     /// `--duration` or its last buffered rows.
-    fn wait_readable(fd: std::os::fd::RawFd, tick: Duration) {
+    fn wait_fd(fd: std::os::fd::RawFd, tick: Duration) {
         let mut pfd = libc::pollfd {
             fd,
             events: libc::POLLIN,
@@ -282,7 +286,9 @@ impl LiveSource {
             }
             // Nothing on the ring now: wait for the next frame or the tick.
             Err(pcap::Error::TimeoutExpired | pcap::Error::NoMorePackets) => {
-                Self::wait_readable(fd, tick);
+                if self.waits {
+                    Self::wait_fd(fd, tick);
+                }
                 Ok(None)
             }
             Err(e) => Err(LiveError::Capture {
@@ -290,6 +296,16 @@ impl LiveSource {
                 detail: e.to_string(),
             }),
         }
+    }
+
+    /// Whether `next_frame` waits on an empty ring (it does by default).
+    pub fn set_waiting(&mut self, on: bool) {
+        self.waits = on;
+    }
+
+    /// Waits up to one tick for a frame to arrive.
+    pub fn wait_readable(&self) {
+        Self::wait_fd(std::os::fd::AsRawFd::as_raw_fd(&self.cap), self.tick);
     }
 
     pub fn stats(&mut self) -> LiveStats {
