@@ -481,6 +481,9 @@ impl SourceArgs {
                 promisc: !self.no_promisc,
                 filter: self.filter.clone(),
                 buffer_size: Some(buffer_bytes(self.buffer_size)),
+                // As tcpdump: frame by frame only for a terminal or -l.
+                immediate: self.line_buffered
+                    || std::io::IsTerminal::is_terminal(&std::io::stdout()),
                 ..Default::default()
             });
         cmd::SourceOptions {
@@ -607,6 +610,12 @@ struct CaptureArgs {
     /// written packets reach it at least every 50 ms)
     #[arg(short = 'U', long = "packet-buffered", requires = "write")]
     packet_buffered: bool,
+    /// Hand each frame over as it arrives (libpcap's immediate mode), as
+    /// tcpdump --immediate-mode; the default when rows go to a terminal, or
+    /// with -l or -U. Otherwise frames come in blocks, at most 100 ms late,
+    /// and the kernel buffer holds many more of them
+    #[arg(long = "immediate-mode")]
+    immediate_mode: bool,
     /// Ring buffer: start a new file once the current one is larger than MB
     /// million bytes (files after the first get a number: FILE1, FILE2, ...)
     #[arg(short = 'C', value_name = "MB", requires = "write")]
@@ -905,6 +914,7 @@ fn main() {
                     rfmon: a.rfmon,
                     filter: a.filter,
                     buffer_size: Some(buffer_bytes(a.buffer_size)),
+                    immediate: a.immediate_mode || a.line_buffered || a.packet_buffered,
                     ..Default::default()
                 },
                 output: a.output.options(),

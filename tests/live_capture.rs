@@ -853,3 +853,145 @@ fn paced_datagrams_across_ticks_are_all_captured() {
     assert_eq!(summary_count(&done.stderr), SENT as u64, "{}", done.stderr);
     assert_eq!(tshark_count(&f), SENT, "tshark count of the -w file");
 }
+
+/// The largest VmRSS of `pid` seen while `until` is unset.
+fn watch_rss(
+    pid: u32,
+    until: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> thread::JoinHandle<u64> {
+    thread::spawn(move || {
+        let mut peak = 0;
+        while !until.load(std::sync::atomic::Ordering::Relaxed) {
+            if let Ok(s) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+                if let Some(kb) = s
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmRSS:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                {
+                    peak = peak.max(kb);
+                }
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        peak
+    })
+}
+
+/// A decoder that cannot keep up (its output pipe is not read for a while)
+/// under a flood far larger than the queue: the queue stops at its cap, the
+/// capture says it is behind, the kernel drops the rest and counts it, and
+/// every frame libpcap delivered is decoded and written.
+#[test]
+fn decoder_behind_a_flood_queues_to_the_cap_then_the_kernel_drops() {
+    require_root();
+    let dir = TempDir::new();
+    let f = dir.path("flood.pcap");
+    let rx = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let p = rx.local_addr().unwrap().port();
+    let mut child = layerscope()
+        .args([
+            "capture",
+            "-i",
+            "lo",
+            "-B",
+            "4096",
+            "-f",
+            &format!("udp dst port {p}"),
+            "-w",
+            f.to_str().unwrap(),
+            "--format",
+            "jsonl",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (etx, erx) = std::sync::mpsc::channel::<String>();
+    let err = child.stderr.take().unwrap();
+    let errs = thread::spawn(move || {
+        let mut all = String::new();
+        for l in std::io::BufRead::lines(std::io::BufReader::new(err)).map_while(Result::ok) {
+            all.push_str(&l);
+            all.push('\n');
+            let _ = etx.send(l);
+        }
+        all
+    });
+    let wait_for = |needle: &str, secs: u64| {
+        let end = std::time::Instant::now() + Duration::from_secs(secs);
+        while std::time::Instant::now() < end {
+            if let Ok(l) = erx.recv_timeout(Duration::from_millis(100)) {
+                if l.contains(needle) {
+                    return true;
+                }
+            }
+        }
+        false
+    };
+    assert!(wait_for("capturing on", 10), "no ready line");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let rss = watch_rss(pid, stop.clone());
+    // About 300 MB of frames: far past the 64 MiB queue and the 4 MiB ring,
+    // so a queue without a cap would show in the RSS.
+    let tx = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let payload = [0x5au8; 1000];
+    const SENT: usize = 300_000;
+    for _ in 0..SENT {
+        let _ = tx.send_to(&payload, ("127.0.0.1", p));
+    }
+    let behind = wait_for("decoding is behind the capture", 15);
+    // Now read the rows: the decoder catches up and the capture stops.
+    let mut out = child.stdout.take().unwrap();
+    let rows = thread::spawn(move || {
+        let mut all = Vec::new();
+        let _ = out.read_to_end(&mut all);
+        all.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count()
+    });
+    thread::sleep(Duration::from_secs(2));
+    sh(&["kill", "-INT", &pid.to_string()]);
+    let status = child.wait().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let peak_kib = rss.join().unwrap();
+    let rows = rows.join().unwrap();
+    let stderr = errs.join().unwrap();
+    drop(rx);
+    assert!(
+        behind,
+        "no notice that decoding was behind; stderr:\n{stderr}"
+    );
+    assert_eq!(status.code(), Some(0), "stderr:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let captured = summary_count(&stderr);
+    let dropped: u64 = stderr
+        .lines()
+        .find_map(|l| l.strip_suffix(" packets dropped by kernel"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no kernel drop count:\n{stderr}"));
+    assert!(
+        dropped > 0,
+        "a flood this size past a stalled decoder must overflow the ring:\n{stderr}"
+    );
+    assert!(captured < SENT as u64, "{stderr}");
+    // Every frame libpcap delivered was decoded and written.
+    assert_eq!(rows as u64, captured, "rows vs summary:\n{stderr}");
+    assert_eq!(tcpdump_count(&f) as u64, captured, "the -w file vs summary");
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("decoding fell behind the capture: up to"))
+        .unwrap_or_else(|| panic!("no queue depth in the summary:\n{stderr}"));
+    let mib: f64 = line
+        .split('(')
+        .nth(1)
+        .and_then(|s| s.split(" MiB").next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(mib > 32.0 && mib <= 64.5, "queue depth {mib} MiB: {line}");
+    // The queue's 64 MiB, the 4 MiB ring and the process itself; an
+    // uncapped queue would hold ~300 MB.
+    assert!(
+        peak_kib < 200 * 1024,
+        "peak RSS {peak_kib} KiB; stderr:\n{stderr}"
+    );
+}

@@ -832,28 +832,29 @@ fn ring_bytes(pid: u32) -> u64 {
 #[test]
 fn capture_b_sizes_the_kernel_buffer_as_tcpdump_b_does() {
     require_root();
-    for kib in ["4096", "16384"] {
-        // tcpdump in immediate mode, as layerscope captures.
-        let mut td = Proc::spawn_cmd(Command::new("tcpdump").args([
-            "-i",
-            "lo",
-            "--immediate-mode",
-            "-B",
-            kib,
-            "-w",
-            "/dev/null",
-        ]));
-        td.wait_for_stderr("listening on", Duration::from_secs(20));
-        let want = ring_bytes(td.pid);
-        td.signal("TERM");
-        td.wait(Duration::from_secs(10));
-        let mut cap = Proc::spawn(&["capture", "-i", "lo", "-q", "-B", kib]);
-        cap.wait_ready();
-        let got = ring_bytes(cap.pid);
-        cap.signal("TERM");
-        let done = cap.wait(Duration::from_secs(10));
-        assert_eq!(done.code(), Some(0), "{}", done.stderr);
-        assert_eq!(got, want, "-B {kib}");
+    // Writing to a file, both hand frames over in blocks; with
+    // --immediate-mode, both use fixed-size slots. Same -B, same ring.
+    for immediate in [false, true] {
+        for kib in ["4096", "16384"] {
+            let mut td_args = vec!["-i", "lo", "-B", kib, "-w", "/dev/null"];
+            let mut ls_args = vec!["capture", "-i", "lo", "-q", "-B", kib];
+            if immediate {
+                td_args.push("--immediate-mode");
+                ls_args.push("--immediate-mode");
+            }
+            let mut td = Proc::spawn_cmd(Command::new("tcpdump").args(&td_args));
+            td.wait_for_stderr("listening on", Duration::from_secs(20));
+            let want = ring_bytes(td.pid);
+            td.signal("TERM");
+            td.wait(Duration::from_secs(10));
+            let mut cap = Proc::spawn(&ls_args);
+            cap.wait_ready();
+            let got = ring_bytes(cap.pid);
+            cap.signal("TERM");
+            let done = cap.wait(Duration::from_secs(10));
+            assert_eq!(done.code(), Some(0), "{}", done.stderr);
+            assert_eq!(got, want, "-B {kib}, immediate {immediate}");
+        }
     }
 }
 

@@ -43,6 +43,16 @@ pub struct CaptureOptions {
 
 pub fn run(opts: &CaptureOptions) -> i32 {
     let o = &opts.output;
+    // As tcpdump: frames one by one when rows go to a terminal (or when
+    // asked: --immediate-mode, -l, -U); in blocks otherwise, which keeps up
+    // with floods the fixed-size slots of immediate mode cannot hold.
+    let rows_on_terminal = !opts.quiet
+        && match opts.write.as_deref() {
+            Some("-") => opts.print && io::stderr().is_terminal(),
+            _ => io::stdout().is_terminal(),
+        };
+    let mut live = opts.live.clone();
+    live.immediate |= rows_on_terminal;
     let display = match display_filter(o.display.as_deref()) {
         Ok(d) => d,
         Err(code) => return code,
@@ -63,7 +73,7 @@ pub fn run(opts: &CaptureOptions) -> i32 {
     // The file is created after the privilege drop, as the account the
     // capture runs as, and before the ready line.
     let mut src = match start_live(
-        &opts.live,
+        &live,
         opts.user.as_deref(),
         |src| {
             let Some(path) = &opts.write else {

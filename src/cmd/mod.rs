@@ -505,12 +505,10 @@ pub fn run_live<F: FrameSource + ?Sized, K: Sink + ?Sized>(
 /// Starts the capture's reader thread and its bounded queue; Err is the
 /// exit code, after the message.
 pub fn queue(src: LiveFrames, notices: bool) -> Result<QueuedLive, i32> {
-    let mut q = QueuedLive::start(src).map_err(|e| {
+    QueuedLive::start(src, notices).map_err(|e| {
         eprintln!("layerscope: cannot start the capture thread: {e}");
         exit::INPUT
-    })?;
-    q.set_notices(notices);
-    Ok(q)
+    })
 }
 
 /// Stops the reader and hands the capture back for its counters; Err is

@@ -142,6 +142,11 @@ pub trait Sink {
     fn wants_app(&mut self, _pkt: &Packet<'_>) -> bool {
         true
     }
+
+    /// Every frame that passed BPF, before its display filter: the
+    /// capture's clock, for state that times out in capture time whether
+    /// or not the frame is shown.
+    fn clock(&mut self, _ts: crate::source::Timestamp) {}
 }
 
 /// A closure as a sink (packets only).
@@ -184,6 +189,10 @@ impl<A: Sink, B: Sink> Sink for (A, B) {
         let a = self.0.wants_app(pkt);
         self.1.wants_app(pkt) || a
     }
+    fn clock(&mut self, ts: crate::source::Timestamp) {
+        self.0.clock(ts);
+        self.1.clock(ts);
+    }
 }
 
 /// A sink that may be absent (e.g. no rows, only a `-w` file).
@@ -203,6 +212,11 @@ impl<S: Sink> Sink for Option<S> {
     fn wants_app(&mut self, pkt: &Packet<'_>) -> bool {
         self.as_mut().is_some_and(|s| s.wants_app(pkt))
     }
+    fn clock(&mut self, ts: crate::source::Timestamp) {
+        if let Some(s) = self {
+            s.clock(ts);
+        }
+    }
 }
 
 /// A sink chosen at run time.
@@ -221,6 +235,9 @@ impl<S: Sink + ?Sized> Sink for Box<S> {
     }
     fn wants_app(&mut self, pkt: &Packet<'_>) -> bool {
         (**self).wants_app(pkt)
+    }
+    fn clock(&mut self, ts: crate::source::Timestamp) {
+        (**self).clock(ts)
     }
 }
 
@@ -478,6 +495,7 @@ impl Engine {
             }
         }
         self.passed += 1;
+        sink.clock(frame.ts);
         let mut pkt = Packet::new(frame, self.number, first);
         pkt.prev_ts = self.last_ts.replace(frame.ts).unwrap_or(frame.ts);
         pkt.prev_shown_ts = self.shown_ts;

@@ -54,9 +54,10 @@ pub trait Split {
     }
     /// Once, after the last packet: every part, worker 0 first.
     fn join(&mut self, parts: Vec<Self::Part>, status: &Status) -> io::Result<()>;
-    /// Parts that close idle state on a clock of capture time: how often it
-    /// ticks. Without a display filter every frame reaches the parts, so
-    /// the ticks can follow the whole capture's frames, as on one thread.
+    /// Parts that close idle state on a clock of capture time (as
+    /// [`Sink::clock`]): how often it ticks. The ticks follow every frame
+    /// of the capture, as one thread's clock does, though each part sees
+    /// only its own frames.
     fn clock_every(&self) -> Option<i128> {
         None
     }
@@ -161,10 +162,7 @@ impl<S: Split> Parallel<S> {
             plain: opts.plain,
             lazy: false,
         };
-        let clock = match opts.display {
-            None => whole.clock_every().map(|every| (every, None)),
-            Some(_) => None,
-        };
+        let clock = whole.clock_every().map(|every| (every, None));
         let mut workers = Vec::with_capacity(n);
         for ledger in handles {
             {
@@ -286,8 +284,8 @@ impl<S: Split> Parallel<S> {
         }
     }
 
-    /// A clock tick before this frame when one is due (as one thread's
-    /// parts would tick at it).
+    /// A clock tick before this frame when one is due (where one thread's
+    /// sink would sweep).
     fn tick(&mut self, ts: Timestamp) {
         let Some((every, last)) = &mut self.clock else {
             return;

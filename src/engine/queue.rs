@@ -12,7 +12,7 @@ use super::live::LiveFrames;
 use super::source::{FrameSource, Pull};
 use super::{EngineError, Stop};
 use crate::source::{Frame, Timestamp};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -20,12 +20,14 @@ use std::time::{Duration, Instant};
 
 /// Frame bytes the queue holds at most.
 pub const QUEUE_BYTES: u64 = 64 << 20;
+/// Batches in flight at most (a batch may hold a single frame).
+const QUEUE_BATCHES: usize = 1 << 16;
+/// How long a reader facing a full queue waits before looking again.
+const FULL_WAIT: Duration = Duration::from_millis(1);
 /// A batch goes to the decoder when it holds this many bytes or frames, or
 /// as soon as the ring has nothing more (so rows are never held back).
 const BATCH_BYTES: usize = 256 << 10;
 const BATCH_FRAMES: usize = 1024;
-/// How often the reader reads the kernel's drop counter.
-const STATS_EVERY: Duration = Duration::from_secs(1);
 /// At most one "behind" notice this often.
 const NOTICE_EVERY: Duration = Duration::from_secs(2);
 
@@ -55,7 +57,8 @@ struct Shared {
     bytes: AtomicU64,
     peak_frames: AtomicU64,
     peak_bytes: AtomicU64,
-    kernel_dropped: AtomicU64,
+    /// The decoder stopped taking frames.
+    closed: AtomicBool,
 }
 
 /// The deepest the queue got.
@@ -75,15 +78,14 @@ pub struct QueuedLive {
     batch: Batch,
     next: usize,
     ended: bool,
-    /// "Behind" notices on standard error (off under a view redrawn in place).
-    notices: bool,
-    last_notice: Option<Instant>,
 }
 
 impl QueuedLive {
-    /// Starts the reader thread on `frames` (opened, privileges dropped).
-    pub fn start(mut frames: LiveFrames) -> std::io::Result<QueuedLive> {
-        let (tx, rx) = sync_channel(QUEUE_BYTES as usize / BATCH_BYTES);
+    /// Starts the reader thread on `frames` (opened, privileges dropped);
+    /// with `notices`, it says on standard error when decoding is behind
+    /// (off under a view redrawn in place).
+    pub fn start(mut frames: LiveFrames, notices: bool) -> std::io::Result<QueuedLive> {
+        let (tx, rx) = sync_channel(QUEUE_BATCHES);
         let shared = Arc::new(Shared::default());
         let stop = frames.stop_handle();
         let tick = frames.tick_every();
@@ -91,7 +93,7 @@ impl QueuedLive {
         let s = shared.clone();
         let reader = std::thread::Builder::new()
             .name("ls-capture".into())
-            .spawn(move || read(frames, tx, s))?;
+            .spawn(move || read(frames, tx, s, notices))?;
         Ok(QueuedLive {
             rx: Some(rx),
             reader: Some(reader),
@@ -101,14 +103,7 @@ impl QueuedLive {
             batch: Batch::default(),
             next: 0,
             ended: false,
-            notices: true,
-            last_notice: None,
         })
-    }
-
-    /// Whether to print a notice while decoding is behind.
-    pub fn set_notices(&mut self, on: bool) {
-        self.notices = on;
     }
 
     /// The deepest the queue got.
@@ -124,27 +119,10 @@ impl QueuedLive {
     /// queued are not decoded.
     pub fn finish(mut self) -> Option<LiveFrames> {
         self.stop.request_now();
+        self.shared.closed.store(true, Ordering::Relaxed);
         // A reader waiting on a full queue wakes to a closed channel.
         self.rx.take();
         self.reader.take().and_then(|h| h.join().ok())
-    }
-
-    fn notice(&mut self) {
-        let bytes = self.shared.bytes.load(Ordering::Relaxed);
-        if !self.notices || bytes * 2 < QUEUE_BYTES {
-            return;
-        }
-        if self.last_notice.is_some_and(|t| t.elapsed() < NOTICE_EVERY) {
-            return;
-        }
-        self.last_notice = Some(Instant::now());
-        eprintln!(
-            "layerscope: decoding is behind the capture: {} frames ({:.1} MiB of the {} MiB queue) wait; {} dropped by the kernel so far",
-            self.shared.frames.load(Ordering::Relaxed),
-            bytes as f64 / (1u64 << 20) as f64,
-            QUEUE_BYTES >> 20,
-            self.shared.kernel_dropped.load(Ordering::Relaxed),
-        );
     }
 
     fn take(&mut self, b: Batch) {
@@ -162,6 +140,7 @@ impl Drop for QueuedLive {
     fn drop(&mut self) {
         if let Some(h) = self.reader.take() {
             self.stop.request_now();
+            self.shared.closed.store(true, Ordering::Relaxed);
             self.rx.take();
             let _ = h.join();
         }
@@ -170,6 +149,11 @@ impl Drop for QueuedLive {
 
 impl FrameSource for QueuedLive {
     fn pull(&mut self) -> Result<Pull<'_>, EngineError> {
+        // A stop that must not wait (a ring buffer's last file is full):
+        // frames still queued have nowhere to go.
+        if self.stop.is_immediate() {
+            return Ok(Pull::End);
+        }
         while self.next >= self.batch.metas.len() {
             if self.ended {
                 return Ok(Pull::End);
@@ -182,10 +166,7 @@ impl FrameSource for QueuedLive {
                 None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
             };
             match msg {
-                Ok(Msg::Frames(b)) => {
-                    self.take(b);
-                    self.notice();
-                }
+                Ok(Msg::Frames(b)) => self.take(b),
                 Ok(Msg::Failed(e)) => {
                     self.ended = true;
                     return Err(e);
@@ -219,29 +200,81 @@ impl FrameSource for QueuedLive {
     }
 }
 
-/// The reader: frames off the ring into batches, until the capture ends
-/// (a stop, a deadline, an error) or the decoder goes away.
-fn read(mut frames: LiveFrames, tx: SyncSender<Msg>, shared: Arc<Shared>) -> LiveFrames {
-    let mut batch = Batch::default();
-    let mut last_stats = Instant::now();
-    let send = |b: &mut Batch| -> bool {
+/// The reader's side of the queue: room for a batch, and the notices.
+struct Feed {
+    tx: SyncSender<Msg>,
+    shared: Arc<Shared>,
+    notices: bool,
+    last_notice: Option<Instant>,
+    kernel_dropped: u64,
+}
+
+impl Feed {
+    /// Queues the batch, waiting while the queue is full; false once the
+    /// decoder is gone.
+    fn send(&mut self, b: &mut Batch, frames: &mut LiveFrames) -> bool {
         if b.metas.is_empty() {
             return true;
         }
         let b = std::mem::take(b);
         let (n, bytes) = (b.metas.len() as u64, b.data.len() as u64);
-        let f = shared.frames.fetch_add(n, Ordering::Relaxed) + n;
-        let q = shared.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
-        shared.peak_frames.fetch_max(f, Ordering::Relaxed);
-        shared.peak_bytes.fetch_max(q, Ordering::Relaxed);
-        tx.send(Msg::Frames(b)).is_ok()
+        let sh = self.shared.clone();
+        while sh.bytes.load(Ordering::Relaxed) + bytes > QUEUE_BYTES
+            && sh.frames.load(Ordering::Relaxed) > 0
+        {
+            // Full: the kernel's ring takes what arrives meanwhile, and
+            // drops (counted) when it fills.
+            if sh.closed.load(Ordering::Relaxed) || frames.stop_handle().is_immediate() {
+                return false;
+            }
+            self.notice(frames);
+            std::thread::sleep(FULL_WAIT);
+        }
+        let f = sh.frames.fetch_add(n, Ordering::Relaxed) + n;
+        let q = sh.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        sh.peak_frames.fetch_max(f, Ordering::Relaxed);
+        sh.peak_bytes.fetch_max(q, Ordering::Relaxed);
+        if q * 2 >= QUEUE_BYTES {
+            self.notice(frames);
+        }
+        self.tx.send(Msg::Frames(b)).is_ok()
+    }
+
+    /// At most every [`NOTICE_EVERY`], while the queue is over half full.
+    fn notice(&mut self, frames: &mut LiveFrames) {
+        if !self.notices || self.last_notice.is_some_and(|t| t.elapsed() < NOTICE_EVERY) {
+            return;
+        }
+        self.last_notice = Some(Instant::now());
+        self.kernel_dropped = frames.stats().dropped as u64;
+        let sh = &self.shared;
+        eprintln!(
+            "layerscope: decoding is behind the capture: {} frames ({:.1} MiB of the {} MiB queue) wait; {} dropped by the kernel so far",
+            sh.frames.load(Ordering::Relaxed),
+            sh.bytes.load(Ordering::Relaxed) as f64 / (1u64 << 20) as f64,
+            QUEUE_BYTES >> 20,
+            self.kernel_dropped,
+        );
+    }
+}
+
+/// The reader: frames off the ring into batches, until the capture ends
+/// (a stop, a deadline, an error) or the decoder goes away.
+fn read(
+    mut frames: LiveFrames,
+    tx: SyncSender<Msg>,
+    shared: Arc<Shared>,
+    notices: bool,
+) -> LiveFrames {
+    let mut batch = Batch::default();
+    let mut feed = Feed {
+        tx,
+        shared,
+        notices,
+        last_notice: None,
+        kernel_dropped: 0,
     };
     loop {
-        if last_stats.elapsed() >= STATS_EVERY {
-            last_stats = Instant::now();
-            let d = frames.stats().dropped as u64;
-            shared.kernel_dropped.store(d, Ordering::Relaxed);
-        }
         match frames.pull() {
             Ok(Pull::Frame(f)) => {
                 batch.metas.push(Meta {
@@ -253,25 +286,25 @@ fn read(mut frames: LiveFrames, tx: SyncSender<Msg>, shared: Arc<Shared>) -> Liv
                 });
                 batch.data.extend_from_slice(f.bytes);
                 if (batch.data.len() >= BATCH_BYTES || batch.metas.len() >= BATCH_FRAMES)
-                    && !send(&mut batch)
+                    && !feed.send(&mut batch, &mut frames)
                 {
                     break;
                 }
             }
             Ok(Pull::Idle) => {
                 // The ring is empty: what was read goes out before the wait.
-                if !send(&mut batch) {
+                if !feed.send(&mut batch, &mut frames) {
                     break;
                 }
                 frames.wait_readable();
             }
             Ok(Pull::End) => {
-                send(&mut batch);
+                feed.send(&mut batch, &mut frames);
                 break;
             }
             Err(e) => {
-                if send(&mut batch) {
-                    let _ = tx.send(Msg::Failed(e));
+                if feed.send(&mut batch, &mut frames) {
+                    let _ = feed.tx.send(Msg::Failed(e));
                 }
                 break;
             }

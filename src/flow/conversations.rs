@@ -293,6 +293,8 @@ pub struct Conversations {
     opened_by: (u64, u64),
     /// Other workers' conversations were taken in: pieces of one may meet.
     absorbed: bool,
+    /// Conversations closed early and handed out by `drain_closed`.
+    drained_evicted: u64,
     /// Idle conversations close only at [`clock`](Self::clock), which a
     /// worker is given on the capture's schedule (`--threads`).
     external_clock: bool,
@@ -329,6 +331,7 @@ impl Conversations {
             ending: Vec::new(),
             opened_by: (0, 0),
             absorbed: false,
+            drained_evicted: 0,
             external_clock: false,
         }
     }
@@ -369,6 +372,7 @@ impl Conversations {
     /// Conversations closed since the last call (ended, idle, or evicted at
     /// the cap), in the order they closed.
     pub fn drain_closed(&mut self) -> impl Iterator<Item = Conversation> + '_ {
+        self.drained_evicted += self.done.iter().filter(|c| c.evicted).count() as u64;
         self.done.drain(..).map(|mut c| {
             c.fill_app();
             c
@@ -614,6 +618,12 @@ impl Conversations {
         self.sweep(now);
     }
 
+    /// The capture's clock reached `now` (every frame, shown or not): a
+    /// sweep when one is due.
+    pub fn advance(&mut self, now: Timestamp) {
+        self.sweep(now);
+    }
+
     /// Closes conversations idle longer than the timeout, when a sweep is
     /// due (see [`sweep_every`](Self::sweep_every)).
     fn sweep(&mut self, now: Timestamp) {
@@ -732,7 +742,7 @@ impl Conversations {
         }
         // Conversations (rows), not closings: a conversation whose ICMP
         // errors were decoded on another worker closes there too.
-        let evicted = rows.iter().filter(|c| c.evicted).count() as u64;
+        let evicted = rows.iter().filter(|c| c.evicted).count() as u64 + self.drained_evicted;
         (rows, evicted)
     }
 }

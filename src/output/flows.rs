@@ -74,7 +74,12 @@ impl<W: Write> FlowsSink<W> {
     pub fn new(out: W, format: FlowFormat, sort: SortKey, max_open: usize, idle_secs: u64) -> Self {
         FlowsSink {
             out,
-            convs: Conversations::new(max_open, idle_secs),
+            convs: {
+                // Swept on every frame's clock, not only on the ones shown.
+                let mut c = Conversations::new(max_open, idle_secs);
+                c.use_external_clock();
+                c
+            },
             format,
             sort,
             live: None,
@@ -124,6 +129,10 @@ impl<W: Write> Sink for FlowsSink<W> {
     fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
         self.convs.observe(pkt);
         Ok(())
+    }
+
+    fn clock(&mut self, ts: Timestamp) {
+        self.convs.advance(ts);
     }
 
     /// A conversation's name comes from its first application layer: later

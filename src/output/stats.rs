@@ -99,7 +99,12 @@ impl<W: Write> StatsSink<W> {
         StatsSink {
             out,
             phs: Hierarchy::default(),
-            convs: Conversations::new(max_open, idle_secs),
+            convs: {
+                // Swept on every frame's clock, not only on the ones shown.
+                let mut c = Conversations::new(max_open, idle_secs);
+                c.use_external_clock();
+                c
+            },
             live: false,
             refresh: None,
             evicted: 0,
@@ -145,6 +150,10 @@ impl<W: Write> Sink for StatsSink<W> {
         self.phs.observe(pkt);
         self.convs.observe(pkt);
         Ok(())
+    }
+
+    fn clock(&mut self, ts: Timestamp) {
+        self.convs.advance(ts);
     }
 
     fn tick(&mut self, why: Tick, status: &Status) -> io::Result<()> {

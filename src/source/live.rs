@@ -1,5 +1,5 @@
 //! Live capture through libpcap: immediate mode (a row per frame as it
-//! arrives), kernel BPF filters, pcap stats, and a clear error when the
+//! arrives) or blocks of frames (dense, for floods), kernel BPF filters, pcap stats, and a clear error when the
 //! process lacks the rights to capture.
 
 use super::{Frame, Timestamp};
@@ -20,10 +20,16 @@ pub struct LiveOptions {
     /// How often a blocked read returns to check for signals, deadlines and
     /// unflushed rows (see `LiveSource::next_frame`).
     pub timeout_ms: i32,
-    /// Kernel ring buffer in bytes (None: libpcap's default, 2 MiB). A ring
-    /// slot is as big as the MTU, so on lo (64 KiB) the default holds only
-    /// about 31 frames.
+    /// Kernel ring buffer in bytes (None: libpcap's default, 2 MiB). In
+    /// immediate mode a ring slot is as big as the MTU, so on lo (64 KiB)
+    /// the default holds only about 31 frames.
     pub buffer_size: Option<i32>,
+    /// libpcap's immediate mode: each frame is handed over as it arrives,
+    /// from a ring of fixed, MTU-sized slots. Off, frames are packed into
+    /// blocks handed over when full or after `timeout_ms` (TPACKET_V3), so
+    /// the same ring holds many more small frames: what tcpdump does unless
+    /// it prints to a terminal.
+    pub immediate: bool,
 }
 
 impl Default for LiveOptions {
@@ -36,6 +42,7 @@ impl Default for LiveOptions {
             filter: None,
             timeout_ms: 100,
             buffer_size: None,
+            immediate: true,
         }
     }
 }
@@ -211,7 +218,7 @@ impl LiveSource {
         }
         let mut inactive = inactive
             .rfmon(opts.rfmon)
-            .immediate_mode(true)
+            .immediate_mode(opts.immediate)
             .snaplen(opts.snaplen)
             .promisc(opts.promisc)
             .timeout(opts.timeout_ms)
