@@ -143,6 +143,13 @@ pub trait Sink {
         true
     }
 
+    /// False for a sink that reads only a frame's bytes and metadata (a
+    /// count, a capture file): without a display filter the engine then
+    /// hands frames on undecoded.
+    fn needs_layers(&self) -> bool {
+        true
+    }
+
     /// Every frame that passed BPF, before its display filter: the
     /// capture's clock, for state that times out in capture time whether
     /// or not the frame is shown.
@@ -193,6 +200,9 @@ impl<A: Sink, B: Sink> Sink for (A, B) {
         self.0.clock(ts);
         self.1.clock(ts);
     }
+    fn needs_layers(&self) -> bool {
+        self.0.needs_layers() || self.1.needs_layers()
+    }
 }
 
 /// A sink that may be absent (e.g. no rows, only a `-w` file).
@@ -217,6 +227,9 @@ impl<S: Sink> Sink for Option<S> {
             s.clock(ts);
         }
     }
+    fn needs_layers(&self) -> bool {
+        self.as_ref().is_some_and(|s| s.needs_layers())
+    }
 }
 
 /// A sink chosen at run time.
@@ -238,6 +251,9 @@ impl<S: Sink + ?Sized> Sink for Box<S> {
     }
     fn clock(&mut self, ts: crate::source::Timestamp) {
         (**self).clock(ts)
+    }
+    fn needs_layers(&self) -> bool {
+        (**self).needs_layers()
     }
 }
 
@@ -350,6 +366,9 @@ pub struct Engine {
     /// The last displayed frame's timestamp (`frame.time_delta_displayed`).
     shown_ts: Option<Timestamp>,
     progress: Option<ProgressFn>,
+    /// This run's sink reads no layers ([`Sink::needs_layers`]) and no
+    /// display filter does: frames go on undecoded.
+    raw: bool,
 }
 
 /// What the engine should do after a frame.
@@ -370,6 +389,7 @@ impl Engine {
             last_ts: None,
             shown_ts: None,
             progress: None,
+            raw: false,
             opts,
         }
     }
@@ -433,6 +453,7 @@ impl Engine {
         K: Sink + ?Sized,
     {
         let lazy = sink.lazy_app();
+        self.raw = self.opts.display.is_none() && !sink.needs_layers();
         let mut last_tick = Instant::now();
         let mut since_progress = 0u32;
         loop {
@@ -499,6 +520,15 @@ impl Engine {
         let mut pkt = Packet::new(frame, self.number, first);
         pkt.prev_ts = self.last_ts.replace(frame.ts).unwrap_or(frame.ts);
         pkt.prev_shown_ts = self.shown_ts;
+        if self.raw {
+            sink.packet(&pkt).map_err(EngineError::Output)?;
+            self.shown_ts = Some(pkt.ts);
+            return Ok(if limit.is_some_and(|l| self.passed >= l) {
+                Step::Stop
+            } else {
+                Step::Continue
+            });
+        }
         let o = &mut self.opts;
         let how = How {
             reasm: o.reasm,

@@ -379,6 +379,11 @@ impl SaveSink {
 }
 
 impl Sink for SaveSink {
+    /// Bytes and metadata only.
+    fn needs_layers(&self) -> bool {
+        false
+    }
+
     fn packet(&mut self, pkt: &Packet<'_>) -> io::Result<()> {
         if self.limit_reached {
             return Ok(());

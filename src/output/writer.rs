@@ -191,6 +191,10 @@ impl<W: Write> Sink for CountLine<W> {
         Ok(())
     }
 
+    fn needs_layers(&self) -> bool {
+        false
+    }
+
     fn tick(&mut self, why: Tick, status: &Status) -> io::Result<()> {
         let Some(out) = &mut self.out else {
             return Ok(());
