@@ -351,7 +351,9 @@ struct ReadArgs {
 #[derive(Args)]
 struct Threads {
     /// Decoding threads for capture files, conversations sharded over them;
-    /// the output is the same as with one [default: the machine's cores]
+    /// the output is the same as with one [default: the machine's cores
+    /// from four up; one below, where the file reader and the merge leave
+    /// no core to spare]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     threads: Option<u16>,
 }
@@ -360,7 +362,13 @@ impl Threads {
     fn get(&self) -> usize {
         match self.threads {
             Some(n) => n as usize,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            None => match std::thread::available_parallelism().map_or(1, |n| n.get()) {
+                // Measured: on two cores two workers are slower than one
+                // (the reader, the merge and the workers share the cores, and
+                // a worker that opens a stream waits for the other).
+                n if n >= 4 => n,
+                _ => 1,
+            },
         }
     }
 }

@@ -103,17 +103,21 @@ struct Round {
 
 enum ToWorker {
     /// A round's frames; `next` is the first frame number after the round.
+    /// `spare`: an emptied rows buffer to render into (buffers go round
+    /// between the threads: fresh ones would cost a page fault per 4 KiB).
     Round {
         round: Round,
         next: u64,
         digits: u8,
+        spare: Vec<u8>,
     },
     Finish,
 }
 
 enum FromWorker<P> {
-    /// Rows of a round and where each frame's rows end.
-    Rows(Vec<u8>, Vec<u32>),
+    /// Rows of a round and where each frame's rows end, with the round's
+    /// emptied frame buffers for the next one.
+    Rows(Vec<u8>, Vec<u32>, Round),
     /// In place of a round's rows once the part failed (the error, the
     /// first time).
     Failed(Option<EngineError>),
@@ -145,6 +149,9 @@ pub struct Parallel<S: Split> {
     progress: Option<ProgressFn>,
     /// Frame bytes in the round being filled.
     round_bytes: usize,
+    /// Per worker: emptied frame buffers and rows buffers to reuse.
+    free_rounds: Vec<Vec<Round>>,
+    free_rows: Vec<Vec<Vec<u8>>>,
     /// The parts' clock: how often it ticks, and the last tick.
     clock: Option<(i128, Option<Timestamp>)>,
     evictions: Evictions,
@@ -201,6 +208,8 @@ impl<S: Split> Parallel<S> {
             digits: None,
             order: Vec::with_capacity(ROUND),
             round_bytes: 0,
+            free_rounds: (0..n).map(|_| Vec::new()).collect(),
+            free_rows: (0..n).map(|_| Vec::new()).collect(),
             clock,
             pending: VecDeque::new(),
             progress: None,
@@ -331,12 +340,15 @@ impl<S: Split> Parallel<S> {
         let next = self.number + 1;
         let digits = self.digits.unwrap_or(6);
         for w in 0..self.workers.len() {
-            let round = std::mem::take(&mut self.filling[w]);
+            let fresh = self.free_rounds[w].pop().unwrap_or_default();
+            let round = std::mem::replace(&mut self.filling[w], fresh);
+            let spare = self.free_rows[w].pop().unwrap_or_default();
             let sent = self.workers[w].tx.as_ref().map(|tx| {
                 tx.send(ToWorker::Round {
                     round,
                     next,
                     digits,
+                    spare,
                 })
             });
             if !matches!(sent, Some(Ok(()))) {
@@ -361,7 +373,13 @@ impl<S: Split> Parallel<S> {
         let mut first_err = None;
         for w in 0..self.workers.len() {
             match self.workers[w].rx.as_ref().map(|rx| rx.recv()) {
-                Some(Ok(FromWorker::Rows(r, e))) => rows.push((r, e, 0usize, 0usize)),
+                Some(Ok(FromWorker::Rows(r, e, mut spent))) => {
+                    spent.metas.clear();
+                    spent.data.clear();
+                    spent.ticks.clear();
+                    self.free_rounds[w].push(spent);
+                    rows.push((r, e, 0usize, 0usize));
+                }
                 Some(Ok(FromWorker::Failed(e))) => {
                     if let Some(e) = e {
                         first_err.get_or_insert(e);
@@ -393,6 +411,13 @@ impl<S: Split> Parallel<S> {
                     .map_err(EngineError::Output)?;
             }
             *at = end;
+        }
+        // The rows buffers go back for later rounds (a few per worker).
+        for (w, (mut buf, ..)) in rows.into_iter().enumerate() {
+            if self.free_rows[w].len() < DEPTH + 1 {
+                buf.clear();
+                self.free_rows[w].push(buf);
+            }
         }
         Ok(())
     }
@@ -469,12 +494,13 @@ fn work<S: Split>(
     let mut started = false;
     let mut failed = None;
     while let Ok(msg) = rx.recv() {
-        let (round, next, digits) = match msg {
+        let (round, next, digits, spare) = match msg {
             ToWorker::Round {
                 round,
                 next,
                 digits,
-            } => (round, next, digits),
+                spare,
+            } => (round, next, digits, spare),
             ToWorker::Finish => break,
         };
         if !started {
@@ -513,8 +539,11 @@ fn work<S: Split>(
         let reply = match &mut failed {
             Some(e) => FromWorker::Failed(e.take()),
             None => FromWorker::Rows(
-                S::rows(&mut part).map(std::mem::take).unwrap_or_default(),
+                S::rows(&mut part)
+                    .map(|r| std::mem::replace(r, spare))
+                    .unwrap_or_default(),
                 ends,
+                round,
             ),
         };
         if tx.send(reply).is_err() {
