@@ -12,7 +12,7 @@ The captures (addresses from the documentation ranges, never sent anywhere):
   dns-bombs     DNS responses of chained and looping compression pointers
   deep-tunnels  VXLAN in VXLAN, 40 deep
 
-usage: scripts/attack_rss.py [--layerscope PATH] [--scale F] [--keep DIR]
+usage: scripts/attack_rss.py [--layerscope PATH] [--scale F] [--keep DIR] [--threads N]
   --scale multiplies every packet count (1.0: a million SYNs and fragments)
 """
 import argparse
@@ -154,6 +154,7 @@ def main():
     ap.add_argument("--layerscope")
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--keep")
+    ap.add_argument("--threads", type=int, help="decoding threads (default: layerscope's)")
     a = ap.parse_args()
     ls = a.layerscope or os.path.join(
         os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "layerscope"
@@ -176,6 +177,8 @@ def main():
         pkts = gen(path, count, r)
         size = os.path.getsize(path) / (1 << 20)
         for label, args in (("read jsonl", ["read", "-F", "jsonl"]), ("flows", ["flows"])):
+            if a.threads:
+                args = args[:1] + ["--threads", str(a.threads)] + args[1:]
             secs, rss, code, err = measure([ls] + args + [path])
             notes = "; ".join(l.strip() for l in err.splitlines() if l.strip()) or "-"
             if code != 0 or "panicked" in err:

@@ -282,14 +282,15 @@ pub struct Evictions {
 }
 
 impl Evictions {
-    /// Adds another worker's counts and its share of the caps.
+    /// Adds another worker's counts (and its caps: shares of the
+    /// reassembly budgets, the whole stream-table cap).
     pub fn add(&mut self, e: Evictions) {
         self.tcp += e.tcp;
         self.tcp_for_cap += e.tcp_for_cap;
         self.frag += e.frag;
         self.frag_for_cap += e.frag_for_cap;
         self.streams += e.streams;
-        self.streams_cap += e.streams_cap;
+        self.streams_cap = self.streams_cap.max(e.streams_cap);
         self.quic += e.quic;
     }
 }
@@ -328,13 +329,16 @@ impl FlowState {
     }
 
     /// One of `workers` states that together keep to `o`'s caps: each
-    /// holds its share of the conversations and reassembly bytes.
+    /// holds its share of the reassembly bytes; the stream table's cap
+    /// applies to all of them together once they share a count.
     pub(crate) fn share(o: &EngineOptions, workers: usize) -> Self {
         let n = workers.max(1);
         let t = o.reasm.timeout_secs.min(1 << 32) as i128 * 1_000_000_000;
         let flows = o.max_flows.unwrap_or(crate::flow::DEFAULT_MAX_ENTRIES);
         FlowState {
-            flows: FlowTracker::new((flows / n).max(1)),
+            // The stream table's cap is shared through a count (see
+            // Parallel::new): shards are uneven (tunnels all go to one).
+            flows: FlowTracker::new(flows),
             defrag: Defrag::new(o.reasm.frag_max_bytes / n, t),
             tcp: TcpReassembler::new(o.reasm.tcp_max_bytes / n, t),
             quic: QuicTracker::default(),

@@ -170,6 +170,7 @@ impl<S: Split> Parallel<S> {
             lazy: false,
         };
         let clock = whole.clock_every().map(|every| (every, None));
+        let held = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let mut workers = Vec::with_capacity(n);
         for ledger in handles {
             {
@@ -183,7 +184,8 @@ impl<S: Split> Parallel<S> {
                     lazy: part.lazy_app(),
                     ..how
                 };
-                let state = FlowState::share(&opts, n);
+                let mut state = FlowState::share(&opts, n);
+                state.flows.share_cap(held.clone());
                 let display = opts.display.clone();
                 let handle = std::thread::Builder::new()
                     .name("ls-decode".into())

@@ -719,22 +719,22 @@ impl Conversations {
         }
         // Ordered through a small key array: moving the rows themselves
         // while sorting cost more than building them.
-        let mut order: Vec<(Timestamp, Option<u32>, u64, usize)> = pieces
+        // Keys packed into 32 bytes (a million rows sort here): start in
+        // nanoseconds, stream index (none first), opening order, row.
+        let mut order: Vec<(i128, u32, u64, u32)> = pieces
             .iter()
             .enumerate()
-            .map(|(i, c)| (c.start, c.stream, c.seq, i))
+            .map(|(i, c)| {
+                let start = c.start.sec as i128 * 1_000_000_000 + c.start.nsec as i128;
+                let stream = c.stream.map_or(0, |s| s.saturating_add(1));
+                (start, stream, c.seq, i as u32)
+            })
             .collect();
-        order.sort_unstable_by(|x, y| {
-            x.0.nanos_since(y.0)
-                .cmp(&0)
-                .then(x.1.cmp(&y.1))
-                .then(x.2.cmp(&y.2))
-                .then(x.3.cmp(&y.3))
-        });
+        order.sort_unstable();
         let mut slots: Vec<Option<Conversation>> = pieces.into_iter().map(Some).collect();
         let mut rows: Vec<Conversation> = order
             .iter()
-            .filter_map(|&(_, _, _, i)| slots.get_mut(i).and_then(Option::take))
+            .filter_map(|&(_, _, _, i)| slots.get_mut(i as usize).and_then(Option::take))
             .collect();
         drop(slots);
         for c in &mut rows {

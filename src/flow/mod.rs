@@ -197,6 +197,9 @@ pub struct FlowTracker {
     ledger: Option<ledger::LedgerHandle>,
     /// The frame being observed (where a new stream opens).
     frame: u64,
+    /// With several workers: the conversations all of them hold, which the
+    /// cap applies to (a worker with the busier shard may hold more).
+    held: Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>,
 }
 
 /// The next `tcp.stream` / `udp.stream` index (a free function so the hot
@@ -304,6 +307,33 @@ impl FlowTracker {
             http2: http2::Http2Conns::default(),
             ledger: None,
             frame: 0,
+            held: None,
+        }
+    }
+
+    /// Applies the cap to the conversations held by every worker sharing
+    /// `held`, not to this one's alone.
+    pub fn share_cap(&mut self, held: std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        held.fetch_add(self.convs.len(), std::sync::atomic::Ordering::Relaxed);
+        self.held = Some(held);
+    }
+
+    /// At the cap: a new conversation needs room first.
+    fn full(&self) -> bool {
+        match &self.held {
+            Some(h) => h.load(std::sync::atomic::Ordering::Relaxed) >= self.max_entries,
+            None => self.convs.len() >= self.max_entries,
+        }
+    }
+
+    /// A conversation was added (+1) or dropped (-1): the shared count follows.
+    fn count(&self, added: bool) {
+        if let Some(h) = &self.held {
+            if added {
+                h.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            } else {
+                h.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            }
         }
     }
 
@@ -346,7 +376,7 @@ impl FlowTracker {
         // Each pass either evicts or clears one second-chance bit, so two
         // rounds over the queue always free a slot.
         let mut budget = self.order.len().saturating_mul(2).saturating_add(1);
-        while self.convs.len() >= self.max_entries && budget > 0 {
+        while self.full() && budget > 0 {
             budget -= 1;
             let Some(k) = self.order.pop_front() else {
                 break;
@@ -358,6 +388,7 @@ impl FlowTracker {
                 }
                 Some(_) => {
                     self.convs.remove(&k);
+                    self.count(false);
                     self.evicted += 1;
                 }
                 None => {}
@@ -459,12 +490,13 @@ impl FlowTracker {
     fn conv(&mut self, key: Key) -> &mut Conv {
         let existed = self.convs.contains_key(&key);
         if !existed {
-            if self.convs.len() >= self.max_entries {
+            if self.full() {
                 self.make_room();
             }
             let s = self.next_stream(key.proto);
             self.order.push_back(key);
             self.convs.insert(key, Conv::new(s));
+            self.count(true);
         }
         let c = self.convs.entry(key).or_insert_with(|| Conv::new(0));
         c.used |= existed;
@@ -513,7 +545,7 @@ impl FlowTracker {
             None
         };
         // A new conversation earns its second chance only when seen again.
-        let c = if self.convs.len() < self.max_entries {
+        let c = if !self.full() {
             // Room without eviction: one lookup.
             match self.convs.entry(ep.key) {
                 Entry::Occupied(o) => {
@@ -530,6 +562,9 @@ impl FlowTracker {
                         ep.key.proto,
                     );
                     self.order.push_back(ep.key);
+                    if let Some(h) = &self.held {
+                        h.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
                     v.insert(Conv::new(s))
                 }
             }
@@ -539,6 +574,7 @@ impl FlowTracker {
                 self.make_room();
                 let s = self.next_stream(ep.key.proto);
                 self.convs.insert(ep.key, Conv::new(s));
+                self.count(true);
                 self.order.push_back(ep.key);
             }
             let Some(c) = self.convs.get_mut(&ep.key) else {
