@@ -19,6 +19,7 @@
 use crate::dissect::{self, Field, FieldSink, FieldType, IssueKind, Packet, Value};
 use crate::engine::parallel::Split;
 use crate::engine::{Sink, Status};
+use crate::filter::scope::Scope;
 use crate::flow::conversations::Conversation;
 use crate::source::Timestamp;
 use parquet::basic::{Compression, LogicalType, Repetition, TimeUnit, Type as Physical, ZstdLevel};
@@ -426,11 +427,15 @@ fn parse_utc_date(s: &str) -> Option<i64> {
 struct Columns {
     by_ptr: HashMap<(usize, usize), Option<u32>>,
     by_name: HashMap<String, u32>,
+    /// The layers whose fields can fill a column.
+    scope: Arc<Scope>,
 }
 
 impl Columns {
     fn new(specs: &[ColumnSpec]) -> Columns {
+        let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
         Columns {
+            scope: Arc::new(Scope::new(&names)),
             by_ptr: HashMap::new(),
             by_name: specs
                 .iter()
@@ -469,7 +474,10 @@ fn packet_cells<C: Cells>(
     time_format: crate::dissect::timefmt::TimeFormat,
     s: &mut Vec<u8>,
 ) {
-    dissect::all_fields(pkt, c);
+    // Only the layers that can fill a column: the field pass of the rest
+    // would cost more than the columns' whole row.
+    let scope = c.columns().scope.clone();
+    scope.fields(pkt, c);
     let text = |c: &mut C, i: usize, b: &[u8]| {
         let t = String::from_utf8_lossy(b);
         c.put(i, &Value::Str(&t));
