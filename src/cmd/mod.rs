@@ -162,7 +162,16 @@ impl SourceOptions {
     /// An engine with both filters compiled (a live capture's BPF filter
     /// runs in the kernel instead). Err is the exit code, after the message.
     pub fn engine(&self, reasm: ReasmOptions, max_flows: Option<usize>) -> Result<Engine, i32> {
-        Ok(Engine::new(EngineOptions {
+        self.engine_options(reasm, max_flows).map(Engine::new)
+    }
+
+    /// The options of [`engine`](Self::engine).
+    fn engine_options(
+        &self,
+        reasm: ReasmOptions,
+        max_flows: Option<usize>,
+    ) -> Result<EngineOptions, i32> {
+        Ok(EngineOptions {
             count: self.count,
             bpf: match self.live {
                 Some(_) => None,
@@ -172,7 +181,7 @@ impl SourceOptions {
             reasm,
             max_flows,
             plain: false,
-        }))
+        })
     }
 
     /// These commands print only once the input is read, so the bar may
@@ -264,14 +273,7 @@ impl SourceOptions {
         threads: usize,
         write: Option<&str>,
     ) -> Result<(i32, Parallel<S>), i32> {
-        let opts = EngineOptions {
-            count: self.count,
-            bpf: self.bpf.clone(),
-            display: display_filter(self.display.as_deref())?,
-            reasm,
-            max_flows,
-            plain: false,
-        };
+        let opts = self.engine_options(reasm, max_flows)?;
         let allow = Allow {
             write_files: sandbox::output(write),
             read: sandbox::inputs(&self.files),
@@ -295,9 +297,12 @@ impl SourceOptions {
 }
 
 /// Whether a display filter's verdicts depend on earlier frames' verdicts
-/// (`frame.time_delta_displayed`), so frames must be filtered in order.
+/// (it tests `frame.time_delta_displayed`), so frames must be filtered in
+/// order. A filter that does not compile is reported where it is compiled.
 pub fn order_bound(display: Option<&str>) -> bool {
-    display.is_some_and(|d| d.contains("time_delta_displayed"))
+    display
+        .and_then(|d| crate::filter::Filter::compile(d).ok())
+        .is_some_and(|f| f.names().iter().any(|n| n == "frame.time_delta_displayed"))
 }
 
 /// How feeding files ended.

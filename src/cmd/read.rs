@@ -152,18 +152,9 @@ pub(super) fn drive_parallel<S: Split>(
     threads: usize,
     done: impl FnOnce(&mut S),
 ) -> i32 {
-    let o = &opts.output;
-    let display = match display_filter(o.display.as_deref()) {
-        Ok(d) => d,
+    let eopts = match engine_options(opts) {
+        Ok(e) => e,
         Err(code) => return code,
-    };
-    let eopts = EngineOptions {
-        count: opts.count,
-        bpf: opts.bpf.clone(),
-        display,
-        reasm: o.reasm,
-        max_flows: None,
-        plain: false,
     };
     let reasm = eopts.reasm;
     if let Err(code) = confine(opts) {
@@ -173,10 +164,7 @@ pub(super) fn drive_parallel<S: Split>(
         Ok(e) => e,
         Err(e) => return io_exit(e),
     };
-    let show_progress = opts
-        .progress
-        .unwrap_or_else(|| io::stderr().is_terminal() && !io::stdout().is_terminal());
-    let code = match drive_runner(&mut engine, &opts.files, show_progress) {
+    let code = match drive_runner(&mut engine, &opts.files, show_progress(opts)) {
         Driven::Done(code) => code,
         Driven::Exit(code) => return code,
     };
@@ -187,6 +175,26 @@ pub(super) fn drive_parallel<S: Split>(
     }
     print_evictions(engine.evictions(), reasm);
     code
+}
+
+/// The engine's options for `read` (the display filter compiled); Err is
+/// the exit code, after the message.
+fn engine_options(opts: &ReadOptions) -> Result<EngineOptions, i32> {
+    let o = &opts.output;
+    Ok(EngineOptions {
+        count: opts.count,
+        bpf: opts.bpf.clone(),
+        display: display_filter(o.display.as_deref())?,
+        reasm: o.reasm,
+        max_flows: None,
+        plain: false,
+    })
+}
+
+/// A progress bar when asked, or when stderr is a terminal and stdout is not.
+fn show_progress(opts: &ReadOptions) -> bool {
+    opts.progress
+        .unwrap_or_else(|| io::stderr().is_terminal() && !io::stdout().is_terminal())
 }
 
 /// Enters the sandbox: the inputs readable, the output (open, or its
@@ -204,26 +212,15 @@ fn confine(opts: &ReadOptions) -> Result<(), i32> {
 
 /// The files through the engine into `sink`, finished; the exit code.
 pub(super) fn drive<K: Sink>(opts: &ReadOptions, sink: &mut K, flush: impl FnMut(&mut K)) -> i32 {
-    let o = &opts.output;
-    let display = match display_filter(o.display.as_deref()) {
-        Ok(d) => d,
+    let eopts = match engine_options(opts) {
+        Ok(e) => e,
         Err(code) => return code,
     };
     if let Err(code) = confine(opts) {
         return code;
     }
-    let mut engine = Engine::new(EngineOptions {
-        count: opts.count,
-        bpf: opts.bpf.clone(),
-        display,
-        reasm: o.reasm,
-        max_flows: None,
-        plain: false,
-    });
-    let show_progress = opts
-        .progress
-        .unwrap_or_else(|| io::stderr().is_terminal() && !io::stdout().is_terminal());
-    let code = match drive_files(&mut engine, sink, &opts.files, show_progress, flush) {
+    let mut engine = Engine::new(eopts);
+    let code = match drive_files(&mut engine, sink, &opts.files, show_progress(opts), flush) {
         Driven::Done(code) => code,
         Driven::Exit(code) => return code,
     };

@@ -204,6 +204,7 @@ impl FrameSource for QueuedLive {
 struct Feed {
     tx: SyncSender<Msg>,
     shared: Arc<Shared>,
+    stop: Stop,
     notices: bool,
     last_notice: Option<Instant>,
     kernel_dropped: u64,
@@ -224,7 +225,7 @@ impl Feed {
         {
             // Full: the kernel's ring takes what arrives meanwhile, and
             // drops (counted) when it fills.
-            if sh.closed.load(Ordering::Relaxed) || frames.stop_handle().is_immediate() {
+            if sh.closed.load(Ordering::Relaxed) || self.stop.is_immediate() {
                 return false;
             }
             self.notice(frames);
@@ -270,6 +271,7 @@ fn read(
     let mut feed = Feed {
         tx,
         shared,
+        stop: frames.stop_handle(),
         notices,
         last_notice: None,
         kernel_dropped: 0,

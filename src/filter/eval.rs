@@ -84,6 +84,11 @@ impl Filter {
         Ok(f)
     }
 
+    /// The field and protocol names the filter tests.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
     fn node(&mut self, src: &str, ast: Ast) -> Result<Node, FilterError> {
         Ok(match ast {
             Ast::Not(a) => Node::Not(Box::new(self.node(src, *a)?)),
