@@ -70,6 +70,12 @@ pub trait FieldSink {
     fn tree(&self) -> bool {
         true
     }
+    /// Whether the sink keeps a field of this name: a decoder asks before
+    /// computing a costly value (a vendor name) that a sink reading a few
+    /// columns would throw away. Sinks that keep everything say yes.
+    fn wants(&mut self, _name: &'static str) -> bool {
+        true
+    }
 }
 
 /// Convenience for dissectors: `out.put("ip.ttl", "Time to Live", Value::U(64), 22..23)`.

@@ -35,6 +35,9 @@ impl FieldSink for Shifted<'_> {
     fn tree(&self) -> bool {
         self.inner.tree()
     }
+    fn wants(&mut self, name: &'static str) -> bool {
+        self.inner.wants(name)
+    }
     fn field(&mut self, f: &Field<'_>) {
         let mut g = f.clone();
         g.range = self.shift(f.range.clone());

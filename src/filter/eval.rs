@@ -209,6 +209,10 @@ impl FieldSink for Sink<'_> {
         }
     }
 
+    fn wants(&mut self, name: &'static str) -> bool {
+        self.name_index(name).is_some()
+    }
+
     fn field(&mut self, f: &Field<'_>) {
         let Some(ni) = self.name_index(f.name) else {
             return;

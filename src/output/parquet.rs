@@ -423,20 +423,28 @@ fn parse_utc_date(s: &str) -> Option<i64> {
 }
 
 /// Column numbers by field name, cached by the name's address (field names
-/// are the declarations' static strings).
+/// are the declarations' static strings). A packet's field pass asks once
+/// per field, so the cache is a direct-mapped table of addresses, with a
+/// fast-hashed map behind it for the names that collide.
 struct Columns {
-    by_ptr: HashMap<(usize, usize), Option<u32>>,
+    /// (name address, column + 1, or 0 for none); address 0 is an empty slot.
+    slots: Vec<(u64, u32)>,
+    by_ptr: HashMap<u64, Option<u32>, crate::flow::FlowHasherBuilder>,
     by_name: HashMap<String, u32>,
     /// The layers whose fields can fill a column.
     scope: Arc<Scope>,
 }
+
+/// Direct-mapped slots: more than the fields of the layers in any one run.
+const SLOT_BITS: u32 = 10;
 
 impl Columns {
     fn new(specs: &[ColumnSpec]) -> Columns {
         let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
         Columns {
             scope: Arc::new(Scope::new(&names)),
-            by_ptr: HashMap::new(),
+            slots: vec![(0, 0); 1 << SLOT_BITS],
+            by_ptr: HashMap::with_hasher(crate::flow::FlowHasherBuilder::random()),
             by_name: specs
                 .iter()
                 .enumerate()
@@ -449,13 +457,28 @@ impl Columns {
         self.by_name.get(name).map(|&c| c as usize)
     }
 
+    #[inline]
     fn column(&mut self, name: &'static str) -> Option<usize> {
-        let key = (name.as_ptr() as usize, name.len());
-        if let Some(&c) = self.by_ptr.get(&key) {
-            return c.map(|c| c as usize);
+        // Names are distinct statics, so the address alone identifies one;
+        // a name's text can also be a prefix of another's at the same
+        // address, so the length is folded in.
+        let key = (name.as_ptr() as u64).wrapping_add((name.len() as u64) << 48);
+        let slot = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (u64::BITS - SLOT_BITS)) as usize;
+        let (k, c) = self.slots[slot];
+        if k == key {
+            return c.checked_sub(1).map(|c| c as usize);
         }
-        let c = self.by_name.get(name).copied();
-        self.by_ptr.insert(key, c);
+        let c = match self.by_ptr.get(&key) {
+            Some(&c) => c,
+            None => {
+                let c = self.by_name.get(name).copied();
+                self.by_ptr.insert(key, c);
+                c
+            }
+        };
+        if k == 0 {
+            self.slots[slot] = (key, c.map_or(0, |c| c + 1));
+        }
         c.map(|c| c as usize)
     }
 }
@@ -656,6 +679,10 @@ impl FieldSink for Table {
             Cells::put(self, i, &f.value);
         }
     }
+
+    fn wants(&mut self, name: &'static str) -> bool {
+        self.index.column(name).is_some()
+    }
 }
 
 impl Cells for Table {
@@ -698,6 +725,10 @@ impl FieldSink for ParquetPart {
         if let Some(i) = self.index.column(f.name) {
             Cells::put(self, i, &f.value);
         }
+    }
+
+    fn wants(&mut self, name: &'static str) -> bool {
+        self.index.column(name).is_some()
     }
 }
 
@@ -773,11 +804,27 @@ struct PqFile<O: Write> {
 impl<O: Write> PqFile<O> {
     fn new(out: O, schema: TypePtr) -> io::Result<PqFile<O>> {
         let level = ZstdLevel::try_new(3).map_err(io::Error::other)?;
-        let props = WriterProperties::builder()
+        let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(level))
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-            .set_created_by(format!("layerscope {}", env!("CARGO_PKG_VERSION")))
-            .build();
+            .set_created_by(format!("layerscope {}", env!("CARGO_PKG_VERSION")));
+        // Frame numbers and times differ in every row and mostly grow: a
+        // dictionary of them is wasted work, their deltas are small.
+        for t in schema.get_fields() {
+            let info = t.get_basic_info();
+            let rising = info.name() == "frame.number"
+                || matches!(
+                    info.logical_type_ref(),
+                    Some(LogicalType::Timestamp { .. } | LogicalType::Decimal { .. })
+                );
+            if t.is_primitive() && t.get_physical_type() == Physical::INT64 && rising {
+                let path = parquet::schema::types::ColumnPath::new(vec![info.name().to_string()]);
+                props = props
+                    .set_column_dictionary_enabled(path.clone(), false)
+                    .set_column_encoding(path, parquet::basic::Encoding::DELTA_BINARY_PACKED);
+            }
+        }
+        let props = props.build();
         let w = SerializedFileWriter::new(Vec::with_capacity(1 << 20), schema, Arc::new(props))
             .map_err(io::Error::other)?;
         let mut f = PqFile { w, out };

@@ -94,8 +94,17 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
         return;
     };
     let (dst, src) = (h.dst(), h.src());
-    // Vendor names, as tshark resolves MAC addresses by default.
-    let (dst_name, src_name) = (manuf::name(dst), manuf::name(src));
+    // Vendor names, as tshark resolves MAC addresses by default; only
+    // computed when the sink shows them or keeps a field that holds them.
+    let named = out.tree()
+        || ["eth.dst_resolved", "eth.src_resolved", "eth.addr_resolved"]
+            .into_iter()
+            .any(|n| out.wants(n));
+    let (dst_name, src_name) = if named {
+        (manuf::name(dst), manuf::name(src))
+    } else {
+        (String::new(), String::new())
+    };
     if out.tree() {
         let title = format!(
             "Ethernet II, Src: {src_name} ({}), Dst: {dst_name} ({})",
@@ -117,9 +126,13 @@ pub fn fields(pkt: &Packet<'_>, l: &Layer, out: &mut dyn FieldSink) {
             ("eth.src", "Source", "eth.src_resolved")
         };
         out.put_note(field, label, Value::Mac(m), r.clone(), name);
-        out.put(resolved, "Resolved", Value::Str(name), r.clone());
+        if named {
+            out.put(resolved, "Resolved", Value::Str(name), r.clone());
+        }
         out.put_note("eth.addr", "Address", Value::Mac(m), r.clone(), name);
-        out.put("eth.addr_resolved", "Resolved", Value::Str(name), r.clone());
+        if named {
+            out.put("eth.addr_resolved", "Resolved", Value::Str(name), r.clone());
+        }
         mac_bits(out, which, m, r);
     }
     let t = h.ethertype();
