@@ -131,7 +131,6 @@ fn run_with<W: Write>(opts: &FlowsOptions, out: W, refresh: bool, width: Option<
     };
     let threads = src.threads_for(opts.threads);
     if threads > 1 {
-        let sink = sink.with_workers(threads);
         let (code, mut engine) =
             match src.drive_parallel(sink, reasm, max_flows, threads, opts.write.as_deref()) {
                 Ok(r) => r,

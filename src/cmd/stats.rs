@@ -56,7 +56,6 @@ fn run_fit<W: Write>(opts: &StatsOptions, out: W, refresh: bool, width: Option<u
     }
     let threads = src.threads_for(opts.threads);
     if threads > 1 {
-        let sink = sink.with_workers(threads);
         let reasm = ReasmOptions::default();
         let (code, mut engine) =
             match src.drive_parallel(sink, reasm, Some(opts.max_open), threads, None) {

@@ -14,6 +14,8 @@ use crate::dissect::{Packet, Proto, Tier};
 use crate::source::Timestamp;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 /// Default cap on open conversations.
 pub const DEFAULT_MAX_OPEN: usize = 500_000;
@@ -298,6 +300,11 @@ pub struct Conversations {
     /// Idle conversations close only at [`clock`](Self::clock), which a
     /// worker is given on the capture's schedule (`--threads`).
     external_clock: bool,
+    /// Open conversations of every worker sharing the cap (`--threads`):
+    /// the cap holds for all of them together, not per worker.
+    held: Option<Arc<AtomicUsize>>,
+    /// The count the tables [`share`](Self::share) makes hold together.
+    pool: Arc<AtomicUsize>,
 }
 
 impl Default for Conversations {
@@ -333,6 +340,8 @@ impl Conversations {
             absorbed: false,
             drained_evicted: 0,
             external_clock: false,
+            held: None,
+            pool: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -552,11 +561,13 @@ impl Conversations {
         ports: Option<(u16, u16, u32)>,
     ) -> (&mut Conversation, usize) {
         // The length first: below the cap, one lookup per packet.
-        if self.open.len() >= self.max_open && !self.open.contains_key(&key) {
+        if self.full() && !self.open.contains_key(&key) {
             self.evict_oldest();
         }
         let opened_by = &mut self.opened_by;
+        let mut opened = false;
         let c = self.open.get_or_insert_with(key, || {
+            opened = true;
             let n = if opened_by.0 == pkt.number {
                 opened_by.1 + 1
             } else {
@@ -587,6 +598,9 @@ impl Conversations {
                 seq: pkt.number.saturating_mul(8).saturating_add(n.min(7)),
             }
         });
+        if let (true, Some(h)) = (opened, &self.held) {
+            h.fetch_add(1, Ordering::Relaxed);
+        }
         let dir = match ports {
             Some((sp, _, _)) => usize::from(!(src == c.a && Some(sp) == c.port_a)),
             None => usize::from(src != c.a),
@@ -668,6 +682,9 @@ impl Conversations {
 
     fn close(&mut self, k: &Key, evicted: bool) {
         if let Some(mut c) = self.open.remove(k) {
+            if let Some(h) = &self.held {
+                h.fetch_sub(1, Ordering::Relaxed);
+            }
             c.evicted = evicted;
             if evicted {
                 self.evicted += 1;
@@ -676,13 +693,23 @@ impl Conversations {
         }
     }
 
-    /// An empty table for one of `workers` workers: its share of the cap,
-    /// the same idle timeout (`--threads`).
-    pub fn share(&self, workers: usize) -> Conversations {
-        let mut c = Conversations::new(1, 0);
-        c.max_open = (self.max_open / workers.max(1)).max(1);
+    /// An empty table for one of several workers (`--threads`): the same
+    /// idle timeout, and the cap counted over every table this one shares
+    /// out, so `--max-flows` bounds the run whatever the workers' mix.
+    pub fn share(&self) -> Conversations {
+        let mut c = Conversations::new(self.max_open, 0);
         c.idle_nanos = self.idle_nanos;
+        c.held = Some(self.pool.clone());
         c
+    }
+
+    /// At the cap: a new conversation needs room first. Shared, the count
+    /// is every worker's, and a worker with none open has nothing to give.
+    fn full(&self) -> bool {
+        match &self.held {
+            Some(h) => h.load(Ordering::Relaxed) >= self.max_open && !self.open.is_empty(),
+            None => self.open.len() >= self.max_open,
+        }
     }
 
     /// Takes in another worker's conversations (their keys are none of
@@ -690,7 +717,11 @@ impl Conversations {
     /// for [`finish`](Self::finish).
     pub fn absorb(&mut self, mut other: Conversations) {
         self.done.append(&mut other.done);
-        self.done.append(&mut other.open.drain());
+        let open = other.open.drain();
+        if let Some(h) = &other.held {
+            h.fetch_sub(open.len(), Ordering::Relaxed);
+        }
+        self.done.append(&mut { open });
         self.evicted += other.evicted;
         self.absorbed = true;
     }
@@ -1051,5 +1082,31 @@ mod tests {
         assert!(rows
             .iter()
             .all(|r| r.app == Some("dns") && r.tcp_state().is_none()));
+    }
+
+    #[test]
+    fn shared_tables_hold_one_cap_together() {
+        let whole = Conversations::new(8, 600);
+        let mut parts = [whole.share(), whole.share()];
+        let mut t = crate::flow::FlowTracker::default();
+        // Every new conversation lands on the first worker: alone it may
+        // fill the whole cap; the second then takes its share from it.
+        for i in 0..6u16 {
+            feed(&mut parts[0], &mut t, &udp_frame(1000 + i, 53), 0);
+        }
+        assert_eq!(parts[0].open_len(), 6);
+        for i in 0..40u16 {
+            feed(&mut parts[1], &mut t, &udp_frame(2000 + i, 53), 0);
+        }
+        assert_eq!(parts[0].open_len(), 6);
+        assert!(parts[1].open_len() <= 3, "{}", parts[1].open_len());
+        assert!(parts[1].evicted > 0);
+        let mut whole = whole;
+        for p in parts {
+            whole.absorb(p);
+        }
+        assert_eq!(whole.pool.load(Ordering::Relaxed), 0);
+        let (rows, _) = whole.finish();
+        assert_eq!(rows.len(), 46);
     }
 }

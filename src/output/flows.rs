@@ -65,8 +65,6 @@ pub struct FlowsSink<W: Write> {
     evicted: u64,
     /// Fit the final table to this many columns (a terminal).
     width: Option<usize>,
-    /// Workers sharing the conversations (`--threads`).
-    workers: usize,
 }
 
 impl<W: Write> FlowsSink<W> {
@@ -85,14 +83,7 @@ impl<W: Write> FlowsSink<W> {
             live: None,
             evicted: 0,
             width: None,
-            workers: 1,
         }
-    }
-
-    /// Files over `n` workers: each holds its share of the cap.
-    pub fn with_workers(mut self, n: usize) -> Self {
-        self.workers = n.max(1);
-        self
     }
 
     /// Fits the table to a terminal `width` columns wide.
@@ -235,7 +226,7 @@ impl<W: Write> Split for FlowsSink<W> {
     type Part = ConversationsPart;
 
     fn part(&self) -> ConversationsPart {
-        ConversationsPart(self.convs.share(self.workers))
+        ConversationsPart(self.convs.share())
     }
 
     fn clock_every(&self) -> Option<i128> {

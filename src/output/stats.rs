@@ -90,8 +90,6 @@ pub struct StatsSink<W: Write> {
     refresh: Option<Refresh>,
     evicted: u64,
     width: Option<usize>,
-    /// Workers sharing the conversations (`--threads`).
-    workers: usize,
 }
 
 impl<W: Write> StatsSink<W> {
@@ -109,14 +107,7 @@ impl<W: Write> StatsSink<W> {
             refresh: None,
             evicted: 0,
             width: None,
-            workers: 1,
         }
-    }
-
-    /// Files over `n` workers: each holds its share of the cap.
-    pub fn with_workers(mut self, n: usize) -> Self {
-        self.workers = n.max(1);
-        self
     }
 
     /// Fits the report's tables to a terminal `width` columns wide.
@@ -220,7 +211,7 @@ impl<W: Write> Split for StatsSink<W> {
     fn part(&self) -> StatsPart {
         StatsPart {
             phs: Hierarchy::default(),
-            convs: self.convs.share(self.workers),
+            convs: self.convs.share(),
         }
     }
 
