@@ -433,7 +433,19 @@ struct Columns {
     by_name: HashMap<String, u32>,
     /// The layers whose fields can fill a column.
     scope: Arc<Scope>,
+    /// The columns no declaration fills, looked up once:
+    /// [`SPECIAL`]'s order.
+    special: [Option<usize>; 5],
 }
+
+/// Columns from the packet's summary rather than a layer's field pass.
+const SPECIAL: [&str; 5] = [
+    "_ws.col.protocol",
+    "_ws.col.Time",
+    "_ws.col.info",
+    "_ws.malformed",
+    "_ws.short",
+];
 
 /// Direct-mapped slots: more than the fields of the layers in any one run.
 const SLOT_BITS: u32 = 10;
@@ -443,6 +455,7 @@ impl Columns {
         let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
         Columns {
             scope: Arc::new(Scope::new(&names)),
+            special: SPECIAL.map(|n| names.iter().position(|m| m == n)),
             slots: vec![(0, 0); 1 << SLOT_BITS],
             by_ptr: HashMap::with_hasher(crate::flow::FlowHasherBuilder::random()),
             by_name: specs
@@ -451,10 +464,6 @@ impl Columns {
                 .map(|(i, s)| (s.name.clone(), i as u32))
                 .collect(),
         }
-    }
-
-    fn get(&self, name: &str) -> Option<usize> {
-        self.by_name.get(name).map(|&c| c as usize)
     }
 
     #[inline]
@@ -501,29 +510,30 @@ fn packet_cells<C: Cells>(
     // would cost more than the columns' whole row.
     let scope = c.columns().scope.clone();
     scope.fields(pkt, c);
-    let text = |c: &mut C, i: usize, b: &[u8]| {
-        let t = String::from_utf8_lossy(b);
-        c.put(i, &Value::Str(&t));
+    let text = |c: &mut C, i: usize, b: &[u8]| match std::str::from_utf8(b) {
+        Ok(t) => c.put(i, &Value::Str(t)),
+        Err(_) => c.put(i, &Value::Str(&String::from_utf8_lossy(b))),
     };
-    if let Some(i) = c.columns().get("_ws.col.protocol") {
+    let [protocol, time, info, malformed, short] = c.columns().special;
+    if let Some(i) = protocol {
         c.put(i, &Value::Str(dissect::top_protocol(pkt)));
     }
-    if let Some(i) = c.columns().get("_ws.col.Time") {
+    if let Some(i) = time {
         s.clear();
         dissect::timefmt::write_column(s, time_format, pkt);
         text(c, i, s);
     }
-    if let Some(i) = c.columns().get("_ws.col.info") {
+    if let Some(i) = info {
         s.clear();
         dissect::info(pkt, s);
         text(c, i, s);
     }
     if let Some(issue) = pkt.issue {
-        let name = match issue.kind {
-            IssueKind::Malformed => "_ws.malformed",
-            IssueKind::Truncated => "_ws.short",
+        let column = match issue.kind {
+            IssueKind::Malformed => malformed,
+            IssueKind::Truncated => short,
         };
-        if let Some(i) = c.columns().get(name) {
+        if let Some(i) = column {
             s.clear();
             s.extend_from_slice(issue.proto.display().as_bytes());
             s.extend_from_slice(b": ");
