@@ -27,6 +27,8 @@ MAGICS = (
 VARIANTS = [
     ["read"],
     ["read", "-Y", "tcp or udp"],
+    # The table shows no stream index, but this filter reads them.
+    ["read", "-Y", "tcp.stream == 1 or udp.stream == 2 or quic.connection.number == 1"],
     ["read", "-F", "jsonl"],
     ["read", "-F", "csv"],
     ["read", "-F", "csv", "-e", "frame.number", "-e", "tcp.stream", "-e", "udp.stream", "-e", "tcp.seq"],

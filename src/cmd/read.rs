@@ -108,10 +108,12 @@ impl<W: Write> RowSink for PacketWriter<W> {
 /// `run` writing to any output (tests use a buffer).
 pub fn run_to<W: Write>(opts: &ReadOptions, out: W) -> i32 {
     let o = &opts.output;
-    let threads = opts.threads_for(o.format == Format::Table && o.fields.is_none());
+    let plain = o.format == Format::Table && o.fields.is_none();
+    let threads = opts.threads_for(plain);
     if threads > 1 {
         let parts = o.clone();
-        let rows = SplitRows::new(o.writer(out), Box::new(move || parts.writer(Vec::new())));
+        let make = Box::new(move || parts.writer(Vec::new()));
+        let rows = SplitRows::new(o.writer(out), make, !plain);
         return drive_parallel(opts, rows, threads, |_| {});
     }
     let mut sink = o.writer(out);

@@ -26,6 +26,9 @@ use std::io;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
+/// The fields numbered capture-wide through the ledger.
+const STREAM_FIELDS: [&str; 3] = ["tcp.stream", "udp.stream", "quic.connection.number"];
+
 /// Frames per round (over all workers).
 const ROUND: usize = 2048;
 /// Frame bytes per round: big frames close a round early, so the rounds in
@@ -60,6 +63,13 @@ pub trait Split {
     /// only its own frames.
     fn clock_every(&self) -> Option<i128> {
         None
+    }
+    /// Whether the output shows stream indices (`tcp.stream`, `udp.stream`,
+    /// `quic.connection.number`). Only then must workers number streams
+    /// capture-wide, each waiting at a new stream for the others to pass
+    /// its frame; otherwise a worker's own count keys its state as well.
+    fn shows_streams(&self) -> bool {
+        true
     }
     /// Puts a part on the ticks (it keeps no clock of its own).
     fn use_clock(_part: &mut Self::Part) {}
@@ -162,8 +172,23 @@ impl<S: Split> Parallel<S> {
     /// Starts `threads` workers (at least two).
     pub fn new(opts: EngineOptions, threads: usize, whole: S) -> io::Result<Self> {
         let n = threads.clamp(2, 255);
-        // tcp.stream / udp.stream, and quic.connection.number apart.
-        let handles = Ledger::handles(n).into_iter().zip(Ledger::handles(n));
+        // tcp.stream / udp.stream, and quic.connection.number apart; no
+        // ledger when neither the output nor the display filter reads them.
+        let numbered = whole.shows_streams()
+            || opts.display.as_ref().is_some_and(|f| {
+                f.names()
+                    .iter()
+                    .any(|n| STREAM_FIELDS.contains(&n.as_str()))
+            });
+        let handles: Vec<_> = if numbered {
+            Ledger::handles(n)
+                .into_iter()
+                .zip(Ledger::handles(n))
+                .map(Some)
+                .collect()
+        } else {
+            (0..n).map(|_| None).collect()
+        };
         let how = How {
             reasm: opts.reasm,
             plain: opts.plain,
@@ -484,15 +509,18 @@ impl<S: Split> Drop for Parallel<S> {
 fn work<S: Split>(
     mut part: S::Part,
     mut st: FlowState,
-    (ledger, quic): (LedgerHandle, LedgerHandle),
+    ledgers: Option<(LedgerHandle, LedgerHandle)>,
     how: How,
     mut display: Option<crate::filter::Filter>,
     rx: Receiver<ToWorker>,
     tx: SyncSender<FromWorker<S::Part>>,
 ) {
-    let progress = [ledger.progress(), quic.progress()];
-    st.flows.set_ledger(ledger);
-    st.quic.set_ledger(quic);
+    let mut progress = Vec::new();
+    if let Some((ledger, quic)) = ledgers {
+        progress = vec![ledger.progress(), quic.progress()];
+        st.flows.set_ledger(ledger);
+        st.quic.set_ledger(quic);
+    }
     let mut started = false;
     let mut failed = None;
     while let Ok(msg) = rx.recv() {

@@ -228,15 +228,23 @@ pub struct SplitRows<W: Write> {
     out: PacketWriter<W>,
     make: Box<dyn Fn() -> PacketWriter<Vec<u8>>>,
     started: bool,
+    streams: bool,
 }
 
 impl<W: Write> SplitRows<W> {
     /// `make`: a writer with the same settings as `out`, into a buffer.
-    pub fn new(out: PacketWriter<W>, make: Box<dyn Fn() -> PacketWriter<Vec<u8>>>) -> Self {
+    /// `streams`: whether the rows show stream indices (the default table
+    /// columns do not).
+    pub fn new(
+        out: PacketWriter<W>,
+        make: Box<dyn Fn() -> PacketWriter<Vec<u8>>>,
+        streams: bool,
+    ) -> Self {
         SplitRows {
             out,
             make,
             started: false,
+            streams,
         }
     }
 
@@ -256,6 +264,9 @@ impl<W: Write> Split for SplitRows<W> {
     }
     fn rows(part: &mut Self::Part) -> Option<&mut Vec<u8>> {
         Some(part.get_mut())
+    }
+    fn shows_streams(&self) -> bool {
+        self.streams
     }
     fn emit(&mut self, rows: &[u8], digits: u8) -> io::Result<()> {
         if !self.started {
