@@ -4,6 +4,7 @@ use super::{
     display_filter, exit, io_exit, print_live_counters, print_queue, print_reassembly, queue,
     run_live, start_live, unqueue, OutputOptions,
 };
+use crate::engine::queue::QueuePeak;
 use crate::engine::sandbox::Allow;
 use crate::engine::{Engine, EngineOptions, Sink};
 use crate::output::pcapwrite::{IfStats, WriteFormat, WriteOptions};
@@ -137,14 +138,22 @@ pub fn run(opts: &CaptureOptions) -> i32 {
         Some(Box::new(o.writer(out)))
     };
     let mut sinks = (rows, save);
-    let mut q = match queue(src, true) {
-        Ok(q) => q,
-        Err(code) => return code,
-    };
-    let mut code = run_live(&mut engine, &mut q, &mut sinks);
-    let (mut src, peak) = match unqueue(q) {
-        Ok(r) => r,
-        Err(c) => return c,
+    // Nothing to decode (-q, or -w without rows): frames are read on this
+    // thread, as tcpdump does; a reader thread would only add a hand-over
+    // and a wake-up per batch. Decoding goes behind a bounded queue.
+    let (mut code, mut src, peak) = if o.display.is_none() && !sinks.needs_layers() {
+        let code = run_live(&mut engine, &mut src, &mut sinks);
+        (code, src, QueuePeak::default())
+    } else {
+        let mut q = match queue(src, true) {
+            Ok(q) => q,
+            Err(code) => return code,
+        };
+        let code = run_live(&mut engine, &mut q, &mut sinks);
+        match unqueue(q) {
+            Ok((src, peak)) => (code, src, peak),
+            Err(c) => return c,
+        }
     };
     let st = src.stats();
     if let Some(s) = &mut sinks.1 {

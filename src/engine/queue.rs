@@ -14,7 +14,7 @@ use super::{EngineError, Stop};
 use crate::source::{Frame, Timestamp};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -28,6 +28,9 @@ const FULL_WAIT: Duration = Duration::from_millis(1);
 /// as soon as the ring has nothing more (so rows are never held back).
 const BATCH_BYTES: usize = 256 << 10;
 const BATCH_FRAMES: usize = 1024;
+/// Emptied batches kept for the reader to fill again (a fresh one costs
+/// its growth: copies and page faults on every 256 KiB).
+const SPARE_BATCHES: usize = 8;
 /// At most one "behind" notice this often.
 const NOTICE_EVERY: Duration = Duration::from_secs(2);
 
@@ -59,6 +62,8 @@ struct Shared {
     peak_bytes: AtomicU64,
     /// The decoder stopped taking frames.
     closed: AtomicBool,
+    /// Batches the decoder is done with, for the reader to reuse.
+    spare: Mutex<Vec<Batch>>,
 }
 
 /// The deepest the queue got.
@@ -131,8 +136,16 @@ impl QueuedLive {
             .frames
             .fetch_sub(b.metas.len() as u64, Ordering::Relaxed);
         self.shared.bytes.fetch_sub(bytes, Ordering::Relaxed);
-        self.batch = b;
+        let mut old = std::mem::replace(&mut self.batch, b);
         self.next = 0;
+        if old.data.capacity() > 0 {
+            old.metas.clear();
+            old.data.clear();
+            let mut spare = lock(&self.shared.spare);
+            if spare.len() < SPARE_BATCHES {
+                spare.push(old);
+            }
+        }
     }
 }
 
@@ -200,6 +213,12 @@ impl FrameSource for QueuedLive {
     }
 }
 
+/// A poisoned lock only means the other thread panicked; the spare
+/// batches are whole.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The reader's side of the queue: room for a batch, and the notices.
 struct Feed {
     tx: SyncSender<Msg>,
@@ -217,7 +236,8 @@ impl Feed {
         if b.metas.is_empty() {
             return true;
         }
-        let b = std::mem::take(b);
+        let fresh = lock(&self.shared.spare).pop().unwrap_or_default();
+        let b = std::mem::replace(b, fresh);
         let (n, bytes) = (b.metas.len() as u64, b.data.len() as u64);
         let sh = self.shared.clone();
         while sh.bytes.load(Ordering::Relaxed) + bytes > QUEUE_BYTES
