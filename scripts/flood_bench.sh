@@ -11,7 +11,8 @@
 # listens on its veth with the same kernel buffer (-B BUFFER_KIB):
 #
 #   tcpdump       tcpdump -i vrx -B KIB -w FILE -n
-#   ls-write      layerscope capture -i vrx -B KIB -w FILE
+#   ls-write      layerscope capture -i vrx -B KIB -w FILE     (rows decoded too)
+#   ls-qwrite     layerscope capture -i vrx -B KIB -q -w FILE  (tcpdump -w's work)
 #   ls-quiet      layerscope capture -i vrx -B KIB -q
 #   ls-decode     layerscope capture -i vrx -B KIB > /dev/null   (full decode)
 #   tcpdump-imm   tcpdump -i vrx -B KIB --immediate-mode -w FILE -n
@@ -42,7 +43,7 @@
 #   LAYERSCOPE=path  binary (default ${CARGO_TARGET_DIR:-target}/release/layerscope)
 #   REPEAT=n         rounds of every capturer (default 3)
 #   GRACE=secs       wait after the replay before SIGINT (default 1)
-#   CAPTURERS="..."  subset/order of (default all): tcpdump ls-write ls-quiet ls-decode tcpdump-imm
+#   CAPTURERS="..."  subset/order of (default all): tcpdump ls-write ls-qwrite ls-quiet ls-decode tcpdump-imm
 #   KEEP=1           keep the work directory (pcaps, logs)
 # Runtime with the defaults: about 1-2 minutes on 2 cores. It never builds.
 #
@@ -61,7 +62,7 @@ rate="${2:-max}"
 buf="${3:-2048}"
 repeat="${REPEAT:-3}"
 grace="${GRACE:-1}"
-capturers="${CAPTURERS:-tcpdump ls-write ls-quiet ls-decode tcpdump-imm}"
+capturers="${CAPTURERS:-tcpdump ls-write ls-qwrite ls-quiet ls-decode tcpdump-imm}"
 ls_bin="${LAYERSCOPE:-${CARGO_TARGET_DIR:-target}/release/layerscope}"
 
 die() { echo "flood_bench: $*" >&2; exit 1; }
@@ -76,7 +77,7 @@ done
 [ -x "$ls_bin" ] || die "layerscope binary not found at $ls_bin (build it, or set LAYERSCOPE)"
 ls_bin="$(cd "$(dirname "$ls_bin")" && pwd)/$(basename "$ls_bin")"
 for c in $capturers; do
-  case "$c" in tcpdump | tcpdump-imm | ls-write | ls-quiet | ls-decode) ;; *) die "unknown capturer '$c'" ;; esac
+  case "$c" in tcpdump | tcpdump-imm | ls-write | ls-qwrite | ls-quiet | ls-decode) ;; *) die "unknown capturer '$c'" ;; esac
 done
 
 # --- namespaces, cleaned up whatever happens -------------------------------
@@ -208,6 +209,7 @@ run_one() { # capturer, round
     tcpdump)     cmd=(tcpdump -i "$rx_if" -B "$buf" -w "$base.pcap" -n); file="$base.pcap"; ready_re='listening on' ;;
     tcpdump-imm) cmd=(tcpdump -i "$rx_if" -B "$buf" --immediate-mode -w "$base.pcap" -n); file="$base.pcap"; ready_re='listening on' ;;
     ls-write)    cmd=("$ls_bin" capture -i "$rx_if" -B "$buf" -w "$base.pcap"); file="$base.pcap"; ready_re='capturing on' ;;
+    ls-qwrite)   cmd=("$ls_bin" capture -i "$rx_if" -B "$buf" -q -w "$base.pcap"); file="$base.pcap"; ready_re='capturing on' ;;
     ls-quiet)    cmd=("$ls_bin" capture -i "$rx_if" -B "$buf" -q); ready_re='capturing on' ;;
     ls-decode)   cmd=("$ls_bin" capture -i "$rx_if" -B "$buf"); ready_re='capturing on' ;;
   esac
@@ -309,9 +311,14 @@ ratio() { # layerscope drops, reference drops
     else if (t == 0) print (l == 0 ? "both_0" : "inf");
     else printf "%.2fx\n", l / t }'
 }
-echo "medians over $repeat round(s); drops_vs_X = median kernel drops / X's median kernel drops"
-fmt2='%-11s %9s %9s %9s %9s %9s %8s  %-17s %s\n'
-printf "$fmt2" capturer sent arrived captured dropped written "%capt" drops_vs_tcpdump drops_vs_tcpdump_imm
+spread() { # capturer: mean and range of kernel drops over the rounds
+  awk -F'\t' -v c="$1" '$1 == c && $7 ~ /^[0-9]+$/ { n++; t += $7; if (n == 1 || $7 < lo) lo = $7; if ($7 > hi) hi = $7 }
+    END { if (n) printf "%.0f (%d-%d)", t / n, lo, hi; else print "-" }' "$rows"
+}
+echo "medians over $repeat round(s); drops_vs_X = median kernel drops / X's median kernel drops;"
+echo "mean_drops: the mean over the rounds (fewest-most): a few tens of drops in a million vary that much from round to round"
+fmt2='%-11s %9s %9s %9s %9s %9s %8s  %-17s %-20s %s\n'
+printf "$fmt2" capturer sent arrived captured dropped written "%capt" drops_vs_tcpdump drops_vs_tcpdump_imm mean_drops
 td_drop=$(median tcpdump 7)
 ti_drop=$(median tcpdump-imm 7)
 for c in $capturers; do
@@ -320,7 +327,7 @@ for c in $capturers; do
     tcpdump*) r1="-"; r2="-" ;;
     *) r1=$(ratio "$d" "$td_drop"); r2=$(ratio "$d" "$ti_drop") ;;
   esac
-  printf "$fmt2" "$c" "$s" "$a" "$k" "$d" "$w" "$(pct "$k" "$s")" "$r1" "$r2"
+  printf "$fmt2" "$c" "$s" "$a" "$k" "$d" "$w" "$(pct "$k" "$s")" "$r1" "$r2" "$(spread "$c")"
 done
 
 if [ "${#problems[@]}" -gt 0 ]; then

@@ -748,7 +748,10 @@ fn interface_deleted_mid_capture() {
         &ns.b,
         &["ping", "-n", "-c", "2", "-i", "0.2", "-W", "2", "10.99.0.1"],
     );
-    thread::sleep(Duration::from_millis(200));
+    // Rows into a pipe: frames come in blocks the kernel hands over when
+    // full or after a second (tcpdump's timeout). What it had not handed
+    // over when the interface vanished is gone for any libpcap reader.
+    thread::sleep(Duration::from_millis(1300));
     // Deleting one end of a veth pair deletes both.
     sh(&["ip", "-n", &ns.b, "link", "del", "veth1"]);
     let done = cap.wait(Duration::from_secs(10));

@@ -9,8 +9,9 @@ use crate::source::live::{LiveOptions, LiveSource, LiveStats};
 use nix::unistd::{self, Gid, Uid, User};
 use std::time::{Duration, Instant};
 
-/// How long a stopping capture keeps reading what the kernel already holds.
-const DRAIN_FOR: Duration = Duration::from_millis(500);
+/// How long a stopping capture keeps reading what the kernel already holds
+/// (a block timeout, and some).
+const DRAIN_FOR: Duration = Duration::from_millis(1300);
 
 /// An open live capture, read until a stop request, a deadline or an error.
 pub struct LiveFrames {
@@ -22,6 +23,9 @@ pub struct LiveFrames {
     /// (so frames that arrived before the request are not lost), bounded
     /// so a flood cannot keep the capture from stopping.
     draining: Option<Instant>,
+    /// Draining found the ring empty: the next pull ends unless the kernel
+    /// still holds frames in an open block.
+    drained: bool,
 }
 
 impl LiveFrames {
@@ -40,6 +44,7 @@ impl LiveFrames {
             deadline: None,
             tick_every: Some(Duration::from_millis(100)),
             draining: None,
+            drained: false,
         }
     }
 
@@ -99,10 +104,19 @@ impl FrameSource for LiveFrames {
         if self.stop.is_immediate() || self.draining.is_some_and(|t| t.elapsed() >= DRAIN_FOR) {
             return Ok(Pull::End);
         }
+        if std::mem::take(&mut self.drained) && self.src.pending() == 0 {
+            return Ok(Pull::End);
+        }
         match self.src.next_frame() {
             Ok(Some(f)) => Ok(Pull::Frame(f)),
-            // Read timeout: nothing arrived.
-            Ok(None) if self.draining.is_some() => Ok(Pull::End),
+            // Nothing more on the ring: a stopping capture still waits
+            // for frames the kernel holds in a block not handed over yet
+            // (at most one block timeout, within DRAIN_FOR), so a stop
+            // does not lose the last moments of a slow stream.
+            Ok(None) if self.draining.is_some() => {
+                self.drained = true;
+                Ok(Pull::Idle)
+            }
             Ok(None) => Ok(Pull::Idle),
             Err(e) => Err(EngineError::Capture(e)),
         }
