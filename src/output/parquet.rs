@@ -813,7 +813,9 @@ struct PqFile<O: Write> {
 
 impl<O: Write> PqFile<O> {
     fn new(out: O, schema: TypePtr) -> io::Result<PqFile<O>> {
-        let level = ZstdLevel::try_new(3).map_err(io::Error::other)?;
+        // Level 1, Arrow's own default: measured on a 1M-packet mix, 7 %
+        // less time than level 3 for a file 1.6 % larger.
+        let level = ZstdLevel::try_new(1).map_err(io::Error::other)?;
         let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(level))
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
