@@ -26,7 +26,7 @@ pub struct LiveOptions {
     pub buffer_size: Option<i32>,
     /// libpcap's immediate mode: each frame is handed over as it arrives,
     /// from a ring of fixed, MTU-sized slots. Off, frames are packed into
-    /// blocks handed over when full or after `timeout_ms` (TPACKET_V3), so
+    /// blocks handed over when full or after a second (TPACKET_V3), so
     /// the same ring holds many more small frames: what tcpdump does unless
     /// it prints to a terminal.
     pub immediate: bool,
@@ -233,8 +233,8 @@ impl LiveSource {
             .promisc(opts.promisc)
             // Out of immediate mode this is how long the kernel keeps a
             // block open before handing it over part-filled: tcpdump's
-            // second. At 100 ms a flood on a small ring dropped ten times
-            // what tcpdump drops; the reads still wake every tick, and a
+            // second. At 100 ms a flood on a small ring dropped several
+            // times what tcpdump drops; the reads still wake every tick, and a
             // stop waits for the open block (see `pending`).
             .timeout(if opts.immediate {
                 opts.timeout_ms
