@@ -11,6 +11,7 @@
 use super::live::LiveFrames;
 use super::source::{FrameSource, Pull};
 use super::{EngineError, Stop};
+use crate::flow::ledger::lock;
 use crate::source::{Frame, Timestamp};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
@@ -211,12 +212,6 @@ impl FrameSource for QueuedLive {
     fn would_wait(&self) -> bool {
         self.next >= self.batch.metas.len() && self.shared.frames.load(Ordering::Relaxed) == 0
     }
-}
-
-/// A poisoned lock only means the other thread panicked; the spare
-/// batches are whole.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The reader's side of the queue: room for a batch, and the notices.

@@ -135,8 +135,10 @@ impl LedgerHandle {
     }
 }
 
-/// A poisoned lock only means another worker panicked; its log is whole.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+/// A poisoned lock only means another thread panicked while holding it;
+/// what it guards here (a worker's log, the capture queue's spare batches)
+/// is whole, so the value is taken as it is.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
