@@ -208,13 +208,26 @@ pub fn write_date(w: &mut Vec<u8>, sec: i64, nsec: u32) {
 
 /// Dotted-quad IPv4.
 pub fn write_ipv4(w: &mut Vec<u8>, a: [u8; 4]) {
-    let mut b = itoa::Buffer::new();
-    for (i, x) in a.iter().enumerate() {
+    // Built on the stack and copied once: a row writes two or four of these.
+    let mut o = [0u8; 15];
+    let mut n = 0;
+    for (i, &x) in a.iter().enumerate() {
         if i > 0 {
-            w.push(b'.');
+            o[n] = b'.';
+            n += 1;
         }
-        w.extend_from_slice(b.format(*x).as_bytes());
+        if x >= 100 {
+            o[n] = b'0' + x / 100;
+            n += 1;
+        }
+        if x >= 10 {
+            o[n] = b'0' + x / 10 % 10;
+            n += 1;
+        }
+        o[n] = b'0' + x % 10;
+        n += 1;
     }
+    w.extend_from_slice(&o[..n]);
 }
 
 /// Colon-separated lowercase MAC.
@@ -230,7 +243,46 @@ pub fn write_mac(w: &mut Vec<u8>, m: [u8; 6]) {
 
 /// RFC 5952 compressed IPv6 (as std and tshark print it).
 pub fn write_ipv6(w: &mut Vec<u8>, a: [u8; 16]) {
-    let _ = write!(w, "{}", std::net::Ipv6Addr::from(a));
+    let ip = std::net::Ipv6Addr::from(a);
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        w.extend_from_slice(b"::ffff:");
+        return write_ipv4(w, v4.octets());
+    }
+    // std's rule without its formatter: the longest run of two or more zero
+    // groups (the first of equals) becomes `::`.
+    let g = ip.segments();
+    let (mut best, mut best_len, mut run) = (0usize, 0usize, 0usize);
+    for (i, &x) in g.iter().enumerate() {
+        run = if x == 0 { run + 1 } else { 0 };
+        if run > best_len {
+            best_len = run;
+            best = i + 1 - run;
+        }
+    }
+    let mut o = [0u8; 39];
+    let mut n = 0;
+    let mut i = 0;
+    while i < 8 {
+        if best_len > 1 && i == best {
+            o[n] = b':';
+            o[n + 1] = b':';
+            n += 2;
+            i += best_len;
+            continue;
+        }
+        if i > 0 && !(best_len > 1 && i == best + best_len) {
+            o[n] = b':';
+            n += 1;
+        }
+        let x = g[i];
+        let digits = (16 - x.leading_zeros() as usize).div_ceil(4).max(1);
+        for k in (0..digits).rev() {
+            o[n] = HEX[((x >> (k * 4)) & 0xf) as usize];
+            n += 1;
+        }
+        i += 1;
+    }
+    w.extend_from_slice(&o[..n]);
 }
 
 /// Writes `s` as a JSON string literal (with quotes). Bytes that are not
@@ -281,6 +333,69 @@ mod tests {
 
     fn s(v: Value) -> String {
         v.to_string_lossy()
+    }
+
+    /// The hand-written address formatters print what std prints (RFC 5952
+    /// for IPv6, tshark's form too), over edge cases and a sweep of
+    /// addresses with zero runs in every place.
+    #[test]
+    fn addresses_match_std() {
+        let mut cases: Vec<[u8; 16]> = vec![
+            [0; 16],
+            std::net::Ipv6Addr::LOCALHOST.octets(),
+            "::ffff:192.0.2.1"
+                .parse::<std::net::Ipv6Addr>()
+                .unwrap()
+                .octets(),
+            "::192.0.2.1"
+                .parse::<std::net::Ipv6Addr>()
+                .unwrap()
+                .octets(),
+            "1:0:0:2:0:0:0:3"
+                .parse::<std::net::Ipv6Addr>()
+                .unwrap()
+                .octets(),
+            "1:0:0:2:0:0:3:4"
+                .parse::<std::net::Ipv6Addr>()
+                .unwrap()
+                .octets(),
+            "fe80::1".parse::<std::net::Ipv6Addr>().unwrap().octets(),
+            [0xff; 16],
+        ];
+        let mut x: u32 = 0x9e37_79b9;
+        for mask in 0u32..256 {
+            let mut a = [0u8; 16];
+            for g in 0..8 {
+                x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                if mask & (1 << g) != 0 {
+                    // Values of 1 to 4 hex digits.
+                    let v = (x >> 16) >> (4 * (x & 3));
+                    a[2 * g..2 * g + 2].copy_from_slice(&(v as u16).to_be_bytes());
+                }
+            }
+            cases.push(a);
+        }
+        for a in cases {
+            let mut w = Vec::new();
+            write_ipv6(&mut w, a);
+            assert_eq!(
+                String::from_utf8(w).unwrap(),
+                std::net::Ipv6Addr::from(a).to_string()
+            );
+        }
+        for a in [
+            [0, 0, 0, 0],
+            [255, 255, 255, 255],
+            [10, 100, 9, 99],
+            [1, 20, 200, 0],
+        ] {
+            let mut w = Vec::new();
+            write_ipv4(&mut w, a);
+            assert_eq!(
+                String::from_utf8(w).unwrap(),
+                std::net::Ipv4Addr::from(a).to_string()
+            );
+        }
     }
 
     #[test]

@@ -178,8 +178,14 @@ fn write_frac(w: &mut Vec<u8>, nsec: u32, digits: u8) {
     if digits == 0 {
         return;
     }
-    let v = nsec.min(999_999_999) / 10u32.pow(9 - digits);
-    let _ = write!(w, ".{:0width$}", v, width = digits as usize);
+    let mut v = nsec.min(999_999_999) / 10u32.pow(9 - digits);
+    let mut o = [b'0'; 10];
+    o[0] = b'.';
+    for k in (1..=digits as usize).rev() {
+        o[k] = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    w.extend_from_slice(&o[..=digits as usize]);
 }
 
 /// Signed seconds at `digits` places (`-0.001000`), as Wireshark shows
@@ -189,8 +195,14 @@ pub fn write_signed(w: &mut Vec<u8>, nanos: i128, digits: u8) {
         w.push(b'-');
     }
     let n = nanos.unsigned_abs();
-    w.extend_from_slice(itoa::Buffer::new().format(n / 1_000_000_000).as_bytes());
-    write_frac(w, (n % 1_000_000_000) as u32, digits);
+    // 128-bit division is a library call; nearly every value fits 64 bits.
+    let mut b = itoa::Buffer::new();
+    let (sec, nsec) = match u64::try_from(n) {
+        Ok(n) => (b.format(n / 1_000_000_000), (n % 1_000_000_000) as u32),
+        Err(_) => (b.format(n / 1_000_000_000), (n % 1_000_000_000) as u32),
+    };
+    w.extend_from_slice(sec.as_bytes());
+    write_frac(w, nsec, digits);
 }
 
 fn write_clock(w: &mut Vec<u8>, c: &Civil, nsec: u32, digits: u8) {
@@ -300,6 +312,25 @@ pub fn parse_abs(s: &str, utc: bool) -> Option<i128> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signed_seconds_at_each_precision() {
+        let f = |n: i128, d: u8| {
+            let mut w = Vec::new();
+            write_signed(&mut w, n, d);
+            String::from_utf8(w).unwrap()
+        };
+        assert_eq!(f(1_500_000, 6), "0.001500");
+        assert_eq!(f(-1_000_000, 6), "-0.001000");
+        assert_eq!(f(12_000_000_007, 9), "12.000000007");
+        assert_eq!(f(12_999_999_999, 3), "12.999");
+        assert_eq!(f(5_000_000_000, 0), "5");
+        let big = i128::from(u64::MAX) * 10 + 123_456_789;
+        assert_eq!(
+            f(big, 9),
+            format!("{}.{:09}", big / 1_000_000_000, big % 1_000_000_000)
+        );
+    }
 
     #[test]
     fn civil_parts_and_day_of_year() {

@@ -194,6 +194,15 @@ impl Http2Conns {
         if tl.src != Src::Frame {
             return;
         }
+        // Only a known connection or an HTTP/2 or HTTP layer can change
+        // anything below: most segments stop here.
+        if !self.conns.contains_key(&stream)
+            && !pkt.layers[t + 1..]
+                .iter()
+                .any(|l| matches!(l.proto, Proto::Http2 | Proto::Http))
+        {
+            return;
+        }
         let Some((src, dst)) = endpoints(pkt) else {
             return;
         };

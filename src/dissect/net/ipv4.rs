@@ -220,6 +220,10 @@ pub fn addrs(pkt: &Packet<'_>, l: &Layer) -> Option<(Ipv4Addr, Ipv4Addr)> {
 /// final destination (RFC 791 3.1): tshark shows the header's as
 /// `ip.cur_rt` and the option's as `ip.dst`.
 fn source_route(b: &[u8]) -> Option<(usize, usize)> {
+    // Nearly every header has no options: skip building the walk.
+    if b.first().is_none_or(|v| v & 0x0f <= 5) {
+        return None;
+    }
     for o in Options::new(Ipv4Header::new(b)?.options()) {
         if let Opt::Full {
             ty: 131 | 137,

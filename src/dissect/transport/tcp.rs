@@ -256,6 +256,22 @@ fn ace_value(flags: u16) -> u16 {
     (flags >> 6) & 7
 }
 
+/// The flag list of the nine named bits, built once per combination: every
+/// row's Info column has one.
+fn flag_names(flags: u16) -> &'static str {
+    static NAMES: std::sync::OnceLock<Vec<Box<str>>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        (0u16..512)
+            .map(|f| {
+                let mut s = String::new();
+                write_flag_names(&mut s, f, false);
+                s.into_boxed_str()
+            })
+            .collect()
+    });
+    &names[(flags & 0x1ff) as usize]
+}
+
 /// tshark's flag list: `SYN, ACK`, `ACK, ACE=2`, `<None>`.
 fn write_flag_names(w: &mut impl std::fmt::Write, flags: u16, ace: bool) {
     const NAMES: [&str; 9] = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"];
@@ -876,11 +892,17 @@ fn acc_ecn_fields(body: &[u8], at: usize, order1: bool, out: &mut dyn FieldSink)
     }
 }
 
+/// ` label=v`. Inlined so the constant label is copied in place (a call to
+/// memcpy per label cost more than the rest of the Info column).
+#[inline(always)]
 fn push_u(w: &mut Vec<u8>, label: &[u8], v: u64) {
+    let mut b = itoa::Buffer::new();
+    let d = b.format(v).as_bytes();
+    w.reserve(label.len() + 2 + d.len());
     w.push(b' ');
     w.extend_from_slice(label);
     w.push(b'=');
-    w.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    w.extend_from_slice(d);
 }
 
 fn acc_ecn_info(w: &mut Vec<u8>, body: &[u8], order1: bool) {
@@ -953,10 +975,14 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     w.extend_from_slice(" → ".as_bytes());
     w.extend_from_slice(it.format(dport).as_bytes());
     let Some(v) = view(pkt, l) else { return };
-    let mut names = ArrayString::<96>::new();
-    write_flag_names(&mut names, v.flags, v.ace);
     w.extend_from_slice(b" [");
-    w.extend_from_slice(names.as_bytes());
+    if !v.ace && v.flags & RES == 0 {
+        w.extend_from_slice(flag_names(v.flags).as_bytes());
+    } else {
+        let mut names = ArrayString::<96>::new();
+        write_flag_names(&mut names, v.flags, v.ace);
+        w.extend_from_slice(names.as_bytes());
+    }
     w.push(b']');
     push_u(w, b"Seq", v.seq as u64);
     if v.flags & ACK != 0 {
