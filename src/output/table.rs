@@ -246,13 +246,16 @@ impl<W: Write> TableWriter<W> {
 
         if layout.stack == 0 {
             // One column per tier: the outermost protocol of that tier.
-            for (tier, w) in [
+            let names = tier_names(pkt);
+            for ((tier, w), name) in [
                 (Tier::Link, W_LINK),
                 (Tier::Network, W_NET),
                 (Tier::Transport, W_TRANS),
                 (Tier::Application, W_APP),
-            ] {
-                let name = tier_name(pkt, tier);
+            ]
+            .into_iter()
+            .zip(names)
+            {
                 if color && name != "-" {
                     line.extend_from_slice(tier_color(tier).as_bytes());
                 }
@@ -427,52 +430,69 @@ fn find(h: &[u8], n: &[u8]) -> Option<usize> {
 /// first transport header (ICMP counts, as users look for it there), and
 /// what the transport carries.
 pub fn tier_name(pkt: &Packet<'_>, tier: Tier) -> &'static str {
-    let transport = pkt.layers.iter().position(|l| {
-        matches!(
-            l.proto,
-            Proto::Tcp | Proto::Udp | Proto::Icmp | Proto::Icmpv6
-        )
-    });
+    let [link, net, trans, app] = tier_names(pkt);
     match tier {
-        Tier::Link if pkt.has(Proto::Vlan) => "802.1Q",
-        // The radio header before it is capture metadata, not the link.
-        Tier::Link if pkt.has(Proto::Wlan) => short_name(Proto::Wlan),
-        Tier::Link | Tier::Network => pkt
-            .layers
-            .iter()
-            .find(|l| l.proto.tier() == tier)
-            .map(|l| match l.proto {
-                Proto::Unsupported => "?",
-                p => short_name(p),
-            })
-            .unwrap_or("-"),
-        Tier::Transport => transport
-            .map(|i| short_name(pkt.layers[i].proto))
-            .unwrap_or("-"),
-        Tier::Application => match transport {
-            Some(i) if matches!(pkt.layers[i].proto, Proto::Tcp | Proto::Udp) => {
-                match pkt.layers[i + 1..]
-                    .iter()
-                    .find(|l| l.proto.tier() == Tier::Application)
-                {
-                    // Bytes no decoder claims: name the port's usual service.
-                    Some(l) if l.proto == Proto::Data => pkt
-                        .ports()
-                        .and_then(|(a, b)| {
-                            crate::dissect::services::for_ports(
-                                pkt.layers[i].proto == Proto::Udp,
-                                a,
-                                b,
-                            )
-                        })
-                        .unwrap_or("Data"),
-                    Some(l) => short_name(l.proto),
-                    None => "-",
-                }
-            }
-            _ => "-",
-        },
+        Tier::Link => link,
+        Tier::Network => net,
+        Tier::Transport => trans,
+        Tier::Application => app,
     }
+}
+
+/// [`tier_name`] of the four tiers, from one walk over the layers (every
+/// row of the table shows all four).
+pub fn tier_names(pkt: &Packet<'_>) -> [&'static str; 4] {
+    let (mut link, mut net, mut transport) = (None, None, None);
+    let (mut vlan, mut wlan) = (false, false);
+    for (i, l) in pkt.layers.iter().enumerate() {
+        match l.proto {
+            Proto::Vlan => vlan = true,
+            Proto::Wlan => wlan = true,
+            Proto::Tcp | Proto::Udp | Proto::Icmp | Proto::Icmpv6 if transport.is_none() => {
+                transport = Some(i)
+            }
+            _ => {}
+        }
+        match l.proto.tier() {
+            Tier::Link if link.is_none() => link = Some(l.proto),
+            Tier::Network if net.is_none() => net = Some(l.proto),
+            _ => {}
+        }
+    }
+    let named = |p: Option<Proto>| match p {
+        Some(Proto::Unsupported) => "?",
+        Some(p) => short_name(p),
+        None => "-",
+    };
+    let link = if vlan {
+        "802.1Q"
+    } else if wlan {
+        // The radio header before it is capture metadata, not the link.
+        short_name(Proto::Wlan)
+    } else {
+        named(link)
+    };
+    let trans = transport.map_or("-", |i| short_name(pkt.layers[i].proto));
+    let app = match transport {
+        Some(i) if matches!(pkt.layers[i].proto, Proto::Tcp | Proto::Udp) => {
+            match pkt.layers[i + 1..]
+                .iter()
+                .find(|l| l.proto.tier() == Tier::Application)
+            {
+                // Bytes no decoder claims: name the port's usual service.
+                Some(l) if l.proto == Proto::Data => pkt
+                    .ports()
+                    .and_then(|(a, b)| {
+                        crate::dissect::services::for_ports(pkt.layers[i].proto == Proto::Udp, a, b)
+                    })
+                    .unwrap_or("Data"),
+                Some(l) => short_name(l.proto),
+                None => "-",
+            }
+        }
+        _ => "-",
+    };
+    [link, named(net), trans, app]
 }
 
 /// An extra column's width: its name, at least 8.

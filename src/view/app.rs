@@ -1283,13 +1283,7 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 
 /// One list row from a decoded packet.
 pub fn row_of(pkt: &Packet<'_>, scratch: &mut Vec<u8>) -> Row {
-    use crate::output::table::tier_name;
-    let tiers = [
-        tier_name(pkt, Tier::Link),
-        tier_name(pkt, Tier::Network),
-        tier_name(pkt, Tier::Transport),
-        tier_name(pkt, Tier::Application),
-    ];
+    let tiers = crate::output::table::tier_names(pkt);
     let top = [
         Tier::Application,
         Tier::Transport,

@@ -71,6 +71,11 @@ impl Esc {
             buf: [0; 1024],
             len: 0,
         };
+        // Names are nearly always printable ASCII: one copy.
+        if s.len() <= e.buf.len() && s.iter().all(|&b| (0x20..0x7f).contains(&b)) {
+            e.push(s);
+            return e;
+        }
         for chunk in s.utf8_chunks() {
             for c in chunk.valid().chars() {
                 if (c as u32) < 0x20 || c as u32 == 0x7f {
