@@ -208,27 +208,37 @@ pub fn write_date(w: &mut Vec<u8>, sec: i64, nsec: u32) {
 
 /// Dotted-quad IPv4.
 pub fn write_ipv4(w: &mut Vec<u8>, a: [u8; 4]) {
-    // Built on the stack and copied once: a row writes two or four of these.
-    let mut o = [0u8; 15];
+    // Built on the stack from a table of the 256 octets and copied once: a
+    // row writes two or four of these.
+    let mut o = [0u8; 16];
     let mut n = 0;
-    for (i, &x) in a.iter().enumerate() {
-        if i > 0 {
-            o[n] = b'.';
-            n += 1;
-        }
-        if x >= 100 {
-            o[n] = b'0' + x / 100;
-            n += 1;
-        }
-        if x >= 10 {
-            o[n] = b'0' + x / 10 % 10;
-            n += 1;
-        }
-        o[n] = b'0' + x % 10;
-        n += 1;
+    for x in a {
+        let (digits, len) = DEC_OCTET[x as usize];
+        o[n..n + 4].copy_from_slice(&digits);
+        n += len as usize;
     }
-    w.extend_from_slice(&o[..n]);
+    // Each octet was followed by a dot; the last one is not kept.
+    w.extend_from_slice(&o[..n - 1]);
 }
+
+/// Each octet's decimal digits followed by a dot, and how many of the four
+/// bytes that is.
+static DEC_OCTET: [([u8; 4], u8); 256] = {
+    let mut t = [([0u8; 4], 0u8); 256];
+    let mut i = 0;
+    while i < 256 {
+        let x = i as u8;
+        t[i] = if x >= 100 {
+            ([b'0' + x / 100, b'0' + x / 10 % 10, b'0' + x % 10, b'.'], 4)
+        } else if x >= 10 {
+            ([b'0' + x / 10, b'0' + x % 10, b'.', 0], 3)
+        } else {
+            ([b'0' + x, b'.', 0, 0], 2)
+        };
+        i += 1;
+    }
+    t
+};
 
 /// Colon-separated lowercase MAC.
 pub fn write_mac(w: &mut Vec<u8>, m: [u8; 6]) {

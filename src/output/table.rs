@@ -259,7 +259,7 @@ impl<W: Write> TableWriter<W> {
                 if color && name != "-" {
                     line.extend_from_slice(tier_color(tier).as_bytes());
                 }
-                used += pad(line, name.as_bytes(), name.chars().count(), w, false) + 1;
+                used += pad(line, name.as_bytes(), char_count(name.as_bytes()), w, false) + 1;
                 if color && name != "-" {
                     line.extend_from_slice(RESET.as_bytes());
                 }
