@@ -20,7 +20,7 @@ use crate::engine::parallel::{Parallel, Split};
 use crate::engine::queue::{QueuePeak, QueuedLive, QUEUE_BYTES};
 use crate::engine::sandbox::Allow;
 use crate::engine::source::FrameSource;
-use crate::engine::source::{open_file, FileFrames};
+use crate::engine::source::{open_file, open_file_here, FileFrames};
 use crate::engine::{
     display_name, End, Engine, EngineError, EngineOptions, Evictions, ProgressFn, ReasmOptions,
     Sink,
@@ -343,6 +343,11 @@ pub trait Runner {
     fn run_file(&mut self, src: &mut FileFrames) -> Result<End, EngineError>;
     /// Puts out what the output holds, before an error message.
     fn flush(&mut self);
+    /// Whether a file's records are parsed on a reader thread of their own
+    /// (else on the calling thread).
+    fn reader_thread(&self) -> bool {
+        true
+    }
 }
 
 struct Serial<'a, K: ?Sized, F> {
@@ -377,6 +382,12 @@ impl<S: Split> Runner for Parallel<S> {
         self.run(src)
     }
     fn flush(&mut self) {}
+    /// The calling thread only numbers and shards frames while the workers
+    /// decode: it reads them as well, saving a copy of every frame and a
+    /// thread on the cores the workers need.
+    fn reader_thread(&self) -> bool {
+        false
+    }
 }
 
 /// Feeds every frame of `files` through `run`, with a progress bar per
@@ -388,7 +399,12 @@ pub fn drive_runner<R: Runner + ?Sized>(
 ) -> Driven {
     let mut code = exit::OK;
     for (i, path) in files.iter().enumerate() {
-        let mut src = match open_file(path) {
+        let opened = if run.reader_thread() {
+            open_file(path)
+        } else {
+            open_file_here(path)
+        };
+        let mut src = match opened {
             Ok(s) => s,
             Err(e) => {
                 run.flush();

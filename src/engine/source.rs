@@ -65,10 +65,26 @@ pub fn open_file(path: &str) -> Result<FileFrames, EngineError> {
     Ok(match src.total_len() {
         Some(_) => FileFrames::Threaded(ThreadedFile::start(src, path).map_err(input)?),
         None => FileFrames::Direct(DirectFile {
+            total: None,
             src,
             path: path.to_string(),
         }),
     })
+}
+
+/// Opens a capture file as [`open_file`] does, but reads it on the calling
+/// thread: for a caller that does little per frame itself, the reader
+/// thread's copy of every frame costs more than it saves.
+pub fn open_file_here(path: &str) -> Result<FileFrames, EngineError> {
+    let src = FileSource::open(path).map_err(|error| EngineError::Input {
+        path: path.to_string(),
+        error,
+    })?;
+    Ok(FileFrames::Direct(DirectFile {
+        total: src.total_len(),
+        src,
+        path: path.to_string(),
+    }))
 }
 
 /// A capture held in memory (any format and compression `read` takes),
@@ -81,7 +97,11 @@ pub fn from_bytes(data: Vec<u8>) -> Result<FileFrames, EngineError> {
             error,
         }
     })?;
-    Ok(FileFrames::Direct(DirectFile { src, path }))
+    Ok(FileFrames::Direct(DirectFile {
+        src,
+        path,
+        total: None,
+    }))
 }
 
 impl FileFrames {
@@ -89,7 +109,7 @@ impl FileFrames {
     pub fn total_len(&self) -> Option<u64> {
         match self {
             FileFrames::Threaded(t) => Some(t.total),
-            FileFrames::Direct(_) => None,
+            FileFrames::Direct(d) => d.total,
         }
     }
 
@@ -129,6 +149,8 @@ impl FrameSource for FileFrames {
 pub struct DirectFile {
     src: FileSource,
     path: String,
+    /// A regular file's size (None: a pipe).
+    total: Option<u64>,
 }
 
 impl FrameSource for DirectFile {
@@ -148,7 +170,7 @@ impl FrameSource for DirectFile {
     }
 
     fn would_wait(&self) -> bool {
-        !self.src.next_buffered()
+        self.total.is_none() && !self.src.next_buffered()
     }
 }
 
