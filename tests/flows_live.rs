@@ -483,3 +483,72 @@ fn terminal_view_refreshes_then_prints_the_table() {
     assert!(after.contains(&format!("127.0.0.1:{cport}")), "{after:?}");
     assert!(after.trim_end().ends_with("1 conversations"), "{after:?}");
 }
+
+/// One TCP connection from `src` (port 0: any) to `to`, which the server
+/// closes first (so the client's port is free again at once); returns the
+/// client's port.
+fn server_closes(srv: &TcpListener, src: Ipv4Addr, port: u16) -> u16 {
+    use socket2::{Domain, Socket, Type};
+    let c = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    c.set_reuse_address(true).unwrap();
+    c.bind(&std::net::SocketAddr::from((src, port)).into())
+        .unwrap();
+    c.connect_timeout(&srv.local_addr().unwrap().into(), Duration::from_secs(5))
+        .unwrap();
+    let mut c: TcpStream = c.into();
+    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let (mut s, _) = srv.accept().unwrap();
+    s.write_all(b"hello").unwrap();
+    drop(s);
+    let mut got = Vec::new();
+    c.read_to_end(&mut got).unwrap();
+    assert_eq!(got, b"hello");
+    c.local_addr().unwrap().port()
+}
+
+/// A client port used again (a new SYN, a new ISN) after other address
+/// pairs opened streams: tshark gives the reuse a new `tcp.stream`, numbered
+/// after theirs, and so must every worker of `--threads`, though the reuse
+/// and the streams before it are decoded on different workers.
+#[test]
+fn reused_port_is_numbered_capture_wide_on_threads() {
+    require_root();
+    let srv = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let filter = format!("tcp port {}", srv.local_addr().unwrap().port());
+    let dir = TempDir::new();
+    let (mut dump, f) = tcpdump(&dir, &filter);
+    let cport = server_closes(&srv, Ipv4Addr::LOCALHOST, 0);
+    // Eight other address pairs: some land on other workers than the first.
+    for i in 2..10 {
+        server_closes(&srv, Ipv4Addr::new(127, 0, 0, i), 0);
+    }
+    thread::sleep(Duration::from_millis(100));
+    server_closes(&srv, Ipv4Addr::LOCALHOST, cport);
+    // Past tcpdump's 1 s block timeout: frames still in the kernel's open
+    // block are lost to a stopping libpcap reader.
+    thread::sleep(Duration::from_millis(1500));
+    dump.signal("INT");
+    dump.wait(Duration::from_secs(10));
+
+    let want = common::tshark(&["-r", arg(&f), "-T", "fields", "-e", "tcp.stream"]);
+    let want: Vec<&str> = want.lines().collect();
+    // Ten streams: the reuse is the tenth, not a repeat of the first.
+    assert_eq!(want.last().copied(), Some("9"), "{want:?}");
+    for threads in ["1", "2", "4"] {
+        let out = run(&[
+            "read",
+            "--no-progress",
+            "--threads",
+            threads,
+            "-F",
+            "csv",
+            "-e",
+            "tcp.stream",
+            arg(&f),
+        ]);
+        assert!(out.status.success(), "{}", common::text(&out.stderr));
+        let got = common::text(&out.stdout);
+        let got: Vec<&str> = got.lines().skip(1).collect();
+        assert_eq!(got, want, "--threads {threads}");
+    }
+}

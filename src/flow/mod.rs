@@ -597,8 +597,14 @@ impl FlowTracker {
 
         // Port reuse: a pure SYN with a new ISN opens a new stream.
         if flags & (SYN | ACK) == SYN && c.dir[fwd].base.is_some_and(|b| b != seq) {
-            let s = self.next_tcp;
-            self.next_tcp = s.wrapping_add(1);
+            // Numbered as any new stream (capture-wide with a ledger).
+            let s = next_index(
+                &mut self.next_tcp,
+                &mut self.next_udp,
+                self.ledger.as_mut(),
+                self.frame,
+                6,
+            );
             *c = Conv::new(s);
             c.used = true;
         }

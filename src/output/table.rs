@@ -314,10 +314,10 @@ impl<W: Write> TableWriter<W> {
         }
         // A control character (a tab, a line break from a header) would
         // break the row.
+        // (A select rather than a branch, so the loop is vectorised.)
         for c in self.scratch.iter_mut() {
-            if *c < 0x20 || *c == 0x7f {
-                *c = b'.';
-            }
+            let bad = (*c < 0x20) | (*c == 0x7f);
+            *c = if bad { b'.' } else { *c };
         }
         let room = self.width.map(|w| w.saturating_sub(used));
         let info = &self.scratch;
