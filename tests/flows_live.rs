@@ -516,7 +516,7 @@ fn reused_port_is_numbered_capture_wide_on_threads() {
     let srv = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let filter = format!("tcp port {}", srv.local_addr().unwrap().port());
     let dir = TempDir::new();
-    let (mut dump, f) = tcpdump(&dir, &filter);
+    let (dump, f) = tcpdump(&dir, &filter);
     let cport = server_closes(&srv, Ipv4Addr::LOCALHOST, 0);
     // Eight other address pairs: some land on other workers than the first.
     for i in 2..10 {
