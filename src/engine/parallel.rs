@@ -12,9 +12,12 @@
 //! connections and the ICMP errors quoting it land on one worker, which owns
 //! that state ([`FlowState`]). Frames travel in rounds; each worker renders
 //! its frames of a round into a buffer ([`Split::Part`]), and the rounds'
-//! rows are put back together in frame order. Stream indices are numbered
-//! capture-wide through a [`Ledger`], so every output is byte for byte the
-//! one-thread output.
+//! rows are put back together in frame order. Stream indices are made
+//! capture-wide, so every output is byte for byte the one-thread output:
+//! through a [`Ledger`] as each stream opens when rows or the display
+//! filter show them, by renumbering each part once the capture ends when
+//! only the end shows them (conversation tables), and not at all when
+//! nothing shows them.
 
 use super::{decode, End, EngineError, EngineOptions, Evictions, FlowState, How, ProgressFn, Sink};
 use super::{Bpf, FrameSource, Pull, Status};
@@ -71,6 +74,16 @@ pub trait Split {
     fn shows_streams(&self) -> bool {
         true
     }
+    /// Whether stream indices reach the output only once the capture ends
+    /// (conversation tables): then workers number streams alone, without
+    /// waiting for each other, and [`Split::renumber`] makes each part's
+    /// capture-wide before [`Split::join`].
+    fn renumbers(&self) -> bool {
+        false
+    }
+    /// Rewrites a part's stream indices: its `k`-th TCP (UDP) stream is
+    /// capture-wide `map[0][k]` (`map[1][k]`).
+    fn renumber(_part: &mut Self::Part, _map: &[Vec<u32>; 2]) {}
     /// Puts a part on the ticks (it keeps no clock of its own).
     fn use_clock(_part: &mut Self::Part) {}
     /// A tick at `now`, before the frame it was due at.
@@ -131,7 +144,9 @@ enum FromWorker<P> {
     /// In place of a round's rows once the part failed (the error, the
     /// first time).
     Failed(Option<EngineError>),
-    Done(Box<P>, Evictions),
+    /// The part, its evictions, and the frames its streams opened at (when
+    /// they are renumbered at the end).
+    Done(Box<P>, Evictions, [Vec<u64>; 2]),
 }
 
 struct Worker<P> {
@@ -166,6 +181,8 @@ pub struct Parallel<S: Split> {
     clock: Option<(i128, Option<Timestamp>)>,
     evictions: Evictions,
     failed: bool,
+    /// Workers number streams alone; the parts are renumbered at the end.
+    renumber: bool,
 }
 
 impl<S: Split> Parallel<S> {
@@ -174,12 +191,13 @@ impl<S: Split> Parallel<S> {
         let n = threads.clamp(2, 255);
         // tcp.stream / udp.stream, and quic.connection.number apart; no
         // ledger when neither the output nor the display filter reads them.
-        let numbered = whole.shows_streams()
-            || opts.display.as_ref().is_some_and(|f| {
-                f.names()
-                    .iter()
-                    .any(|n| STREAM_FIELDS.contains(&n.as_str()))
-            });
+        let filtered = opts.display.as_ref().is_some_and(|f| {
+            f.names()
+                .iter()
+                .any(|n| STREAM_FIELDS.contains(&n.as_str()))
+        });
+        let numbered = (whole.shows_streams() && !whole.renumbers()) || filtered;
+        let renumber = whole.shows_streams() && !numbered;
         let handles: Vec<_> = if numbered {
             Ledger::handles(n)
                 .into_iter()
@@ -211,6 +229,9 @@ impl<S: Split> Parallel<S> {
                 };
                 let mut state = FlowState::share(&opts, n);
                 state.flows.share_cap(held.clone());
+                if renumber {
+                    state.flows.log_openings();
+                }
                 let display = opts.display.clone();
                 let handle = std::thread::Builder::new()
                     .name("ls-decode".into())
@@ -242,6 +263,7 @@ impl<S: Split> Parallel<S> {
             progress: None,
             evictions: Evictions::default(),
             failed: false,
+            renumber,
         })
     }
 
@@ -459,6 +481,7 @@ impl<S: Split> Parallel<S> {
     /// Stops the workers and hands their parts to the whole.
     pub fn finish(&mut self) -> io::Result<()> {
         let mut parts = Vec::new();
+        let mut openings = Vec::new();
         for w in &mut self.workers {
             if let Some(tx) = w.tx.take() {
                 let _ = tx.send(ToWorker::Finish);
@@ -468,9 +491,10 @@ impl<S: Split> Parallel<S> {
             let Some(rx) = w.rx.take() else { continue };
             loop {
                 match rx.recv() {
-                    Ok(FromWorker::Done(p, e)) => {
+                    Ok(FromWorker::Done(p, e, o)) => {
                         parts.push(*p);
                         self.evictions.add(e);
+                        openings.push(o);
                         break;
                     }
                     Ok(_) => continue,
@@ -483,6 +507,12 @@ impl<S: Split> Parallel<S> {
         }
         if parts.len() != self.workers.len() {
             return Err(io::Error::other("a decoding thread stopped"));
+        }
+        if self.renumber {
+            let maps = crate::flow::ledger::renumber(&openings);
+            for (p, m) in parts.iter_mut().zip(&maps) {
+                S::renumber(p, m);
+            }
         }
         let status = self.status();
         self.whole.join(parts, &status)
@@ -583,8 +613,9 @@ fn work<S: Split>(
     // Later rounds' frames are numbered by others: never wait for this one.
     progress.iter().for_each(|p| p.set(u64::MAX));
     let e = st.evictions();
+    let openings = st.flows.take_openings();
     drop(rx);
-    let _ = tx.send(FromWorker::Done(Box::new(part), e));
+    let _ = tx.send(FromWorker::Done(Box::new(part), e, openings));
 }
 
 pub mod shard {

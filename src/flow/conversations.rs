@@ -715,6 +715,34 @@ impl Conversations {
     /// Takes in another worker's conversations (their keys are none of
     /// this one's: a conversation lives on one worker), as closed pieces
     /// for [`finish`](Self::finish).
+    /// Makes a worker's stream indices capture-wide (`--threads`): its
+    /// `k`-th TCP (UDP) stream is `map[0][k]` (`map[1][k]`); see
+    /// [`super::ledger::renumber`].
+    pub fn renumber(&mut self, map: &[Vec<u32>; 2]) {
+        let re = |k: &mut Key| {
+            if let Key::Stream(p, s) = k {
+                if let Some(&g) = map[usize::from(*p == 17)].get(*s as usize) {
+                    *s = g;
+                }
+            }
+        };
+        let re_row = |c: &mut Conversation| {
+            re(&mut c.key);
+            if let Key::Stream(_, s) = c.key {
+                c.stream = Some(s);
+            }
+        };
+        self.done.iter_mut().for_each(re_row);
+        // Open rows are found by index: put them back under the new ones.
+        let mut rows = self.open.drain();
+        rows.iter_mut().for_each(re_row);
+        for (i, c) in rows.iter().enumerate() {
+            self.open.set_row(c.key, Some(i));
+        }
+        self.open.rows = rows;
+        self.ending.iter_mut().for_each(re);
+    }
+
     pub fn absorb(&mut self, mut other: Conversations) {
         self.done.append(&mut other.done);
         let open = other.open.drain();

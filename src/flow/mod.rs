@@ -193,8 +193,8 @@ pub struct FlowTracker {
     pub ftp: ftp_data::FtpDataTable,
     /// HTTP/2 connections and their HPACK tables.
     pub http2: http2::Http2Conns,
-    /// With several workers: capture-wide stream numbering.
-    ledger: Option<ledger::LedgerHandle>,
+    /// With several workers: how stream indices become capture-wide.
+    numbering: Numbering,
     /// The frame being observed (where a new stream opens).
     frame: u64,
     /// With several workers: the conversations all of them hold, which the
@@ -202,21 +202,37 @@ pub struct FlowTracker {
     held: Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>,
 }
 
+/// Where a tracker's stream indices come from.
+enum Numbering {
+    /// Its own count: one thread, or workers whose indices are never shown.
+    Own,
+    /// Capture-wide as each stream opens, through the workers' ledger.
+    Ledger(ledger::LedgerHandle),
+    /// Its own count, with the frame each TCP and UDP stream opened at, so
+    /// the indices can be made capture-wide once the capture ends
+    /// ([`ledger::renumber`]).
+    Logged([Vec<u64>; 2]),
+}
+
 /// The next `tcp.stream` / `udp.stream` index (a free function so the hot
 /// path can call it while it holds an entry of the conversation map).
 fn next_index(
     next_tcp: &mut u32,
     next_udp: &mut u32,
-    ledger: Option<&mut ledger::LedgerHandle>,
+    numbering: &mut Numbering,
     frame: u64,
     proto: u8,
 ) -> u32 {
     let c = if proto == 6 { next_tcp } else { next_udp };
     let s = *c;
     *c = c.wrapping_add(1);
-    match ledger {
-        Some(l) => l.assign(proto, frame, s),
-        None => s,
+    match numbering {
+        Numbering::Own => s,
+        Numbering::Ledger(l) => l.assign(proto, frame, s),
+        Numbering::Logged(log) => {
+            log[usize::from(proto != 6)].push(frame);
+            s
+        }
     }
 }
 
@@ -305,7 +321,7 @@ impl FlowTracker {
             echo: echo::EchoPairs::default(),
             ftp: ftp_data::FtpDataTable::default(),
             http2: http2::Http2Conns::default(),
-            ledger: None,
+            numbering: Numbering::Own,
             frame: 0,
             held: None,
         }
@@ -339,7 +355,21 @@ impl FlowTracker {
 
     /// Numbers streams capture-wide, as one of several workers.
     pub fn set_ledger(&mut self, l: ledger::LedgerHandle) {
-        self.ledger = Some(l);
+        self.numbering = Numbering::Ledger(l);
+    }
+
+    /// Keeps the frame each stream opens at, for [`Self::take_openings`].
+    pub fn log_openings(&mut self) {
+        self.numbering = Numbering::Logged(Default::default());
+    }
+
+    /// The frames this tracker opened its TCP and UDP streams at (its
+    /// `k`-th at `[proto][k]`), when they were logged.
+    pub fn take_openings(&mut self) -> [Vec<u64>; 2] {
+        match &mut self.numbering {
+            Numbering::Logged(log) => std::mem::take(log),
+            _ => Default::default(),
+        }
     }
 
     /// The cap on conversations held.
@@ -365,7 +395,7 @@ impl FlowTracker {
         next_index(
             &mut self.next_tcp,
             &mut self.next_udp,
-            self.ledger.as_mut(),
+            &mut self.numbering,
             self.frame,
             proto,
         )
@@ -557,7 +587,7 @@ impl FlowTracker {
                     let s = next_index(
                         &mut self.next_tcp,
                         &mut self.next_udp,
-                        self.ledger.as_mut(),
+                        &mut self.numbering,
                         self.frame,
                         ep.key.proto,
                     );
@@ -601,7 +631,7 @@ impl FlowTracker {
             let s = next_index(
                 &mut self.next_tcp,
                 &mut self.next_udp,
-                self.ledger.as_mut(),
+                &mut self.numbering,
                 self.frame,
                 6,
             );

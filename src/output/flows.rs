@@ -241,6 +241,14 @@ impl<W: Write> Split for FlowsSink<W> {
         part.0.clock(now);
     }
 
+    fn renumbers(&self) -> bool {
+        true
+    }
+
+    fn renumber(part: &mut ConversationsPart, map: &[Vec<u32>; 2]) {
+        part.0.renumber(map);
+    }
+
     fn join(&mut self, parts: Vec<ConversationsPart>, status: &Status) -> io::Result<()> {
         for p in parts {
             self.convs.absorb(p.0);

@@ -227,6 +227,14 @@ impl<W: Write> Split for StatsSink<W> {
         part.convs.clock(now);
     }
 
+    fn renumbers(&self) -> bool {
+        true
+    }
+
+    fn renumber(part: &mut StatsPart, map: &[Vec<u32>; 2]) {
+        part.convs.renumber(map);
+    }
+
     fn join(&mut self, parts: Vec<StatsPart>, status: &Status) -> io::Result<()> {
         for p in parts {
             self.phs.merge(&p.phs);
