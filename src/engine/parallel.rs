@@ -29,8 +29,7 @@ use std::io;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
-/// The fields numbered capture-wide through the ledger.
-const STREAM_FIELDS: [&str; 3] = ["tcp.stream", "udp.stream", "quic.connection.number"];
+use crate::flow::STREAM_FIELDS;
 
 /// Frames per round (over all workers).
 const ROUND: usize = 2048;
@@ -54,8 +53,10 @@ pub trait Split {
     fn rows(_part: &mut Self::Part) -> Option<&mut Vec<u8>> {
         None
     }
-    /// One packet's rows, in frame order.
-    fn emit(&mut self, _rows: &[u8], _digits: u8) -> io::Result<()> {
+    /// One packet's rows, in frame order. With late stream indices
+    /// ([`Split::late_streams`]), `streams` makes the indices of the worker
+    /// that rendered them capture-wide.
+    fn emit(&mut self, _rows: &[u8], _digits: u8, _streams: &StreamMap) -> io::Result<()> {
         Ok(())
     }
     /// Once, after the last packet: every part, worker 0 first.
@@ -74,21 +75,28 @@ pub trait Split {
     fn shows_streams(&self) -> bool {
         true
     }
-    /// Whether stream indices reach the output only once the capture ends
-    /// (conversation tables): then workers number streams alone, without
-    /// waiting for each other, and [`Split::renumber`] makes each part's
-    /// capture-wide before [`Split::join`].
-    fn renumbers(&self) -> bool {
+    /// Whether the output can take stream indices each worker numbered
+    /// alone, made capture-wide after decoding: rows as they are merged
+    /// ([`Split::emit`]'s map), aggregates at the end ([`Split::renumber`]).
+    /// Then no worker waits for another at a new stream.
+    fn late_streams(&self) -> bool {
         false
     }
-    /// Rewrites a part's stream indices: its `k`-th TCP (UDP) stream is
-    /// capture-wide `map[0][k]` (`map[1][k]`).
-    fn renumber(_part: &mut Self::Part, _map: &[Vec<u32>; 2]) {}
+    /// Tells a part its stream indices will be made capture-wide later
+    /// (rows mark them for [`Split::emit`] to rewrite).
+    fn use_late_streams(_part: &mut Self::Part) {}
+    /// Rewrites an aggregating part's stream indices before
+    /// [`Split::join`], with its worker's [`StreamMap`].
+    fn renumber(_part: &mut Self::Part, _map: &StreamMap) {}
     /// Puts a part on the ticks (it keeps no clock of its own).
     fn use_clock(_part: &mut Self::Part) {}
     /// A tick at `now`, before the frame it was due at.
     fn clock(_part: &mut Self::Part, _now: Timestamp) {}
 }
+
+/// One worker's stream indices made capture-wide: its `k`-th TCP stream is
+/// `[0][k]`, UDP `[1][k]`, QUIC connection `[2][k]`.
+pub type StreamMap = [Vec<u32>; 3];
 
 /// The worker a frame goes to: its conversation's address pair, hashed.
 pub fn shard(linktype: u32, bytes: &[u8], workers: usize) -> usize {
@@ -139,14 +147,48 @@ enum ToWorker {
 
 enum FromWorker<P> {
     /// Rows of a round and where each frame's rows end, with the round's
-    /// emptied frame buffers for the next one.
-    Rows(Vec<u8>, Vec<u32>, Round),
+    /// emptied frame buffers for the next one, and the streams its frames
+    /// opened (late numbering).
+    Rows(Vec<u8>, Vec<u32>, Round, Vec<Opened>),
     /// In place of a round's rows once the part failed (the error, the
     /// first time).
     Failed(Option<EngineError>),
-    /// The part, its evictions, and the frames its streams opened at (when
-    /// they are renumbered at the end).
-    Done(Box<P>, Evictions, [Vec<u64>; 2]),
+    Done(Box<P>, Evictions),
+}
+
+/// The `k`-th frame of a worker's round opened these many TCP streams, UDP
+/// streams and QUIC connections (only frames that opened any).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Opened {
+    k: u32,
+    n: [u32; 3],
+}
+
+/// Capture-wide stream numbers, given out in frame order as the merge
+/// meets the frames that opened them.
+#[derive(Default)]
+struct Numbers {
+    next: [u32; 3],
+    maps: Vec<StreamMap>,
+}
+
+impl Numbers {
+    fn new(workers: usize) -> Numbers {
+        Numbers {
+            next: [0; 3],
+            maps: (0..workers).map(|_| Default::default()).collect(),
+        }
+    }
+
+    /// Worker `w`'s next streams: the next capture-wide numbers.
+    fn open(&mut self, w: usize, n: [u32; 3]) {
+        for (p, &count) in n.iter().enumerate() {
+            for _ in 0..count {
+                self.maps[w][p].push(self.next[p]);
+                self.next[p] = self.next[p].wrapping_add(1);
+            }
+        }
+    }
 }
 
 struct Worker<P> {
@@ -181,8 +223,8 @@ pub struct Parallel<S: Split> {
     clock: Option<(i128, Option<Timestamp>)>,
     evictions: Evictions,
     failed: bool,
-    /// Workers number streams alone; the parts are renumbered at the end.
-    renumber: bool,
+    /// Workers number streams alone; the merge makes them capture-wide.
+    late: Option<Numbers>,
 }
 
 impl<S: Split> Parallel<S> {
@@ -196,16 +238,18 @@ impl<S: Split> Parallel<S> {
                 .iter()
                 .any(|n| STREAM_FIELDS.contains(&n.as_str()))
         });
-        let numbered = (whole.shows_streams() && !whole.renumbers()) || filtered;
-        let renumber = whole.shows_streams() && !numbered;
+        let numbered = (whole.shows_streams() && !whole.late_streams()) || filtered;
+        let late = whole.shows_streams() && !numbered;
         let handles: Vec<_> = if numbered {
             Ledger::handles(n)
                 .into_iter()
                 .zip(Ledger::handles(n))
-                .map(Some)
+                .map(|(flows, quic)| Numbering::Ledger(flows, quic))
                 .collect()
+        } else if late {
+            (0..n).map(|_| Numbering::Late).collect()
         } else {
-            (0..n).map(|_| None).collect()
+            (0..n).map(|_| Numbering::Own).collect()
         };
         let how = How {
             reasm: opts.reasm,
@@ -229,8 +273,8 @@ impl<S: Split> Parallel<S> {
                 };
                 let mut state = FlowState::share(&opts, n);
                 state.flows.share_cap(held.clone());
-                if renumber {
-                    state.flows.log_openings();
+                if late {
+                    S::use_late_streams(&mut part);
                 }
                 let display = opts.display.clone();
                 let handle = std::thread::Builder::new()
@@ -263,7 +307,7 @@ impl<S: Split> Parallel<S> {
             progress: None,
             evictions: Evictions::default(),
             failed: false,
-            renumber,
+            late: late.then(|| Numbers::new(n)),
         })
     }
 
@@ -422,12 +466,12 @@ impl<S: Split> Parallel<S> {
         let mut first_err = None;
         for w in 0..self.workers.len() {
             match self.workers[w].rx.as_ref().map(|rx| rx.recv()) {
-                Some(Ok(FromWorker::Rows(r, e, mut spent))) => {
+                Some(Ok(FromWorker::Rows(r, e, mut spent, opened))) => {
                     spent.metas.clear();
                     spent.data.clear();
                     spent.ticks.clear();
                     self.free_rounds[w].push(spent);
-                    rows.push((r, e, 0usize, 0usize));
+                    rows.push((r, e, 0usize, 0usize, opened, 0usize));
                 }
                 Some(Ok(FromWorker::Failed(e))) => {
                     if let Some(e) = e {
@@ -450,13 +494,22 @@ impl<S: Split> Parallel<S> {
             return Err(self.worker_gone());
         }
         let digits = self.digits.unwrap_or(6);
+        let none = StreamMap::default();
         for w in order {
-            let (buf, ends, at, k) = &mut rows[w as usize];
+            let w = w as usize;
+            let (buf, ends, at, k, opened, o) = &mut rows[w];
             let end = ends.get(*k).map_or(*at, |&e| e as usize);
+            if let Some(late) = &mut self.late {
+                if let Some(op) = opened.get(*o).filter(|op| op.k as usize == *k) {
+                    late.open(w, op.n);
+                    *o += 1;
+                }
+            }
             *k += 1;
             if end > *at {
+                let map = self.late.as_ref().map_or(&none, |l| &l.maps[w]);
                 self.whole
-                    .emit(&buf[*at..end], digits)
+                    .emit(&buf[*at..end], digits, map)
                     .map_err(EngineError::Output)?;
             }
             *at = end;
@@ -481,7 +534,6 @@ impl<S: Split> Parallel<S> {
     /// Stops the workers and hands their parts to the whole.
     pub fn finish(&mut self) -> io::Result<()> {
         let mut parts = Vec::new();
-        let mut openings = Vec::new();
         for w in &mut self.workers {
             if let Some(tx) = w.tx.take() {
                 let _ = tx.send(ToWorker::Finish);
@@ -491,10 +543,9 @@ impl<S: Split> Parallel<S> {
             let Some(rx) = w.rx.take() else { continue };
             loop {
                 match rx.recv() {
-                    Ok(FromWorker::Done(p, e, o)) => {
+                    Ok(FromWorker::Done(p, e)) => {
                         parts.push(*p);
                         self.evictions.add(e);
-                        openings.push(o);
                         break;
                     }
                     Ok(_) => continue,
@@ -508,9 +559,8 @@ impl<S: Split> Parallel<S> {
         if parts.len() != self.workers.len() {
             return Err(io::Error::other("a decoding thread stopped"));
         }
-        if self.renumber {
-            let maps = crate::flow::ledger::renumber(&openings);
-            for (p, m) in parts.iter_mut().zip(&maps) {
+        if let Some(late) = &self.late {
+            for (p, m) in parts.iter_mut().zip(&late.maps) {
                 S::renumber(p, m);
             }
         }
@@ -535,18 +585,29 @@ impl<S: Split> Drop for Parallel<S> {
     }
 }
 
+/// How a worker's stream indices become capture-wide.
+enum Numbering {
+    /// They need not: nothing shows them.
+    Own,
+    /// Through the ledgers (TCP/UDP streams, QUIC connections) as they open.
+    Ledger(LedgerHandle, LedgerHandle),
+    /// By the merge, from the streams each frame opened.
+    Late,
+}
+
 /// A worker: its shard's frames through [`decode`] into its part.
 fn work<S: Split>(
     mut part: S::Part,
     mut st: FlowState,
-    ledgers: Option<(LedgerHandle, LedgerHandle)>,
+    numbering: Numbering,
     how: How,
     mut display: Option<crate::filter::Filter>,
     rx: Receiver<ToWorker>,
     tx: SyncSender<FromWorker<S::Part>>,
 ) {
     let mut progress = Vec::new();
-    if let Some((ledger, quic)) = ledgers {
+    let late = matches!(numbering, Numbering::Late);
+    if let Numbering::Ledger(ledger, quic) = numbering {
         progress = vec![ledger.progress(), quic.progress()];
         st.flows.set_ledger(ledger);
         st.quic.set_ledger(quic);
@@ -568,8 +629,9 @@ fn work<S: Split>(
             S::start(&mut part, digits);
         }
         let mut ends = Vec::with_capacity(round.metas.len());
+        let mut opened = Vec::new();
         let mut ticks = round.ticks.iter().peekable();
-        for m in &round.metas {
+        for (k, m) in round.metas.iter().enumerate() {
             progress.iter().for_each(|p| p.set(m.number));
             if failed.is_some() {
                 continue;
@@ -589,8 +651,16 @@ fn work<S: Split>(
             let mut pkt = Packet::new(&frame, m.number, m.first_ts);
             pkt.prev_ts = m.prev_ts;
             pkt.prev_shown_ts = m.prev_shown_ts;
+            let before = late.then(|| streams_opened(&st));
             if let Err(e) = decode(&mut st, how, display.as_mut(), &mut pkt, &mut part) {
                 failed = Some(Some(e));
+            }
+            if let Some(b) = before {
+                let a = streams_opened(&st);
+                let n = [0, 1, 2].map(|p| a[p].wrapping_sub(b[p]));
+                if n != [0; 3] {
+                    opened.push(Opened { k: k as u32, n });
+                }
             }
             ends.push(S::rows(&mut part).map_or(0, |r| r.len() as u32));
         }
@@ -604,6 +674,7 @@ fn work<S: Split>(
                     .unwrap_or_default(),
                 ends,
                 round,
+                opened,
             ),
         };
         if tx.send(reply).is_err() {
@@ -613,9 +684,14 @@ fn work<S: Split>(
     // Later rounds' frames are numbered by others: never wait for this one.
     progress.iter().for_each(|p| p.set(u64::MAX));
     let e = st.evictions();
-    let openings = st.flows.take_openings();
     drop(rx);
-    let _ = tx.send(FromWorker::Done(Box::new(part), e, openings));
+    let _ = tx.send(FromWorker::Done(Box::new(part), e));
+}
+
+/// TCP streams, UDP streams and QUIC connections a worker has numbered.
+fn streams_opened(st: &FlowState) -> [u32; 3] {
+    let [tcp, udp] = st.flows.opened();
+    [tcp, udp, st.quic.opened()]
 }
 
 pub mod shard {
@@ -777,5 +853,23 @@ pub mod shard {
             h = (h ^ u64::from(x)).wrapping_mul(0x0100_0000_01b3);
         }
         Some(h ^ (h >> 29))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streams_are_numbered_in_the_order_the_merge_meets_them() {
+        // Frame 1 (worker 0) opens a TCP stream, frame 2 (worker 1) a TCP
+        // stream and a UDP one, frame 3 (worker 0) two TCP streams and a
+        // QUIC connection.
+        let mut n = Numbers::new(2);
+        n.open(0, [1, 0, 0]);
+        n.open(1, [1, 1, 0]);
+        n.open(0, [2, 0, 1]);
+        assert_eq!(n.maps[0], [vec![0, 2, 3], vec![], vec![0]]);
+        assert_eq!(n.maps[1], [vec![1], vec![0], vec![]]);
     }
 }

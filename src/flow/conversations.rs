@@ -716,12 +716,14 @@ impl Conversations {
     /// this one's: a conversation lives on one worker), as closed pieces
     /// for [`finish`](Self::finish).
     /// Makes a worker's stream indices capture-wide (`--threads`): its
-    /// `k`-th TCP (UDP) stream is `map[0][k]` (`map[1][k]`); see
-    /// [`super::ledger::renumber`].
-    pub fn renumber(&mut self, map: &[Vec<u32>; 2]) {
+    /// `k`-th TCP (UDP) stream is `map[0][k]` (`map[1][k]`).
+    pub fn renumber(&mut self, map: &[Vec<u32>]) {
         let re = |k: &mut Key| {
             if let Key::Stream(p, s) = k {
-                if let Some(&g) = map[usize::from(*p == 17)].get(*s as usize) {
+                if let Some(&g) = map
+                    .get(usize::from(*p == 17))
+                    .and_then(|m| m.get(*s as usize))
+                {
                     *s = g;
                 }
             }

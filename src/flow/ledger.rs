@@ -135,38 +135,6 @@ impl LedgerHandle {
     }
 }
 
-/// Capture-wide indices for streams each worker numbered alone, from the
-/// frames each opened its streams at (`openings[w][proto][k]`, TCP then
-/// UDP): worker `w`'s `k`-th stream of a protocol becomes
-/// `result[w][proto][k]`. tshark numbers streams in the order their first
-/// frames appear, and one frame goes to one worker, so ordering the
-/// openings by frame (then by the worker's own order within a frame) gives
-/// the ledger's numbers without any worker waiting for another.
-pub fn renumber(openings: &[[Vec<u64>; 2]]) -> Vec<[Vec<u32>; 2]> {
-    let mut maps: Vec<[Vec<u32>; 2]> = openings
-        .iter()
-        .map(|o| [vec![0; o[0].len()], vec![0; o[1].len()]])
-        .collect();
-    for proto in 0..2 {
-        // (frame, worker, k): each worker's list is in frame order already.
-        let mut all: Vec<(u64, u32, u32)> = openings
-            .iter()
-            .enumerate()
-            .flat_map(|(w, o)| {
-                o[proto]
-                    .iter()
-                    .enumerate()
-                    .map(move |(k, &f)| (f, w as u32, k as u32))
-            })
-            .collect();
-        all.sort_unstable();
-        for (i, (_, w, k)) in all.into_iter().enumerate() {
-            maps[w as usize][proto][k as usize] = i as u32;
-        }
-    }
-    maps
-}
-
 /// A poisoned lock only means another thread panicked while holding it;
 /// what it guards here (a worker's log, the capture queue's spare batches)
 /// is whole, so the value is taken as it is.
@@ -193,16 +161,6 @@ fn wait_past(progress: &AtomicU64, frame: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn renumbering_follows_frame_order_across_workers() {
-        // The same openings as the ledger's test below: worker 0 opens TCP
-        // streams at frames 1 and 5, worker 1 TCP at 3 and 4 and UDP at 2;
-        // a frame may open two (an ICMP error inside a tunnel).
-        let maps = renumber(&[[vec![1, 5, 5], vec![]], [vec![3, 4], vec![2]]]);
-        assert_eq!(maps[0], [vec![0, 3, 4], vec![]]);
-        assert_eq!(maps[1], [vec![1, 2], vec![0]]);
-    }
 
     #[test]
     fn indices_follow_frame_order_across_workers() {

@@ -26,6 +26,10 @@ pub mod ftp_data;
 pub mod http2;
 pub mod ip_defrag;
 pub mod ledger;
+
+/// The fields whose values are stream indices this module numbers, in the
+/// order of `--threads`' stream maps (TCP, UDP, QUIC).
+pub const STREAM_FIELDS: [&str; 3] = ["tcp.stream", "udp.stream", "quic.connection.number"];
 pub mod quic;
 pub mod stats;
 pub mod stream;
@@ -208,10 +212,6 @@ enum Numbering {
     Own,
     /// Capture-wide as each stream opens, through the workers' ledger.
     Ledger(ledger::LedgerHandle),
-    /// Its own count, with the frame each TCP and UDP stream opened at, so
-    /// the indices can be made capture-wide once the capture ends
-    /// ([`ledger::renumber`]).
-    Logged([Vec<u64>; 2]),
 }
 
 /// The next `tcp.stream` / `udp.stream` index (a free function so the hot
@@ -229,10 +229,6 @@ fn next_index(
     match numbering {
         Numbering::Own => s,
         Numbering::Ledger(l) => l.assign(proto, frame, s),
-        Numbering::Logged(log) => {
-            log[usize::from(proto != 6)].push(frame);
-            s
-        }
     }
 }
 
@@ -358,18 +354,10 @@ impl FlowTracker {
         self.numbering = Numbering::Ledger(l);
     }
 
-    /// Keeps the frame each stream opens at, for [`Self::take_openings`].
-    pub fn log_openings(&mut self) {
-        self.numbering = Numbering::Logged(Default::default());
-    }
-
-    /// The frames this tracker opened its TCP and UDP streams at (its
-    /// `k`-th at `[proto][k]`), when they were logged.
-    pub fn take_openings(&mut self) -> [Vec<u64>; 2] {
-        match &mut self.numbering {
-            Numbering::Logged(log) => std::mem::take(log),
-            _ => Default::default(),
-        }
+    /// TCP and UDP streams opened so far: with its own numbering, the next
+    /// indices (the engine makes them capture-wide after the fact).
+    pub fn opened(&self) -> [u32; 2] {
+        [self.next_tcp, self.next_udp]
     }
 
     /// The cap on conversations held.

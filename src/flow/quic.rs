@@ -121,6 +121,12 @@ fn cid_of(b: &[u8], r: &std::ops::Range<usize>) -> Cid {
 
 impl QuicTracker {
     /// Numbers connections capture-wide, as one of several workers.
+    /// Connections numbered so far: with its own numbering, the next
+    /// `quic.connection.number`.
+    pub fn opened(&self) -> u32 {
+        self.next_number
+    }
+
     pub fn set_ledger(&mut self, l: super::ledger::LedgerHandle) {
         self.ledger = Some(l);
     }

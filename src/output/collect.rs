@@ -2,7 +2,7 @@
 //! lines, CSV). Buffers are reused from packet to packet.
 
 use crate::dissect::{self, Field, FieldSink, IssueKind, Packet};
-use crate::flow::FlowHasherBuilder;
+use crate::flow::{FlowHasherBuilder, STREAM_FIELDS};
 use std::collections::HashMap;
 
 #[derive(Clone, Copy, Debug)]
@@ -36,6 +36,43 @@ pub struct Collected {
     last: Vec<u32>,
     next: Vec<u32>,
     generation: u32,
+    /// Stream indices are this worker's own (`--threads`): they are written
+    /// as [`late_mark`]s for the merge to number.
+    late: bool,
+}
+
+/// A worker's own stream index in place of its digits: a NUL (which JSON
+/// text never holds raw), the slot, the index (little-endian).
+pub const LATE_MARK_LEN: usize = 6;
+
+pub fn late_mark(slot: u8, local: u32, w: &mut Vec<u8>) {
+    w.push(0);
+    w.push(slot);
+    w.extend_from_slice(&local.to_le_bytes());
+}
+
+/// Writes `rows` with each [`late_mark`] replaced by its capture-wide
+/// index from `map` (slot, then the worker's own index).
+pub fn write_late<O: std::io::Write>(
+    out: &mut O,
+    mut rows: &[u8],
+    map: &crate::engine::parallel::StreamMap,
+) -> std::io::Result<()> {
+    while let Some(i) = memchr::memchr(0, rows) {
+        out.write_all(&rows[..i])?;
+        let Some(m) = rows.get(i + 1..i + LATE_MARK_LEN) else {
+            return out.write_all(&rows[i..]);
+        };
+        let local = u32::from_le_bytes([m[1], m[2], m[3], m[4]]);
+        let global = map
+            .get(m[0] as usize)
+            .and_then(|v| v.get(local as usize))
+            .copied()
+            .unwrap_or(local);
+        out.write_all(itoa::Buffer::new().format(global).as_bytes())?;
+        rows = &rows[i + LATE_MARK_LEN..];
+    }
+    out.write_all(rows)
 }
 
 const NONE: u32 = u32::MAX;
@@ -50,6 +87,12 @@ impl FieldSink for Collected {
         if let Some(only) = &self.only {
             if !only.iter().any(|n| n == f.name) {
                 return;
+            }
+        }
+        if let (true, crate::dissect::Value::U(n)) = (self.late, f.value) {
+            if let Some(slot) = STREAM_FIELDS.iter().position(|&s| s == f.name) {
+                let local = n as u32;
+                return self.push(f.name, |w| late_mark(slot as u8, local, w), true, false);
             }
         }
         let free_text = matches!(f.value, crate::dissect::Value::Str(_));
@@ -77,7 +120,13 @@ impl Collected {
             last: Vec::new(),
             next: Vec::new(),
             generation: 0,
+            late: false,
         }
+    }
+
+    /// Stream indices become [`late_mark`]s (see `late`).
+    pub fn set_late_streams(&mut self) {
+        self.late = true;
     }
 
     fn intern(&mut self, name: &'static str) -> u32 {
@@ -229,5 +278,34 @@ impl Collected {
             at = self.next[at as usize];
             Some(e)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn late_marks_become_capture_wide_indices() {
+        // A worker's TCP streams 0 and 1 are the capture's 3 and 7; its UDP
+        // stream 0 the capture's 12.
+        let map = [vec![3, 7], vec![12], vec![]];
+        let mut rows = b"{\"tcp.stream\":".to_vec();
+        late_mark(0, 1, &mut rows);
+        rows.extend_from_slice(b",\"udp.stream\":");
+        late_mark(1, 0, &mut rows);
+        rows.extend_from_slice(b"}\n{\"tcp.stream\":");
+        late_mark(0, 0, &mut rows);
+        rows.extend_from_slice(b"}\n");
+        let mut out = Vec::new();
+        write_late(&mut out, &rows, &map).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"tcp.stream\":7,\"udp.stream\":12}\n{\"tcp.stream\":3}\n"
+        );
+        // A mark cut short is written as it is, never read past the end.
+        let mut out = Vec::new();
+        write_late(&mut out, &[b'x', 0, 0, 1], &map).unwrap();
+        assert_eq!(out, [b'x', 0, 0, 1]);
     }
 }

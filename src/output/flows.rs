@@ -241,11 +241,11 @@ impl<W: Write> Split for FlowsSink<W> {
         part.0.clock(now);
     }
 
-    fn renumbers(&self) -> bool {
+    fn late_streams(&self) -> bool {
         true
     }
 
-    fn renumber(part: &mut ConversationsPart, map: &[Vec<u32>; 2]) {
+    fn renumber(part: &mut ConversationsPart, map: &crate::engine::parallel::StreamMap) {
         part.0.renumber(map);
     }
 

@@ -26,6 +26,11 @@ impl<W: Write> JsonWriter<W> {
         self.fields.time_format = f;
     }
 
+    /// Stream indices as marks the merge numbers (`--threads`).
+    pub fn set_late_streams(&mut self) {
+        self.fields.set_late_streams();
+    }
+
     /// The output (the parallel engine reads each packet's rows from it).
     pub fn get_mut(&mut self) -> &mut W {
         &mut self.out

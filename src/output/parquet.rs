@@ -17,10 +17,11 @@
 //! `Write` (a file, a pipe) and needs no seeking.
 
 use crate::dissect::{self, Field, FieldSink, FieldType, IssueKind, Packet, Value};
-use crate::engine::parallel::Split;
+use crate::engine::parallel::{Split, StreamMap};
 use crate::engine::{Sink, Status};
 use crate::filter::scope::Scope;
 use crate::flow::conversations::Conversation;
+use crate::flow::STREAM_FIELDS;
 use crate::source::Timestamp;
 use parquet::basic::{Compression, LogicalType, Repetition, TimeUnit, Type as Physical, ZstdLevel};
 use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int64Type};
@@ -555,11 +556,22 @@ pub struct Table {
     time_format: crate::dissect::timefmt::TimeFormat,
     scratch: Vec<u8>,
     text: Vec<u8>,
+    /// Columns of stream indices, and their [`StreamMap`] slot.
+    stream_cols: Vec<(u32, usize)>,
 }
 
 impl Table {
     pub fn new(specs: Vec<ColumnSpec>) -> Table {
+        let stream_cols = specs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let slot = STREAM_FIELDS.iter().position(|&s| s == c.name)?;
+                Some((i as u32, slot))
+            })
+            .collect();
         Table {
+            stream_cols,
             index: Columns::new(&specs),
             cols: specs.into_iter().map(Col::new).collect(),
             rows: 0,
@@ -645,9 +657,19 @@ impl Table {
     }
 
     /// Gathers one row from a worker's record (see [`ParquetPart`]).
-    fn add_record(&mut self, mut rec: &[u8]) {
+    /// A worker's record; `streams` makes its stream indices capture-wide
+    /// (empty when they are already).
+    fn add_record(&mut self, mut rec: &[u8], streams: &StreamMap) {
+        let late = streams.iter().any(|m| !m.is_empty());
         self.begin_row();
-        while let Some((i, c, text, rest)) = Conv::decode(rec) {
+        while let Some((i, mut c, text, rest)) = Conv::decode(rec) {
+            if let (true, Conv::Int(x)) = (late, &mut c) {
+                if let Some(&(_, slot)) = self.stream_cols.iter().find(|s| s.0 == i) {
+                    if let Some(&g) = streams[slot].get(*x as usize) {
+                        *x = i64::from(g);
+                    }
+                }
+            }
             self.put_conv(i as usize, c, text);
             rec = rest;
         }
@@ -787,7 +809,7 @@ impl Split for ParquetSink {
         Some(&mut part.rows)
     }
 
-    fn emit(&mut self, rows: &[u8], _digits: u8) -> io::Result<()> {
+    fn emit(&mut self, rows: &[u8], _digits: u8, streams: &StreamMap) -> io::Result<()> {
         let (Some(sec), Some(nsec)) = (rows.get(..8), rows.get(8..12)) else {
             return Ok(());
         };
@@ -796,8 +818,13 @@ impl Split for ParquetSink {
             nsec: u32::from_le_bytes(nsec.try_into().unwrap_or_default()),
         };
         self.switch_hour(ts)?;
-        self.table.add_record(&rows[12..]);
+        self.table.add_record(&rows[12..], streams);
         self.group_if_full()
+    }
+
+    /// Records carry stream indices as integers: the merge maps them.
+    fn late_streams(&self) -> bool {
+        true
     }
 
     fn join(&mut self, _parts: Vec<ParquetPart>, status: &Status) -> io::Result<()> {
@@ -1088,6 +1115,11 @@ impl Sink for FieldNames {
 /// sightings over all of them, in frame order, are the serial order.
 impl Split for FieldNames {
     type Part = FieldNames;
+
+    /// Names only: no worker needs another's stream numbers.
+    fn shows_streams(&self) -> bool {
+        false
+    }
 
     fn part(&self) -> FieldNames {
         FieldNames::default()

@@ -227,11 +227,11 @@ impl<W: Write> Split for StatsSink<W> {
         part.convs.clock(now);
     }
 
-    fn renumbers(&self) -> bool {
+    fn late_streams(&self) -> bool {
         true
     }
 
-    fn renumber(part: &mut StatsPart, map: &[Vec<u32>; 2]) {
+    fn renumber(part: &mut StatsPart, map: &crate::engine::parallel::StreamMap) {
         part.convs.renumber(map);
     }
 

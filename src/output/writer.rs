@@ -7,7 +7,7 @@ use super::style;
 use super::table::{Dump, TableWriter};
 use crate::dissect::timefmt::TimeFormat;
 use crate::dissect::Packet;
-use crate::engine::parallel::Split;
+use crate::engine::parallel::{Split, StreamMap};
 use crate::engine::{Sink, Status, Tick};
 use std::io::{self, Write};
 
@@ -268,10 +268,23 @@ impl<W: Write> Split for SplitRows<W> {
     fn shows_streams(&self) -> bool {
         self.streams
     }
-    fn emit(&mut self, rows: &[u8], digits: u8) -> io::Result<()> {
+    /// JSON lines mark stream indices for the merge to number; the other
+    /// formats pad or quote them, so their workers number through the ledger.
+    fn late_streams(&self) -> bool {
+        matches!(self.out, PacketWriter::Jsonl(_))
+    }
+    fn use_late_streams(part: &mut Self::Part) {
+        if let PacketWriter::Jsonl(j) = part {
+            j.set_late_streams();
+        }
+    }
+    fn emit(&mut self, rows: &[u8], digits: u8, streams: &StreamMap) -> io::Result<()> {
         if !self.started {
             self.started = true;
             self.out.begin(digits, true)?;
+        }
+        if self.late_streams() {
+            return super::collect::write_late(self.out.get_mut(), rows, streams);
         }
         self.out.get_mut().write_all(rows)
     }
