@@ -94,6 +94,22 @@ pub struct OutputOptions {
 }
 
 impl OutputOptions {
+    /// Whether the rows show stream indices (`tcp.stream`, `udp.stream`,
+    /// `quic.connection.number`): what `--threads` workers must number
+    /// capture-wide.
+    pub fn shows_streams(&self) -> bool {
+        match (&self.fields, self.format) {
+            (Some(f), _) => f
+                .iter()
+                .any(|n| crate::flow::STREAM_FIELDS.contains(&n.as_str())),
+            (None, Format::Table) => false,
+            (None, Format::Csv) => crate::output::csv::DEFAULT_COLUMNS
+                .iter()
+                .any(|n| crate::flow::STREAM_FIELDS.contains(n)),
+            (None, Format::Jsonl | Format::Detail) => true,
+        }
+    }
+
     /// The packet writer these options ask for, writing to `out`.
     pub fn writer<W: std::io::Write>(&self, out: W) -> crate::output::PacketWriter<W> {
         crate::output::PacketWriter::new(

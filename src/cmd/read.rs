@@ -113,7 +113,7 @@ pub fn run_to<W: Write>(opts: &ReadOptions, out: W) -> i32 {
     if threads > 1 {
         let parts = o.clone();
         let make = Box::new(move || parts.writer(Vec::new()));
-        let rows = SplitRows::new(o.writer(out), make, !plain);
+        let rows = SplitRows::new(o.writer(out), make, o.shows_streams());
         return drive_parallel(opts, rows, threads, |_| {});
     }
     let mut sink = o.writer(out);
