@@ -110,6 +110,18 @@ impl OutputOptions {
         }
     }
 
+    /// Whether `--threads` workers would number streams in lockstep, each
+    /// waiting at a new stream for the others: rows that pad or quote stream
+    /// indices (all but JSON lines and Parquet), or a display filter that
+    /// reads them.
+    pub fn streams_in_lockstep(&self) -> bool {
+        let filter = self
+            .display
+            .as_deref()
+            .is_some_and(|d| crate::flow::STREAM_FIELDS.iter().any(|f| d.contains(f)));
+        filter || (self.shows_streams() && self.format != Format::Jsonl)
+    }
+
     /// The packet writer these options ask for, writing to `out`.
     pub fn writer<W: std::io::Write>(&self, out: W) -> crate::output::PacketWriter<W> {
         crate::output::PacketWriter::new(
