@@ -38,4 +38,4 @@ for n in "$small" "$big"; do
   run "$n" "layerscope flows" "$bin" flows --no-progress "$pcap"
 done
 rm -f "$dir/big.parquet"
-echo "capture sizes: $(du -h "$dir/mix-$small.pcap" | cut -f1) and $(du -h "$dir/mix-$big.pcap" | cut -f1); threads: layerscope's default (the machine's cores from four up, else one)"
+echo "capture sizes: $(du -h "$dir/mix-$small.pcap" | cut -f1) and $(du -h "$dir/mix-$big.pcap" | cut -f1); threads: layerscope's default (the machine's cores; one for flows below four cores)"
