@@ -111,6 +111,11 @@ pub fn looks_like(payload: &[u8]) -> bool {
     if !payload.first().is_some_and(u8::is_ascii_uppercase) {
         return false;
     }
+    // The line starts with `HTTP/` or a method: check that much before
+    // looking for its end, which in binary data may be far or nowhere.
+    if !payload.starts_with(b"HTTP/") && !METHODS.iter().any(|m| payload.starts_with(m)) {
+        return false;
+    }
     match line_at(payload, 0) {
         // Off the HTTP ports, require a version: `GET x` alone is too common.
         Some(l) => {
