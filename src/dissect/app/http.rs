@@ -104,6 +104,13 @@ fn has_version(line: &[u8]) -> bool {
     line.len() >= 8 && is_version(&line[line.len() - 8..])
 }
 
+/// Whether `b` can begin with a request or status line: it starts with
+/// `HTTP/` or a method. Checked before looking for the line's end, which in
+/// body bytes may be far away or nowhere.
+fn may_start_message(b: &[u8]) -> bool {
+    b.starts_with(b"HTTP/") || METHODS.iter().any(|m| b.starts_with(m))
+}
+
 /// True when the payload starts with an HTTP/1.x request or status line.
 pub fn looks_like(payload: &[u8]) -> bool {
     // Every method and `HTTP/` start with a capital letter: reject the rest
@@ -111,9 +118,7 @@ pub fn looks_like(payload: &[u8]) -> bool {
     if !payload.first().is_some_and(u8::is_ascii_uppercase) {
         return false;
     }
-    // The line starts with `HTTP/` or a method: check that much before
-    // looking for its end, which in binary data may be far or nowhere.
-    if !payload.starts_with(b"HTTP/") && !METHODS.iter().any(|m| payload.starts_with(m)) {
+    if !may_start_message(payload) {
         return false;
     }
     match line_at(payload, 0) {
@@ -150,6 +155,9 @@ fn header_value<'b>(b: &'b [u8], l: &Line) -> Option<(&'b [u8], &'b [u8], usize)
 
 fn parse_head(b: &[u8]) -> Head {
     let mut h = Head::default();
+    if !may_start_message(b) {
+        return h;
+    }
     let Some(first) = line_at(b, 0) else {
         return h;
     };
@@ -341,7 +349,17 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
         if h.kind.is_none() {
             // Body bytes of an earlier message: header-like lines, then data.
             let mut e = 0;
-            while let Some(l) = line_at(b, e) {
+            loop {
+                // A header-like line has printable bytes up to a colon: a
+                // byte that is neither ends the headers, without looking
+                // for the end of a line in what may be binary data.
+                let rest = b.get(e..).unwrap_or(&[]);
+                match rest.iter().position(|&c| c == b':' || !(0x20..0x7f).contains(&c)) {
+                    Some(i) if rest[i] == b':' => {}
+                    Some(0) if matches!(rest[0], b'\r' | b'\n') => {}
+                    _ => break,
+                }
+                let Some(l) = line_at(b, e) else { break };
                 if l.start == l.end && l.terminated {
                     e = l.next;
                     break;
