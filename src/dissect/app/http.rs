@@ -354,7 +354,10 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
                 // byte that is neither ends the headers, without looking
                 // for the end of a line in what may be binary data.
                 let rest = b.get(e..).unwrap_or(&[]);
-                match rest.iter().position(|&c| c == b':' || !(0x20..0x7f).contains(&c)) {
+                match rest
+                    .iter()
+                    .position(|&c| c == b':' || !(0x20..0x7f).contains(&c))
+                {
                     Some(i) if rest[i] == b':' => {}
                     Some(0) if matches!(rest[0], b'\r' | b'\n') => {}
                     _ => break,
