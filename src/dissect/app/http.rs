@@ -349,20 +349,7 @@ pub fn dissect(cx: &mut Cx<'_, '_>, off: usize) -> Next {
         if h.kind.is_none() {
             // Body bytes of an earlier message: header-like lines, then data.
             let mut e = 0;
-            loop {
-                // A header-like line has printable bytes up to a colon: a
-                // byte that is neither ends the headers, without looking
-                // for the end of a line in what may be binary data.
-                let rest = b.get(e..).unwrap_or(&[]);
-                match rest
-                    .iter()
-                    .position(|&c| c == b':' || !(0x20..0x7f).contains(&c))
-                {
-                    Some(i) if rest[i] == b':' => {}
-                    Some(0) if matches!(rest[0], b'\r' | b'\n') => {}
-                    _ => break,
-                }
-                let Some(l) = line_at(b, e) else { break };
+            while let Some(l) = line_at(b, e) {
                 if l.start == l.end && l.terminated {
                     e = l.next;
                     break;
