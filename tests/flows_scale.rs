@@ -202,3 +202,44 @@ fn one_million_socket_pairs() {
 /// ordered, and a million rows are the output itself. The default cap
 /// (500,000) measured 587 MiB.
 const PEAK_BOUND_KIB: u64 = 500 << 10;
+
+/// Past the stream table's cap (500,000 held), on one thread and on two:
+/// every pair is a new stream, numbered in capture order per protocol as
+/// tshark numbers them (no cap there), though half were forgotten; the
+/// workers' own numbers are made capture-wide by the merge, whose map
+/// forgets what the workers forgot.
+#[test]
+#[cfg_attr(debug_assertions, ignore = "slow unoptimised; run with --release")]
+fn stream_indices_past_the_cap_on_threads() {
+    let dir = TempDir::new();
+    let cap: PathBuf = dir.path("pairs.pcap");
+    write_capture(&cap);
+    let mut outs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = layerscope()
+            .args(["read", "--no-progress", "--threads", threads, "-F", "jsonl"])
+            .args(["-e", "frame.number", "-e", "tcp.stream", "-e", "udp.stream"])
+            .arg(&cap)
+            .output()
+            .expect("run layerscope");
+        assert!(out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("forgot 500000 conversations"), "{err}");
+        outs.push(out.stdout);
+    }
+    assert!(outs[0] == outs[1], "one thread and two differ");
+    let text = String::from_utf8(outs.pop().unwrap()).unwrap();
+    let mut n = 0u32;
+    for (i, line) in text.lines().enumerate() {
+        // Frame 2k+1 is pair 2k (UDP), frame 2k+2 pair 2k+1 (TCP).
+        let (field, k) = if i % 2 == 0 {
+            ("udp", i / 2)
+        } else {
+            ("tcp", i / 2)
+        };
+        let want = format!("{{\"frame.number\":{},\"{field}.stream\":{k}}}", i + 1);
+        assert_eq!(line, want);
+        n += 1;
+    }
+    assert_eq!(n, PAIRS);
+}

@@ -23,8 +23,9 @@ use super::{decode, End, EngineError, EngineOptions, Evictions, FlowState, How, 
 use super::{Bpf, FrameSource, Pull, Status};
 use crate::dissect::Packet;
 use crate::flow::ledger::{Ledger, LedgerHandle};
+use crate::flow::FlowHasherBuilder;
 use crate::source::{Frame, Timestamp};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
@@ -94,9 +95,41 @@ pub trait Split {
     fn clock(_part: &mut Self::Part, _now: Timestamp) {}
 }
 
-/// One worker's stream indices made capture-wide: its `k`-th TCP stream is
-/// `[0][k]`, UDP `[1][k]`, QUIC connection `[2][k]`.
-pub type StreamMap = [Vec<u32>; 3];
+/// One worker's stream indices made capture-wide, by slot (0 TCP streams,
+/// 1 UDP streams, 2 QUIC connections) and the worker's own index. Row
+/// outputs forget the streams their worker has forgotten, so the map holds
+/// at most what the workers' stream tables hold.
+pub struct StreamMap {
+    slots: [HashMap<u32, u32, FlowHasherBuilder>; 3],
+}
+
+impl Default for StreamMap {
+    fn default() -> Self {
+        StreamMap {
+            slots: std::array::from_fn(|_| HashMap::with_hasher(FlowHasherBuilder::random())),
+        }
+    }
+}
+
+impl StreamMap {
+    /// The capture-wide index of the worker's own `local` in `slot`.
+    pub fn get(&self, slot: usize, local: u32) -> Option<u32> {
+        self.slots.get(slot)?.get(&local).copied()
+    }
+
+    /// Whether it maps nothing (the indices are capture-wide already).
+    pub fn is_empty(&self) -> bool {
+        self.slots.iter().all(HashMap::is_empty)
+    }
+
+    pub(crate) fn insert(&mut self, slot: usize, local: u32, global: u32) {
+        self.slots[slot].insert(local, global);
+    }
+
+    fn forget(&mut self, slot: usize, local: u32) {
+        self.slots[slot].remove(&local);
+    }
+}
 
 /// The worker a frame goes to: its conversation's address pair, hashed.
 pub fn shard(linktype: u32, bytes: &[u8], workers: usize) -> usize {
@@ -148,8 +181,8 @@ enum ToWorker {
 enum FromWorker<P> {
     /// Rows of a round and where each frame's rows end, with the round's
     /// emptied frame buffers for the next one, and the streams its frames
-    /// opened (late numbering).
-    Rows(Vec<u8>, Vec<u32>, Round, Vec<Opened>),
+    /// opened and forgot (late numbering).
+    Rows(Vec<u8>, Vec<u32>, Round, Vec<Opened>, Vec<(u8, u32)>),
     /// In place of a round's rows once the part failed (the error, the
     /// first time).
     Failed(Option<EngineError>),
@@ -166,10 +199,11 @@ struct Opened {
 
 /// Capture-wide stream numbers, given out in frame order as the merge
 /// meets the frames that opened them.
-#[derive(Default)]
 struct Numbers {
     next: [u32; 3],
+    /// Per worker: the map, and its own next index per slot.
     maps: Vec<StreamMap>,
+    own: Vec<[u32; 3]>,
 }
 
 impl Numbers {
@@ -177,6 +211,7 @@ impl Numbers {
         Numbers {
             next: [0; 3],
             maps: (0..workers).map(|_| Default::default()).collect(),
+            own: vec![[0; 3]; workers],
         }
     }
 
@@ -184,7 +219,9 @@ impl Numbers {
     fn open(&mut self, w: usize, n: [u32; 3]) {
         for (p, &count) in n.iter().enumerate() {
             for _ in 0..count {
-                self.maps[w][p].push(self.next[p]);
+                let local = self.own[w][p];
+                self.own[w][p] = local.wrapping_add(1);
+                self.maps[w].insert(p, local, self.next[p]);
                 self.next[p] = self.next[p].wrapping_add(1);
             }
         }
@@ -463,26 +500,30 @@ impl<S: Split> Parallel<S> {
             return Ok(());
         };
         let mut rows = Vec::with_capacity(self.workers.len());
+        let mut forgotten = Vec::with_capacity(self.workers.len());
         let mut first_err = None;
         for w in 0..self.workers.len() {
             match self.workers[w].rx.as_ref().map(|rx| rx.recv()) {
-                Some(Ok(FromWorker::Rows(r, e, mut spent, opened))) => {
+                Some(Ok(FromWorker::Rows(r, e, mut spent, opened, forgot))) => {
                     spent.metas.clear();
                     spent.data.clear();
                     spent.ticks.clear();
                     self.free_rounds[w].push(spent);
                     rows.push((r, e, 0usize, 0usize, opened, 0usize));
+                    forgotten.push(forgot);
                 }
                 Some(Ok(FromWorker::Failed(e))) => {
                     if let Some(e) = e {
                         first_err.get_or_insert(e);
                     }
                     rows.push(Default::default());
+                    forgotten.push(Vec::new());
                 }
                 _ => {
                     let e = self.worker_gone();
                     first_err.get_or_insert(e);
                     rows.push(Default::default());
+                    forgotten.push(Vec::new());
                 }
             }
         }
@@ -513,6 +554,15 @@ impl<S: Split> Parallel<S> {
                     .map_err(EngineError::Output)?;
             }
             *at = end;
+        }
+        // Streams a worker forgot during the round: no later row shows
+        // their indices.
+        if let Some(late) = &mut self.late {
+            for (w, forgot) in forgotten.into_iter().enumerate() {
+                for (slot, local) in forgot {
+                    late.maps[w].forget(slot as usize, local);
+                }
+            }
         }
         // The rows buffers go back for later rounds (a few per worker).
         for (w, (mut buf, ..)) in rows.into_iter().enumerate() {
@@ -607,6 +657,13 @@ fn work<S: Split>(
 ) {
     let mut progress = Vec::new();
     let late = matches!(numbering, Numbering::Late);
+    // Rows show only the streams a worker holds: the merge may forget the
+    // rest. Aggregates keep every stream to the end.
+    let rows_out = S::rows(&mut part).is_some();
+    if late && rows_out {
+        st.flows.keep_forgotten();
+        st.quic.keep_forgotten();
+    }
     if let Numbering::Ledger(ledger, quic) = numbering {
         progress = vec![ledger.progress(), quic.progress()];
         st.flows.set_ledger(ledger);
@@ -675,6 +732,7 @@ fn work<S: Split>(
                 ends,
                 round,
                 opened,
+                forgotten(&mut st),
             ),
         };
         if tx.send(reply).is_err() {
@@ -686,6 +744,13 @@ fn work<S: Split>(
     let e = st.evictions();
     drop(rx);
     let _ = tx.send(FromWorker::Done(Box::new(part), e));
+}
+
+/// The streams a worker forgot since the last call (slot, own index).
+fn forgotten(st: &mut FlowState) -> Vec<(u8, u32)> {
+    let mut out = st.flows.take_forgotten();
+    out.extend(st.quic.take_forgotten().into_iter().map(|n| (2, n)));
+    out
 }
 
 /// TCP streams, UDP streams and QUIC connections a worker has numbered.
@@ -869,7 +934,15 @@ mod tests {
         n.open(0, [1, 0, 0]);
         n.open(1, [1, 1, 0]);
         n.open(0, [2, 0, 1]);
-        assert_eq!(n.maps[0], [vec![0, 2, 3], vec![], vec![0]]);
-        assert_eq!(n.maps[1], [vec![1], vec![0], vec![]]);
+        let got = |w: usize, slot: usize, k: u32| n.maps[w].get(slot, k);
+        assert_eq!([0, 1, 2].map(|k| got(0, 0, k)), [Some(0), Some(2), Some(3)]);
+        assert_eq!((got(0, 1, 0), got(0, 2, 0)), (None, Some(0)));
+        assert_eq!(
+            (got(1, 0, 0), got(1, 1, 0), got(1, 2, 0)),
+            (Some(1), Some(0), None)
+        );
+        n.maps[0].forget(0, 1);
+        assert_eq!(n.maps[0].get(0, 1), None);
+        assert_eq!(n.maps[0].get(0, 2), Some(3));
     }
 }

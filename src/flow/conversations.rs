@@ -715,15 +715,11 @@ impl Conversations {
     /// Takes in another worker's conversations (their keys are none of
     /// this one's: a conversation lives on one worker), as closed pieces
     /// for [`finish`](Self::finish).
-    /// Makes a worker's stream indices capture-wide (`--threads`): its
-    /// `k`-th TCP (UDP) stream is `map[0][k]` (`map[1][k]`).
-    pub fn renumber(&mut self, map: &[Vec<u32>]) {
+    /// Makes a worker's stream indices capture-wide (`--threads`).
+    pub fn renumber(&mut self, map: &crate::engine::parallel::StreamMap) {
         let re = |k: &mut Key| {
             if let Key::Stream(p, s) = k {
-                if let Some(&g) = map
-                    .get(usize::from(*p == 17))
-                    .and_then(|m| m.get(*s as usize))
-                {
+                if let Some(g) = map.get(usize::from(*p == 17), *s) {
                     *s = g;
                 }
             }

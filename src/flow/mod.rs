@@ -199,6 +199,10 @@ pub struct FlowTracker {
     pub http2: http2::Http2Conns,
     /// With several workers: how stream indices become capture-wide.
     numbering: Numbering,
+    /// Streams forgotten (evicted, or replaced on a reused port) since
+    /// [`Self::take_forgotten`], kept only when asked: the merge that
+    /// numbers a worker's streams drops them from its map.
+    forgotten: Option<Vec<(u8, u32)>>,
     /// The frame being observed (where a new stream opens).
     frame: u64,
     /// With several workers: the conversations all of them hold, which the
@@ -318,6 +322,7 @@ impl FlowTracker {
             ftp: ftp_data::FtpDataTable::default(),
             http2: http2::Http2Conns::default(),
             numbering: Numbering::Own,
+            forgotten: None,
             frame: 0,
             held: None,
         }
@@ -352,6 +357,19 @@ impl FlowTracker {
     /// Numbers streams capture-wide, as one of several workers.
     pub fn set_ledger(&mut self, l: ledger::LedgerHandle) {
         self.numbering = Numbering::Ledger(l);
+    }
+
+    /// Keeps the streams it forgets for [`Self::take_forgotten`].
+    pub fn keep_forgotten(&mut self) {
+        self.forgotten = Some(Vec::new());
+    }
+
+    /// The streams forgotten since the last call: (0 TCP / 1 UDP, index).
+    pub fn take_forgotten(&mut self) -> Vec<(u8, u32)> {
+        self.forgotten
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     /// TCP and UDP streams opened so far: with its own numbering, the next
@@ -405,7 +423,9 @@ impl FlowTracker {
                     self.order.push_back(k);
                 }
                 Some(_) => {
-                    self.convs.remove(&k);
+                    if let (Some(c), Some(f)) = (self.convs.remove(&k), &mut self.forgotten) {
+                        f.push((u8::from(k.proto != 6), c.stream));
+                    }
                     self.count(false);
                     self.evicted += 1;
                 }
@@ -615,6 +635,9 @@ impl FlowTracker {
 
         // Port reuse: a pure SYN with a new ISN opens a new stream.
         if flags & (SYN | ACK) == SYN && c.dir[fwd].base.is_some_and(|b| b != seq) {
+            if let Some(f) = &mut self.forgotten {
+                f.push((0, c.stream));
+            }
             // Numbered as any new stream (capture-wide with a ledger).
             let s = next_index(
                 &mut self.next_tcp,

@@ -106,6 +106,9 @@ pub struct QuicTracker {
     next_number: u32,
     /// With several workers: capture-wide connection numbering.
     ledger: Option<super::ledger::LedgerHandle>,
+    /// Connection numbers forgotten (evicted) since
+    /// [`Self::take_forgotten`], kept only when asked.
+    forgotten: Option<Vec<u32>>,
     buf: Vec<u8>,
     plain: Vec<u8>,
     plains: Vec<u8>,
@@ -121,6 +124,19 @@ fn cid_of(b: &[u8], r: &std::ops::Range<usize>) -> Cid {
 
 impl QuicTracker {
     /// Numbers connections capture-wide, as one of several workers.
+    /// Keeps the connection numbers it forgets for [`Self::take_forgotten`].
+    pub fn keep_forgotten(&mut self) {
+        self.forgotten = Some(Vec::new());
+    }
+
+    /// The connection numbers forgotten since the last call.
+    pub fn take_forgotten(&mut self) -> Vec<u32> {
+        self.forgotten
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
     /// Connections numbered so far: with its own numbering, the next
     /// `quic.connection.number`.
     pub fn opened(&self) -> u32 {
@@ -201,8 +217,11 @@ impl QuicTracker {
                 let Some(old) = self.order.pop_front() else {
                     break;
                 };
-                if self.conns.remove(&old).is_some() {
+                if let Some(c) = self.conns.remove(&old) {
                     self.evicted += 1;
+                    if let Some(f) = &mut self.forgotten {
+                        f.push(c.number);
+                    }
                 }
             }
             let number = match &mut self.ledger {

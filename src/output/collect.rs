@@ -64,11 +64,7 @@ pub fn write_late<O: std::io::Write>(
             return out.write_all(&rows[i..]);
         };
         let local = u32::from_le_bytes([m[1], m[2], m[3], m[4]]);
-        let global = map
-            .get(m[0] as usize)
-            .and_then(|v| v.get(local as usize))
-            .copied()
-            .unwrap_or(local);
+        let global = map.get(m[0] as usize, local).unwrap_or(local);
         out.write_all(itoa::Buffer::new().format(global).as_bytes())?;
         rows = &rows[i + LATE_MARK_LEN..];
     }
@@ -289,7 +285,10 @@ mod tests {
     fn late_marks_become_capture_wide_indices() {
         // A worker's TCP streams 0 and 1 are the capture's 3 and 7; its UDP
         // stream 0 the capture's 12.
-        let map = [vec![3, 7], vec![12], vec![]];
+        let mut map = crate::engine::parallel::StreamMap::default();
+        for (slot, local, global) in [(0, 0, 3), (0, 1, 7), (1, 0, 12)] {
+            map.insert(slot, local, global);
+        }
         let mut rows = b"{\"tcp.stream\":".to_vec();
         late_mark(0, 1, &mut rows);
         rows.extend_from_slice(b",\"udp.stream\":");

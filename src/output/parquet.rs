@@ -660,12 +660,12 @@ impl Table {
     /// A worker's record; `streams` makes its stream indices capture-wide
     /// (empty when they are already).
     fn add_record(&mut self, mut rec: &[u8], streams: &StreamMap) {
-        let late = streams.iter().any(|m| !m.is_empty());
+        let late = !streams.is_empty();
         self.begin_row();
         while let Some((i, mut c, text, rest)) = Conv::decode(rec) {
             if let (true, Conv::Int(x)) = (late, &mut c) {
                 if let Some(&(_, slot)) = self.stream_cols.iter().find(|s| s.0 == i) {
-                    if let Some(&g) = streams[slot].get(*x as usize) {
+                    if let Some(g) = u32::try_from(*x).ok().and_then(|x| streams.get(slot, x)) {
                         *x = i64::from(g);
                     }
                 }
