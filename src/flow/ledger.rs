@@ -11,6 +11,11 @@
 //! the lowest frame never waits and there is no deadlock.
 //!
 //! Memory stays bounded: entries every other worker has read are dropped.
+//!
+//! The waiting keeps workers in lockstep, so the engine uses the ledger
+//! only where an index must be final while its frame is decoded: rows that
+//! pad or quote it, and display filters that read it. Elsewhere the merge
+//! numbers streams after the fact (`engine::parallel`).
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
