@@ -73,7 +73,8 @@ run "layerscope parquet 1t" "$bin" read --no-progress --threads 1 -F parquet -w 
 run "layerscope parquet" "$bin" read --no-progress --threads 2 -F parquet -w "$dir/bench.parquet" "$pcap"
 run "tshark -z io,phs" tshark -n -q -r "$pcap" -z io,phs
 echo
-ratio() { echo "scale=1; ${secs[$2]} / ${secs[$1]}" | bc -l; }
+# Rounded to one decimal (bc's scale would truncate: 2.58 printed as 2.5).
+ratio() { LC_ALL=C printf '%.1f' "$(echo "${secs[$2]} / ${secs[$1]}" | bc -l)"; }
 echo "layerscope table vs tcpdump: $(ratio 'layerscope read (table)' 'tcpdump -nn -r')x faster (2 threads; 1 thread: $(ratio 'layerscope read (table) 1t' 'tcpdump -nn -r')x)"
 echo "table vs the read floor:     $(ratio 'tcpdump -r -w /dev/null' 'layerscope read (table)' | sed 's/^\./0./')x its time (2 threads; 1 thread: $(ratio 'tcpdump -r -w /dev/null' 'layerscope read (table) 1t')x)"
 echo "2 threads vs 1:              table $(ratio 'layerscope read (table)' 'layerscope read (table) 1t')x, jsonl $(ratio 'layerscope read (jsonl)' 'layerscope read (jsonl) 1t')x, flows $(ratio 'layerscope flows' 'layerscope flows 1t')x, stats $(ratio 'layerscope stats' 'layerscope stats 1t')x, parquet $(ratio 'layerscope parquet' 'layerscope parquet 1t')x faster"
