@@ -57,34 +57,34 @@ pub enum FileFrames {
 
 /// Opens a capture file (`-`: standard input) and reads its header.
 pub fn open_file(path: &str) -> Result<FileFrames, EngineError> {
-    let input = |error| EngineError::Input {
-        path: path.to_string(),
-        error,
-    };
-    let src = FileSource::open(path).map_err(input)?;
-    Ok(match src.total_len() {
-        Some(_) => FileFrames::Threaded(ThreadedFile::start(src, path).map_err(input)?),
-        None => FileFrames::Direct(DirectFile {
-            total: None,
-            src,
-            path: path.to_string(),
-        }),
-    })
+    open_file_on(path, true)
 }
 
 /// Opens a capture file as [`open_file`] does, but reads it on the calling
 /// thread: for a caller that does little per frame itself, the reader
 /// thread's copy of every frame costs more than it saves.
 pub fn open_file_here(path: &str) -> Result<FileFrames, EngineError> {
-    let src = FileSource::open(path).map_err(|error| EngineError::Input {
+    open_file_on(path, false)
+}
+
+/// A regular file is read on a reader thread when `reader_thread`; a pipe
+/// always frame by frame, as it arrives.
+fn open_file_on(path: &str, reader_thread: bool) -> Result<FileFrames, EngineError> {
+    let input = |error| EngineError::Input {
         path: path.to_string(),
         error,
-    })?;
-    Ok(FileFrames::Direct(DirectFile {
-        total: src.total_len(),
-        src,
-        path: path.to_string(),
-    }))
+    };
+    let src = FileSource::open(path).map_err(input)?;
+    Ok(match src.total_len() {
+        Some(_) if reader_thread => {
+            FileFrames::Threaded(ThreadedFile::start(src, path).map_err(input)?)
+        }
+        total => FileFrames::Direct(DirectFile {
+            total,
+            src,
+            path: path.to_string(),
+        }),
+    })
 }
 
 /// A capture held in memory (any format and compression `read` takes),
