@@ -504,13 +504,7 @@ impl SourceArgs {
             duration: duration_arg(self.duration),
             bpf: self.filter.clone(),
             display: self.display_filter.clone(),
-            progress: if self.no_progress {
-                Some(false)
-            } else if self.progress {
-                Some(true)
-            } else {
-                None
-            },
+            progress: progress_choice(self.progress, self.no_progress),
             line_buffered: self.line_buffered,
             sandbox: self.sandbox.options(),
         }
@@ -722,6 +716,18 @@ impl OutputArgs {
     }
 }
 
+/// `--progress` / `--no-progress`: forced on or off; None decides from the
+/// terminal.
+fn progress_choice(progress: bool, no_progress: bool) -> Option<bool> {
+    if no_progress {
+        Some(false)
+    } else if progress {
+        Some(true)
+    } else {
+        None
+    }
+}
+
 /// `-B KIB` in bytes [default: 32 MiB: counts must not miss bursts, and on
 /// lo libpcap's 2 MiB holds only ~31 frames].
 fn buffer_bytes(kib: Option<u32>) -> i32 {
@@ -906,13 +912,7 @@ fn main() {
                 write_format: WriteFormatArg::get(a.write_format),
                 print: a.print,
                 sandbox: a.sandbox.options(),
-                progress: if a.no_progress {
-                    Some(false)
-                } else if a.progress {
-                    Some(true)
-                } else {
-                    None
-                },
+                progress: progress_choice(a.progress, a.no_progress),
             })
         }
         Command::Capture(a) => {
