@@ -115,10 +115,13 @@ impl OutputOptions {
     /// indices (all but JSON lines and Parquet), or a display filter that
     /// reads them.
     pub fn streams_in_lockstep(&self) -> bool {
+        // The engine's own test, on the compiled filter (one that does not
+        // compile is reported where it is compiled).
         let filter = self
             .display
             .as_deref()
-            .is_some_and(|d| crate::flow::STREAM_FIELDS.iter().any(|f| d.contains(f)));
+            .and_then(|d| crate::filter::Filter::compile(d).ok())
+            .is_some_and(|f| crate::engine::parallel::reads_streams(&f));
         filter || (self.shows_streams() && self.format != Format::Jsonl)
     }
 

@@ -131,6 +131,14 @@ impl StreamMap {
     }
 }
 
+/// Whether a display filter reads stream indices: its workers must then
+/// number streams capture-wide as they open (through the ledger).
+pub fn reads_streams(f: &crate::filter::Filter) -> bool {
+    f.names()
+        .iter()
+        .any(|n| STREAM_FIELDS.contains(&n.as_str()))
+}
+
 /// The worker a frame goes to: its conversation's address pair, hashed.
 pub fn shard(linktype: u32, bytes: &[u8], workers: usize) -> usize {
     if workers <= 1 {
@@ -262,6 +270,8 @@ pub struct Parallel<S: Split> {
     failed: bool,
     /// Workers number streams alone; the merge makes them capture-wide.
     late: Option<Numbers>,
+    /// What [`Split::emit`] gets when indices are capture-wide already.
+    no_map: StreamMap,
 }
 
 impl<S: Split> Parallel<S> {
@@ -270,11 +280,7 @@ impl<S: Split> Parallel<S> {
         let n = threads.clamp(2, 255);
         // tcp.stream / udp.stream, and quic.connection.number apart; no
         // ledger when neither the output nor the display filter reads them.
-        let filtered = opts.display.as_ref().is_some_and(|f| {
-            f.names()
-                .iter()
-                .any(|n| STREAM_FIELDS.contains(&n.as_str()))
-        });
+        let filtered = opts.display.as_ref().is_some_and(reads_streams);
         let numbered = (whole.shows_streams() && !whole.late_streams()) || filtered;
         let late = whole.shows_streams() && !numbered;
         let handles: Vec<_> = if numbered {
@@ -345,6 +351,7 @@ impl<S: Split> Parallel<S> {
             evictions: Evictions::default(),
             failed: false,
             late: late.then(|| Numbers::new(n)),
+            no_map: StreamMap::default(),
         })
     }
 
@@ -535,7 +542,6 @@ impl<S: Split> Parallel<S> {
             return Err(self.worker_gone());
         }
         let digits = self.digits.unwrap_or(6);
-        let none = StreamMap::default();
         for w in order {
             let w = w as usize;
             let (buf, ends, at, k, opened, o) = &mut rows[w];
@@ -548,7 +554,7 @@ impl<S: Split> Parallel<S> {
             }
             *k += 1;
             if end > *at {
-                let map = self.late.as_ref().map_or(&none, |l| &l.maps[w]);
+                let map = self.late.as_ref().map_or(&self.no_map, |l| &l.maps[w]);
                 self.whole
                     .emit(&buf[*at..end], digits, map)
                     .map_err(EngineError::Output)?;

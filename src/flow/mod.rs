@@ -30,6 +30,11 @@ pub mod ledger;
 /// The fields whose values are stream indices this module numbers, in the
 /// order of `--threads`' stream maps (TCP, UDP, QUIC).
 pub const STREAM_FIELDS: [&str; 3] = ["tcp.stream", "udp.stream", "quic.connection.number"];
+
+/// A stream-index field's place in [`STREAM_FIELDS`] (None: another field).
+pub fn stream_slot(name: &str) -> Option<usize> {
+    STREAM_FIELDS.iter().position(|&s| s == name)
+}
 pub mod quic;
 pub mod stats;
 pub mod stream;

@@ -2,7 +2,7 @@
 //! lines, CSV). Buffers are reused from packet to packet.
 
 use crate::dissect::{self, Field, FieldSink, IssueKind, Packet};
-use crate::flow::{FlowHasherBuilder, STREAM_FIELDS};
+use crate::flow::FlowHasherBuilder;
 use std::collections::HashMap;
 
 #[derive(Clone, Copy, Debug)]
@@ -86,7 +86,7 @@ impl FieldSink for Collected {
             }
         }
         if let (true, crate::dissect::Value::U(n)) = (self.late, f.value) {
-            if let Some(slot) = STREAM_FIELDS.iter().position(|&s| s == f.name) {
+            if let Some(slot) = crate::flow::stream_slot(f.name) {
                 let local = n as u32;
                 return self.push(f.name, |w| late_mark(slot as u8, local, w), true, false);
             }

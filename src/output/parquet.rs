@@ -21,7 +21,6 @@ use crate::engine::parallel::{Split, StreamMap};
 use crate::engine::{Sink, Status};
 use crate::filter::scope::Scope;
 use crate::flow::conversations::Conversation;
-use crate::flow::STREAM_FIELDS;
 use crate::source::Timestamp;
 use parquet::basic::{Compression, LogicalType, Repetition, TimeUnit, Type as Physical, ZstdLevel};
 use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int64Type};
@@ -566,7 +565,7 @@ impl Table {
             .iter()
             .enumerate()
             .filter_map(|(i, c)| {
-                let slot = STREAM_FIELDS.iter().position(|&s| s == c.name)?;
+                let slot = crate::flow::stream_slot(&c.name)?;
                 Some((i as u32, slot))
             })
             .collect();
