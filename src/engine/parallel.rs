@@ -24,6 +24,7 @@ use super::{Bpf, FrameSource, Pull, Status};
 use crate::dissect::Packet;
 use crate::flow::ledger::{Ledger, LedgerHandle};
 use crate::flow::FlowHasherBuilder;
+use crate::source::file::Block;
 use crate::source::{Frame, Timestamp};
 use std::collections::{HashMap, VecDeque};
 use std::io;
@@ -150,7 +151,8 @@ pub fn shard(linktype: u32, bytes: &[u8], workers: usize) -> usize {
     }
 }
 
-/// One frame of a round, its bytes in the round's buffer.
+/// One frame of a round, its bytes in one of the round's blocks or in
+/// its own buffer.
 struct Meta {
     number: u64,
     first_ts: Timestamp,
@@ -161,13 +163,21 @@ struct Meta {
     linktype: u32,
     interface: u32,
     ts_digits: u8,
+    /// Index in `blocks`; [`COPIED`]: in `data`.
+    block: u32,
     off: usize,
     len: usize,
 }
 
+/// [`Meta::block`] of a frame copied into the round.
+const COPIED: u32 = u32::MAX;
+
 #[derive(Default)]
 struct Round {
     metas: Vec<Meta>,
+    /// The reader's blocks the frames lie in (shared, not copied).
+    blocks: Vec<Block>,
+    /// Frames of sources without shareable blocks, copied.
     data: Vec<u8>,
     /// Clock ticks ([`Split::clock`]): the frame each is due before.
     ticks: Vec<(u64, Timestamp)>,
@@ -393,9 +403,9 @@ impl<S: Split> Parallel<S> {
     fn pump<F: FrameSource + ?Sized>(&mut self, src: &mut F) -> Result<End, EngineError> {
         let mut since = 0u32;
         loop {
-            let frame = match src.pull()? {
-                Pull::Frame(f) => f,
-                Pull::End | Pull::Idle => return Ok(End::Eof),
+            let (frame, block) = match src.pull_shared()? {
+                (Pull::Frame(f), b) => (f, b),
+                (Pull::End | Pull::Idle, _) => return Ok(End::Eof),
             };
             let limit = self.opts.count;
             if limit.is_some_and(|l| self.passed >= l) {
@@ -410,7 +420,7 @@ impl<S: Split> Parallel<S> {
             }
             self.passed += 1;
             self.tick(frame.ts);
-            self.push(&frame, first);
+            self.push(&frame, block, first);
             if self.order.len() >= ROUND || self.round_bytes >= ROUND_BYTES {
                 self.send_round()?;
                 if self.pending.len() > DEPTH {
@@ -445,11 +455,29 @@ impl<S: Split> Parallel<S> {
         }
     }
 
-    fn push(&mut self, frame: &Frame<'_>, first: Timestamp) {
+    fn push(&mut self, frame: &Frame<'_>, block: Option<&Block>, first: Timestamp) {
         let prev = self.last_ts.replace(frame.ts);
         self.digits.get_or_insert(frame.ts_digits);
         let w = shard(frame.linktype, frame.bytes, self.workers.len());
         let r = &mut self.filling[w];
+        let len = frame.bytes.len();
+        // Where the frame lies in its block, if it does (it always should).
+        let shared = block.and_then(|b| {
+            let off = (frame.bytes.as_ptr() as usize).wrapping_sub(b.as_ptr() as usize);
+            (off <= b.len() && len <= b.len() - off).then_some((b, off))
+        });
+        let (index, off) = match shared {
+            Some((b, off)) => {
+                if !r.blocks.last().is_some_and(|l| Block::ptr_eq(l, b)) {
+                    r.blocks.push(Block::clone(b));
+                }
+                ((r.blocks.len() - 1) as u32, off)
+            }
+            None => {
+                r.data.extend_from_slice(frame.bytes);
+                (COPIED, r.data.len() - len)
+            }
+        };
         r.metas.push(Meta {
             number: self.number,
             first_ts: first,
@@ -461,11 +489,11 @@ impl<S: Split> Parallel<S> {
             linktype: frame.linktype,
             interface: frame.interface,
             ts_digits: frame.ts_digits,
-            off: r.data.len(),
-            len: frame.bytes.len(),
+            block: index,
+            off,
+            len,
         });
-        r.data.extend_from_slice(frame.bytes);
-        self.round_bytes += frame.bytes.len();
+        self.round_bytes += len;
         self.order.push(w as u8);
     }
 
@@ -513,6 +541,7 @@ impl<S: Split> Parallel<S> {
             match self.workers[w].rx.as_ref().map(|rx| rx.recv()) {
                 Some(Ok(FromWorker::Rows(r, e, mut spent, opened, forgot))) => {
                     spent.metas.clear();
+                    spent.blocks.clear();
                     spent.data.clear();
                     spent.ticks.clear();
                     self.free_rounds[w].push(spent);
@@ -709,7 +738,12 @@ fn work<S: Split>(
                 linktype: m.linktype,
                 interface: m.interface,
                 ts_digits: m.ts_digits,
-                bytes: round.data.get(m.off..m.off + m.len).unwrap_or(&[]),
+                bytes: match m.block {
+                    COPIED => Some(&round.data[..]),
+                    b => round.blocks.get(b as usize).map(|b| &b[..]),
+                }
+                .and_then(|d| d.get(m.off..m.off + m.len))
+                .unwrap_or(&[]),
             };
             let mut pkt = Packet::new(&frame, m.number, m.first_ts);
             pkt.prev_ts = m.prev_ts;

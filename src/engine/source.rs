@@ -3,7 +3,7 @@
 //! memory, and live captures ([`super::live`]).
 
 use super::EngineError;
-use crate::source::file::{Compression, FileSource, SourceError};
+use crate::source::file::{Block, Compression, FileSource, SourceError};
 use crate::source::{Frame, Timestamp};
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
@@ -22,6 +22,13 @@ pub enum Pull<'a> {
 /// borrows the source's buffer until the next pull.
 pub trait FrameSource {
     fn pull(&mut self) -> Result<Pull<'_>, EngineError>;
+
+    /// As [`FrameSource::pull`], with the block a frame's bytes lie in when
+    /// the source reads into blocks it can share: a consumer on other
+    /// threads keeps the block rather than copy the frame.
+    fn pull_shared(&mut self) -> Result<(Pull<'_>, Option<&Block>), EngineError> {
+        Ok((self.pull()?, None))
+    }
 
     /// Input bytes consumed so far (for a progress bar).
     fn position(&self) -> u64 {
@@ -130,6 +137,13 @@ impl FrameSource for FileFrames {
         }
     }
 
+    fn pull_shared(&mut self) -> Result<(Pull<'_>, Option<&Block>), EngineError> {
+        match self {
+            FileFrames::Threaded(t) => Ok((t.pull()?, None)),
+            FileFrames::Direct(d) => d.pull_shared(),
+        }
+    }
+
     fn position(&self) -> u64 {
         match self {
             FileFrames::Threaded(t) => t.position(),
@@ -158,6 +172,17 @@ impl FrameSource for DirectFile {
         match self.src.next_frame() {
             Ok(Some(f)) => Ok(Pull::Frame(f)),
             Ok(None) => Ok(Pull::End),
+            Err(error) => Err(EngineError::Input {
+                path: self.path.clone(),
+                error,
+            }),
+        }
+    }
+
+    fn pull_shared(&mut self) -> Result<(Pull<'_>, Option<&Block>), EngineError> {
+        match self.src.next_frame_shared() {
+            Ok(Some((f, b))) => Ok((Pull::Frame(f), Some(b))),
+            Ok(None) => Ok((Pull::End, None)),
             Err(error) => Err(EngineError::Input {
                 path: self.path.clone(),
                 error,

@@ -6,9 +6,12 @@
 //! Wireshark's acceptance rules where they matter (caplen limit, pcapng block
 //! checks, SPB/if_tsresol/if_tsoffset semantics).
 //!
-//! The file is read through one reusable buffer (1 MiB, grown only for blocks
-//! that need more, up to [`MAX_BLOCK`]). A [`Frame`] borrows that buffer, so
-//! no packet is copied after the `read` that brought it in.
+//! The file is read through one reusable buffer (256 KiB, grown only for
+//! blocks that need more, up to [`MAX_BLOCK`]). A [`Frame`] borrows that
+//! buffer, so no packet is copied after the `read` that brought it in. The
+//! buffer is a shared [`Block`]: a consumer on other threads may keep it
+//! ([`FileSource::next_frame_shared`]), and the reader then moves on to a
+//! free block rather than write over bytes still being read.
 //!
 //! gzip, zstd and xz captures are read directly, recognised by their magic
 //! bytes (as tshark does), through a decoder between the input and that
@@ -33,6 +36,12 @@ pub const MAX_BLOCK: u32 = 16 << 20;
 /// records are parsed and copied (measured 4 % less CPU than 1 MiB on the
 /// 1M-packet mix); it grows for a record that does not fit.
 const BUF_SIZE: usize = 1 << 18;
+/// Free blocks kept for reuse (fresh ones would cost a page fault per 4 KiB):
+/// as many as the engine's workers hold at once, with room to spare.
+const POOL: usize = 64;
+
+/// A read buffer the frames of [`FileSource::next_frame_shared`] lie in.
+pub type Block = Arc<Vec<u8>>;
 
 const PCAPNG_SHB: u32 = 0x0A0D_0D0A;
 const PCAPNG_IDB: u32 = 1;
@@ -329,7 +338,9 @@ struct Rec {
 /// A pcap or pcapng file (or pipe) read frame by frame.
 pub struct FileSource {
     rd: Box<dyn Read + Send>,
-    buf: Vec<u8>,
+    buf: Block,
+    /// Blocks given up while shared, reused once nobody holds them.
+    pool: Vec<Block>,
     /// Next unconsumed byte in `buf`.
     start: usize,
     /// End of valid data in `buf`.
@@ -428,7 +439,8 @@ impl FileSource {
         }
         let mut s = FileSource {
             rd,
-            buf,
+            buf: Arc::new(buf),
+            pool: Vec::new(),
             start: 0,
             end: head.len(),
             base: 0,
@@ -590,7 +602,47 @@ impl FileSource {
         )))
     }
 
+    /// The next frame and the block its bytes lie in: a caller may keep
+    /// the block (a clone) past the next call, and the bytes stay as they
+    /// are, as later reads go to other blocks while it is held.
+    pub fn next_frame_shared(&mut self) -> Result<Option<(Frame<'_>, &Block)>, SourceError> {
+        // Parsed first, the frame re-borrowed after: both borrow `self`.
+        let Some((_, f)) = self.next_frame_at()? else {
+            return Ok(None);
+        };
+        let (at, len) = (f.bytes.as_ptr() as usize, f.bytes.len());
+        let f = Frame { bytes: &[], ..f };
+        let off = at.wrapping_sub(self.buf.as_ptr() as usize);
+        let bytes = self.buf.get(off..off.saturating_add(len)).unwrap_or(&[]);
+        Ok(Some((Frame { bytes, ..f }, &self.buf)))
+    }
+
     // ---- buffer management ----
+
+    /// Makes the buffer writable: one a consumer still holds is left to it,
+    /// the unconsumed bytes moved to the front of a free block. After it,
+    /// `Arc::make_mut` on the buffer makes no copy.
+    fn unshare(&mut self) {
+        if Arc::get_mut(&mut self.buf).is_none() {
+            let size = self.buf.len();
+            let mut fresh = match self.pool.iter().position(|b| Arc::strong_count(b) == 1) {
+                Some(i) => Arc::try_unwrap(self.pool.swap_remove(i)).unwrap_or_default(),
+                None => Vec::new(),
+            };
+            fresh.resize(size, 0);
+            let live = self.buf.get(self.start..self.end).unwrap_or(&[]);
+            if let Some(dst) = fresh.get_mut(..live.len()) {
+                dst.copy_from_slice(live);
+            }
+            self.base += self.start as u64;
+            self.end -= self.start;
+            self.start = 0;
+            let old = std::mem::replace(&mut self.buf, Arc::new(fresh));
+            if self.pool.len() < POOL {
+                self.pool.push(old);
+            }
+        }
+    }
 
     fn avail(&self) -> usize {
         self.end - self.start
@@ -618,22 +670,28 @@ impl FileSource {
     fn fill_slow(&mut self, need: usize) -> Result<bool, SourceError> {
         // Compact when the record would not fit, or when the free tail is
         // too small for a worthwhile read.
-        if self.start.saturating_add(need) > self.buf.len() || self.start > self.buf.len() / 2 {
-            self.buf.copy_within(self.start..self.end, 0);
+        self.unshare();
+        let (start, end) = (self.start, self.end);
+        let buf = Arc::make_mut(&mut self.buf);
+        if start.saturating_add(need) > buf.len() || start > buf.len() / 2 {
+            buf.copy_within(start..end, 0);
+            if need > buf.len() {
+                // Callers bound `need` by MAX_BLOCK; round up to limit regrowth.
+                let size = need.checked_next_power_of_two().unwrap_or(need);
+                buf.resize(size.max(need), 0);
+            }
             self.base += self.start as u64;
             self.end -= self.start;
             self.start = 0;
-            if need > self.buf.len() {
-                // Callers bound `need` by MAX_BLOCK; round up to limit regrowth.
-                let size = need.checked_next_power_of_two().unwrap_or(need);
-                self.buf.resize(size.max(need), 0);
-            }
         }
         while self.avail() < need {
             if self.eof {
                 return Ok(false);
             }
-            let space = self.buf.get_mut(self.end..).unwrap_or(&mut []);
+            self.unshare();
+            let space = Arc::make_mut(&mut self.buf)
+                .get_mut(self.end..)
+                .unwrap_or(&mut []);
             let cap = space.len();
             match self.rd.read(space) {
                 Ok(0) => self.eof = true,
@@ -659,7 +717,10 @@ impl FileSource {
         self.end = 0;
         while done < n && !self.eof {
             let want = (n - done).min(self.buf.len() as u64) as usize;
-            let space = self.buf.get_mut(..want).unwrap_or(&mut []);
+            self.unshare();
+            let space = Arc::make_mut(&mut self.buf)
+                .get_mut(..want)
+                .unwrap_or(&mut []);
             match self.rd.read(space) {
                 Ok(0) => self.eof = true,
                 Ok(k) => {
@@ -1226,6 +1287,32 @@ mod tests {
             out.push(f.bytes.to_vec());
         }
         Ok(out)
+    }
+
+    /// A block kept by a consumer keeps its frames' bytes while the reader
+    /// goes on (20 bytes a record: 100,000 records span several blocks).
+    #[test]
+    fn kept_blocks_are_not_written_over() {
+        let data = small_pcap(100_000);
+        let mut s = FileSource::from_reader(Box::new(io::Cursor::new(data))).unwrap();
+        let mut kept = Vec::new();
+        let mut i = 0u32;
+        while let Some((f, b)) = s.next_frame_shared().unwrap() {
+            assert_eq!(f.bytes, i.to_le_bytes());
+            let off = f.bytes.as_ptr() as usize - b.as_ptr() as usize;
+            // Every 1000th frame's block is held to the end.
+            if i % 1000 == 0 {
+                kept.push((Block::clone(b), off, i));
+            }
+            i += 1;
+        }
+        assert_eq!(i, 100_000);
+        let blocks: std::collections::HashSet<_> =
+            kept.iter().map(|(b, ..)| Arc::as_ptr(b)).collect();
+        assert!(blocks.len() > 4, "{} blocks", blocks.len());
+        for (b, off, i) in kept {
+            assert_eq!(b[off..off + 4], i.to_le_bytes(), "frame {i}");
+        }
     }
 
     #[test]
