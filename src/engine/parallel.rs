@@ -508,15 +508,16 @@ impl<S: Split> Parallel<S> {
             let fresh = self.free_rounds[w].pop().unwrap_or_default();
             let round = std::mem::replace(&mut self.filling[w], fresh);
             let spare = self.free_rows[w].pop().unwrap_or_default();
-            let sent = self.workers[w].tx.as_ref().map(|tx| {
+            let sent = self.workers[w].tx.as_ref().is_some_and(|tx| {
                 tx.send(ToWorker::Round {
                     round,
                     next,
                     digits,
                     spare,
                 })
+                .is_ok()
             });
-            if !matches!(sent, Some(Ok(()))) {
+            if !sent {
                 return Err(self.worker_gone());
             }
         }
