@@ -239,9 +239,10 @@ impl<W: Write> TableWriter<W> {
         ) + 1;
         line.push(b' ');
 
-        self.scratch.clear();
-        timefmt::write_column(&mut self.scratch, self.time, pkt);
-        used += pad(line, &self.scratch, self.scratch.len(), self.w_time, false) + 1;
+        // Left-aligned columns are written in place, then filled.
+        let at = line.len();
+        timefmt::write_column(line, self.time, pkt);
+        used += fill(line, line.len() - at, self.w_time) + 1;
         line.push(b' ');
 
         if layout.stack == 0 {
@@ -270,12 +271,16 @@ impl<W: Write> TableWriter<W> {
             line.push(b' ');
         }
 
-        self.scratch.clear();
-        let mut pair_chars = super::write_socket_pair(pkt, &mut self.scratch);
+        let at = line.len();
+        let mut pair_chars = super::write_socket_pair(pkt, line);
         if layout.elide && pair_chars > layout.pair {
+            self.scratch.clear();
+            self.scratch.extend_from_slice(&line[at..]);
+            line.truncate(at);
             pair_chars = super::grid::elide_pair(&mut self.scratch, layout.pair);
+            line.extend_from_slice(&self.scratch);
         }
-        used += pad(line, &self.scratch, pair_chars, layout.pair, false) + 1;
+        used += fill(line, pair_chars, layout.pair) + 1;
         line.push(b' ');
 
         used += pad(
@@ -298,36 +303,45 @@ impl<W: Write> TableWriter<W> {
             }
         }
 
-        self.scratch.clear();
-        dissect::info(pkt, &mut self.scratch);
+        // Info in place too; moved aside only to be cut or coloured.
+        let at = line.len();
+        dissect::info(pkt, line);
         // An ICMP error names the connection it is about.
-        let mark = self.scratch.len();
-        self.scratch.extend_from_slice(b" for ");
-        if !super::write_quoted_pair(pkt, &mut self.scratch) {
-            self.scratch.truncate(mark);
+        let mark = line.len();
+        line.extend_from_slice(b" for ");
+        if !super::write_quoted_pair(pkt, line) {
+            line.truncate(mark);
         }
         if let Some(issue) = pkt.issue {
-            if !self.scratch.is_empty() {
-                self.scratch.push(b' ');
+            if line.len() > at {
+                line.push(b' ');
             }
-            super::write_issue(&issue, &mut self.scratch);
+            super::write_issue(&issue, line);
         }
         // A control character (a tab, a line break from a header) would
         // break the row.
         // (A select rather than a branch, so the loop is vectorised.)
-        for c in self.scratch.iter_mut() {
+        for c in line[at..].iter_mut() {
             let bad = (*c < 0x20) | (*c == 0x7f);
             *c = if bad { b'.' } else { *c };
         }
-        let room = self.width.map(|w| w.saturating_sub(used));
-        let info = &self.scratch;
-        match room {
-            Some(room) if char_count(info) > room => {
-                let cut = byte_index_of_char(info, room.saturating_sub(1));
-                write_info(line, &info[..cut], color, pkt);
-                line.extend_from_slice("…".as_bytes());
+        let room = self
+            .width
+            .map(|w| w.saturating_sub(used))
+            .filter(|&room| char_count(&line[at..]) > room);
+        if room.is_some() || (color && pkt.issue.is_some()) {
+            self.scratch.clear();
+            self.scratch.extend_from_slice(&line[at..]);
+            line.truncate(at);
+            let info = &self.scratch;
+            match room {
+                Some(room) => {
+                    let cut = byte_index_of_char(info, room.saturating_sub(1));
+                    write_info(line, &info[..cut], color, pkt);
+                    line.extend_from_slice("…".as_bytes());
+                }
+                None => write_info(line, info, color, pkt),
             }
-            _ => write_info(line, info, color, pkt),
         }
         line.push(b'\n');
         match self.dump {
@@ -536,6 +550,13 @@ fn pad(line: &mut Vec<u8>, s: &[u8], chars: usize, width: usize, right: bool) ->
         line.resize(line.len() + fill, b' ');
     }
     n.max(width)
+}
+
+/// Spaces after a left-aligned cell of `chars` columns already written, to
+/// `width`; the columns it takes.
+fn fill(line: &mut Vec<u8>, chars: usize, width: usize) -> usize {
+    line.resize(line.len() + width.saturating_sub(chars), b' ');
+    chars.max(width)
 }
 
 fn char_count(b: &[u8]) -> usize {
