@@ -317,24 +317,21 @@ impl<'a> Packet<'a> {
         &self.data[start..end]
     }
 
-    /// The packet's own layers: those before the first ICMP/ICMPv6 layer
-    /// (what an ICMP error quotes is another packet's headers).
-    fn own_layers(&self) -> &[Layer] {
-        let n = self
-            .layers
-            .iter()
-            .position(|l| matches!(l.proto, Proto::Icmp | Proto::Icmpv6))
-            .map_or(self.layers.len(), |i| i);
-        &self.layers[..n]
-    }
-
     /// Index of the innermost network layer (IPv4/IPv6/ARP) of the packet's
-    /// own layers: through a tunnel (VXLAN, GRE, IP in IP, …) the inner
-    /// packet's, the one the socket pair names.
+    /// own layers (those before the first ICMP/ICMPv6 layer: what an ICMP
+    /// error quotes is another packet's headers): through a tunnel (VXLAN,
+    /// GRE, IP in IP, …) the inner packet's, the one the socket pair names.
     pub fn network_index(&self) -> Option<usize> {
-        self.own_layers()
-            .iter()
-            .rposition(|l| matches!(l.proto, Proto::Ip | Proto::Ipv6 | Proto::Arp))
+        // One walk: the last network layer before the first ICMP layer.
+        let mut found = None;
+        for (i, l) in self.layers.iter().enumerate() {
+            match l.proto {
+                Proto::Ip | Proto::Ipv6 | Proto::Arp => found = Some(i),
+                Proto::Icmp | Proto::Icmpv6 => break,
+                _ => {}
+            }
+        }
+        found
     }
 
     /// The innermost network layer (see `network_index`).
