@@ -169,6 +169,9 @@ pub struct FlowNote {
     /// connection (an index `tls.rs` resolves): its application data is
     /// that protocol, encrypted.
     pub alpn: Option<u8>,
+    /// `tcp.len` of the frame's TCP layer at (index, start offset), as the
+    /// flow stage found it: the reassembler and the Info column ask again.
+    pub tcp_len: Option<(u8, u32, Option<u32>)>,
 }
 
 /// What the flow stage knows about a QUIC datagram's connection.

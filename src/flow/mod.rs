@@ -636,6 +636,9 @@ impl FlowTracker {
         };
         let (seq, ack, flags) = (h.seq(), h.ack(), h.flags());
         let seglen = tcp::seg_len(pkt, ep.idx);
+        if t.src == Src::Frame {
+            pkt.flow.tcp_len = Some((ep.idx as u8, t.start, seglen));
+        }
         let (fwd, rev) = (ep.dir, 1 - ep.dir);
 
         // Port reuse: a pure SYN with a new ISN opens a new stream.

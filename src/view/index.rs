@@ -185,6 +185,7 @@ impl Note {
             app_from: 0,
             outer: [None; 3],
             alpn: None,
+            tcp_len: None,
         }
     }
 }

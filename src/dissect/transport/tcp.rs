@@ -7,7 +7,7 @@
 //! values are shown.
 
 use crate::dissect::ip::{fragmented, quoted, reported_from};
-use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Value};
+use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Src, Value};
 use arrayvec::ArrayString;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -235,6 +235,12 @@ pub fn reported_len(pkt: &Packet<'_>, idx: usize) -> Option<usize> {
 /// (fragments, ICMP quotes, header longer than the segment).
 pub fn seg_len(pkt: &Packet<'_>, idx: usize) -> Option<u32> {
     let l = pkt.layers.get(idx)?;
+    match pkt.flow.tcp_len {
+        Some((i, start, n)) if i as usize == idx && start == l.start && l.src == Src::Frame => {
+            return n;
+        }
+        _ => {}
+    }
     if quoted(pkt, idx) {
         return None;
     }
