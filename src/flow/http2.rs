@@ -194,14 +194,19 @@ impl Http2Conns {
         if tl.src != Src::Frame {
             return;
         }
-        // Only a known connection or an HTTP/2 or HTTP layer can change
-        // anything below: most segments stop here.
-        if !self.conns.contains_key(&stream)
-            && !pkt.layers[t + 1..]
-                .iter()
-                .any(|l| matches!(l.proto, Proto::Http2 | Proto::Http))
-        {
-            return;
+        // Only a known connection, an HTTP/2 layer or a 101 to h2c can
+        // change anything below: most segments stop here.
+        if !self.conns.contains_key(&stream) {
+            let above = &pkt.layers[t + 1..];
+            let upgrade = || {
+                above
+                    .iter()
+                    .find(|l| l.proto == Proto::Http)
+                    .is_some_and(|h| h.src == Src::Frame && upgrades_to_h2c(pkt.bytes(h.header())))
+            };
+            if !above.iter().any(|l| l.proto == Proto::Http2) && !upgrade() {
+                return;
+            }
         }
         let Some((src, dst)) = endpoints(pkt) else {
             return;
