@@ -178,14 +178,18 @@ fn write_frac(w: &mut Vec<u8>, nsec: u32, digits: u8) {
     if digits == 0 {
         return;
     }
-    let mut v = nsec.min(999_999_999) / 10u32.pow(9 - digits);
+    // All nine digits, the first `digits` kept: divisions by a constant
+    // only, and a copy of fixed length (this runs for every row).
+    let mut v = nsec.min(999_999_999);
     let mut o = [b'0'; 10];
     o[0] = b'.';
-    for k in (1..=digits as usize).rev() {
+    for k in (1..10).rev() {
         o[k] = b'0' + (v % 10) as u8;
         v /= 10;
     }
-    w.extend_from_slice(&o[..=digits as usize]);
+    let end = w.len() + 1 + digits as usize;
+    w.extend_from_slice(&o);
+    w.truncate(end);
 }
 
 /// Signed seconds at `digits` places (`-0.001000`), as Wireshark shows
