@@ -418,7 +418,7 @@ fn write_stack(line: &mut Vec<u8>, pkt: &Packet<'_>, width: usize, color: bool) 
         }
         plain
     };
-    line.resize(line.len() + width.saturating_sub(shown), b' ');
+    spaces(line, width.saturating_sub(shown));
     shown.max(width)
 }
 
@@ -543,11 +543,11 @@ fn pad(line: &mut Vec<u8>, s: &[u8], chars: usize, width: usize, right: bool) ->
     let n = if chars == usize::MAX { s.len() } else { chars };
     let fill = width.saturating_sub(n);
     if right {
-        line.resize(line.len() + fill, b' ');
+        spaces(line, fill);
         line.extend_from_slice(s);
     } else {
         line.extend_from_slice(s);
-        line.resize(line.len() + fill, b' ');
+        spaces(line, fill);
     }
     n.max(width)
 }
@@ -555,8 +555,18 @@ fn pad(line: &mut Vec<u8>, s: &[u8], chars: usize, width: usize, right: bool) ->
 /// Spaces after a left-aligned cell of `chars` columns already written, to
 /// `width`; the columns it takes.
 fn fill(line: &mut Vec<u8>, chars: usize, width: usize) -> usize {
-    line.resize(line.len() + width.saturating_sub(chars), b' ');
+    spaces(line, width.saturating_sub(chars));
     chars.max(width)
+}
+
+/// `n` spaces, in copies of fixed length (a call to `memset` for a few
+/// bytes, several times a row, cost more).
+fn spaces(line: &mut Vec<u8>, n: usize) {
+    let end = line.len() + n;
+    while line.len() < end {
+        line.extend_from_slice(&[b' '; 16]);
+    }
+    line.truncate(end);
 }
 
 fn char_count(b: &[u8]) -> usize {
