@@ -26,7 +26,7 @@ use crate::dissect::net::arp::ArpHeader;
 use crate::dissect::net::ipv4::Ipv4Header;
 use crate::dissect::net::ipv6::Ipv6Header;
 use crate::dissect::{transport, Packet, Proto};
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Writes the packet's socket pair (`10.0.0.2:41234 → 10.0.0.1:80`,
 /// `[fe80::1]:546 → [ff02::1:2]:547`); addresses alone when there are no
@@ -36,12 +36,7 @@ pub fn write_socket_pair(pkt: &Packet<'_>, w: &mut Vec<u8>) -> usize {
     let start = w.len();
     let ports = pkt.ports();
     match pkt.addrs() {
-        Some((s, d)) => {
-            let v6 = s.is_ipv6();
-            write_endpoint(w, s, ports.map(|p| p.0), v6);
-            w.extend_from_slice(" → ".as_bytes());
-            write_endpoint(w, d, ports.map(|p| p.1), v6);
-        }
+        Some((s, d)) => write_ip_pair(w, (s, d), ports),
         None => {
             if let Some((_, l)) = pkt.find(Proto::Arp) {
                 if let Some((s, d)) = arp_addrs(pkt.bytes(l.header())) {
@@ -76,6 +71,53 @@ pub fn write_socket_pair(pkt: &Packet<'_>, w: &mut Vec<u8>) -> usize {
     }
     // "→" is three bytes but one column.
     w.len() - start - 2
+}
+
+fn write_ip_pair(w: &mut Vec<u8>, (s, d): (IpAddr, IpAddr), ports: Option<(u16, u16)>) {
+    let v6 = s.is_ipv6();
+    write_endpoint(w, s, ports.map(|p| p.0), v6);
+    w.extend_from_slice(" → ".as_bytes());
+    write_endpoint(w, d, ports.map(|p| p.1), v6);
+}
+
+/// The addresses and ports of a socket pair.
+type PairKey = ((IpAddr, IpAddr), Option<(u16, u16)>);
+
+/// [`write_socket_pair`] remembering the last two pairs it wrote: a
+/// conversation's packets, both ways, repeat them, and copying the text
+/// costs less than formatting it again (IPv6 above all).
+#[derive(Default)]
+pub struct PairCache {
+    slots: [Option<(PairKey, Vec<u8>, usize)>; 2],
+    /// The slot the next new pair replaces.
+    next: usize,
+}
+
+impl PairCache {
+    /// As [`write_socket_pair`].
+    pub fn write(&mut self, pkt: &Packet<'_>, w: &mut Vec<u8>) -> usize {
+        let Some(addrs) = pkt.addrs() else {
+            return write_socket_pair(pkt, w);
+        };
+        let key = (addrs, pkt.ports());
+        for (k, text, chars) in self.slots.iter().flatten() {
+            if *k == key {
+                w.extend_from_slice(text);
+                return *chars;
+            }
+        }
+        let start = w.len();
+        write_ip_pair(w, key.0, key.1);
+        // "→" is three bytes but one column.
+        let chars = w.len() - start - 2;
+        let slot = &mut self.slots[self.next];
+        self.next ^= 1;
+        let mut text = slot.take().map(|(_, t, _)| t).unwrap_or_default();
+        text.clear();
+        text.extend_from_slice(&w[start..]);
+        *slot = Some((key, text, chars));
+        chars
+    }
 }
 
 /// For an ICMP error, the socket pair of the packet it quotes (`UDP

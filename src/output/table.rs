@@ -90,6 +90,7 @@ pub struct TableWriter<W: Write> {
     layout: Layout,
     line: Vec<u8>,
     scratch: Vec<u8>,
+    pairs: Box<super::PairCache>,
     header_done: bool,
     /// The Time column's format (`-t`) and width (set with the header).
     time: TimeFormat,
@@ -121,6 +122,7 @@ impl<W: Write> TableWriter<W> {
             layout: Layout::for_width(width),
             line: Vec::with_capacity(512),
             scratch: Vec::with_capacity(256),
+            pairs: Default::default(),
             header_done: false,
             time: TimeFormat::default(),
             w_time: 11,
@@ -272,7 +274,7 @@ impl<W: Write> TableWriter<W> {
         }
 
         let at = line.len();
-        let mut pair_chars = super::write_socket_pair(pkt, line);
+        let mut pair_chars = self.pairs.write(pkt, line);
         if layout.elide && pair_chars > layout.pair {
             self.scratch.clear();
             self.scratch.extend_from_slice(&line[at..]);
