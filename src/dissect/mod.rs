@@ -136,6 +136,9 @@ pub struct FlowNote {
     pub stream: Option<u32>,
     /// Index of the layer `stream` numbers.
     pub layer: Option<u8>,
+    /// Which way the packet goes in that conversation: 0 from the
+    /// endpoint (address, port) that sorts first, 1 towards it.
+    pub dir: u8,
     /// Streams of the outer UDP/TCP layers a tunnel runs over, outermost
     /// first: (layer index, stream index).
     pub outer: [Option<(u8, u32)>; 3],

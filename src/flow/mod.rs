@@ -628,6 +628,7 @@ impl FlowTracker {
         };
         if t.proto == Proto::Udp {
             pkt.flow.stream = Some(c.stream);
+            pkt.flow.dir = ep.dir as u8;
             return;
         }
         // Read through the window: `tcp_hdr` is None for a header cut short.
@@ -668,6 +669,7 @@ impl FlowTracker {
             c.dir[fwd].base = Some(seq);
         }
         pkt.flow.stream = Some(c.stream);
+        pkt.flow.dir = ep.dir as u8;
         pkt.flow.win_scale = Some(c.dir[fwd].win_scale);
 
         if flags & (SYN | ACK) == SYN {

@@ -64,11 +64,11 @@ fn cut(mut f: Framing, pkt: &Packet<'_>, start: usize, end: usize) -> (usize, Fr
     (pos, f)
 }
 
+/// A direction of a TCP stream (the flow stage's numbering).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct Key {
     stream: u32,
-    src: [u8; 16],
-    sport: u16,
+    dir: u8,
 }
 
 #[derive(Default)]
@@ -245,23 +245,16 @@ impl TcpReassembler {
         if seglen == 0 && self.dirs.is_empty() {
             return none;
         }
-        let (Some(stream), Some((src, _)), Some(ports)) =
-            (pkt.flow.stream, pkt.addrs(), pkt.ports())
-        else {
+        let Some(stream) = pkt.flow.stream else {
             return none;
         };
         let now = pkt
             .ts
             .nanos_since(crate::source::Timestamp { sec: 0, nsec: 0 });
         self.sweep(now);
-        let src16 = match src {
-            std::net::IpAddr::V4(a) => a.to_ipv6_mapped().octets(),
-            std::net::IpAddr::V6(a) => a.octets(),
-        };
         let key = Key {
             stream,
-            src: src16,
-            sport: ports.0,
+            dir: pkt.flow.dir,
         };
         let pay = t.payload();
         let payload = pkt.bytes(pay.clone());

@@ -186,6 +186,7 @@ impl Note {
             outer: [None; 3],
             alpn: None,
             tcp_len: None,
+            dir: 0,
         }
     }
 }
