@@ -228,6 +228,9 @@ fn over_tcp(pkt: &Packet<'_>, before: usize) -> bool {
 struct Null;
 impl FieldSink for Null {
     fn field(&mut self, _f: &Field<'_>) {}
+    fn wants(&mut self, _name: &'static str) -> bool {
+        false
+    }
 }
 
 pub fn dissect(cx: &mut Cx<'_, '_>, p: Proto, off: usize) -> Next {
@@ -464,6 +467,10 @@ fn put_name(
     at: usize,
     used: usize,
 ) {
+    // Escaping the name is the costly part; validation wants no fields.
+    if !out.wants(field) {
+        return;
+    }
     let e = Esc::new(n.text());
     out.put(field, label, Value::Str(e.as_str()), m.r(at, used));
 }
