@@ -130,6 +130,7 @@ struct Note {
     win_scale: i8,
     /// The layer `stream` numbers (0xff: none).
     layer: u8,
+    dir: u8,
 }
 
 const HAS_STREAM: u8 = 1;
@@ -162,6 +163,7 @@ impl Note {
         n.rel_ack = f.rel_ack.unwrap_or(0);
         n.win_scale = f.win_scale.unwrap_or(0);
         n.layer = f.layer.unwrap_or(0xff);
+        n.dir = f.dir;
         n
     }
 
@@ -185,8 +187,9 @@ impl Note {
             app_from: 0,
             outer: [None; 3],
             alpn: None,
+            // A memo the decoders redo when it is missing.
             tcp_len: None,
-            dir: 0,
+            dir: self.dir,
         }
     }
 }
@@ -642,7 +645,9 @@ mod tests {
                 back.read(&r, &mut buf).unwrap();
                 let (p, evicted) = ix.packet(i, &buf).unwrap();
                 assert!(!evicted);
-                assert_eq!((p.number, p.layers.len(), p.flow), (s.0, s.1, s.2));
+                // `tcp_len` is a memo, not kept: the decoders compute it again.
+                let want = FlowNote { tcp_len: None, ..s.2 };
+                assert_eq!((p.number, p.layers.len(), p.flow), (s.0, s.1, want));
                 assert_eq!(p.reassembled, &s.3[..]);
                 assert_eq!(p.app_decoded, &s.4[..]);
             }
