@@ -646,7 +646,10 @@ mod tests {
                 let (p, evicted) = ix.packet(i, &buf).unwrap();
                 assert!(!evicted);
                 // `tcp_len` is a memo, not kept: the decoders compute it again.
-                let want = FlowNote { tcp_len: None, ..s.2 };
+                let want = FlowNote {
+                    tcp_len: None,
+                    ..s.2
+                };
                 assert_eq!((p.number, p.layers.len(), p.flow), (s.0, s.1, want));
                 assert_eq!(p.reassembled, &s.3[..]);
                 assert_eq!(p.app_decoded, &s.4[..]);
