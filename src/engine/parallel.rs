@@ -455,18 +455,13 @@ impl<S: Split> Parallel<S> {
         }
     }
 
-    fn push(&mut self, frame: &Frame<'_>, block: Option<&Block>, first: Timestamp) {
+    fn push(&mut self, frame: &Frame<'_>, block: Option<(&Block, usize)>, first: Timestamp) {
         let prev = self.last_ts.replace(frame.ts);
         self.digits.get_or_insert(frame.ts_digits);
         let w = shard(frame.linktype, frame.bytes, self.workers.len());
         let r = &mut self.filling[w];
         let len = frame.bytes.len();
-        // Where the frame lies in its block, if it does (it always should).
-        let shared = block.and_then(|b| {
-            let off = (frame.bytes.as_ptr() as usize).wrapping_sub(b.as_ptr() as usize);
-            (off <= b.len() && len <= b.len() - off).then_some((b, off))
-        });
-        let (index, off) = match shared {
+        let (index, off) = match block {
             Some((b, off)) => {
                 if !r.blocks.last().is_some_and(|l| Block::ptr_eq(l, b)) {
                     r.blocks.push(Block::clone(b));

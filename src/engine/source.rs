@@ -18,15 +18,20 @@ pub enum Pull<'a> {
     End,
 }
 
+/// A pulled frame, with the shared block its bytes lie in and their offset
+/// there (see [`FrameSource::pull_shared`]).
+pub type Shared<'a> = (Pull<'a>, Option<(&'a Block, usize)>);
+
 /// A stream of frames the engine pulls from, one at a time. A frame
 /// borrows the source's buffer until the next pull.
 pub trait FrameSource {
     fn pull(&mut self) -> Result<Pull<'_>, EngineError>;
 
-    /// As [`FrameSource::pull`], with the block a frame's bytes lie in when
-    /// the source reads into blocks it can share: a consumer on other
-    /// threads keeps the block rather than copy the frame.
-    fn pull_shared(&mut self) -> Result<(Pull<'_>, Option<&Block>), EngineError> {
+    /// As [`FrameSource::pull`], with the block a frame's bytes lie in and
+    /// their offset there, when the source reads into blocks it can share:
+    /// a consumer on other threads keeps the block rather than copy the
+    /// frame.
+    fn pull_shared(&mut self) -> Result<Shared<'_>, EngineError> {
         Ok((self.pull()?, None))
     }
 
@@ -137,7 +142,7 @@ impl FrameSource for FileFrames {
         }
     }
 
-    fn pull_shared(&mut self) -> Result<(Pull<'_>, Option<&Block>), EngineError> {
+    fn pull_shared(&mut self) -> Result<Shared<'_>, EngineError> {
         match self {
             FileFrames::Threaded(t) => Ok((t.pull()?, None)),
             FileFrames::Direct(d) => d.pull_shared(),
@@ -179,9 +184,9 @@ impl FrameSource for DirectFile {
         }
     }
 
-    fn pull_shared(&mut self) -> Result<(Pull<'_>, Option<&Block>), EngineError> {
+    fn pull_shared(&mut self) -> Result<Shared<'_>, EngineError> {
         match self.src.next_frame_shared() {
-            Ok(Some((f, b))) => Ok((Pull::Frame(f), Some(b))),
+            Ok(Some((f, b, off))) => Ok((Pull::Frame(f), Some((b, off)))),
             Ok(None) => Ok((Pull::End, None)),
             Err(error) => Err(EngineError::Input {
                 path: self.path.clone(),

@@ -279,10 +279,8 @@ impl Http2Conns {
         else {
             return;
         };
+        // A 101 to h2c: the check at the top let nothing else through.
         let hl = pkt.layers[h];
-        if hl.src != Src::Frame || !upgrades_to_h2c(pkt.bytes(hl.header())) {
-            return;
-        }
         self.add(stream, dst);
         // The rest of the segment after the 101's header is HTTP/2.
         let end = hl.end as usize;

@@ -33,51 +33,51 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// ports, MAC addresses when there is no network layer. Returns the number
 /// of display columns written.
 pub fn write_socket_pair(pkt: &Packet<'_>, w: &mut Vec<u8>) -> usize {
-    let start = w.len();
-    let ports = pkt.ports();
-    match pkt.addrs() {
-        Some((s, d)) => write_ip_pair(w, (s, d), ports),
-        None => {
-            if let Some((_, l)) = pkt.find(Proto::Arp) {
-                if let Some((s, d)) = arp_addrs(pkt.bytes(l.header())) {
-                    write_ipv4(w, s);
-                    w.extend_from_slice(" → ".as_bytes());
-                    write_ipv4(w, d);
-                    return w.len() - start - 2;
-                }
-            }
-            if let Some((_, l)) = pkt.find(Proto::Wlan) {
-                // 802.11: transmitter → receiver, as Ethernet's source → destination.
-                if let Some((s, d)) = crate::dissect::link::wlan::pair(pkt, l) {
-                    write_mac(w, s);
-                    w.extend_from_slice(" → ".as_bytes());
-                    write_mac(w, d);
-                    return w.len() - start - 2;
-                }
-            }
-            if let Some((_, l)) = pkt.find(Proto::Eth) {
-                // A header cut short keeps its addresses (the first 12 bytes).
-                let b = pkt.bytes(l.header());
-                let mac = |r| b.get(r).and_then(|m: &[u8]| <[u8; 6]>::try_from(m).ok());
-                if let (Some(d), Some(s)) = (mac(eth::DST), mac(eth::SRC)) {
-                    write_mac(w, s);
-                    w.extend_from_slice(" → ".as_bytes());
-                    write_mac(w, d);
-                    return w.len() - start - 2;
-                }
-            }
-            return 0;
-        }
+    if let Some(addrs) = pkt.addrs() {
+        return write_ip_pair(w, addrs, pkt.ports());
     }
     // "→" is three bytes but one column.
-    w.len() - start - 2
+    let start = w.len();
+    if let Some((_, l)) = pkt.find(Proto::Arp) {
+        if let Some((s, d)) = arp_addrs(pkt.bytes(l.header())) {
+            write_ipv4(w, s);
+            w.extend_from_slice(" → ".as_bytes());
+            write_ipv4(w, d);
+            return w.len() - start - 2;
+        }
+    }
+    if let Some((_, l)) = pkt.find(Proto::Wlan) {
+        // 802.11: transmitter → receiver, as Ethernet's source → destination.
+        if let Some((s, d)) = crate::dissect::link::wlan::pair(pkt, l) {
+            write_mac(w, s);
+            w.extend_from_slice(" → ".as_bytes());
+            write_mac(w, d);
+            return w.len() - start - 2;
+        }
+    }
+    if let Some((_, l)) = pkt.find(Proto::Eth) {
+        // A header cut short keeps its addresses (the first 12 bytes).
+        let b = pkt.bytes(l.header());
+        let mac = |r| b.get(r).and_then(|m: &[u8]| <[u8; 6]>::try_from(m).ok());
+        if let (Some(d), Some(s)) = (mac(eth::DST), mac(eth::SRC)) {
+            write_mac(w, s);
+            w.extend_from_slice(" → ".as_bytes());
+            write_mac(w, d);
+            return w.len() - start - 2;
+        }
+    }
+    0
 }
 
-fn write_ip_pair(w: &mut Vec<u8>, (s, d): (IpAddr, IpAddr), ports: Option<(u16, u16)>) {
+/// The addresses and ports part of [`write_socket_pair`]; its columns.
+fn write_ip_pair(w: &mut Vec<u8>, (s, d): (IpAddr, IpAddr), ports: Option<(u16, u16)>) -> usize {
+    let start = w.len();
     let v6 = s.is_ipv6();
     write_endpoint(w, s, ports.map(|p| p.0), v6);
     w.extend_from_slice(" → ".as_bytes());
     write_endpoint(w, d, ports.map(|p| p.1), v6);
+    // "→" is three bytes but one column.
+    w.len() - start - 2
 }
 
 /// The addresses and ports of a socket pair.
@@ -107,9 +107,7 @@ impl PairCache {
             }
         }
         let start = w.len();
-        write_ip_pair(w, key.0, key.1);
-        // "→" is three bytes but one column.
-        let chars = w.len() - start - 2;
+        let chars = write_ip_pair(w, key.0, key.1);
         let slot = &mut self.slots[self.next];
         self.next ^= 1;
         let mut text = slot.take().map(|(_, t, _)| t).unwrap_or_default();

@@ -543,15 +543,14 @@ pub fn write_rel_time(w: &mut Vec<u8>, nanos: i128) {
 /// `chars` is the display width of `s` (`usize::MAX` means "ASCII, use len").
 fn pad(line: &mut Vec<u8>, s: &[u8], chars: usize, width: usize, right: bool) -> usize {
     let n = if chars == usize::MAX { s.len() } else { chars };
-    let fill = width.saturating_sub(n);
     if right {
-        spaces(line, fill);
+        spaces(line, width.saturating_sub(n));
         line.extend_from_slice(s);
+        n.max(width)
     } else {
         line.extend_from_slice(s);
-        spaces(line, fill);
+        fill(line, n, width)
     }
-    n.max(width)
 }
 
 /// Spaces after a left-aligned cell of `chars` columns already written, to

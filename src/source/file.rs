@@ -568,53 +568,56 @@ impl FileSource {
     /// The next frame and the input offset of its bytes, where a reader of
     /// the same (uncompressed) file finds them again.
     pub fn next_frame_at(&mut self) -> Result<Option<(u64, Frame<'_>)>, SourceError> {
+        let Some(rec) = self.next_rec()? else {
+            return Ok(None);
+        };
+        Ok(Some((self.base + rec.data as u64, self.frame_of(&rec))))
+    }
+
+    /// The next frame, the block its bytes lie in and their offset there:
+    /// a caller may keep the block (a clone) past the next call, and the
+    /// bytes stay as they are, as later reads go to other blocks while it
+    /// is held.
+    pub fn next_frame_shared(&mut self) -> Result<Option<(Frame<'_>, &Block, usize)>, SourceError> {
+        let Some(rec) = self.next_rec()? else {
+            return Ok(None);
+        };
+        Ok(Some((self.frame_of(&rec), &self.buf, rec.data)))
+    }
+
+    /// The next record; at the end or an error the source is done.
+    fn next_rec(&mut self) -> Result<Option<Rec>, SourceError> {
         let rec = match self.state {
             State::Pcap => self.next_pcap(),
             State::Pcapng => self.next_pcapng(),
             State::Done => Ok(None),
         };
-        let rec = match rec {
-            Ok(Some(r)) => r,
+        match rec {
+            Ok(Some(r)) => Ok(Some(r)),
             Ok(None) => {
                 self.state = State::Done;
-                return Ok(None);
+                Ok(None)
             }
             Err(e) => {
                 self.state = State::Done;
-                return Err(self.wrap(e));
+                Err(self.wrap(e))
             }
-        };
-        let at = self.base + rec.data as u64;
-        let bytes = self
-            .buf
-            .get(rec.data..rec.data.saturating_add(rec.caplen))
-            .unwrap_or(&[]);
-        Ok(Some((
-            at,
-            Frame {
-                ts: rec.ts,
-                wire_len: rec.wire_len,
-                linktype: rec.linktype,
-                interface: rec.interface,
-                ts_digits: rec.ts_digits,
-                bytes,
-            },
-        )))
+        }
     }
 
-    /// The next frame and the block its bytes lie in: a caller may keep
-    /// the block (a clone) past the next call, and the bytes stay as they
-    /// are, as later reads go to other blocks while it is held.
-    pub fn next_frame_shared(&mut self) -> Result<Option<(Frame<'_>, &Block)>, SourceError> {
-        // Parsed first, the frame re-borrowed after: both borrow `self`.
-        let Some((_, f)) = self.next_frame_at()? else {
-            return Ok(None);
-        };
-        let (at, len) = (f.bytes.as_ptr() as usize, f.bytes.len());
-        let f = Frame { bytes: &[], ..f };
-        let off = at.wrapping_sub(self.buf.as_ptr() as usize);
-        let bytes = self.buf.get(off..off.saturating_add(len)).unwrap_or(&[]);
-        Ok(Some((Frame { bytes, ..f }, &self.buf)))
+    /// A record's frame, its bytes in the buffer.
+    fn frame_of(&self, rec: &Rec) -> Frame<'_> {
+        Frame {
+            ts: rec.ts,
+            wire_len: rec.wire_len,
+            linktype: rec.linktype,
+            interface: rec.interface,
+            ts_digits: rec.ts_digits,
+            bytes: self
+                .buf
+                .get(rec.data..rec.data.saturating_add(rec.caplen))
+                .unwrap_or(&[]),
+        }
     }
 
     // ---- buffer management ----
@@ -1297,9 +1300,9 @@ mod tests {
         let mut s = FileSource::from_reader(Box::new(io::Cursor::new(data))).unwrap();
         let mut kept = Vec::new();
         let mut i = 0u32;
-        while let Some((f, b)) = s.next_frame_shared().unwrap() {
+        while let Some((f, b, off)) = s.next_frame_shared().unwrap() {
             assert_eq!(f.bytes, i.to_le_bytes());
-            let off = f.bytes.as_ptr() as usize - b.as_ptr() as usize;
+            assert_eq!(b[off..off + 4], f.bytes[..]);
             // Every 1000th frame's block is held to the end.
             if i % 1000 == 0 {
                 kept.push((Block::clone(b), off, i));
