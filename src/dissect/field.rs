@@ -218,7 +218,7 @@ pub fn write_ipv4(w: &mut Vec<u8>, a: [u8; 4]) {
         n += len as usize;
     }
     // Each octet was followed by a dot; the last one is not kept.
-    w.extend_from_slice(&o[..n - 1]);
+    super::put::prefix(w, &o, n - 1);
 }
 
 /// Each octet's decimal digits followed by a dot, and how many of the four
@@ -292,7 +292,7 @@ pub fn write_ipv6(w: &mut Vec<u8>, a: [u8; 16]) {
         }
         i += 1;
     }
-    w.extend_from_slice(&o[..n]);
+    super::put::prefix(w, &o, n);
 }
 
 /// Writes `s` as a JSON string literal (with quotes). Bytes that are not

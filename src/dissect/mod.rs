@@ -44,6 +44,7 @@ pub mod ip;
 pub mod link;
 pub mod manuf;
 pub mod net;
+pub mod put;
 pub mod reasm;
 pub mod registry;
 pub mod services;

@@ -200,12 +200,16 @@ pub fn write_signed(w: &mut Vec<u8>, nanos: i128, digits: u8) {
     }
     let n = nanos.unsigned_abs();
     // 128-bit division is a library call; nearly every value fits 64 bits.
-    let mut b = itoa::Buffer::new();
-    let (sec, nsec) = match u64::try_from(n) {
-        Ok(n) => (b.format(n / 1_000_000_000), (n % 1_000_000_000) as u32),
-        Err(_) => (b.format(n / 1_000_000_000), (n % 1_000_000_000) as u32),
+    let nsec = match u64::try_from(n) {
+        Ok(n) => {
+            super::put::dec(w, n / 1_000_000_000);
+            (n % 1_000_000_000) as u32
+        }
+        Err(_) => {
+            w.extend_from_slice(itoa::Buffer::new().format(n / 1_000_000_000).as_bytes());
+            (n % 1_000_000_000) as u32
+        }
     };
-    w.extend_from_slice(sec.as_bytes());
     write_frac(w, nsec, digits);
 }
 

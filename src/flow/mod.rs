@@ -56,13 +56,26 @@ use std::net::Ipv4Addr;
 pub const DEFAULT_MAX_ENTRIES: usize = conversations::DEFAULT_MAX_OPEN;
 
 /// A direction-free conversation key: the two endpoints in canonical order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Key {
     proto: u8,
     a: [u8; 16],
     b: [u8; 16],
     pa: u16,
     pb: u16,
+}
+
+impl std::hash::Hash for Key {
+    /// Five words (the derived hash writes nine, with two length prefixes):
+    /// this runs for every packet.
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        let (a, b) = (u128::from_ne_bytes(self.a), u128::from_ne_bytes(self.b));
+        h.write_u64(a as u64);
+        h.write_u64((a >> 64) as u64);
+        h.write_u64(b as u64);
+        h.write_u64((b >> 64) as u64);
+        h.write_u64(u64::from(self.proto) | (u64::from(self.pa) << 8) | (u64::from(self.pb) << 24));
+    }
 }
 
 /// Per-direction TCP state (tshark's `tcp_flow_t`, the parts we need).

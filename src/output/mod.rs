@@ -182,11 +182,8 @@ fn write_endpoint(w: &mut Vec<u8>, a: std::net::IpAddr, port: Option<u16>, v6: b
         }
     }
     if let Some(p) = port {
-        let mut b = itoa::Buffer::new();
-        let d = b.format(p).as_bytes();
-        w.reserve(d.len() + 1);
         w.push(b':');
-        w.extend_from_slice(d);
+        crate::dissect::put::dec(w, p as u64);
     }
 }
 

@@ -6,7 +6,7 @@
 use super::collect::Collected;
 use super::style::{tier_color, RED, RESET};
 use crate::dissect::timefmt::{self, TimeFormat};
-use crate::dissect::{self, Packet, Proto, Tier};
+use crate::dissect::{self, put, Packet, Proto, Tier};
 use std::io::{self, Write};
 
 const W_NO: usize = 6;
@@ -231,14 +231,7 @@ impl<W: Write> TableWriter<W> {
         line.clear();
         let mut used = 0usize;
 
-        let mut num = itoa::Buffer::new();
-        used += pad(
-            line,
-            num.format(pkt.number).as_bytes(),
-            usize::MAX,
-            layout.no,
-            true,
-        ) + 1;
+        used += right_number(line, pkt.number, layout.no) + 1;
         line.push(b' ');
 
         // Left-aligned columns are written in place, then filled.
@@ -285,13 +278,7 @@ impl<W: Write> TableWriter<W> {
         used += fill(line, pair_chars, layout.pair) + 1;
         line.push(b' ');
 
-        used += pad(
-            line,
-            num.format(pkt.wire_len).as_bytes(),
-            usize::MAX,
-            W_LEN,
-            true,
-        ) + 1;
+        used += right_number(line, pkt.wire_len as u64, W_LEN) + 1;
         line.push(b' ');
 
         if !self.extra.is_empty() {
@@ -551,6 +538,14 @@ fn pad(line: &mut Vec<u8>, s: &[u8], chars: usize, width: usize, right: bool) ->
         line.extend_from_slice(s);
         fill(line, n, width)
     }
+}
+
+/// `v` right-aligned in `width` columns; the columns it takes.
+fn right_number(line: &mut Vec<u8>, v: u64, width: usize) -> usize {
+    let n = put::dec_len(v);
+    spaces(line, width.saturating_sub(n));
+    put::dec_n(line, v, n);
+    n.max(width)
 }
 
 /// Spaces after a left-aligned cell of `chars` columns already written, to

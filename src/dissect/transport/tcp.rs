@@ -7,6 +7,7 @@
 //! values are shown.
 
 use crate::dissect::ip::{fragmented, quoted, reported_from};
+use crate::dissect::put;
 use crate::dissect::{Cx, FieldSink, Layer, Next, Packet, Proto, SinkExt, Src, Value};
 use arrayvec::ArrayString;
 use std::fmt::Write as _;
@@ -264,14 +265,15 @@ fn ace_value(flags: u16) -> u16 {
 
 /// The flag list of the nine named bits, built once per combination: every
 /// row's Info column has one.
-fn flag_names(flags: u16) -> &'static str {
-    static NAMES: std::sync::OnceLock<Vec<Box<str>>> = std::sync::OnceLock::new();
+fn flag_names(flags: u16) -> &'static put::Short<48> {
+    static NAMES: std::sync::OnceLock<Vec<put::Short<48>>> = std::sync::OnceLock::new();
     let names = NAMES.get_or_init(|| {
         (0u16..512)
             .map(|f| {
                 let mut s = String::new();
                 write_flag_names(&mut s, f, false);
-                s.into_boxed_str()
+                // At most nine names of three letters and their commas.
+                put::Short::new(s.as_bytes()).expect("flag names fit 48 bytes")
             })
             .collect()
     });
@@ -902,13 +904,10 @@ fn acc_ecn_fields(body: &[u8], at: usize, order1: bool, out: &mut dyn FieldSink)
 /// memcpy per label cost more than the rest of the Info column).
 #[inline(always)]
 fn push_u(w: &mut Vec<u8>, label: &[u8], v: u64) {
-    let mut b = itoa::Buffer::new();
-    let d = b.format(v).as_bytes();
-    w.reserve(label.len() + 2 + d.len());
     w.push(b' ');
     w.extend_from_slice(label);
     w.push(b'=');
-    w.extend_from_slice(d);
+    put::dec(w, v);
 }
 
 fn acc_ecn_info(w: &mut Vec<u8>, body: &[u8], order1: bool) {
@@ -976,14 +975,13 @@ pub fn info(pkt: &Packet<'_>, l: &Layer, w: &mut Vec<u8>) {
     if pkt.flow.retransmission {
         w.extend_from_slice(b"[TCP Retransmission] ");
     }
-    let mut it = itoa::Buffer::new();
-    w.extend_from_slice(it.format(sport).as_bytes());
+    put::dec(w, sport as u64);
     w.extend_from_slice(" → ".as_bytes());
-    w.extend_from_slice(it.format(dport).as_bytes());
+    put::dec(w, dport as u64);
     let Some(v) = view(pkt, l) else { return };
     w.extend_from_slice(b" [");
     if !v.ace && v.flags & RES == 0 {
-        w.extend_from_slice(flag_names(v.flags).as_bytes());
+        flag_names(v.flags).put(w);
     } else {
         let mut names = ArrayString::<96>::new();
         write_flag_names(&mut names, v.flags, v.ace);
