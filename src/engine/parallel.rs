@@ -61,6 +61,12 @@ pub trait Split {
     fn emit(&mut self, _rows: &[u8], _digits: u8, _streams: &StreamMap) -> io::Result<()> {
         Ok(())
     }
+    /// Whether [`Split::emit`] takes the rows of several packets at once
+    /// (text rows, each ending its own line): then a worker's rows that
+    /// follow each other in frame order go out in one call.
+    fn joins_rows(&self) -> bool {
+        false
+    }
     /// Once, after the last packet: every part, worker 0 first.
     fn join(&mut self, parts: Vec<Self::Part>, status: &Status) -> io::Result<()>;
     /// Parts that close idle state on a clock of capture time (as
@@ -567,10 +573,18 @@ impl<S: Split> Parallel<S> {
             return Err(self.worker_gone());
         }
         let digits = self.digits.unwrap_or(6);
+        // Rows of one worker that follow each other in frame order lie
+        // side by side in its buffer: emitted as one piece where the output
+        // takes that (a conversation's frames mostly come in runs). The
+        // stream maps only gain entries during a round, so rows emitted
+        // after later rows' streams opened read the same indices.
+        let joins = self.whole.joins_rows();
+        let mut run: Option<(usize, usize, usize)> = None;
         for w in order {
             let w = w as usize;
-            let (buf, ends, at, k, opened, o) = &mut rows[w];
+            let (_, ends, at, k, opened, o) = &mut rows[w];
             let end = ends.get(*k).map_or(*at, |&e| e as usize);
+            let start = *at;
             if let Some(late) = &mut self.late {
                 if let Some(op) = opened.get(*o).filter(|op| op.k as usize == *k) {
                     late.open(w, op.n);
@@ -578,13 +592,21 @@ impl<S: Split> Parallel<S> {
                 }
             }
             *k += 1;
-            if end > *at {
-                let map = self.late.as_ref().map_or(&self.no_map, |l| &l.maps[w]);
-                self.whole
-                    .emit(&buf[*at..end], digits, map)
-                    .map_err(EngineError::Output)?;
-            }
             *at = end;
+            if end == start {
+                continue;
+            }
+            match &mut run {
+                Some((rw, _, e)) if joins && *rw == w && *e == start => *e = end,
+                _ => {
+                    if let Some((rw, s, e)) = run.replace((w, start, end)) {
+                        self.emit_rows(&rows[rw].0[s..e], rw, digits)?;
+                    }
+                }
+            }
+        }
+        if let Some((rw, s, e)) = run {
+            self.emit_rows(&rows[rw].0[s..e], rw, digits)?;
         }
         // Streams a worker forgot during the round: no later row shows
         // their indices.
@@ -603,6 +625,13 @@ impl<S: Split> Parallel<S> {
             }
         }
         Ok(())
+    }
+
+    fn emit_rows(&mut self, rows: &[u8], w: usize, digits: u8) -> Result<(), EngineError> {
+        let map = self.late.as_ref().map_or(&self.no_map, |l| &l.maps[w]);
+        self.whole
+            .emit(rows, digits, map)
+            .map_err(EngineError::Output)
     }
 
     fn merge_all(&mut self) -> Result<(), EngineError> {

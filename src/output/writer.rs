@@ -278,6 +278,9 @@ impl<W: Write> Split for SplitRows<W> {
             j.set_late_streams();
         }
     }
+    fn joins_rows(&self) -> bool {
+        true
+    }
     fn emit(&mut self, rows: &[u8], digits: u8, streams: &StreamMap) -> io::Result<()> {
         if !self.started {
             self.started = true;
