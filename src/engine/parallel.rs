@@ -152,7 +152,9 @@ pub fn shard(linktype: u32, bytes: &[u8], workers: usize) -> usize {
         return 0;
     }
     match shard::key(linktype, bytes) {
-        Some(k) => (k % workers as u64) as usize,
+        // The key's high bits scaled to the worker count: a multiplication
+        // where `%` would divide, once per frame.
+        Some(k) => ((u128::from(k) * workers as u128) >> 64) as usize,
         None => 0,
     }
 }
@@ -979,10 +981,9 @@ pub mod shard {
         }
         // The addresses as numbers (IPv4 in the low bits): ordered and
         // mixed in a few operations, where a byte loop took hundreds.
-        let num = |x: &[u8]| {
-            let mut w = [0u8; 16];
-            w[16 - x.len().min(16)..].copy_from_slice(&x[..x.len().min(16)]);
-            u128::from_be_bytes(w)
+        let num = |x: &[u8]| match *x {
+            [a, b, c, d] => u128::from(u32::from_be_bytes([a, b, c, d])),
+            _ => x.try_into().map_or(0, u128::from_be_bytes),
         };
         let (a, c) = (num(a), num(c));
         let (lo, hi) = (a.min(c), a.max(c));
