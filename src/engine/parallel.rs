@@ -63,9 +63,16 @@ pub trait Split {
     }
     /// Whether [`Split::emit`] takes the rows of several packets at once
     /// (text rows, each ending its own line): then a worker's rows that
-    /// follow each other in frame order go out in one call.
+    /// follow each other in frame order go out in one call, and a round's
+    /// rows without late stream indices through [`Split::emit_runs`].
     fn joins_rows(&self) -> bool {
         false
+    }
+    /// A round's rows in frame order, as runs of consecutive rows, when
+    /// [`Split::joins_rows`] and no stream index is to be rewritten.
+    fn emit_runs(&mut self, runs: &mut [io::IoSlice<'_>], digits: u8) -> io::Result<()> {
+        let none = StreamMap::default();
+        runs.iter().try_for_each(|r| self.emit(r, digits, &none))
     }
     /// Once, after the last packet: every part, worker 0 first.
     fn join(&mut self, parts: Vec<Self::Part>, status: &Status) -> io::Result<()>;
@@ -581,6 +588,8 @@ impl<S: Split> Parallel<S> {
         // stream maps only gain entries during a round, so rows emitted
         // after later rows' streams opened read the same indices.
         let joins = self.whole.joins_rows();
+        let gather = joins && self.late.is_none();
+        let mut runs: Vec<(usize, usize, usize)> = Vec::new();
         let mut run: Option<(usize, usize, usize)> = None;
         for w in order {
             let w = w as usize;
@@ -600,14 +609,23 @@ impl<S: Split> Parallel<S> {
             }
             match &mut run {
                 Some((rw, _, e)) if joins && *rw == w && *e == start => *e = end,
-                _ => {
-                    if let Some((rw, s, e)) = run.replace((w, start, end)) {
-                        self.emit_rows(&rows[rw].0[s..e], rw, digits)?;
-                    }
-                }
+                _ => match run.replace((w, start, end)) {
+                    Some(r) if gather => runs.push(r),
+                    Some((rw, s, e)) => self.emit_rows(&rows[rw].0[s..e], rw, digits)?,
+                    None => {}
+                },
             }
         }
-        if let Some((rw, s, e)) = run {
+        if gather {
+            runs.extend(run);
+            let mut slices: Vec<io::IoSlice<'_>> = runs
+                .iter()
+                .map(|&(w, s, e)| io::IoSlice::new(&rows[w].0[s..e]))
+                .collect();
+            self.whole
+                .emit_runs(&mut slices, digits)
+                .map_err(EngineError::Output)?;
+        } else if let Some((rw, s, e)) = run {
             self.emit_rows(&rows[rw].0[s..e], rw, digits)?;
         }
         // Streams a worker forgot during the round: no later row shows

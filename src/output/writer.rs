@@ -291,9 +291,32 @@ impl<W: Write> Split for SplitRows<W> {
         }
         self.out.get_mut().write_all(rows)
     }
+    /// Handed to the output as they lie in the workers' buffers: a large
+    /// vectored write goes past the output's buffer, one copy fewer.
+    fn emit_runs(&mut self, runs: &mut [io::IoSlice<'_>], digits: u8) -> io::Result<()> {
+        if !self.started {
+            self.started = true;
+            self.out.begin(digits, true)?;
+        }
+        write_all_vectored(self.out.get_mut(), runs)
+    }
     fn join(&mut self, _parts: Vec<Self::Part>, status: &Status) -> io::Result<()> {
         self.out.finish(status)
     }
+}
+
+/// `Write::write_all` for several slices (std's is not stable yet).
+fn write_all_vectored<W: Write>(w: &mut W, mut bufs: &mut [io::IoSlice<'_>]) -> io::Result<()> {
+    io::IoSlice::advance_slices(&mut bufs, 0);
+    while !bufs.is_empty() {
+        match w.write_vectored(bufs) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => io::IoSlice::advance_slices(&mut bufs, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
