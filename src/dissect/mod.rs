@@ -523,12 +523,14 @@ pub fn dissect<'a>(frame: &Frame<'a>, number: u64, first_ts: Timestamp) -> Packe
     pkt
 }
 
-/// As `dissect`, but stops where a TCP/UDP payload would be classified and
-/// returns that point (offset, limit) to finish later with
-/// `dissect_from(.., Src::Frame, Next::App(off), limit)`: `flows` decodes
-/// application layers only on packets whose conversation still needs them.
+/// As `dissect`, but stops where a TCP/UDP payload is classified and
+/// returns that point (offset, limit, the protocol classification found)
+/// to finish later with `dissect_from(.., Src::Frame, Next::App(off),
+/// limit)`, or with `Next::Proto` of that protocol when nothing the
+/// classification reads changed: `flows` decodes application layers only
+/// on packets whose conversation still needs them.
 /// (Filling a packet made by `Packet::new`, which saves moving it.)
-pub fn dissect_to_app(pkt: &mut Packet<'_>) -> Option<(usize, usize)> {
+pub fn dissect_to_app(pkt: &mut Packet<'_>) -> Option<(usize, usize, Proto)> {
     pkt.layers.clear();
     pkt.issue = None;
     let limit = pkt.data.len();
@@ -671,7 +673,7 @@ fn run_chain_until(
     cx: &mut Cx<'_, '_>,
     mut next: Next,
     stop_at_app: bool,
-) -> Option<(usize, usize)> {
+) -> Option<(usize, usize, Proto)> {
     // A layer takes at most two steps (a type value, then the protocol it
     // names), so the cap on layers, not this bound, ends a nesting loop
     // (GRE in GRE…, IP in IP…) and marks it; the bound is a backstop.
@@ -683,7 +685,7 @@ fn run_chain_until(
                 // now, so flows see the inner conversation.
                 match classify(cx, off) {
                     p if p.tier() != Tier::Application && p != Proto::Data => Next::Proto(p, off),
-                    _ => return Some((off, cx.limit)),
+                    p => return Some((off, cx.limit, p)),
                 }
             }
             Next::Ethertype(t, off) => match by_ethertype(t) {

@@ -585,7 +585,18 @@ pub(crate) fn decode<'a, K: Sink + ?Sized>(
         st.flows.observe(pkt);
         return deliver(sink, display, pkt, false);
     }
-    let mut pending = if lazy {
+    // With a PDU pending somewhere, application layers wait until the
+    // reassembler has seen the segment: one it takes whole into a PDU still
+    // short (the body of a large response) keeps none of them. Not where
+    // the flow stage's own reading of them could differ: HTTP/2
+    // connections (classified by connection), FTP data endpoints.
+    let early = !lazy
+        && reasm.enabled
+        && reasm.tcp
+        && st.tcp.pending()
+        && st.flows.http2.is_empty()
+        && !st.flows.wants_app();
+    let mut pending = if lazy || early {
         dissect::dissect_to_app(pkt)
     } else {
         dissect::dissect_into(pkt);
@@ -612,15 +623,25 @@ pub(crate) fn decode<'a, K: Sink + ?Sized>(
         dissect::dissect_reassembled(pkt, dissect::Next::IpProto(d.proto, d.at));
         pending = None;
     }
-    if let Some((off, app_limit)) = pending {
+    if let Some((off, app_limit, class)) = pending {
         st.flows.observe_transport(pkt);
         // A retransmission's application layers are dropped in
         // `deliver`, after FTP has seen them.
-        if st.flows.wants_app()
-            || ftp_control(pkt)
-            || (!pkt.flow.retransmission && sink.wants_app(pkt))
-        {
-            dissect::dissect_from(pkt, dissect::Src::Frame, dissect::Next::App(off), app_limit);
+        let decode_app = if early {
+            !st.tcp.swallows(pkt)
+        } else {
+            st.flows.wants_app()
+                || ftp_control(pkt)
+                || (!pkt.flow.retransmission && sink.wants_app(pkt))
+        };
+        if decode_app {
+            // Early, the flow stage changed nothing classification reads.
+            let next = if early {
+                dissect::Next::Proto(class, off)
+            } else {
+                dissect::Next::App(off)
+            };
+            dissect::dissect_from(pkt, dissect::Src::Frame, next, app_limit);
         }
         st.flows.observe_app(pkt);
     } else {

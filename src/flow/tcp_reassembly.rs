@@ -224,6 +224,62 @@ impl TcpReassembler {
         }
     }
 
+    /// Directions with bytes of a PDU pending (only those are tracked).
+    pub fn pending(&self) -> bool {
+        !self.dirs.is_empty()
+    }
+
+    /// Whether [`Self::process`] will take this segment's payload whole
+    /// into a PDU that is still short after it: then it keeps none of the
+    /// frame's application layers, and they need not be decoded (tshark
+    /// does not decode such a segment either). Asked after the flow stage
+    /// numbered the stream; never true where `process` would do otherwise.
+    pub fn swallows(&self, pkt: &Packet<'_>) -> bool {
+        if self.dirs.is_empty() {
+            return false;
+        }
+        let Some(idx) = pkt.layers.iter().position(|l| l.proto == Proto::Tcp) else {
+            return false;
+        };
+        let t = pkt.layers[idx];
+        if t.payload().is_empty() || t.src != Src::Frame || ip::quoted(pkt, idx) {
+            return false;
+        }
+        let Some(h) = TcpHeader::new(pkt.bytes(t.header())) else {
+            return false;
+        };
+        if h.flags() & (SYN | FIN | RST) != 0 {
+            return false;
+        }
+        let (Some(seglen), Some(stream)) = (tcp::seg_len(pkt, idx), pkt.flow.stream) else {
+            return false;
+        };
+        let key = Key {
+            stream,
+            dir: pkt.flow.dir,
+        };
+        let Some(d) = self.dirs.get(&key) else {
+            return false;
+        };
+        let now = pkt
+            .ts
+            .nanos_since(crate::source::Timestamp { sec: 0, nsec: 0 });
+        let seglen = seglen as usize;
+        // Not idle long enough for `process`'s sweep to drop it; the very
+        // next bytes expected, nothing held past a hole; the pending PDU,
+        // of known length, still short once these bytes join it.
+        seglen > 0
+            && pkt.bytes(t.payload()).len() == seglen
+            && now.saturating_sub(d.last_ns) <= self.timeout_ns
+            && d.stream.next() == Some(h.seq())
+            && !d.stream.holding()
+            && !d.buf.is_empty()
+            && d.framing.is_some()
+            && d.app == pkt.flow.app
+            && d.need
+                .is_some_and(|n| d.buf.len().saturating_add(seglen) < n)
+    }
+
     /// Feeds one segment. Call after the flow stage (it needs
     /// `pkt.flow.stream`) on packets whose TCP layer is in the frame.
     pub fn process(&mut self, pkt: &Packet<'_>) -> Outcome {
