@@ -566,6 +566,50 @@ impl TcpReassembler {
 mod tests {
     use crate::dissect::Proto;
 
+    /// A response of three segments: the middle one is taken whole into
+    /// the pending message, so its application layers need no decoding;
+    /// the first starts the message and the last completes it.
+    #[test]
+    fn only_a_segment_inside_a_pending_pdu_is_swallowed() {
+        use super::{Outcome, TcpReassembler};
+        use crate::flow::testutil::*;
+        use crate::flow::FlowTracker;
+        let mut msg = b"HTTP/1.1 200 OK\r\nContent-Length: 2500\r\n\r\n".to_vec();
+        msg.extend_from_slice(&[b'x'; 2500]);
+        let (mut flows, mut r) = (FlowTracker::default(), TcpReassembler::default());
+        let mut seq = 1;
+        let mut seen = Vec::new();
+        for part in [&msg[..1000], &msg[1000..2000], &msg[2000..]] {
+            let s = Seg {
+                payload: part,
+                ..seg(80, 40000, seq, 1, ACK | PSH)
+            };
+            seq += part.len() as u32;
+            let f = tcp4(S4, C4, &s);
+            let mut pkt = decode(&f, f.len() as u32, crate::dissect::linktype::ETHERNET);
+            flows.observe(&mut pkt);
+            let swallowed = r.swallows(&pkt);
+            let out = r.process(&pkt);
+            if swallowed {
+                let held = Outcome {
+                    truncate: true,
+                    pdu_part: true,
+                    ..Outcome::default()
+                };
+                assert_eq!(out, held);
+            }
+            seen.push((swallowed, out.pdu_part, out.pdu_at.is_some()));
+        }
+        assert_eq!(
+            seen,
+            [
+                (false, true, false),
+                (true, true, false),
+                (false, false, true)
+            ]
+        );
+    }
+
     #[test]
     fn framing_comes_from_the_declarations() {
         for p in [Proto::Http, Proto::Tls, Proto::Dns] {
