@@ -616,7 +616,8 @@ impl<S: Split> Parallel<S> {
                 },
             }
         }
-        if gather {
+        // A round that shows nothing writes nothing (not even a header).
+        if gather && (run.is_some() || !runs.is_empty()) {
             runs.extend(run);
             let mut slices: Vec<io::IoSlice<'_>> = runs
                 .iter()
