@@ -225,7 +225,30 @@ pub struct FlowTracker {
     frame: u64,
     /// With several workers: the conversations all of them hold, which the
     /// cap applies to (a worker with the busier shard may hold more).
-    held: Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>,
+    held: Option<Held>,
+}
+
+/// The conversations every worker holds, shared, and this worker's last
+/// reading of that count. The reading is refreshed by the worker's own
+/// additions and removals only: reading the shared count for every packet
+/// cost a cache miss whenever another worker had just added one. A stale
+/// reading lets a worker add at most one conversation past the cap before
+/// it sees the count again, so the workers together exceed it by at most
+/// their number (as two workers adding at once could anyway).
+struct Held {
+    total: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    seen: usize,
+}
+
+impl Held {
+    fn count(&mut self, added: bool) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.seen = if added {
+            self.total.fetch_add(1, Relaxed).wrapping_add(1)
+        } else {
+            self.total.fetch_sub(1, Relaxed).wrapping_sub(1)
+        };
+    }
 }
 
 /// Where a tracker's stream indices come from.
@@ -349,26 +372,23 @@ impl FlowTracker {
     /// Applies the cap to the conversations held by every worker sharing
     /// `held`, not to this one's alone.
     pub fn share_cap(&mut self, held: std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-        held.fetch_add(self.convs.len(), std::sync::atomic::Ordering::Relaxed);
-        self.held = Some(held);
+        let n = self.convs.len();
+        let seen = held.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+        self.held = Some(Held { total: held, seen });
     }
 
     /// At the cap: a new conversation needs room first.
     fn full(&self) -> bool {
         match &self.held {
-            Some(h) => h.load(std::sync::atomic::Ordering::Relaxed) >= self.max_entries,
+            Some(h) => h.seen >= self.max_entries,
             None => self.convs.len() >= self.max_entries,
         }
     }
 
     /// A conversation was added (+1) or dropped (-1): the shared count follows.
-    fn count(&self, added: bool) {
-        if let Some(h) = &self.held {
-            if added {
-                h.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            } else {
-                h.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-            }
+    fn count(&mut self, added: bool) {
+        if let Some(h) = &mut self.held {
+            h.count(added);
         }
     }
 
@@ -618,8 +638,8 @@ impl FlowTracker {
                         ep.key.proto,
                     );
                     self.order.push_back(ep.key);
-                    if let Some(h) = &self.held {
-                        h.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if let Some(h) = &mut self.held {
+                        h.count(true);
                     }
                     v.insert(Conv::new(s))
                 }
