@@ -71,11 +71,17 @@ struct Key {
     dir: u8,
 }
 
+/// Room kept before a pending PDU's bytes for the headers of the frame
+/// that completes it: the rebuilt buffer (frame headers, then the PDU) is
+/// then made in place, not copied whole once more. Frames with longer
+/// headers (deep tunnels) get a copy.
+const ROOM: usize = 256;
+
 #[derive(Default)]
 struct Dir {
     /// Sequence order; held segments are tagged with their frame number.
     stream: InOrder<u64>,
-    /// Bytes of the PDU being rebuilt.
+    /// Empty, or [`ROOM`] bytes and then the bytes of the PDU being rebuilt.
     buf: Vec<u8>,
     framing: Option<Framing>,
     /// The connection's protocol (`FlowNote::app`) when `framing` was chosen:
@@ -94,6 +100,19 @@ impl Dir {
     fn holds_data(&self) -> bool {
         !self.buf.is_empty() || self.stream.holding()
     }
+
+    /// The pending PDU's bytes.
+    fn pdu(&self) -> &[u8] {
+        self.buf.get(ROOM..).unwrap_or(&[])
+    }
+}
+
+/// Appends bytes to a PDU buffer (see [`Dir::buf`]).
+fn append(buf: &mut Vec<u8>, b: &[u8]) {
+    if buf.is_empty() {
+        buf.resize(ROOM, 0);
+    }
+    buf.extend_from_slice(b);
 }
 
 /// What the pipeline does with the segment just seen.
@@ -119,7 +138,9 @@ pub struct TcpReassembler {
     /// Directions dropped while holding data (cap or idle timeout).
     pub evicted: u64,
     pub evicted_for_cap: u64,
+    /// The last completed PDU, after frame headers from `buf_at` on.
     buf: Vec<u8>,
+    buf_at: usize,
     pieces: Vec<u64>,
 }
 
@@ -145,6 +166,7 @@ impl TcpReassembler {
             evicted: 0,
             evicted_for_cap: 0,
             buf: Vec::new(),
+            buf_at: 0,
             pieces: Vec::new(),
         }
     }
@@ -156,7 +178,7 @@ impl TcpReassembler {
 
     /// The last completed PDU: frame headers, then the PDU.
     pub fn buf(&self) -> &[u8] {
-        &self.buf
+        self.buf.get(self.buf_at..).unwrap_or(&[])
     }
 
     /// Frame numbers of the last completed PDU's segments.
@@ -277,7 +299,7 @@ impl TcpReassembler {
             && d.framing.is_some()
             && d.app == pkt.flow.app
             && d.need
-                .is_some_and(|n| d.buf.len().saturating_add(seglen) < n)
+                .is_some_and(|n| d.pdu().len().saturating_add(seglen) < n)
     }
 
     /// Feeds one segment. Call after the flow stage (it needs
@@ -442,7 +464,7 @@ impl TcpReassembler {
         };
         let (buf, frames) = (&mut d.buf, &mut d.frames);
         d.stream.release(|b, frame| {
-            buf.extend_from_slice(b);
+            append(buf, b);
             frames.push(frame);
         });
         if out.pdu_at.is_none() && !d.buf.is_empty() {
@@ -483,15 +505,15 @@ impl TcpReassembler {
                 d.frames.clear();
                 return out;
             };
-            let have = d.buf.len();
-            d.buf.extend_from_slice(fresh);
+            let have = d.pdu().len();
+            append(&mut d.buf, fresh);
             d.frames.push(pkt.number);
             out.truncate = true;
             let len = match d.need {
                 Some(n) => PduLen::Known(n),
                 // Unframed: what is there is the whole message.
-                None => match f(&d.buf) {
-                    PduLen::Unframed => PduLen::Known(d.buf.len()),
+                None => match f(d.pdu()) {
+                    PduLen::Unframed => PduLen::Known(d.pdu().len()),
                     l => l,
                 },
             };
@@ -499,12 +521,23 @@ impl TcpReassembler {
                 d.need = Some(n);
             }
             match len {
-                PduLen::Known(n) if n <= d.buf.len() => {
+                PduLen::Known(n) if n <= d.pdu().len() => {
                     let used = n - have;
-                    self.buf.clear();
-                    self.buf.extend_from_slice(pkt.bytes(0..off));
-                    let at = self.buf.len();
-                    self.buf.extend_from_slice(&d.buf[..n]);
+                    let head = pkt.bytes(0..off);
+                    let at = head.len();
+                    if at <= ROOM {
+                        // The frame's headers go into the room before the
+                        // PDU, and the buffer is handed over as it is.
+                        d.buf.truncate(ROOM + n);
+                        d.buf[ROOM - at..ROOM].copy_from_slice(head);
+                        std::mem::swap(&mut self.buf, &mut d.buf);
+                        self.buf_at = ROOM - at;
+                    } else {
+                        self.buf.clear();
+                        self.buf.extend_from_slice(head);
+                        self.buf.extend_from_slice(&d.buf[ROOM..ROOM + n]);
+                        self.buf_at = 0;
+                    }
                     self.pieces.clear();
                     self.pieces.extend_from_slice(&d.frames);
                     d.buf.clear();
@@ -539,14 +572,14 @@ impl TcpReassembler {
         d.app = pkt.flow.app;
         if pos < end {
             // The last PDU continues in later segments.
-            d.buf.extend_from_slice(pkt.bytes(pos..end));
+            append(&mut d.buf, pkt.bytes(pos..end));
             d.frames.push(pkt.number);
-            d.need = match f(&d.buf) {
+            d.need = match f(d.pdu()) {
                 PduLen::Known(n) => {
                     // One allocation for the whole PDU instead of doubling
                     // (and copying) as segments arrive; capped, as the
                     // length is the sender's word.
-                    d.buf.reserve(n.min(1 << 20).saturating_sub(d.buf.len()));
+                    d.buf.reserve(n.min(1 << 20).saturating_sub(d.pdu().len()));
                     Some(n)
                 }
                 PduLen::NeedMore | PduLen::Unframed => None,
