@@ -643,6 +643,51 @@ mod tests {
         );
     }
 
+    /// The rebuilt buffer is the completing frame's headers, then the whole
+    /// message: made in place after ordinary headers, copied after headers
+    /// longer than the room kept for them (a 248-byte IPv6 hop-by-hop
+    /// header here).
+    #[test]
+    fn the_rebuilt_pdu_follows_the_completing_frames_headers() {
+        use super::{TcpReassembler, ROOM};
+        use crate::flow::testutil::*;
+        use crate::flow::FlowTracker;
+        let mut msg = b"HTTP/1.1 200 OK\r\nContent-Length: 2500\r\n\r\n".to_vec();
+        msg.extend_from_slice(&[b'x'; 2500]);
+        for long in [false, true] {
+            let (mut flows, mut r) = (FlowTracker::default(), TcpReassembler::default());
+            let mut seq = 1;
+            for (i, part) in [&msg[..1000], &msg[1000..2000], &msg[2000..]]
+                .into_iter()
+                .enumerate()
+            {
+                let s = Seg {
+                    payload: part,
+                    ..seg(80, 40000, seq, 1, ACK | PSH)
+                };
+                seq += part.len() as u32;
+                let f = if long {
+                    // Hop-by-hop options: TCP next, length (30 + 1) * 8, PadN.
+                    let mut hbh = vec![6, 30, 1, 244];
+                    hbh.resize(248, 0);
+                    hbh.extend_from_slice(&s.bytes());
+                    eth_frame(&ip6(&hbh, 2, 1, 0), 0x86dd)
+                } else {
+                    tcp4(S4, C4, &s)
+                };
+                let mut pkt = decode(&f, f.len() as u32, crate::dissect::linktype::ETHERNET);
+                flows.observe(&mut pkt);
+                let out = r.process(&pkt);
+                if i == 2 {
+                    let at = f.len() - part.len();
+                    assert_eq!(at > ROOM, long);
+                    assert_eq!(out.pdu_at, Some(at));
+                    assert_eq!(r.buf(), [&f[..at], &msg[..]].concat());
+                }
+            }
+        }
+    }
+
     #[test]
     fn framing_comes_from_the_declarations() {
         for p in [Proto::Http, Proto::Tls, Proto::Dns] {
