@@ -14,7 +14,7 @@ use crate::dissect::{Packet, Proto, Tier};
 use crate::source::Timestamp;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
 /// Default cap on open conversations.
@@ -302,7 +302,7 @@ pub struct Conversations {
     external_clock: bool,
     /// Open conversations of every worker sharing the cap (`--threads`):
     /// the cap holds for all of them together, not per worker.
-    held: Option<Arc<AtomicUsize>>,
+    held: Option<super::Held>,
     /// The count the tables [`share`](Self::share) makes hold together.
     pool: Arc<AtomicUsize>,
 }
@@ -598,8 +598,8 @@ impl Conversations {
                 seq: pkt.number.saturating_mul(8).saturating_add(n.min(7)),
             }
         });
-        if let (true, Some(h)) = (opened, &self.held) {
-            h.fetch_add(1, Ordering::Relaxed);
+        if let (true, Some(h)) = (opened, &mut self.held) {
+            h.count(true);
         }
         let dir = match ports {
             Some((sp, _, _)) => usize::from(!(src == c.a && Some(sp) == c.port_a)),
@@ -682,8 +682,8 @@ impl Conversations {
 
     fn close(&mut self, k: &Key, evicted: bool) {
         if let Some(mut c) = self.open.remove(k) {
-            if let Some(h) = &self.held {
-                h.fetch_sub(1, Ordering::Relaxed);
+            if let Some(h) = &mut self.held {
+                h.count(false);
             }
             c.evicted = evicted;
             if evicted {
@@ -699,7 +699,7 @@ impl Conversations {
     pub fn share(&self) -> Conversations {
         let mut c = Conversations::new(self.max_open, 0);
         c.idle_nanos = self.idle_nanos;
-        c.held = Some(self.pool.clone());
+        c.held = Some(super::Held::new(self.pool.clone(), 0));
         c
     }
 
@@ -707,7 +707,7 @@ impl Conversations {
     /// is every worker's, and a worker with none open has nothing to give.
     fn full(&self) -> bool {
         match &self.held {
-            Some(h) => h.load(Ordering::Relaxed) >= self.max_open && !self.open.is_empty(),
+            Some(h) => h.seen() >= self.max_open && !self.open.is_empty(),
             None => self.open.len() >= self.max_open,
         }
     }
@@ -744,8 +744,8 @@ impl Conversations {
     pub fn absorb(&mut self, mut other: Conversations) {
         self.done.append(&mut other.done);
         let open = other.open.drain();
-        if let Some(h) = &other.held {
-            h.fetch_sub(open.len(), Ordering::Relaxed);
+        if let Some(h) = &mut other.held {
+            h.release(open.len());
         }
         self.done.append(&mut { open });
         self.evicted += other.evicted;
@@ -1131,7 +1131,7 @@ mod tests {
         for p in parts {
             whole.absorb(p);
         }
-        assert_eq!(whole.pool.load(Ordering::Relaxed), 0);
+        assert_eq!(whole.pool.load(std::sync::atomic::Ordering::Relaxed), 0);
         let (rows, _) = whole.finish();
         assert_eq!(rows.len(), 46);
     }

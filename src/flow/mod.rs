@@ -235,19 +235,37 @@ pub struct FlowTracker {
 /// reading lets a worker add at most one conversation past the cap before
 /// it sees the count again, so the workers together exceed it by at most
 /// their number (as two workers adding at once could anyway).
-struct Held {
+pub(crate) struct Held {
     total: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     seen: usize,
 }
 
 impl Held {
-    fn count(&mut self, added: bool) {
+    /// Joins the shared count with `n` conversations.
+    pub(crate) fn new(total: std::sync::Arc<std::sync::atomic::AtomicUsize>, n: usize) -> Self {
+        let seen = total.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+        Held { total, seen }
+    }
+
+    /// The count as last read.
+    pub(crate) fn seen(&self) -> usize {
+        self.seen
+    }
+
+    /// One conversation added (or dropped).
+    pub(crate) fn count(&mut self, added: bool) {
         use std::sync::atomic::Ordering::Relaxed;
         self.seen = if added {
             self.total.fetch_add(1, Relaxed).wrapping_add(1)
         } else {
             self.total.fetch_sub(1, Relaxed).wrapping_sub(1)
         };
+    }
+
+    /// `n` conversations handed on (the count no longer holds them).
+    pub(crate) fn release(&mut self, n: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.seen = self.total.fetch_sub(n, Relaxed).wrapping_sub(n);
     }
 }
 
@@ -372,15 +390,13 @@ impl FlowTracker {
     /// Applies the cap to the conversations held by every worker sharing
     /// `held`, not to this one's alone.
     pub fn share_cap(&mut self, held: std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-        let n = self.convs.len();
-        let seen = held.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
-        self.held = Some(Held { total: held, seen });
+        self.held = Some(Held::new(held, self.convs.len()));
     }
 
     /// At the cap: a new conversation needs room first.
     fn full(&self) -> bool {
         match &self.held {
-            Some(h) => h.seen >= self.max_entries,
+            Some(h) => h.seen() >= self.max_entries,
             None => self.convs.len() >= self.max_entries,
         }
     }
