@@ -16,7 +16,7 @@ use super::stream::{InOrder, Place};
 use super::FlowHasherBuilder;
 use crate::dissect::decl::PduLen;
 use crate::dissect::transport::tcp::{self, TcpHeader, FIN, RST, SYN};
-use crate::dissect::{app_payload_proto, ip, Packet, Proto, Src};
+use crate::dissect::{app_payload_proto, ip, Layer, Packet, Proto, Src};
 use std::collections::{HashMap, VecDeque};
 
 /// Default cap on bytes held by TCP reassembly.
@@ -113,6 +113,23 @@ fn append(buf: &mut Vec<u8>, b: &[u8]) {
         buf.resize(ROOM, 0);
     }
     buf.extend_from_slice(b);
+}
+
+/// The frame's own TCP segment: its layer's index, the layer and its
+/// header; None for a TCP header quoted by an ICMP error or rebuilt.
+fn segment<'p>(pkt: &'p Packet<'_>) -> Option<(usize, Layer, TcpHeader<'p>)> {
+    let idx = pkt.layers.iter().position(|l| l.proto == Proto::Tcp)?;
+    let t = pkt.layers[idx];
+    if t.src != Src::Frame || ip::quoted(pkt, idx) {
+        return None;
+    }
+    Some((idx, t, TcpHeader::new(pkt.bytes(t.header()))?))
+}
+
+/// The packet's capture time in nanoseconds, the reassembler's clock.
+fn capture_ns(pkt: &Packet<'_>) -> i128 {
+    pkt.ts
+        .nanos_since(crate::source::Timestamp { sec: 0, nsec: 0 })
 }
 
 /// What the pipeline does with the segment just seen.
@@ -260,17 +277,10 @@ impl TcpReassembler {
         if self.dirs.is_empty() {
             return false;
         }
-        let Some(idx) = pkt.layers.iter().position(|l| l.proto == Proto::Tcp) else {
+        let Some((idx, t, h)) = segment(pkt) else {
             return false;
         };
-        let t = pkt.layers[idx];
-        if t.payload().is_empty() || t.src != Src::Frame || ip::quoted(pkt, idx) {
-            return false;
-        }
-        let Some(h) = TcpHeader::new(pkt.bytes(t.header())) else {
-            return false;
-        };
-        if h.flags() & (SYN | FIN | RST) != 0 {
+        if t.payload().is_empty() || h.flags() & (SYN | FIN | RST) != 0 {
             return false;
         }
         let (Some(seglen), Some(stream)) = (tcp::seg_len(pkt, idx), pkt.flow.stream) else {
@@ -283,9 +293,7 @@ impl TcpReassembler {
         let Some(d) = self.dirs.get(&key) else {
             return false;
         };
-        let now = pkt
-            .ts
-            .nanos_since(crate::source::Timestamp { sec: 0, nsec: 0 });
+        let now = capture_ns(pkt);
         let seglen = seglen as usize;
         // Not idle long enough for `process`'s sweep to drop it; the very
         // next bytes expected, nothing held past a hole; the pending PDU,
@@ -306,14 +314,7 @@ impl TcpReassembler {
     /// `pkt.flow.stream`) on packets whose TCP layer is in the frame.
     pub fn process(&mut self, pkt: &Packet<'_>) -> Outcome {
         let none = Outcome::default();
-        let Some(idx) = pkt.layers.iter().position(|l| l.proto == Proto::Tcp) else {
-            return none;
-        };
-        let t = pkt.layers[idx];
-        if t.src != Src::Frame || ip::quoted(pkt, idx) {
-            return none;
-        }
-        let Some(h) = TcpHeader::new(pkt.bytes(t.header())) else {
+        let Some((idx, t, h)) = segment(pkt) else {
             return none;
         };
         let (seq, flags) = (h.seq(), h.flags());
@@ -326,9 +327,7 @@ impl TcpReassembler {
         let Some(stream) = pkt.flow.stream else {
             return none;
         };
-        let now = pkt
-            .ts
-            .nanos_since(crate::source::Timestamp { sec: 0, nsec: 0 });
+        let now = capture_ns(pkt);
         self.sweep(now);
         let key = Key {
             stream,
